@@ -1,0 +1,1 @@
+"""Calibration: published figures to model parameters (first estimates, then a fit by simulation)."""

@@ -1,0 +1,126 @@
+"""Looked-after children: entry (with siblings), placement, and leaving care by reason.
+
+Each child in care has their own ``care_episode``: a placement chosen by age, a planned way of
+leaving (returned home, SGO, CAO, adoption, other) and a time to it that depends on age at
+entry; turning 18 ends care first if it comes sooner. A child who returns home may come back
+to the front door (re-entry to care goes through the pathway again).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Generator
+
+import simpy
+
+from sim.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
+from sim.services import Services
+from sim.streams import Stream
+
+#: Where the children's social work case place is held while a child is looked after.
+LOOKED_AFTER = "looked_after_"
+
+
+def _pick(weights: list[tuple[object, float]], u: float) -> object:
+    total = sum(w for _, w in weights)
+    acc = 0.0
+    for key, w in weights:
+        acc += w / total
+        if u < acc:
+            return key
+    return weights[-1][0]
+
+
+def choose_placement(age: float, u: float, svc: Services, uasc: bool = False) -> Placement:
+    """Placement type for a child entering care at ``age`` (years)."""
+    la = svc.params.looked_after
+    if uasc:
+        return _pick(list(la.uasc_placement_mix.items()), u)
+    band = max(0, bisect_right(la.placement_age_bands, age) - 1)
+    return _pick([(p, w[band]) for p, w in la.placement_mix.items()], u)
+
+
+def choose_exit(age: float, u: float, svc: Services) -> Exit:
+    """Planned way of leaving care, by age at entry (turning 18 is not chosen; it happens)."""
+    la = svc.params.looked_after
+    band = max(0, bisect_right(la.exit_age_bands, age) - 1)
+    return _pick([(e, w[band]) for e, w in la.exit_mix.items()], u)
+
+
+def enter_care(env: simpy.Environment, family: Family, svc: Services, route: CareRoute,
+               *, oldest_first: bool = False, min_age: float = 0.0) -> int:
+    """Children of the family become looked after: an index child, and each sibling with a chance.
+
+    The index child is the youngest (or, for s20 accommodation of adolescents, the oldest of
+    at least ``min_age``). Returns the number of children who entered care.
+    """
+    now = env.now
+    candidates = [c for c in family.children_at_home(now) if c.age(now) >= min_age]
+    if not candidates:
+        return 0
+    candidates.sort(key=lambda c: c.birth_day, reverse=not oldest_first)
+    entering = [candidates[0]]
+    p_sib = svc.params.looked_after.p_sibling_enters_too
+    entering += [c for c in candidates[1:] if svc.chance(family, Stream.SIBLINGS, p_sib)]
+    family.previous_care = True
+    for child in entering:
+        child.in_care = True
+        counted = family.counted > 0
+        if family.slots_held > 0:
+            family.slots_held -= 1  # the case place moves with the child
+        else:
+            svc.social_work.force(1)
+        src = family.stock_key if counted else None
+        if counted:
+            family.counted -= 1
+        svc.start_process(care_episode, child, family, route=route, src=src)
+    return len(entering)
+
+
+def care_episode(env: simpy.Environment, child: Child, family: Family, svc: Services,
+                 route: CareRoute, src: str | None, elapsed: float = 0.0,
+                 planned: tuple[Exit, float] | None = None,
+                 ) -> Generator[simpy.Event, object, None]:
+    """One child's time in care, from entry (or from the opening caseload) to leaving.
+
+    ``planned`` (reason, remaining days) and ``elapsed`` seed a child already in care at the start.
+    """
+    la = svc.params.looked_after
+    now = env.now
+    age = child.age(now)
+    uasc = route is CareRoute.UASC
+    placement = choose_placement(age, svc.u(family, Stream.LOOKED_AFTER), svc, uasc=uasc)
+    state = LOOKED_AFTER + placement.value
+    svc.record.move(1, src, state, now)
+    if route is not CareRoute.OPENING:
+        svc.record.flow("care_entries", 1, now)
+        svc.record.flow(f"care_entries_{route.value}", 1, now)
+        svc.record.event(now, family.id, "care_entry", 1)
+    if planned is None:
+        entry_age = age
+        reason = Exit.AGE_18 if uasc else choose_exit(entry_age, svc.u(family, Stream.CARE_EXIT), svc)
+        stay = la.duration.for_age(entry_age).sample(svc.u(family, Stream.CARE_EXIT))
+        if uasc:
+            stay = float("inf")
+    else:
+        reason, stay = planned
+    to_18 = child.day_turns_18() - now
+    if to_18 <= stay:
+        reason, stay = Exit.AGE_18, max(to_18, 0.0)
+    yield env.timeout(stay)
+    svc.record.move(1, state, None, env.now)
+    svc.record.flow("care_exits", 1, env.now)
+    svc.record.flow(f"care_exits_{reason.value}", 1, env.now)
+    svc.record.stay("looked_after", stay + elapsed, 1, env.now)
+    svc.social_work.release(1)
+    if reason is Exit.RETURNED_HOME:
+        child.in_care = False
+        if svc.chance(family, Stream.RECONTACT, la.p_recontact_after_return_home):
+            from sim.pathway import known_family_contact
+
+            delay = la.recontact_after_return_home.sample(svc.u(family, Stream.RECONTACT))
+            svc.start_process(known_family_contact, family, delay=delay)
+    else:
+        child.in_care = False
+        if reason is not Exit.AGE_18:
+            family.children.remove(child)  # lives with a new legal family, or elsewhere

@@ -1,0 +1,300 @@
+"""Demand and the opening caseload: who arrives at the front door, and who is already open.
+
+New concerns arrive as contacts about families not currently known, at a rate that follows the
+child population (with its trend) and a monthly profile (school terms). The MASH triages them in
+daily batches up to its capacity; contacts that go no further are counted and need no entity.
+Unaccompanied asylum-seeking children arrive as their own stream straight into care. At the
+start, the council's current caseload (early help, assessments, CIN, CP, looked after) is seeded
+with elapsed durations drawn from each stay's equilibrium (length-biased) distribution, and the
+families closed in the two years before the start keep their chance of coming back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from sim.calendar import DAYS_PER_YEAR
+from sim.care import care_episode, choose_exit
+from sim.distributions import Empirical
+from sim.entities import (
+    AGE_OF_MAJORITY,
+    TOXIC_TRIO_SUBSETS,
+    CareRoute,
+    Child,
+    Exit,
+    Family,
+    RiskFactors,
+    State,
+)
+from sim.pathway import family_journey, known_family_contact
+from sim.services import Services
+from sim.streams import Stream
+
+UASC_ID_BASE = 1 << 40
+HISTORY_ID_BASE = 2 << 40
+OPENING_ID_BASE = 3 << 40
+#: How far back closed families are remembered at the start (re-referral within 12 months
+#: needs at least one year; two years covers nearly all returns).
+HISTORY_DAYS = 730.0
+
+
+def _weights(w: tuple[float, ...]) -> np.ndarray:
+    a = np.asarray(w, dtype=float)
+    return a / a.sum()
+
+
+class FamilyFactory:
+    """Draws families' attributes in bulk (children, ages, locality, school, risk, need)."""
+
+    def __init__(self, svc: Services) -> None:
+        d = svc.params.demand
+        self.svc = svc
+        self.p_children = _weights(d.children_per_family)
+        self.p_age = _weights(d.child_age_weights)
+        self.p_need = _weights(d.need_level_shares)
+        self.p_risk = _weights(tuple(d.toxic_trio_shares[k] for k in TOXIC_TRIO_SUBSETS))
+        loc_w = np.array([loc.population_share * loc.relative_demand for loc in d.localities])
+        self.p_locality = loc_w / loc_w.sum()
+        self.p_pod = np.array([loc.p_family_at_pod_school for loc in d.localities])
+        self.mean_children = float(np.dot(np.arange(1, len(self.p_children) + 1), self.p_children))
+
+    def draw(self, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+        """Attributes of ``n`` families as arrays (ages in years for up to the largest family)."""
+        kmax = len(self.p_children)
+        out = {
+            "children": rng.choice(kmax, size=n, p=self.p_children) + 1,
+            "ages": rng.choice(18, size=(n, kmax), p=self.p_age) + rng.random((n, kmax)),
+            "locality": rng.choice(len(self.p_locality), size=n, p=self.p_locality),
+            "risk": rng.choice(8, size=n, p=self.p_risk),
+            "need": rng.choice(4, size=n, p=self.p_need) + 1,
+        }
+        out["pod"] = rng.random(n) < self.p_pod[out["locality"]]
+        return out
+
+    def odds(self, fam: dict[str, np.ndarray]) -> np.ndarray:
+        """Escalation odds multiplier of each family (need, toxic trio, locality)."""
+        esc = self.svc.params.escalation
+        locs = self.svc.params.demand.localities
+        rr = np.array([loc.relative_risk for loc in locs])[fam["locality"]]
+        return (np.asarray(esc.odds_by_need)[fam["need"] - 1]
+                * np.where(fam["risk"] > 0, esc.odds_toxic_trio, 1.0) * rr) / self.svc.odds_norm
+
+    def make(self, fam: dict[str, np.ndarray], i: int, family_id: int, now: float) -> Family:
+        """One :class:`Family` from row ``i`` of drawn attributes."""
+        k = int(fam["children"][i])
+        children = [Child(birth_day=now - float(a) * DAYS_PER_YEAR) for a in fam["ages"][i, :k]]
+        return Family(
+            id=family_id, children=children, locality=int(fam["locality"][i]),
+            at_pod_school=bool(fam["pod"][i]), risk=RiskFactors(int(fam["risk"][i])),
+            need=int(fam["need"][i]), draws=self.svc.streams.family(family_id),
+        )
+
+
+def contacts_per_day(svc: Services, day: float) -> float:
+    """Expected contacts (children) on ``day``: population, trend and month of the year."""
+    d = svc.params.demand
+    month = svc.cal.date_of(math.floor(day)).month
+    seasonal = d.monthly_profile[month - 1] / (sum(d.monthly_profile) / 12)
+    growth = (1 + d.population_growth_per_year) ** (day / DAYS_PER_YEAR)
+    return d.contacts_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4 * growth * seasonal
+
+
+def front_door(env: simpy.Environment, svc: Services,
+               end_day: float) -> Generator[simpy.Event, object, None]:
+    """Contacts about new families, triaged by the MASH in daily batches up to its capacity.
+
+    Each day's contacts are drawn in bulk (their number, who they are, and the uniform that
+    decides their triage, in arrival order, so every scenario sees the same contacts). The MASH
+    triages up to its daily capacity first come first served; the rest wait for the next day.
+    Only families triaged to early help or a referral become entities.
+    """
+    fd = svc.params.front_door
+    rng = svc.streams.generator(Stream.CONTACTS)
+    rng_triage = svc.streams.generator(Stream.FRONT_DOOR)
+    factory = FamilyFactory(svc)
+    capacity = fd.triage_contacts_per_day_per_10k * svc.population / 1e4
+    backlog: deque[tuple[float, dict[str, np.ndarray], int, int, int]] = deque()
+    next_id = 0
+    base_odds = fd.p_referral / (1 - fd.p_referral) if fd.p_referral < 1 else math.inf
+    p_eh_rest = fd.p_early_help / max(1 - fd.p_referral, 1e-12)
+    while env.now < end_day:
+        day = env.now
+        n = int(rng.poisson(contacts_per_day(svc, day) / factory.mean_children))
+        if n:
+            fam = factory.draw(rng, n)
+            times = day + np.sort(rng.random(n))
+            u = rng_triage.random(n)
+            svc.record.flow("contacts", int(fam["children"].sum()), day)
+            odds = base_odds * factory.odds(fam)
+            p_ref = 1.0 if math.isinf(base_odds) else odds / (1 + odds)
+            p_eh = p_eh_rest * (1 - p_ref)
+            outcome = np.where(u < p_ref, 1, np.where(u < p_ref + p_eh, 2, 0))
+            backlog.extend((float(times[i]), fam, i, int(outcome[i]), next_id + i)
+                           for i in range(n))
+            next_id += n
+        used = 0.0
+        while backlog:
+            t, fam, i, out, fid = backlog[0]
+            k = int(fam["children"][i])
+            if used > 0 and used + k > capacity:
+                break
+            backlog.popleft()
+            used += k
+            decided = max(t, day)
+            if out == 0:
+                svc.record.flow("contacts_nfa", k, decided)
+                continue
+            family = factory.make(fam, i, fid, day)
+            _new_family_history(family, svc)
+            decided += fd.triage_days.sample(svc.u(family, Stream.FRONT_DOOR))
+            if out == 2:
+                svc.record.flow("contacts_to_early_help", k, decided)
+            state = State.REFERRAL if out == 1 else State.EARLY_HELP
+            svc.start_process(family_journey, family, state=state, delay=decided - day)
+        svc.front_door_waiting = sum(int(b[1]["children"][b[2]]) for b in backlog)
+        yield env.timeout(1.0)
+
+
+def _new_family_history(family: Family, svc: Services) -> None:
+    """History before the model's memory: an earlier CP plan or period in care."""
+    r = svc.params.recontact
+    family.previous_cp_plan = svc.chance(family, Stream.HISTORY, r.p_previous_cp_new_family)
+    family.previous_care = svc.chance(family, Stream.HISTORY, r.p_previous_care_new_family)
+    if family.previous_cp_plan:
+        for c in family.children:
+            c.had_cp_plan = True
+
+
+def uasc_arrivals(env: simpy.Environment, svc: Services,
+                  end_day: float) -> Generator[simpy.Event, object, None]:
+    """Unaccompanied asylum-seeking children: their own arrival stream, straight into care."""
+    d = svc.params.demand
+    rng = svc.streams.generator(Stream.UASC)
+    p_age = _weights(d.uasc_age_weights)
+    k = 0
+    while True:
+        rate = d.uasc_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4
+        if rate <= 0:
+            return
+        growth = (1 + d.population_growth_per_year) ** (env.now / DAYS_PER_YEAR)
+        yield env.timeout(rng.exponential(1 / (rate * growth)))
+        if env.now >= end_day:
+            return
+        age = rng.choice(18, p=p_age) + rng.random()
+        child = Child(birth_day=env.now - age * DAYS_PER_YEAR)
+        family = Family(id=UASC_ID_BASE + k, children=[child], locality=0, at_pod_school=False,
+                        risk=RiskFactors.NONE, need=3, draws=svc.streams.family(UASC_ID_BASE + k))
+        k += 1
+        child.in_care = True
+        svc.social_work.force(1)
+        svc.start_process(care_episode, child, family, route=CareRoute.UASC, src=None)
+
+
+def _length_biased(dist, rng: np.random.Generator) -> tuple[float, float]:
+    """(elapsed, remaining) of a stay open at a random moment in a steady state."""
+    d_max = dist.edges_days[-1] if isinstance(dist, Empirical) else dist.ppf(0.999)
+    if d_max <= 0:
+        return 0.0, 0.0
+    while True:
+        d = dist.sample(rng.random())
+        if rng.random() * d_max <= d:
+            e = rng.random() * d
+            return e, d - e
+
+
+def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
+    """Start from the caseload at the last 31 March, with plausible ages and elapsed durations."""
+    p = svc.params
+    rng = svc.streams.generator(Stream.OPENING_CASELOAD)
+    factory = FamilyFactory(svc)
+    scale = svc.population / 1e4
+    now = env.now
+    next_id = OPENING_ID_BASE
+    stage_dist = {
+        "early_help": (State.EARLY_HELP, p.early_help.duration, 1.0),
+        "assessment": (State.ASSESSMENT, p.assessment.duration_working_days, 7 / 5),
+        "cin_plan": (State.CIN_PLAN, p.cin_plan.duration, 1.0),
+        "cp_plan": (State.CP_PLAN, p.cp_plan.duration, 1.0),
+    }
+    for stock, (state, dist, unit) in stage_dist.items():
+        target = round(p.opening_stocks_per_10k.get(stock, 0.0) * scale)
+        placed = 0
+        while placed < target:
+            fam = factory.draw(rng, 1)
+            family = factory.make(fam, 0, next_id, now)
+            next_id += 1
+            n = len(family.children)
+            placed += n
+            _, remaining = _length_biased(dist, rng)
+            family.resume_days = remaining * unit
+            family.last_referral_day = now - rng.random() * 365
+            _new_family_history(family, svc)
+            if state is State.CP_PLAN:
+                family.previous_cp_plan = True
+                for c in family.children:
+                    c.had_cp_plan = True
+            if state is not State.EARLY_HELP:
+                svc.social_work.force(n)
+                family.slots_held = n
+            svc.start_process(family_journey, family, state=state)
+    _seed_looked_after(env, svc, rng, round(p.opening_stocks_per_10k.get("looked_after", 0) * scale))
+    _seed_recent_closures(env, svc, factory, rng)
+
+
+def _seed_looked_after(env: simpy.Environment, svc: Services, rng: np.random.Generator,
+                       target: int) -> None:
+    la = svc.params.looked_after
+    p_entry_age = _weights(la.entry_age_weights)
+    now = env.now
+    to_days = DAYS_PER_YEAR
+    d_max = AGE_OF_MAJORITY * to_days
+    k = 0
+    while k < target:
+        a0 = rng.choice(18, p=p_entry_age) + rng.random()
+        reason = choose_exit(a0, rng.random(), svc)
+        stay = la.duration.for_age(a0).sample(rng.random())
+        left = (AGE_OF_MAJORITY - a0) * to_days
+        if left <= stay:
+            reason, stay = Exit.AGE_18, left
+        if rng.random() * d_max > stay:
+            continue  # length-biased: longer stays are more likely to be open on 31 March
+        elapsed = rng.random() * stay
+        fid = OPENING_ID_BASE + (1 << 30) + k
+        child = Child(birth_day=now - a0 * to_days - elapsed, in_care=True)
+        family = Family(id=fid, children=[child], locality=0,
+                        at_pod_school=False, risk=RiskFactors.NONE, need=3,
+                        draws=svc.streams.family(fid), previous_care=True)
+        svc.social_work.force(1)
+        svc.start_process(care_episode, child, family, route=CareRoute.OPENING, src=None,
+                          elapsed=elapsed, planned=(reason, stay - elapsed))
+        k += 1
+
+
+def _seed_recent_closures(env: simpy.Environment, svc: Services, factory: FamilyFactory,
+                          rng: np.random.Generator) -> None:
+    """Families closed in the two years before the start who will come back with a new concern."""
+    r = svc.params.recontact
+    per_year = r.closures_before_start_per_10k_per_year * svc.population / 1e4 / factory.mean_children
+    n = int(rng.poisson(per_year * HISTORY_DAYS / DAYS_PER_YEAR))
+    now = env.now
+    fam = factory.draw(rng, n)
+    closed = now - rng.random(n) * HISTORY_DAYS
+    for i in range(n):
+        fid = HISTORY_ID_BASE + i
+        family = factory.make(fam, i, fid, now)
+        if not svc.chance(family, Stream.RECONTACT, r.p_recontact):
+            continue
+        back = closed[i] + r.time_to_recontact.sample(svc.u(family, Stream.RECONTACT))
+        if back <= now:
+            continue
+        family.last_closure_day = float(closed[i])
+        # the referral that opened the closed episode: about two months before closure
+        # (an assessment's median is 33 working days, about 46 calendar days; C2)
+        family.last_referral_day = float(closed[i]) - 60.0
+        _new_family_history(family, svc)
+        svc.start_process(known_family_contact, family, delay=back - now)

@@ -1,0 +1,119 @@
+"""Who moves through the pathway: families, their children, risk factors; states and outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, IntFlag
+
+from sim.calendar import DAYS_PER_YEAR
+from sim.streams import FamilyDraws
+
+#: A child leaves children's services at 18 (Children Act 1989, s105: "child" means under 18).
+AGE_OF_MAJORITY = 18.0
+
+
+class RiskFactors(IntFlag):
+    """Parental risk factors, the "toxic trio" (C3 factors at the end of assessment)."""
+
+    NONE = 0
+    DOMESTIC_ABUSE = 1
+    PARENTAL_MENTAL_HEALTH = 2
+    PARENTAL_SUBSTANCE_MISUSE = 4
+
+
+#: The eight subsets of the toxic trio, in the order parameter files list their shares.
+TOXIC_TRIO_SUBSETS: tuple[str, ...] = (
+    "none", "da", "mh", "da+mh", "sm", "da+sm", "mh+sm", "da+mh+sm",
+)
+
+
+class State(Enum):
+    """Stages of a family's episode (design/model.md, 'The pathway')."""
+
+    EARLY_HELP = "early_help"
+    REFERRAL = "referral"
+    ASSESSMENT = "assessment"
+    CIN_PLAN = "cin_plan"
+    S47_ENQUIRY = "s47_enquiry"
+    ICPC = "icpc"
+    CP_PLAN = "cp_plan"
+    CLOSED = "closed"
+
+
+class Placement(Enum):
+    """Placement types while looked after; ``sim.outputs`` maps them to SSDA903 codes."""
+
+    KINSHIP_FOSTER = "kinship_foster"
+    IN_HOUSE_FOSTER = "in_house_foster"
+    IFA = "ifa"
+    RESIDENTIAL = "residential"
+    PLACED_WITH_PARENTS = "placed_with_parents"
+    OTHER = "other"
+
+
+class Exit(Enum):
+    """Reasons care ended, grouped from SSDA903 reason-episode-ceased codes."""
+
+    RETURNED_HOME = "returned_home"
+    SGO = "sgo"
+    CAO = "cao"
+    ADOPTION = "adoption"
+    AGE_18 = "age_18"
+    OTHER = "other"
+
+
+class CareRoute(Enum):
+    """How a child came to be looked after (legal routes in the CLA starts tables)."""
+
+    PROCEEDINGS = "proceedings"        # interim care order at issue of care proceedings
+    S20_FROM_CP = "s20_from_cp"        # accommodated under s20 during a CP plan
+    S20_FROM_CIN = "s20_from_cin"      # accommodated under s20 from a CIN plan (adolescents)
+    EMERGENCY = "emergency"            # police protection / EPO during an s47 enquiry
+    UASC = "uasc"                      # unaccompanied asylum-seeking child
+    OPENING = "opening"                # already looked after at the start
+
+
+@dataclass(slots=True)
+class Child:
+    """A child: born on ``birth_day`` (days since the start date, usually negative)."""
+
+    birth_day: float
+    in_care: bool = False
+    had_cp_plan: bool = False
+
+    def age(self, now: float) -> float:
+        """Age in years on day ``now``."""
+        return (now - self.birth_day) / DAYS_PER_YEAR
+
+    def day_turns_18(self) -> float:
+        """Day of the 18th birthday."""
+        return self.birth_day + AGE_OF_MAJORITY * DAYS_PER_YEAR
+
+
+@dataclass(slots=True)
+class Family:
+    """A household known to children's services.
+
+    ``need`` is a latent level from 1 (low) to 4 (acute) that can rise while work waits and fall
+    after help. History fields carry what the council knew before this episode.
+    """
+
+    id: int
+    children: list[Child]
+    locality: int
+    at_pod_school: bool
+    risk: RiskFactors
+    need: int
+    draws: FamilyDraws
+    last_referral_day: float | None = None
+    last_closure_day: float | None = None
+    previous_cp_plan: bool = False
+    previous_care: bool = False
+    slots_held: int = 0
+    stock_key: str | None = None
+    counted: int = 0
+    resume_days: float | None = None
+
+    def children_at_home(self, now: float) -> list[Child]:
+        """Children under 18 living at home (not looked after)."""
+        return [c for c in self.children if not c.in_care and c.age(now) < AGE_OF_MAJORITY]

@@ -1,0 +1,246 @@
+"""The model's parameters: every rate, duration and capacity, grouped by stage of the pathway.
+
+Values come from a parameter file (``sim/data/params/<name>.yaml``) that ``calibration/`` derives
+from published figures, with a ``sources`` table naming the evidence behind every value. Units
+are part of names (``_days``, ``_per_10k``, ``_per_year``); probabilities start with ``p_``.
+Probabilities written ``p_`` on an escalation are for a family of average need and risk; the
+family's own odds scale them (see :class:`Escalation`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.distributions import ByAge, DurationSpec
+from sim.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Locality(_Model):
+    """A part of the council (district, ward group) for targeted pilots."""
+
+    name: str
+    population_share: Probability
+    relative_demand: Positive = 1.0
+    relative_risk: Positive = 1.0
+    p_family_at_pod_school: Probability = 0.0
+
+
+class Demand(_Model):
+    """Who comes to the front door, how often, and how that changes over time."""
+
+    contacts_per_10k_per_year: NonNegative
+    population_growth_per_year: float = Field(ge=-0.2, le=0.2)
+    monthly_profile: tuple[Positive, ...] = Field(min_length=12, max_length=12)
+    children_per_family: tuple[NonNegative, ...] = Field(min_length=1)
+    child_age_weights: tuple[NonNegative, ...] = Field(min_length=18, max_length=18)
+    need_level_shares: tuple[NonNegative, ...] = Field(min_length=4, max_length=4)
+    toxic_trio_shares: dict[str, NonNegative]
+    uasc_per_10k_per_year: NonNegative
+    uasc_age_weights: tuple[NonNegative, ...] = Field(min_length=18, max_length=18)
+    localities: tuple[Locality, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Demand:
+        missing = set(TOXIC_TRIO_SUBSETS) - set(self.toxic_trio_shares)
+        extra = set(self.toxic_trio_shares) - set(TOXIC_TRIO_SUBSETS)
+        if missing or extra:
+            raise ValueError(
+                f"toxic_trio_shares needs exactly the keys {list(TOXIC_TRIO_SUBSETS)} "
+                f"(missing {sorted(missing)}, unknown {sorted(extra)})"
+            )
+        total = sum(loc.population_share for loc in self.localities)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"localities' population_share must add up to 1 (they add to {total:g})")
+        return self
+
+
+class FrontDoor(_Model):
+    """MASH triage of contacts: information/NFA, early help, or referral."""
+
+    triage_contacts_per_day_per_10k: Positive
+    triage_days: DurationSpec
+    p_referral: Probability
+    p_early_help: Probability
+    odds_referral_known_family: Positive
+
+    @model_validator(mode="after")
+    def _check(self) -> FrontDoor:
+        if self.p_referral + self.p_early_help > 1:
+            raise ValueError(
+                f"p_referral + p_early_help must be <= 1 "
+                f"({self.p_referral} + {self.p_early_help} = {self.p_referral + self.p_early_help:g})"
+            )
+        return self
+
+
+class EarlyHelp(_Model):
+    """Early help by family practitioners, with a waiting list families may leave."""
+
+    practitioner_fte_per_10k: NonNegative
+    families_per_practitioner: Positive
+    duration: DurationSpec
+    patience: DurationSpec
+    p_step_up: Probability
+    p_need_falls: Probability
+
+
+class Assessment(_Model):
+    """Referral to end of the social work assessment (C1, C2)."""
+
+    p_nfa_at_referral: Probability
+    duration_working_days: DurationSpec
+    p_s47: Probability
+    p_not_in_need: Probability
+    p_step_down_early_help: Probability
+
+
+class CinPlan(_Model):
+    """Child in need plan (s17): review, escalation, close or step down."""
+
+    duration: DurationSpec
+    p_s47: Probability
+    p_s20_care: Probability
+    s20_min_age: NonNegative
+    p_reassessment: Probability
+    p_step_down_early_help: Probability
+
+
+class S47Enquiry(_Model):
+    """Strategy discussion and s47 enquiry to the initial child protection conference."""
+
+    working_days_to_icpc: DurationSpec
+    p_emergency_care: Probability
+    p_icpc: Probability
+    p_cin_plan_if_no_icpc: Probability
+
+
+class Icpc(_Model):
+    """Initial child protection conference outcome."""
+
+    p_cp_plan: Probability
+
+
+class CpPlan(_Model):
+    """Child protection plan: step down or close, or pre-proceedings and care proceedings."""
+
+    duration: DurationSpec
+    p_pre_proceedings: Probability
+    p_s20_care: Probability
+    p_step_down_cin: Probability
+
+
+class Proceedings(_Model):
+    """Public Law Outline pre-proceedings and s31 care proceedings."""
+
+    pre_proceedings_duration: DurationSpec
+    p_proceedings_issued: Probability
+    p_care_entry_at_issue: Probability
+    proceedings_duration: DurationSpec
+
+
+class LookedAfter(_Model):
+    """Care: who enters with their siblings, where they are placed, how and when they leave."""
+
+    p_sibling_enters_too: Probability
+    placement_age_bands: tuple[NonNegative, ...]
+    placement_mix: dict[Placement, tuple[NonNegative, ...]]
+    uasc_placement_mix: dict[Placement, NonNegative]
+    exit_age_bands: tuple[NonNegative, ...]
+    exit_mix: dict[Exit, tuple[NonNegative, ...]]
+    duration: ByAge
+    entry_age_weights: tuple[NonNegative, ...] = Field(min_length=18, max_length=18)
+    p_recontact_after_return_home: Probability
+    recontact_after_return_home: DurationSpec
+
+    @model_validator(mode="after")
+    def _check(self) -> LookedAfter:
+        for name, mix, bands in (
+            ("placement_mix", self.placement_mix, self.placement_age_bands),
+            ("exit_mix", self.exit_mix, self.exit_age_bands),
+        ):
+            for key, weights in mix.items():
+                if len(weights) != len(bands):
+                    raise ValueError(
+                        f"{name}.{key.value} needs one weight per age band "
+                        f"({len(bands)}), got {len(weights)}"
+                    )
+        if Exit.AGE_18 in self.exit_mix:
+            raise ValueError("exit_mix must not list age_18: turning 18 ends care by itself")
+        return self
+
+
+class Workforce(_Model):
+    """Social workers holding cases (the children's social work workforce census)."""
+
+    social_worker_fte_per_10k: NonNegative
+    caseload_ceiling: Positive
+    caseload_reference: Positive
+
+
+class Escalation(_Model):
+    """How need, risk, waiting and caseload pressure shift the odds of escalation.
+
+    A family's odds of an escalating decision (s47, CP plan, care) are the stage's base odds
+    times ``odds_by_need[need-1]`` times ``odds_toxic_trio`` if any toxic-trio factor is present,
+    times the locality's ``relative_risk``, times caseload pressure
+    ``(caseload / caseload_reference) ** caseload_elasticity`` when caseloads exceed the
+    reference. Each month spent waiting raises need one level with ``p_need_rises_per_month_waiting``.
+    """
+
+    odds_by_need: tuple[Positive, Positive, Positive, Positive]
+    odds_toxic_trio: Positive
+    p_need_rises_per_month_waiting: Probability
+    caseload_elasticity: NonNegative
+
+
+class Recontact(_Model):
+    """New concerns about families already known: re-referrals and repeat plans."""
+
+    p_recontact: Probability
+    time_to_recontact: DurationSpec
+    p_previous_cp_new_family: Probability
+    p_previous_care_new_family: Probability
+    closures_before_start_per_10k_per_year: NonNegative
+
+
+class Parameters(_Model):
+    """Every parameter of the pathway, with the source of each value."""
+
+    description: str = ""
+    reference_year: str
+    demand: Demand
+    front_door: FrontDoor
+    early_help: EarlyHelp
+    assessment: Assessment
+    cin_plan: CinPlan
+    s47_enquiry: S47Enquiry
+    icpc: Icpc
+    cp_plan: CpPlan
+    proceedings: Proceedings
+    looked_after: LookedAfter
+    workforce: Workforce
+    escalation: Escalation
+    recontact: Recontact
+    opening_stocks_per_10k: dict[str, NonNegative]
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _opening(self) -> Parameters:
+        allowed = {"early_help", "assessment", "cin_plan", "cp_plan", "looked_after"}
+        unknown = set(self.opening_stocks_per_10k) - allowed
+        if unknown:
+            raise ValueError(
+                f"opening_stocks_per_10k has unknown stock(s) {sorted(unknown)}; "
+                f"allowed: {sorted(allowed)}"
+            )
+        return self

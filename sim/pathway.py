@@ -1,0 +1,328 @@
+"""A family's journey through children's services, one generator per stage (model.md, 'The pathway').
+
+``family_journey`` loops over stages; each stage takes or waits for a worker, waits a sampled
+duration, decides the next state, and records. Children who enter care leave the family's stage
+and start their own ``care_episode``. Stocks are counted in children.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from sim.calendar import working_to_calendar_days
+from sim.care import enter_care
+from sim.entities import AGE_OF_MAJORITY, CareRoute, Family, State
+from sim.services import Services, scaled_probability
+from sim.streams import Stream
+
+StageGenerator = Generator[simpy.Event, object, State]
+DAYS_PER_MONTH = 365.25 / 12
+#: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
+ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
+
+
+def family_journey(env: simpy.Environment, family: Family, svc: Services,
+                   state: State, delay: float = 0.0) -> Generator[simpy.Event, object, None]:
+    """One episode for a family, from a contact's outcome to closure.
+
+    A new concern after closure (re-referral) starts a new journey at the front door.
+    """
+    if delay > 0:
+        yield env.timeout(delay)
+    while state is not State.CLOSED:
+        state = yield from STAGES[state](env, family, svc)
+    close(env, family, svc)
+
+
+# -- bookkeeping shared by the stages --------------------------------------------------------
+
+def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
+    """Move the family's children at home into stock ``key``; children who turned 18 leave.
+
+    Returns the number of children now counted in ``key``.
+    """
+    at_home = sum(1 for c in family.children
+                  if not c.in_care and c.age(now) < AGE_OF_MAJORITY)
+    aged_out = max(family.counted - at_home, 0)
+    if aged_out:
+        svc.record.move(aged_out, family.stock_key, None, now)
+        svc.record.flow("aged_out_at_home", aged_out, now)
+        release(family, min(aged_out, family.slots_held), svc)
+    svc.record.move(min(at_home, family.counted), family.stock_key, key, now)
+    if at_home > family.counted:  # children newly counted (a family entering from outside)
+        svc.record.move(at_home - family.counted, None, key, now)
+    family.stock_key = key
+    family.counted = at_home if key is not None else 0
+    return at_home
+
+
+def release(family: Family, n: int, svc: Services) -> None:
+    """Give back ``n`` of the family's social work case places."""
+    if n > 0:
+        svc.social_work.release(n)
+        family.slots_held -= n
+
+
+def close(env: simpy.Environment, family: Family, svc: Services) -> None:
+    """Close the family's episode; some families come back with a new concern later."""
+    now = env.now
+    if family.counted:
+        svc.record.flow("closures", family.counted, now)
+    enter(family, None, svc, now)
+    release(family, family.slots_held, svc)
+    family.last_closure_day = now
+    if family.children_at_home(now) and svc.chance(family, Stream.RECONTACT,
+                                                   svc.params.recontact.p_recontact):
+        delay = svc.params.recontact.time_to_recontact.sample(svc.u(family, Stream.RECONTACT))
+        svc.start_process(known_family_contact, family, delay=delay)
+
+
+def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> None:
+    """Each month of waiting, need may rise a level (model.md: waiting escalates)."""
+    p = svc.params.escalation.p_need_rises_per_month_waiting
+    for _ in range(int(waited // DAYS_PER_MONTH)):
+        if family.need < 4 and svc.chance(family, Stream.NEED, p):
+            family.need += 1
+
+
+# -- the front door for known families -------------------------------------------------------
+
+def known_family_contact(env: simpy.Environment, family: Family, svc: Services,
+                         delay: float = 0.0) -> Generator[simpy.Event, object, None]:
+    """A new concern about a family the council knows: MASH triage again."""
+    if delay > 0:
+        yield env.timeout(delay)
+    now = env.now
+    n = len(family.children_at_home(now))
+    if n == 0:
+        return
+    svc.record.flow("contacts", n, now)
+    fd = svc.params.front_door
+    yield env.timeout(fd.triage_days.sample(svc.u(family, Stream.FRONT_DOOR)))
+    odds = fd.odds_referral_known_family * svc.family_odds(family)
+    u = svc.u(family, Stream.FRONT_DOOR)
+    p_ref = scaled_probability(fd.p_referral, odds)
+    if u < p_ref:
+        state = State.REFERRAL
+    elif u < p_ref + fd.p_early_help * (1 - p_ref) / max(1 - fd.p_referral, 1e-12):
+        state = State.EARLY_HELP
+    else:
+        svc.record.flow("contacts_nfa", n, env.now)
+        return
+    yield from family_journey(env, family, svc, state)
+
+
+# -- stages ----------------------------------------------------------------------------------
+
+def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Early help: wait for a family practitioner (or give up), then help; close or step up."""
+    eh = svc.params.early_help
+    now = env.now
+    resuming = family.resume_days is not None
+    if not resuming:
+        enter(family, "waiting_early_help", svc, now)
+        allocation = svc.early_help_team.request(1)
+        patience = env.timeout(eh.patience.sample(svc.u(family, Stream.EARLY_HELP)))
+        yield allocation | patience
+        if not allocation.triggered:
+            svc.early_help_team.cancel(allocation)
+            svc.record.flow("early_help_disengaged", family.counted, env.now)
+            return State.CLOSED
+        duration = eh.duration.sample(svc.u(family, Stream.EARLY_HELP))
+    else:
+        svc.early_help_team.force(1)
+        duration, family.resume_days = family.resume_days, None
+    n = enter(family, "early_help", svc, env.now)
+    if not resuming:
+        svc.record.flow("early_help_starts", n, env.now)
+    start = env.now
+    yield env.timeout(duration)
+    svc.early_help_team.release(1)
+    svc.record.stay("early_help", env.now - start, n, env.now)
+    if svc.escalates(family, Stream.EARLY_HELP, eh.p_step_up):
+        svc.record.flow("early_help_step_ups", family.counted, env.now)
+        return State.REFERRAL
+    if family.need > 1 and svc.chance(family, Stream.NEED, eh.p_need_falls):
+        family.need -= 1
+    return State.CLOSED
+
+
+def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Referral to children's social care: count it, then wait for a social worker."""
+    now = env.now
+    a = svc.params.assessment
+    n = len(family.children_at_home(now))
+    svc.record.flow("referrals", n, now)
+    if family.last_referral_day is not None and now - family.last_referral_day <= 365:
+        svc.record.flow("rereferrals_12m", n, now)
+    family.last_referral_day = now
+    if svc.chance(family, Stream.ASSESSMENT, a.p_nfa_at_referral):
+        svc.record.flow("referrals_nfa", n, now)
+        return State.CLOSED
+    enter(family, "waiting_allocation", svc, now)
+    need = family.counted - family.slots_held
+    if need > 0:
+        yield svc.social_work.request(need)
+        family.slots_held += need
+    waited = env.now - now
+    svc.record.flow("allocation_wait_child_days", waited * family.counted, env.now)
+    svc.record.flow("allocations", family.counted, env.now)
+    need_rises_while_waiting(family, waited, svc)
+    return State.ASSESSMENT
+
+
+def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Social work assessment; then s47, CIN plan, step down to early help, or close."""
+    a = svc.params.assessment
+    resuming = family.resume_days is not None
+    if not resuming:
+        working_days = a.duration_working_days.sample(svc.u(family, Stream.ASSESSMENT))
+        duration = working_to_calendar_days(working_days)
+    else:
+        duration, family.resume_days = family.resume_days, None
+    n = enter(family, "assessment", svc, env.now)
+    start = env.now
+    yield env.timeout(duration)
+    svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
+    if duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
+        svc.record.flow("assessments_over_45_working_days", n, env.now)
+    svc.record.stay("assessment", env.now - start, n, env.now)
+    if svc.escalates(family, Stream.ASSESSMENT, a.p_s47):
+        return State.S47_ENQUIRY
+    if svc.chance(family, Stream.ASSESSMENT, a.p_not_in_need):
+        svc.record.flow("assessed_not_in_need", family.counted, env.now)
+        if svc.chance(family, Stream.ASSESSMENT, a.p_step_down_early_help):
+            svc.record.flow("step_down_early_help", family.counted, env.now)
+            enter(family, None, svc, env.now)
+            release(family, family.slots_held, svc)
+            return State.EARLY_HELP
+        return State.CLOSED
+    return State.CIN_PLAN
+
+
+def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Child in need plan: may escalate to s47 or s20 care; ends in review, step-down or closure."""
+    c = svc.params.cin_plan
+    resuming = family.resume_days is not None
+    if not resuming:
+        duration = c.duration.sample(svc.u(family, Stream.CIN_PLAN))
+    else:
+        duration, family.resume_days = family.resume_days, None
+    n = enter(family, "cin_plan", svc, env.now)
+    if not resuming:
+        svc.record.flow("cin_plans_started", n, env.now)
+    start = env.now
+    to_s47 = svc.escalates(family, Stream.CIN_PLAN, c.p_s47)
+    adolescents = [ch for ch in family.children_at_home(env.now) if ch.age(env.now) >= c.s20_min_age]
+    to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, c.p_s20_care)
+    if to_s47 or to_care:
+        yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
+        svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
+        if to_s47:
+            return State.S47_ENQUIRY
+        enter_care(env, family, svc, CareRoute.S20_FROM_CIN, oldest_first=True,
+                   min_age=c.s20_min_age)
+        return State.CLOSED
+    yield env.timeout(duration)
+    svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
+    if svc.chance(family, Stream.CIN_PLAN, c.p_reassessment):
+        return State.ASSESSMENT
+    if svc.chance(family, Stream.CIN_PLAN, c.p_step_down_early_help):
+        svc.record.flow("step_down_early_help", family.counted, env.now)
+        enter(family, None, svc, env.now)
+        release(family, family.slots_held, svc)
+        return State.EARLY_HELP
+    return State.CLOSED
+
+
+def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Strategy discussion and s47 enquiry; emergency protection for a few; then ICPC or not."""
+    s = svc.params.s47_enquiry
+    n = enter(family, "s47_enquiry", svc, env.now)
+    svc.record.flow("s47_enquiries", n, env.now)
+    start = env.now
+    working_days = s.working_days_to_icpc.sample(svc.u(family, Stream.S47_ENQUIRY))
+    if svc.escalates(family, Stream.S47_ENQUIRY, s.p_emergency_care):
+        yield env.timeout(min(1.0, working_to_calendar_days(working_days)))
+        svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
+        enter_care(env, family, svc, CareRoute.EMERGENCY)
+        return State.CLOSED
+    yield env.timeout(working_to_calendar_days(working_days))
+    svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
+    if svc.escalates(family, Stream.S47_ENQUIRY, s.p_icpc):
+        return State.ICPC
+    if svc.chance(family, Stream.S47_ENQUIRY, s.p_cin_plan_if_no_icpc):
+        return State.CIN_PLAN
+    return State.CLOSED
+
+
+def icpc(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Initial child protection conference: a CP plan, or a CIN plan."""
+    svc.record.flow("icpcs", family.counted, env.now)
+    if svc.escalates(family, Stream.ICPC, svc.params.icpc.p_cp_plan):
+        return State.CP_PLAN
+    return State.CIN_PLAN
+    yield  # pragma: no cover  (a stage is a generator even when it takes no time)
+
+
+def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+    """Child protection plan; pre-proceedings and care proceedings, or s20, for some."""
+    cp = svc.params.cp_plan
+    pr = svc.params.proceedings
+    resuming = family.resume_days is not None
+    if not resuming:
+        duration = cp.duration.sample(svc.u(family, Stream.CP_PLAN))
+    else:
+        duration, family.resume_days = family.resume_days, None
+    n = enter(family, "cp_plan", svc, env.now)
+    if not resuming:
+        svc.record.flow("cp_plans_started", n, env.now)
+        repeat = sum(1 for ch in family.children_at_home(env.now)
+                     if ch.had_cp_plan or family.previous_cp_plan)
+        svc.record.flow("cp_plans_repeat", repeat, env.now)
+    for ch in family.children_at_home(env.now):
+        ch.had_cp_plan = True
+    family.previous_cp_plan = True
+    start = env.now
+    if svc.escalates(family, Stream.CP_PLAN, cp.p_pre_proceedings):
+        yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
+        svc.record.flow("pre_proceedings", family.counted, env.now)
+        yield env.timeout(pr.pre_proceedings_duration.sample(svc.u(family, Stream.PROCEEDINGS)))
+        if svc.escalates(family, Stream.PROCEEDINGS, pr.p_proceedings_issued):
+            svc.record.flow("care_proceedings", family.counted, env.now)
+            if svc.escalates(family, Stream.PROCEEDINGS, pr.p_care_entry_at_issue):
+                return _end_cp_plan_into_care(env, family, svc, start, CareRoute.PROCEEDINGS)
+        remaining = start + duration - env.now
+        if remaining > 0:
+            yield env.timeout(remaining)
+    elif svc.escalates(family, Stream.CP_PLAN, cp.p_s20_care):
+        yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
+        return _end_cp_plan_into_care(env, family, svc, start, CareRoute.S20_FROM_CP)
+    else:
+        yield env.timeout(duration)
+    svc.record.flow("cp_plans_ended", family.counted, env.now)
+    svc.record.stay("cp_plan", env.now - start, family.counted, env.now)
+    if svc.chance(family, Stream.CP_PLAN, cp.p_step_down_cin):
+        return State.CIN_PLAN
+    return State.CLOSED
+
+
+def _end_cp_plan_into_care(env: simpy.Environment, family: Family, svc: Services,
+                           start: float, route: CareRoute) -> State:
+    svc.record.flow("cp_plans_ended", family.counted, env.now)
+    svc.record.stay("cp_plan", env.now - start, family.counted, env.now)
+    enter_care(env, family, svc, route)
+    return State.CLOSED
+
+
+STAGES = {
+    State.EARLY_HELP: early_help,
+    State.REFERRAL: referral,
+    State.ASSESSMENT: assessment,
+    State.CIN_PLAN: cin_plan,
+    State.S47_ENQUIRY: s47_enquiry,
+    State.ICPC: icpc,
+    State.CP_PLAN: cp_plan,
+}

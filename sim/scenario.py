@@ -1,0 +1,212 @@
+"""Scenario files: YAML, safe-loaded, validated, with errors that name the file and field.
+
+A scenario names a parameter set (``council: england``, a file shipped in ``sim/data/params``,
+or a path to a parameter file) and overrides any parameter by nesting under ``parameters:``::
+
+    name: baseline
+    council: england
+    population: 100000          # children aged 0-17
+    start_date: 2025-04-01
+    years: 5
+    replications: 20
+    seed: 20250401
+    include_uasc: true
+    parameters:
+      workforce: {social_worker_fte_per_10k: 20.0}
+
+``extends: other.yaml`` starts from another scenario file and applies this file's keys on top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.parameters import Parameters
+
+PARAMS_DIR = Path(__file__).parent / "data" / "params"
+
+
+class ScenarioError(ValueError):
+    """A scenario or parameter file is wrong; the message names the file and the field."""
+
+
+class Scenario(BaseModel):
+    """One projection: where, from when, for how long, how many replications, which parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "scenario"
+    description: str = ""
+    council: str = "england"
+    population: int = Field(100_000, gt=0, description="children aged 0-17")
+    start_date: dt.date = dt.date(2025, 4, 1)
+    years: float = Field(5, gt=0, le=30)
+    replications: int = Field(10, ge=1, le=10_000)
+    seed: int = Field(20250401, ge=0)
+    warm_up_years: float = Field(0, ge=0, le=30)
+    include_uasc: bool = True
+    opening_caseload: bool = True
+    parameters: Parameters
+
+    @property
+    def months(self) -> int:
+        """Whole months in the projection horizon."""
+        return round(self.years * 12)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the scenario's full content (parameters included), for reproducibility."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A validated copy with top-level fields changed (parameters stay as they are)."""
+        data = self.model_dump(mode="python")
+        data.update(changes)
+        return Scenario.model_validate(data)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{path.name}: not valid YAML{at}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"{path.name}: expected a mapping of fields (name: value), got {type(data).__name__}"
+        )
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _format_errors(file: str, exc: ValidationError, prefix: str = "") -> str:
+    lines = []
+    for err in exc.errors():
+        loc = prefix + ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
+        loc = loc.replace(".[", "[")
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see the README's scenario format)"
+        value = err.get("input")
+        shown = "" if err["type"] in ("missing",) or isinstance(value, dict) else f" (got {value!r})"
+        lines.append(f"{file}: {loc or '(top level)'}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def parameter_file(council: str, relative_to: Path | None = None) -> Path:
+    """The parameter file a scenario's ``council`` names: a shipped set or a path."""
+    candidates = []
+    if council.endswith((".yaml", ".yml")):
+        p = Path(council)
+        candidates.append(p if p.is_absolute() or relative_to is None else relative_to / p)
+    candidates.append(PARAMS_DIR / f"{council}.yaml")
+    for c in candidates:
+        if c.exists():
+            return c
+    shipped = sorted(p.stem for p in PARAMS_DIR.glob("*.yaml"))
+    raise ScenarioError(
+        f"council: no parameter set named {council!r}; shipped sets: {', '.join(shipped)} "
+        f"(or give the path of a parameter file ending .yaml)"
+    )
+
+
+def load_parameters(path: Path) -> dict[str, Any]:
+    """Raw parameter mapping from a parameter file (validated with the scenario)."""
+    return _read_yaml(path)
+
+
+def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(f"{path.name}: extends: expected a file name, got {parent!r}")
+        parent_path = (path.parent / parent).resolve()
+        if parent_path in seen:
+            raise ScenarioError(f"{path.name}: extends: {parent} extends itself in a loop")
+        data = deep_merge(_resolve(parent_path, (*seen, parent_path)), data)
+    return data
+
+
+def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>",
+                       base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario mapping (as read from YAML) into a :class:`Scenario`."""
+    data = dict(data)
+    council = data.get("council", "england")
+    if not isinstance(council, str):
+        raise ScenarioError(f"{file}: council: expected a name or a file path, got {council!r}")
+    overrides = data.pop("parameters", None) or {}
+    if not isinstance(overrides, dict):
+        raise ScenarioError(f"{file}: parameters: expected a mapping of parameter groups")
+    try:
+        pfile = parameter_file(council, base_dir)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{file}: {exc}") from None
+    base = load_parameters(pfile)
+    sources = dict(base.get("sources", {}))
+    for dotted in _leaf_paths(overrides):
+        if dotted != "sources" and not dotted.startswith("sources."):
+            sources[dotted] = f"scenario override in {file}"
+    merged = deep_merge(base, overrides)
+    merged["sources"] = sources
+    data["parameters"] = merged
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format_errors(file, exc)) from None
+
+
+def _leaf_paths(d: dict[str, Any], prefix: str = "") -> list[str]:
+    out = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and "kind" not in v:
+            out.extend(_leaf_paths(v, key + "."))
+        else:
+            out.append(key)
+    return out
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem: ``file: field.path: what is wrong (got value)``.
+    """
+    path = Path(path)
+    data = _resolve(path.resolve() if path.exists() else path)
+    return scenario_from_dict(data, file=path.name, base_dir=path.parent)
+
+
+def default_scenario(**changes: Any) -> Scenario:
+    """England's default parameters at a council of 100,000 children, with top-level changes."""
+    return scenario_from_dict(dict(changes), file="<default>")
