@@ -1,0 +1,14 @@
+"""csc-sim: a discrete-event simulation of English children's social care.
+
+Public API::
+
+    from sim import load_scenario, single_run, run_replications
+    scenario = load_scenario("scenarios/baseline.yaml")
+    results = run_replications(scenario)
+"""
+
+from sim.experiment import RunResult, run_replications, single_run
+from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+
+__all__ = ["RunResult", "Scenario", "ScenarioError", "default_scenario", "load_scenario",
+           "run_replications", "single_run"]

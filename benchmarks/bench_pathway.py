@@ -1,0 +1,250 @@
+"""Three performance figures for the pathway model, measured in one run on one machine.
+
+Run from anywhere (no install needed)::
+
+    python benchmarks/bench_pathway.py            # full: 300,000 children, ~3-4 minutes
+    python benchmarks/bench_pathway.py --quick    # 100,000 children, under a minute
+    python benchmarks/bench_pathway.py --json     # the figures as JSON, nothing else on stdout
+
+1. **Event throughput.** simpy events processed per second of wall time by one replication of
+   ``scenarios/baseline.yaml`` (10 years), set against a bare simpy loop (100 processes each
+   doing ``yield env.timeout(1)``, about a million events) stepped the same way. The ratio says
+   how much of simpy's own speed the model's per-event Python keeps; the aim is >= 0.5.
+2. **Seconds per replication** for a council of 300,000 children over 10 years on one core
+   (the same runs as figure 1; the median of two outside ``--quick``). The aim is <= 3 s.
+3. **Peak memory against horizon.** The same council run for 2, 5 and 10 years, each in a fresh
+   subprocess so high-water marks do not carry over. Peak RSS (``ru_maxrss``, which includes the
+   interpreter and imported libraries) and the ``tracemalloc`` peak of the run itself (Python
+   and numpy allocations from building the model to the end of the run; measured in a separate
+   subprocess because tracing slows the run about fivefold and inflates RSS). Memory should follow
+   the number of open cases, which levels off, not the horizon: the aim is a 10-year / 2-year
+   ratio near 1. ``--quick`` skips the tracemalloc runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+HORIZONS = (2, 5, 10)
+MIB = 1024 * 1024
+
+
+def _step_until(env, until: float) -> int:
+    """Step ``env`` to ``until`` and return the number of events processed."""
+    n = 0
+    step, peek = env.step, env.peek
+    while peek() <= until:
+        step()
+        n += 1
+    return n
+
+
+def bare_simpy_rate(events: int = 1_000_000, processes: int = 100, repeats: int = 3) -> float:
+    """Median events per second of a bare simpy timeout loop."""
+    import simpy
+
+    def ticker(env):
+        while True:
+            yield env.timeout(1)
+
+    rates = []
+    for _ in range(repeats):
+        env = simpy.Environment()
+        for _ in range(processes):
+            env.process(ticker(env))
+        t0 = time.perf_counter()
+        n = _step_until(env, events // processes)
+        rates.append(n / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def scenario(population: int, years: float):
+    from sim.scenario import load_scenario
+
+    return load_scenario(SCENARIO).with_changes(population=population, years=years,
+                                                replications=1)
+
+
+def timed_run(population: int, years: float) -> tuple[float, int]:
+    """Wall seconds and simpy events of ``single_run`` (replication 0)."""
+    from sim.experiment import single_run
+
+    sc = scenario(population, years)
+    t0 = time.perf_counter()
+    r = single_run(sc, 0)
+    return time.perf_counter() - t0, r.events
+
+
+def peak_open_children(r) -> int:
+    """Largest month-end count of children open in any state."""
+    return int(sum(r.month_end_stock.values()).max())
+
+
+def memory_child(population: int, years: float, trace: bool) -> dict:
+    """Body of one fresh subprocess: run once, report its memory high-water marks."""
+    from sim.experiment import single_run
+
+    sc = scenario(population, years)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    if trace:
+        tracemalloc.start()
+    r = single_run(sc, 0)
+    out = {"years": years, "events": r.events, "peak_open_children": peak_open_children(r)}
+    if trace:
+        out["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / MIB
+        tracemalloc.stop()
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out["rss_before_run_mib"] = rss_before / 1024
+        out["peak_rss_mib"] = peak / 1024
+    return out
+
+
+def spawn_memory_child(population: int, years: float, trace: bool) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_memory-child",
+           str(population), str(years), "trace" if trace else "rss"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"memory subprocess ({years} years) failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(quick: bool) -> dict:
+    population = 100_000 if quick else 300_000
+    runs = 1 if quick else 2
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+
+    say("bare simpy loop ...")
+    bare = bare_simpy_rate(repeats=1 if quick else 3)
+
+    say(f"model: {population:,} children x 10 years x {runs} run(s) ...")
+    timings = [timed_run(population, 10) for _ in range(runs)]
+    seconds = statistics.median(t for t, _ in timings)
+    events = timings[0][1]
+    model = events / seconds
+
+    memory = []
+    for years in HORIZONS:
+        say(f"memory: {years} years (fresh subprocess) ...")
+        row = spawn_memory_child(population, years, trace=False) | {"years": years}
+        if not quick:
+            row["tracemalloc_peak_mib"] = spawn_memory_child(
+                population, years, trace=True)["tracemalloc_peak_mib"]
+        memory.append(row)
+
+    first, last = memory[0], memory[-1]
+    return {
+        "machine": {
+            "python": platform.python_version(),
+            "simpy": __import__("simpy").__version__,
+            "platform": platform.platform(),
+            "cpu": _cpu_name(),
+        },
+        "mode": "quick" if quick else "full",
+        "population": population,
+        "model_events": events,
+        "model_events_per_s": model,
+        "bare_simpy_events_per_s": bare,
+        "event_rate_ratio": model / bare,
+        "seconds_per_replication": seconds,
+        "replication_runs": [t for t, _ in timings],
+        "memory": memory,
+        "peak_rss_ratio_10y_2y": last["peak_rss_mib"] / first["peak_rss_mib"],
+        "tracemalloc_ratio_10y_2y": (last["tracemalloc_peak_mib"] / first["tracemalloc_peak_mib"]
+                                     if "tracemalloc_peak_mib" in first else None),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def report(f: dict) -> None:
+    m = f["machine"]
+    pop = f"{f['population']:,}"
+    print(f"Pathway benchmark ({f['mode']}) - Python {m['python']}, simpy {m['simpy']}, "
+          f"{m['cpu']}, {os.cpu_count()} cores visible")
+    print()
+    print(f"1. Event throughput ({pop} children, 10 years)")
+    print(f"   model       {f['model_events_per_s']:>12,.0f} events/s "
+          f"({f['model_events']:,} events)")
+    print(f"   bare simpy  {f['bare_simpy_events_per_s']:>12,.0f} events/s")
+    print(f"   ratio       {f['event_rate_ratio']:>12.2f}   (aim >= 0.5)")
+    print()
+    runs = ", ".join(f"{t:.2f}" for t in f["replication_runs"])
+    print(f"2. Seconds per replication ({pop} children, 10 years, one core)")
+    print(f"   {f['seconds_per_replication']:.2f} s   (runs: {runs}; aim <= 3 s)")
+    print()
+    print(f"3. Peak memory by horizon ({pop} children, each in a fresh process)")
+    print("   years  peak open children  RSS before run  peak RSS  tracemalloc peak")
+    for r in f["memory"]:
+        tm = r.get("tracemalloc_peak_mib")
+        tm_s = f"{tm:>10.1f} MiB" if tm is not None else "   (skipped)"
+        print(f"   {r['years']:>5}  {r['peak_open_children']:>18,}  "
+              f"{r['rss_before_run_mib']:>10.1f} MiB  {r['peak_rss_mib']:>4.0f} MiB  {tm_s}")
+    tm_ratio = f["tracemalloc_ratio_10y_2y"]
+    print(f"   10y / 2y: peak RSS x{f['peak_rss_ratio_10y_2y']:.2f}"
+          + (f", tracemalloc x{tm_ratio:.2f}" if tm_ratio is not None else "")
+          + "   (aim ~1: memory follows open cases, not the horizon)")
+    print()
+    mem = f"x{f['peak_rss_ratio_10y_2y']:.2f} peak RSS"
+    if tm_ratio is not None:
+        mem += f", x{tm_ratio:.2f} tracemalloc"
+    print("```markdown")
+    print("| Figure | Value | Aim |")
+    print("|---|---|---|")
+    print(f"| Model / bare simpy events per second | {f['event_rate_ratio']:.2f} "
+          f"({f['model_events_per_s']:,.0f} / {f['bare_simpy_events_per_s']:,.0f}) | >= 0.5 |")
+    print(f"| Seconds per replication, {pop} children x 10 years | "
+          f"{f['seconds_per_replication']:.1f} s | <= 3 s |")
+    last = f["memory"][-1]
+    print(f"| Peak memory, 10 years vs 2 years | {mem} ({last['peak_rss_mib']:.0f} MiB RSS "
+          f"at 10 years) | ~1 (flat in horizon) |")
+    print("```")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="100,000 children, one timing run, no tracemalloc runs")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--_memory-child", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args._memory_child:
+        pop, years, kind = args._memory_child
+        print(json.dumps(memory_child(int(pop), float(years), trace=kind == "trace")))
+        return
+
+    t0 = time.perf_counter()
+    figures = measure(args.quick)
+    figures["benchmark_wall_s"] = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        report(figures)
+        print(f"\n(benchmark took {figures['benchmark_wall_s']:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
