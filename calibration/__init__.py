@@ -1,1 +1,1 @@
-"""Calibration: published figures to model parameters (first estimates, then a fit by simulation)."""
+"""Calibration: published figures to parameters (first estimates, then a fit by simulation)."""

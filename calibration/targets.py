@@ -37,7 +37,7 @@ class NationalFigures:
                 self._rows[(fig.year, fig.measure)] = fig
 
     def get(self, year: str, measure: str) -> Figure:
-        """The figure for ``measure`` in ``year`` (e.g. '2024-25'); KeyError names what is missing."""
+        """The figure for ``measure`` in ``year`` ('2024-25'); KeyError names what is missing."""
         try:
             return self._rows[(year, measure)]
         except KeyError:
@@ -78,5 +78,7 @@ def fit_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, fl
     """The published value of each fit target: per 10,000 children, or a percentage."""
     out = {}
     for name, (measure, kind) in FIT_TARGETS.items():
-        out[name] = figures.value(year, measure) if kind == "share" else figures.per_10k(year, measure)
+        out[name] = (
+            figures.value(year, measure) if kind == "share" else figures.per_10k(year, measure)
+        )
     return out

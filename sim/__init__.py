@@ -10,5 +10,12 @@ Public API::
 from sim.experiment import RunResult, run_replications, single_run
 from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "default_scenario", "load_scenario",
-           "run_replications", "single_run"]
+__all__ = [
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "default_scenario",
+    "load_scenario",
+    "run_replications",
+    "single_run",
+]

@@ -13,7 +13,7 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
+from sim.entities import CareRoute, Child, Exit, Family, Placement
 from sim.services import Services
 from sim.streams import Stream
 
@@ -47,8 +47,15 @@ def choose_exit(age: float, u: float, svc: Services) -> Exit:
     return _pick([(e, w[band]) for e, w in la.exit_mix.items()], u)
 
 
-def enter_care(env: simpy.Environment, family: Family, svc: Services, route: CareRoute,
-               *, oldest_first: bool = False, min_age: float = 0.0) -> int:
+def enter_care(
+    env: simpy.Environment,
+    family: Family,
+    svc: Services,
+    route: CareRoute,
+    *,
+    oldest_first: bool = False,
+    min_age: float = 0.0,
+) -> int:
     """Children of the family become looked after: an index child, and each sibling with a chance.
 
     The index child is the youngest (or, for s20 accommodation of adolescents, the oldest of
@@ -77,10 +84,16 @@ def enter_care(env: simpy.Environment, family: Family, svc: Services, route: Car
     return len(entering)
 
 
-def care_episode(env: simpy.Environment, child: Child, family: Family, svc: Services,
-                 route: CareRoute, src: str | None, elapsed: float = 0.0,
-                 planned: tuple[Exit, float] | None = None,
-                 ) -> Generator[simpy.Event, object, None]:
+def care_episode(
+    env: simpy.Environment,
+    child: Child,
+    family: Family,
+    svc: Services,
+    route: CareRoute,
+    src: str | None,
+    elapsed: float = 0.0,
+    planned: tuple[Exit, float] | None = None,
+) -> Generator[simpy.Event, object, None]:
     """One child's time in care, from entry (or from the opening caseload) to leaving.
 
     ``planned`` (reason, remaining days) and ``elapsed`` seed a child already in care at the start.
@@ -98,7 +111,9 @@ def care_episode(env: simpy.Environment, child: Child, family: Family, svc: Serv
         svc.record.event(now, family.id, "care_entry", 1)
     if planned is None:
         entry_age = age
-        reason = Exit.AGE_18 if uasc else choose_exit(entry_age, svc.u(family, Stream.CARE_EXIT), svc)
+        reason = (
+            Exit.AGE_18 if uasc else choose_exit(entry_age, svc.u(family, Stream.CARE_EXIT), svc)
+        )
         stay = la.duration.for_age(entry_age).sample(svc.u(family, Stream.CARE_EXIT))
         if uasc:
             stay = float("inf")

@@ -57,10 +57,13 @@ def littles_law(result: RunResult, state: str, from_month: int = 0) -> LittlesLa
     Mean stock comes from exact child-days; arrivals from entries; mean stay from completed
     stays. Valid over a long window in near steady state.
     """
-    names = [s for s in STATES if s.startswith("looked_after")] if state == "looked_after" else [state]
+    names = (
+        [s for s in STATES if s.startswith("looked_after")] if state == "looked_after" else [state]
+    )
     days = np.diff(np.asarray(result.calendar.month_starts))[from_month:]
     child_days = sum(result.child_days[s][from_month:].sum() for s in names)
     entries = sum(result.entries[s][from_month:].sum() for s in names)
     total, count = result.stays.get(state, (0.0, 0.0))
-    return LittlesLaw(state, child_days / days.sum(), entries / days.sum(),
-                      total / count if count else 0.0)
+    return LittlesLaw(
+        state, child_days / days.sum(), entries / days.sum(), total / count if count else 0.0
+    )

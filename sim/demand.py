@@ -41,6 +41,8 @@ OPENING_ID_BASE = 3 << 40
 #: How far back closed families are remembered at the start (re-referral within 12 months
 #: needs at least one year; two years covers nearly all returns).
 HISTORY_DAYS = 730.0
+#: Contacts are drawn 30 days at a time: fewer, larger numpy calls, in a fixed order.
+BATCH_DAYS = 30
 
 
 def _weights(w: tuple[float, ...]) -> np.ndarray:
@@ -81,17 +83,24 @@ class FamilyFactory:
         esc = self.svc.params.escalation
         locs = self.svc.params.demand.localities
         rr = np.array([loc.relative_risk for loc in locs])[fam["locality"]]
-        return (np.asarray(esc.odds_by_need)[fam["need"] - 1]
-                * np.where(fam["risk"] > 0, esc.odds_toxic_trio, 1.0) * rr) / self.svc.odds_norm
+        return (
+            np.asarray(esc.odds_by_need)[fam["need"] - 1]
+            * np.where(fam["risk"] > 0, esc.odds_toxic_trio, 1.0)
+            * rr
+        ) / self.svc.odds_norm
 
     def make(self, fam: dict[str, np.ndarray], i: int, family_id: int, now: float) -> Family:
         """One :class:`Family` from row ``i`` of drawn attributes."""
         k = int(fam["children"][i])
         children = [Child(birth_day=now - float(a) * DAYS_PER_YEAR) for a in fam["ages"][i, :k]]
         return Family(
-            id=family_id, children=children, locality=int(fam["locality"][i]),
-            at_pod_school=bool(fam["pod"][i]), risk=RiskFactors(int(fam["risk"][i])),
-            need=int(fam["need"][i]), draws=self.svc.streams.family(family_id),
+            id=family_id,
+            children=children,
+            locality=int(fam["locality"][i]),
+            at_pod_school=bool(fam["pod"][i]),
+            risk=RiskFactors(int(fam["risk"][i])),
+            need=int(fam["need"][i]),
+            draws=self.svc.streams.family(family_id),
         )
 
 
@@ -104,8 +113,9 @@ def contacts_per_day(svc: Services, day: float) -> float:
     return d.contacts_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4 * growth * seasonal
 
 
-def front_door(env: simpy.Environment, svc: Services,
-               end_day: float) -> Generator[simpy.Event, object, None]:
+def front_door(
+    env: simpy.Environment, svc: Services, end_day: float
+) -> Generator[simpy.Event, object, None]:
     """Contacts about new families, triaged by the MASH in daily batches up to its capacity.
 
     Each day's contacts are drawn in bulk (their number, who they are, and the uniform that
@@ -122,20 +132,37 @@ def front_door(env: simpy.Environment, svc: Services,
     next_id = 0
     base_odds = fd.p_referral / (1 - fd.p_referral) if fd.p_referral < 1 else math.inf
     p_eh_rest = fd.p_early_help / max(1 - fd.p_referral, 1e-12)
+    batch: dict[str, np.ndarray] = {}
+    offsets = np.zeros(1, dtype=int)
+    batch_start = -math.inf
     while env.now < end_day:
         day = env.now
-        n = int(rng.poisson(contacts_per_day(svc, day) / factory.mean_children))
+        if day >= batch_start + BATCH_DAYS:
+            # draw a month of contacts at once (fewer, larger numpy calls; same order)
+            batch_start = day
+            days = np.arange(day, day + BATCH_DAYS)
+            lam = np.array([contacts_per_day(svc, d) for d in days]) / factory.mean_children
+            counts = rng.poisson(lam)
+            offsets = np.concatenate([[0], np.cumsum(counts)])
+            batch = factory.draw(rng, int(offsets[-1]))
+            batch["time"] = np.repeat(days, counts) + rng.random(int(offsets[-1]))
+            batch["u"] = rng_triage.random(int(offsets[-1]))
+        k = int(day - batch_start)
+        lo, hi = int(offsets[k]), int(offsets[k + 1])
+        n = hi - lo
         if n:
-            fam = factory.draw(rng, n)
-            times = day + np.sort(rng.random(n))
-            u = rng_triage.random(n)
+            fam = {key: v[lo:hi] for key, v in batch.items()}
+            order = np.argsort(fam["time"], kind="stable")
+            fam = {key: v[order] for key, v in fam.items()}
             svc.record.flow("contacts", int(fam["children"].sum()), day)
             odds = base_odds * factory.odds(fam)
             p_ref = 1.0 if math.isinf(base_odds) else odds / (1 + odds)
             p_eh = p_eh_rest * (1 - p_ref)
+            u = fam["u"]
             outcome = np.where(u < p_ref, 1, np.where(u < p_ref + p_eh, 2, 0))
-            backlog.extend((float(times[i]), fam, i, int(outcome[i]), next_id + i)
-                           for i in range(n))
+            backlog.extend(
+                (float(fam["time"][i]), fam, i, int(outcome[i]), next_id + i) for i in range(n)
+            )
             next_id += n
         used = 0.0
         while backlog:
@@ -170,8 +197,9 @@ def _new_family_history(family: Family, svc: Services) -> None:
             c.had_cp_plan = True
 
 
-def uasc_arrivals(env: simpy.Environment, svc: Services,
-                  end_day: float) -> Generator[simpy.Event, object, None]:
+def uasc_arrivals(
+    env: simpy.Environment, svc: Services, end_day: float
+) -> Generator[simpy.Event, object, None]:
     """Unaccompanied asylum-seeking children: their own arrival stream, straight into care."""
     d = svc.params.demand
     rng = svc.streams.generator(Stream.UASC)
@@ -187,8 +215,15 @@ def uasc_arrivals(env: simpy.Environment, svc: Services,
             return
         age = rng.choice(18, p=p_age) + rng.random()
         child = Child(birth_day=env.now - age * DAYS_PER_YEAR)
-        family = Family(id=UASC_ID_BASE + k, children=[child], locality=0, at_pod_school=False,
-                        risk=RiskFactors.NONE, need=3, draws=svc.streams.family(UASC_ID_BASE + k))
+        family = Family(
+            id=UASC_ID_BASE + k,
+            children=[child],
+            locality=0,
+            at_pod_school=False,
+            risk=RiskFactors.NONE,
+            need=3,
+            draws=svc.streams.family(UASC_ID_BASE + k),
+        )
         k += 1
         child.in_care = True
         svc.social_work.force(1)
@@ -242,12 +277,15 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
                 svc.social_work.force(n)
                 family.slots_held = n
             svc.start_process(family_journey, family, state=state)
-    _seed_looked_after(env, svc, rng, round(p.opening_stocks_per_10k.get("looked_after", 0) * scale))
+    _seed_looked_after(
+        env, svc, rng, round(p.opening_stocks_per_10k.get("looked_after", 0) * scale)
+    )
     _seed_recent_closures(env, svc, factory, rng)
 
 
-def _seed_looked_after(env: simpy.Environment, svc: Services, rng: np.random.Generator,
-                       target: int) -> None:
+def _seed_looked_after(
+    env: simpy.Environment, svc: Services, rng: np.random.Generator, target: int
+) -> None:
     la = svc.params.looked_after
     p_entry_age = _weights(la.entry_age_weights)
     now = env.now
@@ -266,20 +304,37 @@ def _seed_looked_after(env: simpy.Environment, svc: Services, rng: np.random.Gen
         elapsed = rng.random() * stay
         fid = OPENING_ID_BASE + (1 << 30) + k
         child = Child(birth_day=now - a0 * to_days - elapsed, in_care=True)
-        family = Family(id=fid, children=[child], locality=0,
-                        at_pod_school=False, risk=RiskFactors.NONE, need=3,
-                        draws=svc.streams.family(fid), previous_care=True)
+        family = Family(
+            id=fid,
+            children=[child],
+            locality=0,
+            at_pod_school=False,
+            risk=RiskFactors.NONE,
+            need=3,
+            draws=svc.streams.family(fid),
+            previous_care=True,
+        )
         svc.social_work.force(1)
-        svc.start_process(care_episode, child, family, route=CareRoute.OPENING, src=None,
-                          elapsed=elapsed, planned=(reason, stay - elapsed))
+        svc.start_process(
+            care_episode,
+            child,
+            family,
+            route=CareRoute.OPENING,
+            src=None,
+            elapsed=elapsed,
+            planned=(reason, stay - elapsed),
+        )
         k += 1
 
 
-def _seed_recent_closures(env: simpy.Environment, svc: Services, factory: FamilyFactory,
-                          rng: np.random.Generator) -> None:
+def _seed_recent_closures(
+    env: simpy.Environment, svc: Services, factory: FamilyFactory, rng: np.random.Generator
+) -> None:
     """Families closed in the two years before the start who will come back with a new concern."""
     r = svc.params.recontact
-    per_year = r.closures_before_start_per_10k_per_year * svc.population / 1e4 / factory.mean_children
+    per_year = (
+        r.closures_before_start_per_10k_per_year * svc.population / 1e4 / factory.mean_children
+    )
     n = int(rng.poisson(per_year * HISTORY_DAYS / DAYS_PER_YEAR))
     now = env.now
     fam = factory.draw(rng, n)

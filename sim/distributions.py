@@ -10,7 +10,7 @@ caseload consistently. All times are in days.
 In YAML a duration is written in analysts' terms, e.g.::
 
     {kind: lognormal, median_days: 200, p90_days: 900}
-    {kind: empirical, edges_days: [0, 91, 182, 365, 730, 1095], weights: [15.9, 11, 43.5, 25.2, 4.4]}
+    {kind: empirical, edges_days: [0, 91, 182, 365, 730], weights: [15.9, 11, 43.5, 29.6]}
     {kind: fixed, days: 30}
     {kind: exponential, mean_days: 30}
 """
@@ -146,7 +146,9 @@ class Empirical(_Base):
         if self.edges_days[0] < 0:
             raise ValueError(f"edges_days must start at 0 or more, got {self.edges_days[0]}")
         if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-            raise ValueError(f"weights must be >= 0 with a positive total, got {list(self.weights)}")
+            raise ValueError(
+                f"weights must be >= 0 with a positive total, got {list(self.weights)}"
+            )
         return self
 
     @cached_property
@@ -188,9 +190,7 @@ class Empirical(_Base):
         return cum[i] + (cum[i + 1] - cum[i]) * (t - e[i]) / (e[i + 1] - e[i])
 
 
-DurationSpec = Annotated[
-    Fixed | Exponential | Lognormal | Empirical, Field(discriminator="kind")
-]
+DurationSpec = Annotated[Fixed | Exponential | Lognormal | Empirical, Field(discriminator="kind")]
 
 
 class ByAge(BaseModel):

@@ -23,7 +23,14 @@ class RiskFactors(IntFlag):
 
 #: The eight subsets of the toxic trio, in the order parameter files list their shares.
 TOXIC_TRIO_SUBSETS: tuple[str, ...] = (
-    "none", "da", "mh", "da+mh", "sm", "da+sm", "mh+sm", "da+mh+sm",
+    "none",
+    "da",
+    "mh",
+    "da+mh",
+    "sm",
+    "da+sm",
+    "mh+sm",
+    "da+mh+sm",
 )
 
 
@@ -65,12 +72,12 @@ class Exit(Enum):
 class CareRoute(Enum):
     """How a child came to be looked after (legal routes in the CLA starts tables)."""
 
-    PROCEEDINGS = "proceedings"        # interim care order at issue of care proceedings
-    S20_FROM_CP = "s20_from_cp"        # accommodated under s20 during a CP plan
-    S20_FROM_CIN = "s20_from_cin"      # accommodated under s20 from a CIN plan (adolescents)
-    EMERGENCY = "emergency"            # police protection / EPO during an s47 enquiry
-    UASC = "uasc"                      # unaccompanied asylum-seeking child
-    OPENING = "opening"                # already looked after at the start
+    PROCEEDINGS = "proceedings"  # interim care order at issue of care proceedings
+    S20_FROM_CP = "s20_from_cp"  # accommodated under s20 during a CP plan
+    S20_FROM_CIN = "s20_from_cin"  # accommodated under s20 from a CIN plan (adolescents)
+    EMERGENCY = "emergency"  # police protection / EPO during an s47 enquiry
+    UASC = "uasc"  # unaccompanied asylum-seeking child
+    OPENING = "opening"  # already looked after at the start
 
 
 @dataclass(slots=True)

@@ -43,28 +43,40 @@ def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event,
     cal = svc.cal
     for m in range(cal.months):
         yield env.timeout(cal.month_starts[m + 1] - env.now)
-        svc.record.month_end(m, env.now, {
-            "caseload_per_sw": svc.social_work.caseload_per_fte(),
-            "social_worker_fte": svc.social_work.fte,
-            "front_door_waiting": svc.front_door_waiting,
-            "early_help_families_open": svc.early_help_team.held,
-        })
+        svc.record.month_end(
+            m,
+            env.now,
+            {
+                "caseload_per_sw": svc.social_work.caseload_per_fte(),
+                "social_worker_fte": svc.social_work.fte,
+                "front_door_waiting": svc.front_door_waiting,
+                "early_help_families_open": svc.early_help_team.held,
+            },
+        )
 
 
-def build(scenario: Scenario, replication: int, *,
-          log_events: bool = False) -> tuple[simpy.Environment, Services]:
+def build(
+    scenario: Scenario, replication: int, *, log_events: bool = False
+) -> tuple[simpy.Environment, Services]:
     """Build the environment and services of one replication, with its processes started."""
     p = scenario.parameters
     cal = Calendar.from_start(scenario.start_date, scenario.months)
     env = simpy.Environment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
     pop = float(scenario.population)
     svc = Services(
-        env=env, params=p, cal=cal, streams=Streams(scenario.seed, replication),
+        env=env,
+        params=p,
+        cal=cal,
+        streams=Streams(scenario.seed, replication),
         record=Recorder(cal, log_events=log_events),
-        social_work=CaseloadPool(env, p.workforce.social_worker_fte_per_10k * pop / 1e4,
-                                 p.workforce.caseload_ceiling),
-        early_help_team=CaseloadPool(env, p.early_help.practitioner_fte_per_10k * pop / 1e4,
-                                     p.early_help.families_per_practitioner),
+        social_work=CaseloadPool(
+            env, p.workforce.social_worker_fte_per_10k * pop / 1e4, p.workforce.caseload_ceiling
+        ),
+        early_help_team=CaseloadPool(
+            env,
+            p.early_help.practitioner_fte_per_10k * pop / 1e4,
+            p.early_help.families_per_practitioner,
+        ),
         population=pop,
     )
     env.process(_month_ends(env, svc))
@@ -76,18 +88,25 @@ def build(scenario: Scenario, replication: int, *,
     return env, svc
 
 
-def single_run(scenario: Scenario, replication: int = 0, *,
-               log_events: bool = False) -> RunResult:
+def single_run(scenario: Scenario, replication: int = 0, *, log_events: bool = False) -> RunResult:
     """Run one replication of a scenario to its horizon."""
     env, svc = build(scenario, replication, log_events=log_events)
     events = _run_counting(env, svc.cal.end_day)
     r = svc.record
     return RunResult(
-        scenario=scenario.name, replication=replication, calendar=svc.cal,
-        flows=dict(r.flows), month_end_stock=r.month_end_stock,
-        month_end_values=dict(r.month_end_values), opening=r.opening,
-        entries=r.entries, exits=r.exits, child_days=r.child_days,
-        stays={k: (v[0], v[1]) for k, v in r.stays.items()}, events=events, log=r.log,
+        scenario=scenario.name,
+        replication=replication,
+        calendar=svc.cal,
+        flows=dict(r.flows),
+        month_end_stock=r.month_end_stock,
+        month_end_values=dict(r.month_end_values),
+        opening=r.opening,
+        entries=r.entries,
+        exits=r.exits,
+        child_days=r.child_days,
+        stays={k: (v[0], v[1]) for k, v in r.stays.items()},
+        events=events,
+        log=r.log,
     )
 
 
@@ -101,8 +120,12 @@ def _run_counting(env: simpy.Environment, until: float) -> int:
     return n
 
 
-def run_replications(scenario: Scenario, replications: int | None = None, *,
-                     progress: Callable[[int], None] | None = None) -> list[RunResult]:
+def run_replications(
+    scenario: Scenario,
+    replications: int | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> list[RunResult]:
     """Run replications 0..n-1 of a scenario in sequence (each its own random streams)."""
     n = scenario.replications if replications is None else replications
     results = []

@@ -29,54 +29,99 @@ class Measure:
 
 _F, _S = "flow", "stock"
 MEASURES: dict[str, Measure] = {
-    "contacts": Measure("Contacts", "Contacts (children) to children's social care", "children", _F),
-    "contacts_nfa": Measure("Contacts closed at the front door",
-                            "Contacts ending in information, advice or no further action", "children", _F),
+    "contacts": Measure(
+        "Contacts", "Contacts (children) to children's social care", "children", _F
+    ),
+    "contacts_nfa": Measure(
+        "Contacts closed at the front door",
+        "Contacts ending in information, advice or no further action",
+        "children",
+        _F,
+    ),
     "referrals": Measure("Referrals", "Referrals to children's social care (C1)", "children", _F),
-    "rereferrals_12m": Measure("Re-referrals within 12 months",
-                               "Referrals within 12 months of a previous referral", "children", _F),
+    "rereferrals_12m": Measure(
+        "Re-referrals within 12 months",
+        "Referrals within 12 months of a previous referral",
+        "children",
+        _F,
+    ),
     "assessments": Measure("Assessments", "Social work assessments completed (C2)", "children", _F),
-    "early_help_starts": Measure("Early help starts", "Children starting early help", "children", _F),
-    "cin_plans_started": Measure("CIN plans started", "Children starting a child in need plan",
-                                 "children", _F),
+    "early_help_starts": Measure(
+        "Early help starts", "Children starting early help", "children", _F
+    ),
+    "cin_plans_started": Measure(
+        "CIN plans started", "Children starting a child in need plan", "children", _F
+    ),
     "s47_enquiries": Measure("Section 47 enquiries", "s47 enquiries started (C4)", "children", _F),
     "icpcs": Measure("Initial child protection conferences", "ICPCs held (C4)", "children", _F),
-    "cp_plans_started": Measure("CP plans started", "Child protection plans starting (D1)",
-                                "children", _F),
-    "cp_plans_repeat": Measure("Repeat CP plans", "CP plans that are a second or later plan (D3)",
-                               "children", _F),
+    "cp_plans_started": Measure(
+        "CP plans started", "Child protection plans starting (D1)", "children", _F
+    ),
+    "cp_plans_repeat": Measure(
+        "Repeat CP plans", "CP plans that are a second or later plan (D3)", "children", _F
+    ),
     "care_entries": Measure("Care entries", "Children starting to be looked after", "children", _F),
     "care_exits": Measure("Care exits", "Children ceasing to be looked after", "children", _F),
-    "allocation_wait_child_days": Measure("Allocation wait (child-days)",
-                                          "Days children waited for a social worker", "child-days", _F),
-    "child_days_in_care": Measure("Child-days in care", "Days spent looked after", "child-days", _F),
-    "children_in_need": Measure("Children in need at 31 March",
-                                "Open CIN episodes incl. CP and looked after (B1)", "children", _S),
-    "cp_plans": Measure("Children on CP plans", "Children on a CP plan at month end (D5)",
-                        "children", _S),
-    "looked_after": Measure("Children looked after", "Children looked after at month end",
-                            "children", _S),
-    "early_help": Measure("Children in early help", "Children receiving early help", "children", _S),
-    "cin_plan": Measure("Children on CIN plans", "Children on a CIN plan (not CP or in care)",
-                        "children", _S),
-    "waiting_allocation": Measure("Waiting for a social worker",
-                                  "Children referred and waiting for allocation", "children", _S),
-    "waiting_early_help": Measure("Waiting for early help", "Children on the early help waiting list",
-                                  "children", _S),
-    "caseload_per_sw": Measure("Caseload per social worker",
-                               "Children open to social care per case-holding FTE", "children per FTE", _S),
-    "rereferral_rate": Measure("Re-referral rate", "Re-referrals within 12 months as % of referrals",
-                               "%", "rate"),
-    "cp_repeat_rate": Measure("Repeat CP plan rate", "Second or later CP plans as % of starts",
-                              "%", "rate"),
+    "allocation_wait_child_days": Measure(
+        "Allocation wait (child-days)", "Days children waited for a social worker", "child-days", _F
+    ),
+    "child_days_in_care": Measure(
+        "Child-days in care", "Days spent looked after", "child-days", _F
+    ),
+    "children_in_need": Measure(
+        "Children in need at 31 March",
+        "Open CIN episodes incl. CP and looked after (B1)",
+        "children",
+        _S,
+    ),
+    "cp_plans": Measure(
+        "Children on CP plans", "Children on a CP plan at month end (D5)", "children", _S
+    ),
+    "looked_after": Measure(
+        "Children looked after", "Children looked after at month end", "children", _S
+    ),
+    "early_help": Measure(
+        "Children in early help", "Children receiving early help", "children", _S
+    ),
+    "cin_plan": Measure(
+        "Children on CIN plans", "Children on a CIN plan (not CP or in care)", "children", _S
+    ),
+    "waiting_allocation": Measure(
+        "Waiting for a social worker",
+        "Children referred and waiting for allocation",
+        "children",
+        _S,
+    ),
+    "waiting_early_help": Measure(
+        "Waiting for early help", "Children on the early help waiting list", "children", _S
+    ),
+    "caseload_per_sw": Measure(
+        "Caseload per social worker",
+        "Children open to social care per case-holding FTE",
+        "children per FTE",
+        _S,
+    ),
+    "rereferral_rate": Measure(
+        "Re-referral rate", "Re-referrals within 12 months as % of referrals", "%", "rate"
+    ),
+    "cp_repeat_rate": Measure(
+        "Repeat CP plan rate", "Second or later CP plans as % of starts", "%", "rate"
+    ),
 }
 for _e in Exit:
     MEASURES[f"care_exits_{_e.value}"] = Measure(
-        f"Care exits: {_e.value.replace('_', ' ')}", f"Children ceasing care: {_e.value}", "children", _F)
+        f"Care exits: {_e.value.replace('_', ' ')}",
+        f"Children ceasing care: {_e.value}",
+        "children",
+        _F,
+    )
 for _p in Placement:
     MEASURES[f"looked_after_{_p.value}"] = Measure(
-        f"Looked after: {_p.value.replace('_', ' ')}", f"Children looked after in {_p.value}",
-        "children", _S)
+        f"Looked after: {_p.value.replace('_', ' ')}",
+        f"Children looked after in {_p.value}",
+        "children",
+        _S,
+    )
 
 CIN_STATES = ("waiting_allocation", "assessment", "cin_plan", "s47_enquiry", "cp_plan")
 
@@ -95,14 +140,28 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     cols["child_days_in_care"] = sum(result.child_days[k] for k in placements)
     cols["children_in_need"] = cols["looked_after"] + sum(stock[k] for k in CIN_STATES)
     cols["cp_plans"] = stock["cp_plan"]
-    for k in ("early_help", "cin_plan", "waiting_allocation", "waiting_early_help",
-              "assessment", "s47_enquiry"):
+    for k in (
+        "early_help",
+        "cin_plan",
+        "waiting_allocation",
+        "waiting_early_help",
+        "assessment",
+        "s47_enquiry",
+    ):
         cols[k] = stock[k]
     cols.update(result.month_end_values)
     n = cal.months
-    frames = [pd.DataFrame({"month": months, "financial_year": fys, "measure": name,
-                            "value": np.asarray(values, dtype=float)[:n]})
-              for name, values in sorted(cols.items())]
+    frames = [
+        pd.DataFrame(
+            {
+                "month": months,
+                "financial_year": fys,
+                "measure": name,
+                "value": np.asarray(values, dtype=float)[:n],
+            }
+        )
+        for name, values in sorted(cols.items())
+    ]
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "replication", result.replication)
     out.insert(0, "scenario", result.scenario)
@@ -113,8 +172,18 @@ def _kind(measure: str) -> str:
     m = MEASURES.get(measure)
     if m is not None:
         return m.kind
-    return "stock" if measure in ("assessment", "s47_enquiry", "social_worker_fte",
-                                  "front_door_waiting", "early_help_families_open") else "flow"
+    return (
+        "stock"
+        if measure
+        in (
+            "assessment",
+            "s47_enquiry",
+            "social_worker_fte",
+            "front_door_waiting",
+            "early_help_families_open",
+        )
+        else "flow"
+    )
 
 
 def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +191,12 @@ def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:
     monthly = monthly.assign(kind=monthly["measure"].map(_kind))
     keys = ["scenario", "replication", "financial_year", "measure"]
     flows = monthly[monthly["kind"] == "flow"].groupby(keys, as_index=False)["value"].sum()
-    stocks = (monthly[monthly["kind"] == "stock"].sort_values("month")
-              .groupby(keys, as_index=False)["value"].last())
+    stocks = (
+        monthly[monthly["kind"] == "stock"]
+        .sort_values("month")
+        .groupby(keys, as_index=False)["value"]
+        .last()
+    )
     out = pd.concat([flows, stocks], ignore_index=True)
     wide = out.pivot_table(index=keys[:3], columns="measure", values="value").reset_index()
     rates = []
@@ -132,16 +205,22 @@ def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:
     if "cp_plans_repeat" in wide and "cp_plans_started" in wide:
         rates.append(("cp_repeat_rate", 100 * wide["cp_plans_repeat"] / wide["cp_plans_started"]))
     for name, values in rates:
-        out = pd.concat([out, wide[keys[:3]].assign(measure=name, value=values.to_numpy())],
-                        ignore_index=True)
+        out = pd.concat(
+            [out, wide[keys[:3]].assign(measure=name, value=values.to_numpy())], ignore_index=True
+        )
     return out.sort_values(keys, ignore_index=True)
 
 
 def summary_frame(yearly: pd.DataFrame, population: float | None = None) -> pd.DataFrame:
     """Mean and 5th/50th/95th percentiles across replications, per financial year and measure."""
     g = yearly.groupby(["scenario", "financial_year", "measure"])["value"]
-    out = g.agg(mean="mean", p5=lambda v: v.quantile(0.05), p50="median",
-                p95=lambda v: v.quantile(0.95), replications="count").reset_index()
+    out = g.agg(
+        mean="mean",
+        p5=lambda v: v.quantile(0.05),
+        p50="median",
+        p95=lambda v: v.quantile(0.95),
+        replications="count",
+    ).reset_index()
     out["unit"] = out["measure"].map(lambda m: MEASURES[m].unit if m in MEASURES else "")
     if population:
         per = out["unit"].isin(["children"])

@@ -60,7 +60,9 @@ class Demand(_Model):
             )
         total = sum(loc.population_share for loc in self.localities)
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"localities' population_share must add up to 1 (they add to {total:g})")
+            raise ValueError(
+                f"localities' population_share must add up to 1 (they add to {total:g})"
+            )
         return self
 
 
@@ -78,7 +80,7 @@ class FrontDoor(_Model):
         if self.p_referral + self.p_early_help > 1:
             raise ValueError(
                 f"p_referral + p_early_help must be <= 1 "
-                f"({self.p_referral} + {self.p_early_help} = {self.p_referral + self.p_early_help:g})"
+                f"({self.p_referral} + {self.p_early_help} > 1)"
             )
         return self
 
@@ -194,7 +196,8 @@ class Escalation(_Model):
     times ``odds_by_need[need-1]`` times ``odds_toxic_trio`` if any toxic-trio factor is present,
     times the locality's ``relative_risk``, times caseload pressure
     ``(caseload / caseload_reference) ** caseload_elasticity`` when caseloads exceed the
-    reference. Each month spent waiting raises need one level with ``p_need_rises_per_month_waiting``.
+    reference. Each month spent waiting raises need one level with probability
+    ``p_need_rises_per_month_waiting``.
     """
 
     odds_by_need: tuple[Positive, Positive, Positive, Positive]

@@ -1,4 +1,4 @@
-"""A family's journey through children's services, one generator per stage (model.md, 'The pathway').
+"""A family's journey through children's services, one generator per stage (model.md, pathway).
 
 ``family_journey`` loops over stages; each stage takes or waits for a worker, waits a sampled
 duration, decides the next state, and records. Children who enter care leave the family's stage
@@ -23,8 +23,9 @@ DAYS_PER_MONTH = 365.25 / 12
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
 
 
-def family_journey(env: simpy.Environment, family: Family, svc: Services,
-                   state: State, delay: float = 0.0) -> Generator[simpy.Event, object, None]:
+def family_journey(
+    env: simpy.Environment, family: Family, svc: Services, state: State, delay: float = 0.0
+) -> Generator[simpy.Event, object, None]:
     """One episode for a family, from a contact's outcome to closure.
 
     A new concern after closure (re-referral) starts a new journey at the front door.
@@ -38,13 +39,13 @@ def family_journey(env: simpy.Environment, family: Family, svc: Services,
 
 # -- bookkeeping shared by the stages --------------------------------------------------------
 
+
 def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
     """Move the family's children at home into stock ``key``; children who turned 18 leave.
 
     Returns the number of children now counted in ``key``.
     """
-    at_home = sum(1 for c in family.children
-                  if not c.in_care and c.age(now) < AGE_OF_MAJORITY)
+    at_home = sum(1 for c in family.children if not c.in_care and c.age(now) < AGE_OF_MAJORITY)
     aged_out = max(family.counted - at_home, 0)
     if aged_out:
         svc.record.move(aged_out, family.stock_key, None, now)
@@ -73,8 +74,9 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     enter(family, None, svc, now)
     release(family, family.slots_held, svc)
     family.last_closure_day = now
-    if family.children_at_home(now) and svc.chance(family, Stream.RECONTACT,
-                                                   svc.params.recontact.p_recontact):
+    if family.children_at_home(now) and svc.chance(
+        family, Stream.RECONTACT, svc.params.recontact.p_recontact
+    ):
         delay = svc.params.recontact.time_to_recontact.sample(svc.u(family, Stream.RECONTACT))
         svc.start_process(known_family_contact, family, delay=delay)
 
@@ -89,8 +91,10 @@ def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> No
 
 # -- the front door for known families -------------------------------------------------------
 
-def known_family_contact(env: simpy.Environment, family: Family, svc: Services,
-                         delay: float = 0.0) -> Generator[simpy.Event, object, None]:
+
+def known_family_contact(
+    env: simpy.Environment, family: Family, svc: Services, delay: float = 0.0
+) -> Generator[simpy.Event, object, None]:
     """A new concern about a family the council knows: MASH triage again."""
     if delay > 0:
         yield env.timeout(delay)
@@ -115,6 +119,7 @@ def known_family_contact(env: simpy.Environment, family: Family, svc: Services,
 
 
 # -- stages ----------------------------------------------------------------------------------
+
 
 def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Early help: wait for a family practitioner (or give up), then help; close or step up."""
@@ -215,15 +220,18 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         svc.record.flow("cin_plans_started", n, env.now)
     start = env.now
     to_s47 = svc.escalates(family, Stream.CIN_PLAN, c.p_s47)
-    adolescents = [ch for ch in family.children_at_home(env.now) if ch.age(env.now) >= c.s20_min_age]
+    adolescents = [
+        ch for ch in family.children_at_home(env.now) if ch.age(env.now) >= c.s20_min_age
+    ]
     to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, c.p_s20_care)
     if to_s47 or to_care:
         yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
         svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
         if to_s47:
             return State.S47_ENQUIRY
-        enter_care(env, family, svc, CareRoute.S20_FROM_CIN, oldest_first=True,
-                   min_age=c.s20_min_age)
+        enter_care(
+            env, family, svc, CareRoute.S20_FROM_CIN, oldest_first=True, min_age=c.s20_min_age
+        )
         return State.CLOSED
     yield env.timeout(duration)
     svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
@@ -279,8 +287,11 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     n = enter(family, "cp_plan", svc, env.now)
     if not resuming:
         svc.record.flow("cp_plans_started", n, env.now)
-        repeat = sum(1 for ch in family.children_at_home(env.now)
-                     if ch.had_cp_plan or family.previous_cp_plan)
+        repeat = sum(
+            1
+            for ch in family.children_at_home(env.now)
+            if ch.had_cp_plan or family.previous_cp_plan
+        )
         svc.record.flow("cp_plans_repeat", repeat, env.now)
     for ch in family.children_at_home(env.now):
         ch.had_cp_plan = True
@@ -309,8 +320,9 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     return State.CLOSED
 
 
-def _end_cp_plan_into_care(env: simpy.Environment, family: Family, svc: Services,
-                           start: float, route: CareRoute) -> State:
+def _end_cp_plan_into_care(
+    env: simpy.Environment, family: Family, svc: Services, start: float, route: CareRoute
+) -> State:
     svc.record.flow("cp_plans_ended", family.counted, env.now)
     svc.record.stay("cp_plan", env.now - start, family.counted, env.now)
     enter_care(env, family, svc, route)

@@ -18,10 +18,19 @@ from sim.calendar import Calendar
 
 #: States whose stocks are counted in children (see sim.outputs.MEASURES for definitions).
 STATES: tuple[str, ...] = (
-    "waiting_early_help", "early_help", "waiting_allocation", "assessment", "cin_plan",
-    "s47_enquiry", "cp_plan",
-    "looked_after_kinship_foster", "looked_after_in_house_foster", "looked_after_ifa",
-    "looked_after_residential", "looked_after_placed_with_parents", "looked_after_other",
+    "waiting_early_help",
+    "early_help",
+    "waiting_allocation",
+    "assessment",
+    "cin_plan",
+    "s47_enquiry",
+    "cp_plan",
+    "looked_after_kinship_foster",
+    "looked_after_in_house_foster",
+    "looked_after_ifa",
+    "looked_after_residential",
+    "looked_after_placed_with_parents",
+    "looked_after_other",
 )
 
 
@@ -78,7 +87,9 @@ class Recorder:
         counting = now >= 0
         if src is not None:
             if self.stock[src] < n:
-                raise RuntimeError(f"moving {n} children out of {src}, which holds {self.stock[src]}")
+                raise RuntimeError(
+                    f"moving {n} children out of {src}, which holds {self.stock[src]}"
+                )
             if counting:
                 self._accrue(src, now)
                 self.exits[src][self.cal.month_of(now)] += n

@@ -29,24 +29,31 @@ def model_version() -> str:
         return "dev"
 
 
-def run_to_folder(scenario: Scenario, out: Path, *,
-                  progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
+def run_to_folder(
+    scenario: Scenario, out: Path, *, progress: Callable[[int], None] | None = None
+) -> dict[str, pd.DataFrame]:
     """Run all replications into ``out``; returns the monthly, yearly and summary frames."""
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "monthly"
     parts.mkdir(exist_ok=True)
     meta = {
-        "scenario": scenario.name, "scenario_hash": scenario.content_hash(),
-        "seed": scenario.seed, "replications": scenario.replications,
-        "population": scenario.population, "start_date": scenario.start_date.isoformat(),
-        "years": scenario.years, "model_version": model_version(),
+        "scenario": scenario.name,
+        "scenario_hash": scenario.content_hash(),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "population": scenario.population,
+        "start_date": scenario.start_date.isoformat(),
+        "years": scenario.years,
+        "model_version": model_version(),
         "python": platform.python_version(),
     }
     meta_file = out / "run.json"
     if meta_file.exists():
         old = json.loads(meta_file.read_text())
-        if old.get("scenario_hash") != meta["scenario_hash"] or old.get("model_version") != meta[
-                "model_version"]:
+        if (
+            old.get("scenario_hash") != meta["scenario_hash"]
+            or old.get("model_version") != meta["model_version"]
+        ):
             for f in parts.glob("*.parquet"):
                 f.unlink()
     meta_file.write_text(json.dumps(meta, indent=2))

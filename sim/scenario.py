@@ -96,10 +96,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    """``override`` on top of ``base``: mappings merge key by key, anything else replaces.
+
+    A duration (a mapping with ``kind``) is one value: an override replaces it whole, so
+    ``{kind: fixed, days: 10}`` over a lognormal does not inherit ``median_days``.
+    """
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "kind" not in value:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
@@ -115,7 +119,9 @@ def _format_errors(file: str, exc: ValidationError, prefix: str = "") -> str:
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; see the README's scenario format)"
         value = err.get("input")
-        shown = "" if err["type"] in ("missing",) or isinstance(value, dict) else f" (got {value!r})"
+        shown = (
+            "" if err["type"] in ("missing",) or isinstance(value, dict) else f" (got {value!r})"
+        )
         lines.append(f"{file}: {loc or '(top level)'}: {msg}{shown}")
     return "\n".join(lines)
 
@@ -155,8 +161,9 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return data
 
 
-def scenario_from_dict(data: dict[str, Any], file: str = "<scenario>",
-                       base_dir: Path | None = None) -> Scenario:
+def scenario_from_dict(
+    data: dict[str, Any], file: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
     """Validate a scenario mapping (as read from YAML) into a :class:`Scenario`."""
     data = dict(data)
     council = data.get("council", "england")

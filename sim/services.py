@@ -71,7 +71,7 @@ class Services:
         ratio = self.social_work.caseload_per_fte() / wf.caseload_reference
         if ratio <= 1.0:
             return 1.0
-        return ratio ** self.params.escalation.caseload_elasticity
+        return ratio**self.params.escalation.caseload_elasticity
 
     def family_odds(self, family: Family) -> float:
         """Odds multiplier of escalation for this family's need, risk and locality.
