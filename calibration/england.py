@@ -555,8 +555,8 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
             ),
             "caseload_ceiling": put(
                 "workforce.caseload_ceiling",
-                r(model_caseload * 1.15, 2),
-                "derived: the reference caseload plus 15% (judgement) before work waits",
+                r(model_caseload * 1.25, 2),
+                "derived: the reference caseload plus 25% (judgement) before work waits",
             ),
             "caseload_reference": put(
                 "workforce.caseload_reference",
@@ -581,10 +581,17 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
                 0.1,
                 "judgement: a month of waiting raises need a level for one family in ten",
             ),
+            "p_need_falls_after_social_care": put(
+                "escalation.p_need_falls_after_social_care",
+                0.5,
+                "judgement: help lowers need a level for half of families it closes with "
+                "(without it need only rises, and known families escalate year on year)",
+            ),
             "caseload_elasticity": put(
                 "escalation.caseload_elasticity",
-                1.0,
-                "judgement: escalation odds rise in proportion to caseload above the reference",
+                0.5,
+                "judgement: escalation odds rise with the square root of caseload above the "
+                "reference (no published elasticity; a parameter for sweeps)",
             ),
         },
         "recontact": {
@@ -610,8 +617,14 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
             ),
             "closures_before_start_per_10k_per_year": put(
                 "recontact.closures_before_start_per_10k_per_year",
-                r(referrals, 1),
-                f"derived: every referral ({C1}) eventually closes",
+                r(referrals + 0.7 * eh_starts, 1),
+                f"derived: every referral ({C1}) and every early help episode from the front "
+                f"door (70% of {ADCS} early help starts) eventually closes",
+            ),
+            "share_closures_after_referral": put(
+                "recontact.share_closures_after_referral",
+                r(referrals / (referrals + 0.7 * eh_starts)),
+                "derived: referrals / (referrals + front-door early help starts)",
             ),
         },
         "opening_stocks_per_10k": {

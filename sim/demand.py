@@ -64,6 +64,13 @@ class FamilyFactory:
         self.p_locality = loc_w / loc_w.sum()
         self.p_pod = np.array([loc.p_family_at_pod_school for loc in d.localities])
         self.mean_children = float(np.dot(np.arange(1, len(self.p_children) + 1), self.p_children))
+        esc = svc.params.escalation
+        self.max_odds = (
+            max(esc.odds_by_need)
+            * max(esc.odds_toxic_trio, 1.0)
+            * max(loc.relative_risk for loc in d.localities)
+            / svc.odds_norm
+        )
 
     def draw(self, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         """Attributes of ``n`` families as arrays (ages in years for up to the largest family)."""
@@ -250,23 +257,26 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
     scale = svc.population / 1e4
     now = env.now
     next_id = OPENING_ID_BASE
+    # (state, duration, days per unit, escalating decisions passed to get there)
     stage_dist = {
-        "early_help": (State.EARLY_HELP, p.early_help.duration, 1.0),
-        "assessment": (State.ASSESSMENT, p.assessment.duration_working_days, 7 / 5),
-        "cin_plan": (State.CIN_PLAN, p.cin_plan.duration, 1.0),
-        "cp_plan": (State.CP_PLAN, p.cp_plan.duration, 1.0),
+        "early_help": (State.EARLY_HELP, p.early_help.duration, 1.0, 0),
+        "assessment": (State.ASSESSMENT, p.assessment.duration_working_days, 7 / 5, 0),
+        "cin_plan": (State.CIN_PLAN, p.cin_plan.duration, 1.0, 1),
+        "cp_plan": (State.CP_PLAN, p.cp_plan.duration, 1.0, 3),
     }
-    for stock, (state, dist, unit) in stage_dist.items():
+    for stock, (state, dist, unit, steps) in stage_dist.items():
         target = round(p.opening_stocks_per_10k.get(stock, 0.0) * scale)
         placed = 0
         while placed < target:
             fam = factory.draw(rng, 1)
+            if steps and rng.random() > (factory.odds(fam)[0] / factory.max_odds) ** steps:
+                continue  # families open at a deeper stage carry more need and risk
             family = factory.make(fam, 0, next_id, now)
             next_id += 1
             n = len(family.children)
             placed += n
-            _, remaining = _length_biased(dist, rng)
-            family.resume_days = remaining * unit
+            elapsed, remaining = _length_biased(dist, rng)
+            family.resume = (elapsed * unit, remaining * unit)
             family.last_referral_day = now - rng.random() * 365
             _new_family_history(family, svc)
             if state is State.CP_PLAN:
@@ -348,8 +358,9 @@ def _seed_recent_closures(
         if back <= now:
             continue
         family.last_closure_day = float(closed[i])
-        # the referral that opened the closed episode: about two months before closure
-        # (an assessment's median is 33 working days, about 46 calendar days; C2)
-        family.last_referral_day = float(closed[i]) - 60.0
+        if svc.chance(family, Stream.HISTORY, r.share_closures_after_referral):
+            # the referral that opened the closed episode: about two months before closure
+            # (an assessment's median is 33 working days, about 46 calendar days; C2)
+            family.last_referral_day = float(closed[i]) - 60.0
         _new_family_history(family, svc)
         svc.start_process(known_family_contact, family, delay=back - now)

@@ -119,7 +119,7 @@ class Family:
     slots_held: int = 0
     stock_key: str | None = None
     counted: int = 0
-    resume_days: float | None = None
+    resume: tuple[float, float] | None = None  # opening case: (elapsed, remaining) days
 
     def children_at_home(self, now: float) -> list[Child]:
         """Children under 18 living at home (not looked after)."""

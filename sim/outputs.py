@@ -63,8 +63,18 @@ MEASURES: dict[str, Measure] = {
     "care_entries": Measure("Care entries", "Children starting to be looked after", "children", _F),
     "care_exits": Measure("Care exits", "Children ceasing to be looked after", "children", _F),
     "allocation_wait_child_days": Measure(
-        "Allocation wait (child-days)", "Days children waited for a social worker", "child-days", _F
+        "Allocation wait (child-days)",
+        "Days children spent waiting for a social worker in the period",
+        "child-days",
+        _F,
     ),
+    "allocation_wait_days_completed": Measure(
+        "Allocation waits ended (days)",
+        "Days waited by children allocated in the period (waits counted when they end)",
+        "child-days",
+        _F,
+    ),
+    "allocations": Measure("Allocations", "Children allocated a social worker", "children", _F),
     "child_days_in_care": Measure(
         "Child-days in care", "Days spent looked after", "child-days", _F
     ),
@@ -138,6 +148,11 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     for k in placements:
         cols[k] = stock[k]
     cols["child_days_in_care"] = sum(result.child_days[k] for k in placements)
+    # waiting child-days in the month, including waits still running at its end
+    cols["allocation_wait_child_days"] = result.child_days["waiting_allocation"]
+    for name, m in MEASURES.items():
+        if m.kind == "flow" and name not in cols:
+            cols[name] = np.zeros(cal.months)
     cols["children_in_need"] = cols["looked_after"] + sum(stock[k] for k in CIN_STATES)
     cols["cp_plans"] = stock["cp_plan"]
     for k in (

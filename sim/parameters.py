@@ -203,6 +203,7 @@ class Escalation(_Model):
     odds_by_need: tuple[Positive, Positive, Positive, Positive]
     odds_toxic_trio: Positive
     p_need_rises_per_month_waiting: Probability
+    p_need_falls_after_social_care: Probability
     caseload_elasticity: NonNegative
 
 
@@ -214,6 +215,7 @@ class Recontact(_Model):
     p_previous_cp_new_family: Probability
     p_previous_care_new_family: Probability
     closures_before_start_per_10k_per_year: NonNegative
+    share_closures_after_referral: Probability
 
 
 class Parameters(_Model):

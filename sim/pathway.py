@@ -71,6 +71,13 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     now = env.now
     if family.counted:
         svc.record.flow("closures", family.counted, now)
+    helped = family.stock_key in ("assessment", "cin_plan", "s47_enquiry", "cp_plan")
+    if (
+        helped
+        and family.need > 1
+        and svc.chance(family, Stream.NEED, svc.params.escalation.p_need_falls_after_social_care)
+    ):
+        family.need -= 1
     enter(family, None, svc, now)
     release(family, family.slots_held, svc)
     family.last_closure_day = now
@@ -125,7 +132,8 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     """Early help: wait for a family practitioner (or give up), then help; close or step up."""
     eh = svc.params.early_help
     now = env.now
-    resuming = family.resume_days is not None
+    resuming = family.resume is not None
+    elapsed = 0.0
     if not resuming:
         enter(family, "waiting_early_help", svc, now)
         allocation = svc.early_help_team.request(1)
@@ -138,11 +146,11 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
         duration = eh.duration.sample(svc.u(family, Stream.EARLY_HELP))
     else:
         svc.early_help_team.force(1)
-        duration, family.resume_days = family.resume_days, None
+        (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "early_help", svc, env.now)
     if not resuming:
         svc.record.flow("early_help_starts", n, env.now)
-    start = env.now
+    start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.early_help_team.release(1)
     svc.record.stay("early_help", env.now - start, n, env.now)
@@ -172,7 +180,7 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         yield svc.social_work.request(need)
         family.slots_held += need
     waited = env.now - now
-    svc.record.flow("allocation_wait_child_days", waited * family.counted, env.now)
+    svc.record.flow("allocation_wait_days_completed", waited * family.counted, env.now)
     svc.record.flow("allocations", family.counted, env.now)
     need_rises_while_waiting(family, waited, svc)
     return State.ASSESSMENT
@@ -181,17 +189,18 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
 def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Social work assessment; then s47, CIN plan, step down to early help, or close."""
     a = svc.params.assessment
-    resuming = family.resume_days is not None
+    resuming = family.resume is not None
+    elapsed = 0.0
     if not resuming:
         working_days = a.duration_working_days.sample(svc.u(family, Stream.ASSESSMENT))
         duration = working_to_calendar_days(working_days)
     else:
-        duration, family.resume_days = family.resume_days, None
+        (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "assessment", svc, env.now)
-    start = env.now
+    start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
-    if duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
+    if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
         svc.record.flow("assessments_over_45_working_days", n, env.now)
     svc.record.stay("assessment", env.now - start, n, env.now)
     if svc.escalates(family, Stream.ASSESSMENT, a.p_s47):
@@ -210,15 +219,16 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
 def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Child in need plan: may escalate to s47 or s20 care; ends in review, step-down or closure."""
     c = svc.params.cin_plan
-    resuming = family.resume_days is not None
+    resuming = family.resume is not None
+    elapsed = 0.0
     if not resuming:
         duration = c.duration.sample(svc.u(family, Stream.CIN_PLAN))
     else:
-        duration, family.resume_days = family.resume_days, None
+        (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "cin_plan", svc, env.now)
     if not resuming:
         svc.record.flow("cin_plans_started", n, env.now)
-    start = env.now
+    start = env.now - elapsed  # an opening case began before day 0
     to_s47 = svc.escalates(family, Stream.CIN_PLAN, c.p_s47)
     adolescents = [
         ch for ch in family.children_at_home(env.now) if ch.age(env.now) >= c.s20_min_age
@@ -279,11 +289,12 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     """Child protection plan; pre-proceedings and care proceedings, or s20, for some."""
     cp = svc.params.cp_plan
     pr = svc.params.proceedings
-    resuming = family.resume_days is not None
+    resuming = family.resume is not None
+    elapsed = 0.0
     if not resuming:
         duration = cp.duration.sample(svc.u(family, Stream.CP_PLAN))
     else:
-        duration, family.resume_days = family.resume_days, None
+        (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "cp_plan", svc, env.now)
     if not resuming:
         svc.record.flow("cp_plans_started", n, env.now)
@@ -296,7 +307,7 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     for ch in family.children_at_home(env.now):
         ch.had_cp_plan = True
     family.previous_cp_plan = True
-    start = env.now
+    start = env.now - elapsed  # an opening case began before day 0
     if svc.escalates(family, Stream.CP_PLAN, cp.p_pre_proceedings):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         svc.record.flow("pre_proceedings", family.counted, env.now)
@@ -305,7 +316,7 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
             svc.record.flow("care_proceedings", family.counted, env.now)
             if svc.escalates(family, Stream.PROCEEDINGS, pr.p_care_entry_at_issue):
                 return _end_cp_plan_into_care(env, family, svc, start, CareRoute.PROCEEDINGS)
-        remaining = start + duration - env.now
+        remaining = start + elapsed + duration - env.now
         if remaining > 0:
             yield env.timeout(remaining)
     elif svc.escalates(family, Stream.CP_PLAN, cp.p_s20_care):

@@ -51,6 +51,7 @@ class Recorder:
         self.stays: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # total days, count
         self._last_change = dict.fromkeys(STATES, 0.0)
         self.log: list[tuple[float, int, str, int]] | None = [] if log_events else None
+        self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
 
     # -- flows -------------------------------------------------------------------------------
     def flow(self, measure: str, n: float, now: float) -> None:
@@ -84,7 +85,7 @@ class Recorder:
         """Move ``n`` children from state ``src`` to ``dst`` (``None``: outside the system)."""
         if n <= 0 or src == dst:
             return
-        counting = now >= 0
+        counting = self.counting
         if src is not None:
             if self.stock[src] < n:
                 raise RuntimeError(
@@ -104,6 +105,7 @@ class Recorder:
         """Freeze the opening stocks at day 0 (after any warm-up)."""
         self.opening = dict(self.stock)
         self._last_change = dict.fromkeys(STATES, 0.0)
+        self.counting = True
 
     def month_end(self, m: int, now: float, extra: dict[str, float]) -> None:
         """Close month ``m`` at day ``now``: integrate stocks and keep the month-end values."""

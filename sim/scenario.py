@@ -20,6 +20,7 @@ or a path to a parameter file) and overrides any parameter by nesting under ``pa
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 from pathlib import Path
@@ -112,18 +113,53 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 def _format_errors(file: str, exc: ValidationError, prefix: str = "") -> str:
     lines = []
-    for err in exc.errors():
+    errors = exc.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    # a container's own complaint is noise when one of its items is named as the problem
+    errors = [
+        e
+        for e in errors
+        if not any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in locs)
+    ]
+    for err in errors:
         loc = prefix + ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
         loc = loc.replace(".[", "[")
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see the README's scenario format)"
+            msg = "unknown field" + _suggest(str(err["loc"][-1]), _known_fields(err["loc"]))
         value = err.get("input")
         shown = (
             "" if err["type"] in ("missing",) or isinstance(value, dict) else f" (got {value!r})"
         )
         lines.append(f"{file}: {loc or '(top level)'}: {msg}{shown}")
     return "\n".join(lines)
+
+
+def _known_fields(loc: tuple) -> list[str]:
+    """Field names allowed beside the unknown one at ``loc`` (walks the models by name)."""
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        inner = field.annotation
+        for candidate in (inner, *getattr(inner, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+        else:
+            return []
+    return list(model.model_fields)
+
+
+def _suggest(name: str, allowed: list[str]) -> str:
+    if not allowed:
+        return " (check the spelling; see the README's scenario format)"
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f" (allowed here: {', '.join(allowed)}){hint}"
 
 
 def parameter_file(council: str, relative_to: Path | None = None) -> Path:
@@ -157,6 +193,10 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         parent_path = (path.parent / parent).resolve()
         if parent_path in seen:
             raise ScenarioError(f"{path.name}: extends: {parent} extends itself in a loop")
+        if not parent_path.exists():
+            raise ScenarioError(
+                f"{path.name}: extends: {parent!r} not found in the folder of {path.name}"
+            )
         data = deep_merge(_resolve(parent_path, (*seen, parent_path)), data)
     return data
 

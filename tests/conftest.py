@@ -30,45 +30,13 @@ from sim.scenario import (  # noqa: E402
 SMALL = {"population": 20_000, "years": 2}
 
 
-def _changes_kind(base: dict[str, Any], override: dict[str, Any]) -> bool:
-    """Whether ``override`` replaces a duration by one of another ``kind`` anywhere."""
-    for key, value in override.items():
-        old = base.get(key) if isinstance(base, dict) else None
-        if isinstance(value, dict) and isinstance(old, dict):
-            if "kind" in value and value.get("kind") != old.get("kind"):
-                return True
-            if _changes_kind(old, value):
-                return True
-    return False
-
-
-def _merge_durations_whole(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge in which a duration of a new ``kind`` replaces the old one whole."""
-    out = dict(base)
-    for key, value in override.items():
-        old = out.get(key)
-        if (isinstance(value, dict) and isinstance(old, dict)
-                and not ("kind" in value and value.get("kind") != old.get("kind"))):
-            out[key] = _merge_durations_whole(old, value)
-        else:
-            out[key] = value
-    return out
-
-
 def make_scenario(parameters: dict[str, Any] | None = None, **top: Any) -> Scenario:
     """A validated scenario: England's defaults, ``parameters`` overrides, top-level ``top``.
 
-    Goes through ``sim.scenario.scenario_from_dict`` (the path scenario files take) unless an
-    override changes a duration's ``kind`` (e.g. lognormal to fixed): ``scenario_from_dict``
-    deep-merges the new duration into the old one and rejects the leftover keys (see
-    ``test_scenario_files.py::test_override_can_change_a_duration_kind``), so those scenarios are
-    merged here with the duration replaced whole and validated by the same ``Scenario`` model.
+    Goes through ``sim.scenario.scenario_from_dict``, the path scenario files take, so a duration
+    given with its ``kind`` replaces the default one whole.
     """
-    overrides = parameters or {}
-    base = load_parameters(parameter_file(top.get("council", "england")))
-    if not _changes_kind(base, overrides):
-        return scenario_from_dict({**top, "parameters": overrides}, file="<test>")
-    return Scenario.model_validate({**top, "parameters": _merge_durations_whole(base, overrides)})
+    return scenario_from_dict({**top, "parameters": parameters or {}}, file="<test>")
 
 
 def flow_total(result: RunResult, measure: str) -> float:

@@ -48,6 +48,7 @@ def _uniforms(seed: int, n: int = N) -> np.ndarray:
 
 # -- moments -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_sample_mean_matches_declared_mean(name):
     dist = ALL[name]
@@ -99,6 +100,7 @@ def test_empirical_never_samples_a_zero_weight_band():
 
 # -- ppf and cdf are inverses ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(CONTINUOUS))
 def test_cdf_of_ppf_is_identity(name):
     dist = CONTINUOUS[name]
@@ -136,6 +138,7 @@ def test_cdf_is_monotone_from_0_to_1(name):
 
 # -- residual stays ----------------------------------------------------------------------------
 
+
 def _rejection_residuals(dist, elapsed: float, seed: int, want: int = N) -> np.ndarray:
     """T - elapsed for draws of T kept when T > elapsed (the definition of a residual stay)."""
     rng = np.random.default_rng(seed)
@@ -147,10 +150,16 @@ def _rejection_residuals(dist, elapsed: float, seed: int, want: int = N) -> np.n
 
 
 RESIDUAL_CASES = [
-    ("lognormal", 0.0), ("lognormal", 150.0), ("lognormal", 900.0),
-    ("empirical", 0.0), ("empirical", 100.0), ("empirical", 500.0),
-    ("empirical_zero_band", 15.0), ("empirical_zero_band", 25.0),
-    ("exponential", 0.0), ("exponential", 45.0),
+    ("lognormal", 0.0),
+    ("lognormal", 150.0),
+    ("lognormal", 900.0),
+    ("empirical", 0.0),
+    ("empirical", 100.0),
+    ("empirical", 500.0),
+    ("empirical_zero_band", 15.0),
+    ("empirical_zero_band", 25.0),
+    ("exponential", 0.0),
+    ("exponential", 45.0),
 ]
 
 
@@ -191,7 +200,7 @@ def test_residual_beyond_the_longest_stay_is_zero():
         f"expected 0 remaining after the last edge, found {EMPIRICAL.sample_residual(0.5, 2000.0)}"
     )
     assert FIXED.sample_residual(0.5, 40.0) == 0.0, (
-        f"expected 0 remaining of a 30-day stay after 40 days, found {FIXED.sample_residual(0.5, 40)}"
+        f"expected 0 left of a 30-day stay after 40 days, found {FIXED.sample_residual(0.5, 40)}"
     )
     assert FIXED.sample_residual(0.5, 12.0) == 18.0, (
         f"expected 18 remaining of a 30-day stay after 12, found {FIXED.sample_residual(0.5, 12)}"
@@ -205,14 +214,18 @@ def test_residual_beyond_the_longest_stay_is_zero():
 BY_AGE = ByAge(
     bands_from_age=(0, 1, 10, 16),
     durations=(
-        Lognormal(median_days=640, p90_days=1500), Fixed(days=100),
-        Exponential(mean_days=400), Empirical(edges_days=(0, 100, 300), weights=(1, 3)),
+        Lognormal(median_days=640, p90_days=1500),
+        Fixed(days=100),
+        Exponential(mean_days=400),
+        Empirical(edges_days=(0, 100, 300), weights=(1, 3)),
     ),
 )
 
 
-@pytest.mark.parametrize(("age", "band"), [(0.0, 0), (0.99, 0), (1.0, 1), (9.5, 1), (10, 2),
-                                           (15.999, 2), (16, 3), (17.9, 3), (25, 3)])
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [(0.0, 0), (0.99, 0), (1.0, 1), (9.5, 1), (10, 2), (15.999, 2), (16, 3), (17.9, 3), (25, 3)],
+)
 def test_by_age_picks_the_band_of_the_age(age, band):
     assert BY_AGE.for_age(age) is BY_AGE.durations[band], (
         f"expected age {age} in band {band} ({BY_AGE.durations[band]!r}), "
@@ -235,27 +248,40 @@ def test_by_age_sample_mean_matches_its_band(age):
 DURATION = TypeAdapter(DurationSpec)
 
 
-@pytest.mark.parametrize(("spec", "words"), [
-    ({"kind": "lognormal", "median_days": 100, "p90_days": 50}, "p90_days must be greater"),
-    ({"kind": "lognormal", "median_days": 100, "p90_days": 100}, "p90_days must be greater"),
-    ({"kind": "lognormal", "median_days": 0, "p90_days": 100}, "median_days"),
-    ({"kind": "empirical", "edges_days": [0, 10, 10, 20], "weights": [1, 1, 1]},
-     "edges_days must increase strictly"),
-    ({"kind": "empirical", "edges_days": [0, 20, 10], "weights": [1, 1]},
-     "edges_days must increase strictly"),
-    ({"kind": "empirical", "edges_days": [-5, 10, 20], "weights": [1, 1]},
-     "edges_days must start at 0"),
-    ({"kind": "empirical", "edges_days": [0, 10, 20], "weights": [1, 1, 1]},
-     "edges_days needs one more value than weights"),
-    ({"kind": "empirical", "edges_days": [0, 10, 20], "weights": [1, -1]},
-     "weights must be >= 0"),
-    ({"kind": "empirical", "edges_days": [0, 10, 20], "weights": [0, 0]}, "positive total"),
-    ({"kind": "exponential", "mean_days": 0}, "mean_days"),
-    ({"kind": "exponential", "mean_days": -3}, "mean_days"),
-    ({"kind": "fixed", "days": -1}, "days"),
-    ({"kind": "fixed", "days": 1, "mean_days": 3}, "mean_days"),
-    ({"kind": "weibull", "shape": 2}, "weibull"),
-])
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"kind": "lognormal", "median_days": 100, "p90_days": 50}, "p90_days must be greater"),
+        ({"kind": "lognormal", "median_days": 100, "p90_days": 100}, "p90_days must be greater"),
+        ({"kind": "lognormal", "median_days": 0, "p90_days": 100}, "median_days"),
+        (
+            {"kind": "empirical", "edges_days": [0, 10, 10, 20], "weights": [1, 1, 1]},
+            "edges_days must increase strictly",
+        ),
+        (
+            {"kind": "empirical", "edges_days": [0, 20, 10], "weights": [1, 1]},
+            "edges_days must increase strictly",
+        ),
+        (
+            {"kind": "empirical", "edges_days": [-5, 10, 20], "weights": [1, 1]},
+            "edges_days must start at 0",
+        ),
+        (
+            {"kind": "empirical", "edges_days": [0, 10, 20], "weights": [1, 1, 1]},
+            "edges_days needs one more value than weights",
+        ),
+        (
+            {"kind": "empirical", "edges_days": [0, 10, 20], "weights": [1, -1]},
+            "weights must be >= 0",
+        ),
+        ({"kind": "empirical", "edges_days": [0, 10, 20], "weights": [0, 0]}, "positive total"),
+        ({"kind": "exponential", "mean_days": 0}, "mean_days"),
+        ({"kind": "exponential", "mean_days": -3}, "mean_days"),
+        ({"kind": "fixed", "days": -1}, "days"),
+        ({"kind": "fixed", "days": 1, "mean_days": 3}, "mean_days"),
+        ({"kind": "weibull", "shape": 2}, "weibull"),
+    ],
+)
 def test_invalid_duration_raises_validation_error_naming_the_problem(spec, words):
     with pytest.raises(ValidationError) as info:
         DURATION.validate_python(spec)
@@ -264,12 +290,19 @@ def test_invalid_duration_raises_validation_error_naming_the_problem(spec, words
     )
 
 
-@pytest.mark.parametrize(("spec", "words"), [
-    ({"bands_from_age": [1, 10], "durations": [{"kind": "fixed", "days": 1}] * 2},
-     "bands_from_age must start at 0"),
-    ({"bands_from_age": [0, 10], "durations": [{"kind": "fixed", "days": 1}]},
-     "need the same length"),
-])
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            {"bands_from_age": [1, 10], "durations": [{"kind": "fixed", "days": 1}] * 2},
+            "bands_from_age must start at 0",
+        ),
+        (
+            {"bands_from_age": [0, 10], "durations": [{"kind": "fixed", "days": 1}]},
+            "need the same length",
+        ),
+    ],
+)
 def test_invalid_by_age_raises_validation_error(spec, words):
     with pytest.raises(ValidationError) as info:
         ByAge.model_validate(spec)
@@ -284,6 +317,7 @@ def test_distributions_are_frozen():
 
 
 # -- the published C2 assessment table ---------------------------------------------------------
+
 
 def test_c2_assessment_durations_match_published_quantiles(england_params):
     """DfE Children in need 2025, C2: median 33, p25 17, p75 43 working days; ~86% within 45."""
@@ -305,5 +339,5 @@ def test_c2_assessment_durations_match_published_quantiles(england_params):
         f"expected {within_45:.1%} of samples within 45 working days, found {np.mean(x <= 45):.1%}"
     )
     assert c2.mean == pytest.approx(30.6, abs=0.05), (
-        f"expected the mean 30.6 working days the opening stock was derived from, found {c2.mean:.2f}"
+        f"expected mean 30.6 working days (as the opening stock assumes), found {c2.mean:.2f}"
     )

@@ -63,17 +63,22 @@ def test_nth_draw_of_a_stream_does_not_depend_on_other_streams():
     assert x == y, f"expected the same assessment draws whatever else was drawn, found {x} vs {y}"
 
 
-@pytest.mark.parametrize(("other", "what"), [
-    ((SEED + 1, 0, 1234, Stream.CP_PLAN), "seed"),
-    ((SEED, 1, 1234, Stream.CP_PLAN), "replication"),
-    ((SEED, 0, 1235, Stream.CP_PLAN), "family"),
-    ((SEED, 0, 1234, Stream.CIN_PLAN), "stream"),
-])
+@pytest.mark.parametrize(
+    ("other", "what"),
+    [
+        ((SEED + 1, 0, 1234, Stream.CP_PLAN), "seed"),
+        ((SEED, 1, 1234, Stream.CP_PLAN), "replication"),
+        ((SEED, 0, 1235, Stream.CP_PLAN), "family"),
+        ((SEED, 0, 1234, Stream.CIN_PLAN), "stream"),
+    ],
+)
 def test_changing_any_key_changes_the_draws(other, what):
     base = _draws(SEED, 0, 1234, Stream.CP_PLAN, 20)
     changed = _draws(*other, 20)
     same = sum(x == y for x, y in zip(base, changed, strict=True))
-    assert same == 0, f"expected a different {what} to give different draws, found {same} equal of 20"
+    assert same == 0, (
+        f"expected a different {what} to give different draws, found {same} equal of 20"
+    )
 
 
 def test_successive_draws_differ():
@@ -102,10 +107,24 @@ def test_generator_is_reproducible_and_differs_by_stream_and_replication():
 def test_stream_ids_are_fixed():
     """Stream ids are append-only: renumbering would change every later stream's draws."""
     expected = {
-        "CONTACTS": 1, "FRONT_DOOR": 2, "EARLY_HELP": 3, "ASSESSMENT": 4, "CIN_PLAN": 5,
-        "S47_ENQUIRY": 6, "ICPC": 7, "CP_PLAN": 8, "PROCEEDINGS": 9, "LOOKED_AFTER": 10,
-        "CARE_EXIT": 11, "RECONTACT": 12, "OPENING_CASELOAD": 13, "UASC": 14, "NEED": 15,
-        "HISTORY": 16, "EFFECT_SIZES": 17, "SIBLINGS": 18,
+        "CONTACTS": 1,
+        "FRONT_DOOR": 2,
+        "EARLY_HELP": 3,
+        "ASSESSMENT": 4,
+        "CIN_PLAN": 5,
+        "S47_ENQUIRY": 6,
+        "ICPC": 7,
+        "CP_PLAN": 8,
+        "PROCEEDINGS": 9,
+        "LOOKED_AFTER": 10,
+        "CARE_EXIT": 11,
+        "RECONTACT": 12,
+        "OPENING_CASELOAD": 13,
+        "UASC": 14,
+        "NEED": 15,
+        "HISTORY": 16,
+        "EFFECT_SIZES": 17,
+        "SIBLINGS": 18,
     }
     found = {s.name: s.value for s in Stream if s.name in expected}
     assert found == expected, f"expected stream ids {expected}, found {found}"
@@ -116,5 +135,9 @@ def test_stored_draws_are_stable():
     """A small back test: a changed mixer or seeding would silently change every run's numbers."""
     family = Streams(1, 0).family(0).uniform(Stream.CONTACTS)
     system = Streams(1, 0).generator(Stream.CONTACTS).random()
-    assert family == 0.6210782240983025, f"expected stored family draw 0.6210782240983025, found {family!r}"
-    assert system == 0.5684131628211231, f"expected stored generator draw 0.5684131628211231, found {system!r}"
+    assert family == 0.6210782240983025, (
+        f"expected stored family draw 0.6210782240983025, found {family!r}"
+    )
+    assert system == 0.5684131628211231, (
+        f"expected stored generator draw 0.5684131628211231, found {system!r}"
+    )
