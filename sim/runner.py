@@ -8,6 +8,7 @@ scenario starts afresh (older files are removed).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from collections.abc import Callable
@@ -29,6 +30,15 @@ def model_version() -> str:
         return "dev"
 
 
+def code_fingerprint() -> str:
+    """SHA-256 of the model's source files, so results from changed code are never reused."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def run_to_folder(
     scenario: Scenario, out: Path, *, progress: Callable[[int], None] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -45,15 +55,14 @@ def run_to_folder(
         "start_date": scenario.start_date.isoformat(),
         "years": scenario.years,
         "model_version": model_version(),
+        "code_fingerprint": code_fingerprint(),
         "python": platform.python_version(),
     }
     meta_file = out / "run.json"
     if meta_file.exists():
         old = json.loads(meta_file.read_text())
-        if (
-            old.get("scenario_hash") != meta["scenario_hash"]
-            or old.get("model_version") != meta["model_version"]
-        ):
+        same = ("scenario_hash", "model_version", "code_fingerprint")
+        if any(old.get(k) != meta[k] for k in same):
             for f in parts.glob("*.parquet"):
                 f.unlink()
     meta_file.write_text(json.dumps(meta, indent=2))

@@ -1,0 +1,106 @@
+"""The CLI as a user runs it, and a run that is interrupted and resumed loses nothing."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.runner import run_to_folder
+from sim.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+
+
+def small(**changes):
+    return load_scenario(BASELINE).with_changes(population=10_000, years=1, **changes)
+
+
+def test_run_json_prints_summary_and_writes_results(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            str(BASELINE),
+            "--replications",
+            "2",
+            "--population",
+            "10000",
+            "--years",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ]
+    )
+    assert code == 0, f"expected exit 0, found {code}"
+    out = json.loads(capsys.readouterr().out)
+    measures = {row["measure"] for row in out["summary"]}
+    for m in ("referrals", "care_entries", "looked_after", "children_in_need"):
+        assert m in measures, f"expected {m} in the JSON summary, found {sorted(measures)}"
+    for f in ("monthly.parquet", "summary.csv", "yearly.csv", "run.json"):
+        assert (tmp_path / f).exists(), f"expected {f} in the results folder"
+    monthly = pd.read_parquet(tmp_path / "monthly.parquet")
+    assert list(monthly.columns[:6]) == [
+        "scenario",
+        "replication",
+        "month",
+        "financial_year",
+        "measure",
+        "value",
+    ], f"found columns {list(monthly.columns)}"
+    assert sorted(monthly["replication"].unique()) == [0, 1]
+
+
+def test_validate_bad_file_exits_2_with_one_clear_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nparameters:\n  front_door: {p_referral: 1.5}\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 2, f"expected exit 2, found {proc.returncode}"
+    assert "Traceback" not in proc.stderr, f"expected no traceback, found {proc.stderr}"
+    for part in ("bad.yaml", "parameters.front_door.p_referral", "1.5", "less than or equal to 1"):
+        assert part in proc.stderr, f"expected {part!r} in the message, found {proc.stderr!r}"
+
+
+def test_validate_good_file(capsys):
+    assert main(["validate", str(BASELINE)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_interrupted_run_resumes_without_redoing_or_losing(tmp_path):
+    scenario = small(replications=3)
+    whole = run_to_folder(scenario, tmp_path / "whole")["monthly"]
+
+    class StopRunError(Exception):
+        pass
+
+    def stop_after_first(n):
+        if n == 1:
+            raise StopRunError
+
+    with pytest.raises(StopRunError):
+        run_to_folder(scenario, tmp_path / "resumed", progress=stop_after_first)
+    parts = sorted(p.name for p in (tmp_path / "resumed" / "monthly").glob("*.parquet"))
+    assert parts == ["replication-0000.parquet"], (
+        f"expected one finished replication, found {parts}"
+    )
+    first = (tmp_path / "resumed" / "monthly" / "replication-0000.parquet").stat().st_mtime_ns
+    resumed = run_to_folder(scenario, tmp_path / "resumed")["monthly"]
+    again = (tmp_path / "resumed" / "monthly" / "replication-0000.parquet").stat().st_mtime_ns
+    assert first == again, "expected the finished replication to be reused, not re-run"
+    pd.testing.assert_frame_equal(whole, resumed)
+
+
+def test_changed_scenario_starts_afresh(tmp_path):
+    run_to_folder(small(replications=1), tmp_path)
+    other = run_to_folder(small(replications=1, seed=7), tmp_path)["monthly"]
+    fresh = run_to_folder(small(replications=1, seed=7), tmp_path / "fresh")["monthly"]
+    pd.testing.assert_frame_equal(other, fresh)
