@@ -201,11 +201,26 @@ def england_targets(fig: NationalFigures | None = None) -> dict[str, float]:
     return t
 
 
-def main() -> None:
-    """Regenerate England's parameter file: first estimates, then the fit."""
-    from calibration.england import first_estimates, write
+def main(argv: list[str] | None = None) -> None:
+    """Regenerate England's parameter file: first estimates, then the fit.
 
-    params, rows = fit(first_estimates(), england_targets())
+    ``--warm-start`` starts the fit from the shipped parameter file instead of the first
+    estimates (quicker after a small change to the model; the sources stay as they are).
+    """
+    import argparse
+
+    import yaml
+
+    from calibration.england import PARAMS_FILE, first_estimates, write
+
+    ap = argparse.ArgumentParser(prog="python -m calibration.fit")
+    ap.add_argument("--warm-start", action="store_true")
+    ap.add_argument("--iterations", type=int, default=20)
+    args = ap.parse_args(argv)
+    start = yaml.safe_load(PARAMS_FILE.read_text()) if args.warm_start else first_estimates()
+    params, rows = fit(start, england_targets(), iterations=args.iterations)
+    if args.warm_start:
+        params["sources"] = start["sources"]
     path = write(params)
     print(f"wrote {path}")
     print(f"{'measure':<24}{'target':>10}{'simulated':>11}{'error %':>9}")

@@ -131,10 +131,10 @@ def care_episode(
     if reason is Exit.RETURNED_HOME:
         child.in_care = False
         if svc.chance(family, Stream.RECONTACT, la.p_recontact_after_return_home):
-            from sim.pathway import known_family_contact
+            from sim.pathway import new_concern
 
             delay = la.recontact_after_return_home.sample(svc.u(family, Stream.RECONTACT))
-            svc.start_process(known_family_contact, family, delay=delay)
+            new_concern(family, svc, delay)
     else:
         child.in_care = False
         if reason is not Exit.AGE_18:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 
 import numpy as np
 import simpy
@@ -31,7 +31,7 @@ from sim.entities import (
     RiskFactors,
     State,
 )
-from sim.pathway import family_journey, known_family_contact
+from sim.pathway import family_journey, new_concern
 from sim.services import Services
 from sim.streams import Stream
 
@@ -249,6 +249,21 @@ def _length_biased(dist, rng: np.random.Generator) -> tuple[float, float]:
             return e, d - e
 
 
+def _candidates(
+    factory: FamilyFactory, rng: np.random.Generator, steps: int, batch: int = 2048
+) -> Iterator[tuple[dict[str, np.ndarray], int]]:
+    """Families open at a stage reached through ``steps`` escalating decisions, drawn in bulk.
+
+    Families at a deeper stage carry more need and risk: each candidate is kept with
+    probability (odds / max odds) ** steps.
+    """
+    while True:
+        fam = factory.draw(rng, batch)
+        keep = rng.random(batch) <= (factory.odds(fam) / factory.max_odds) ** steps
+        for i in np.flatnonzero(keep):
+            yield fam, int(i)
+
+
 def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
     """Start from the caseload at the last 31 March, with plausible ages and elapsed durations."""
     p = svc.params
@@ -267,11 +282,10 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
     for stock, (state, dist, unit, steps) in stage_dist.items():
         target = round(p.opening_stocks_per_10k.get(stock, 0.0) * scale)
         placed = 0
-        while placed < target:
-            fam = factory.draw(rng, 1)
-            if steps and rng.random() > (factory.odds(fam)[0] / factory.max_odds) ** steps:
-                continue  # families open at a deeper stage carry more need and risk
-            family = factory.make(fam, 0, next_id, now)
+        for fam, i in _candidates(factory, rng, steps):
+            if placed >= target:
+                break
+            family = factory.make(fam, i, next_id, now)
             next_id += 1
             n = len(family.children)
             placed += n
@@ -363,4 +377,4 @@ def _seed_recent_closures(
             # (an assessment's median is 33 working days, about 46 calendar days; C2)
             family.last_referral_day = float(closed[i]) - 60.0
         _new_family_history(family, svc)
-        svc.start_process(known_family_contact, family, delay=back - now)
+        new_concern(family, svc, delay=back - now)

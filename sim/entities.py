@@ -119,6 +119,7 @@ class Family:
     slots_held: int = 0
     stock_key: str | None = None
     counted: int = 0
+    open: bool = False
     resume: tuple[float, float] | None = None  # opening case: (elapsed, remaining) days
 
     def children_at_home(self, now: float) -> list[Child]:

@@ -32,6 +32,7 @@ def family_journey(
     """
     if delay > 0:
         yield env.timeout(delay)
+    family.open = True
     while state is not State.CLOSED:
         state = yield from STAGES[state](env, family, svc)
     close(env, family, svc)
@@ -81,11 +82,12 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     enter(family, None, svc, now)
     release(family, family.slots_held, svc)
     family.last_closure_day = now
+    family.open = False
     if family.children_at_home(now) and svc.chance(
         family, Stream.RECONTACT, svc.params.recontact.p_recontact
     ):
         delay = svc.params.recontact.time_to_recontact.sample(svc.u(family, Stream.RECONTACT))
-        svc.start_process(known_family_contact, family, delay=delay)
+        new_concern(family, svc, delay)
 
 
 def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> None:
@@ -99,19 +101,15 @@ def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> No
 # -- the front door for known families -------------------------------------------------------
 
 
-def known_family_contact(
-    env: simpy.Environment, family: Family, svc: Services, delay: float = 0.0
-) -> Generator[simpy.Event, object, None]:
-    """A new concern about a family the council knows: MASH triage again."""
-    if delay > 0:
-        yield env.timeout(delay)
-    now = env.now
-    n = len(family.children_at_home(now))
-    if n == 0:
-        return
-    svc.record.flow("contacts", n, now)
+def new_concern(family: Family, svc: Services, delay: float) -> None:
+    """A new concern about a known family in ``delay`` days: triaged by the MASH again.
+
+    The triage is decided now, from the family's own draws: a concern closed at the front door
+    is only counted (on the day it arrives) and needs no process; one that goes on starts the
+    family's next journey after triage.
+    """
     fd = svc.params.front_door
-    yield env.timeout(fd.triage_days.sample(svc.u(family, Stream.FRONT_DOOR)))
+    triage = fd.triage_days.sample(svc.u(family, Stream.FRONT_DOOR))
     odds = fd.odds_referral_known_family * svc.family_odds(family)
     u = svc.u(family, Stream.FRONT_DOOR)
     p_ref = scaled_probability(fd.p_referral, odds)
@@ -120,7 +118,35 @@ def known_family_contact(
     elif u < p_ref + fd.p_early_help * (1 - p_ref) / max(1 - fd.p_referral, 1e-12):
         state = State.EARLY_HELP
     else:
-        svc.record.flow("contacts_nfa", n, env.now)
+        day = svc.env.now + delay
+        if day < svc.cal.end_day:
+            n = sum(1 for c in family.children if not c.in_care and c.age(day) < AGE_OF_MAJORITY)
+            svc.record.flow("contacts", n, day)
+            svc.record.flow("contacts_nfa", n, day + triage)
+        return
+    svc.start_process(known_family_contact, family, delay=delay, triage=triage, state=state)
+
+
+def known_family_contact(
+    env: simpy.Environment,
+    family: Family,
+    svc: Services,
+    delay: float,
+    triage: float,
+    state: State,
+) -> Generator[simpy.Event, object, None]:
+    """A known family's new concern, triaged on to early help or a referral.
+
+    A concern about a family whose case is open by then joins that case (counted as a contact).
+    """
+    yield env.timeout(delay + triage)
+    contact_day = env.now - triage
+    n = sum(1 for c in family.children if not c.in_care and c.age(contact_day) < AGE_OF_MAJORITY)
+    if n == 0:
+        return
+    svc.record.flow("contacts", n, contact_day)
+    if family.open:
+        svc.record.flow("contacts_about_open_cases", n, contact_day)
         return
     yield from family_journey(env, family, svc, state)
 

@@ -52,12 +52,23 @@ class Recorder:
         self._last_change = dict.fromkeys(STATES, 0.0)
         self.log: list[tuple[float, int, str, int]] | None = [] if log_events else None
         self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
+        self._month = (0, 0.0, calendar.month_starts[1] if calendar.months else 0.0)
 
     # -- flows -------------------------------------------------------------------------------
+    def _month_of(self, day: float) -> int:
+        """Month index of ``day``; the month of the clock is cached (time only moves on)."""
+        m, lo, hi = self._month
+        if lo <= day < hi:
+            return m
+        m = self.cal.month_of(day)
+        if day >= 0:
+            self._month = (m, self.cal.month_starts[m], self.cal.month_starts[m + 1])
+        return m
+
     def flow(self, measure: str, n: float, now: float) -> None:
         """Add ``n`` to a flow measure in the month of ``now`` (ignored during warm-up)."""
         if now >= 0 and n:
-            self.flows[measure][self.cal.month_of(now)] += n
+            self.flows[measure][self._month_of(now)] += n
 
     def stay(self, state: str, days: float, n: int, now: float) -> None:
         """Record completed stays (for Little's law), counted when they end."""
@@ -76,7 +87,7 @@ class Recorder:
         last = self._last_change[state]
         if now > last:
             if self.stock[state]:
-                self.child_days[state][self.cal.month_of(last)] += self.stock[state] * (now - last)
+                self.child_days[state][self._month_of(last)] += self.stock[state] * (now - last)
             self._last_change[state] = now
         elif last < 0:
             self._last_change[state] = now
@@ -93,12 +104,12 @@ class Recorder:
                 )
             if counting:
                 self._accrue(src, now)
-                self.exits[src][self.cal.month_of(now)] += n
+                self.exits[src][self._month_of(now)] += n
             self.stock[src] -= n
         if dst is not None:
             if counting:
                 self._accrue(dst, now)
-                self.entries[dst][self.cal.month_of(now)] += n
+                self.entries[dst][self._month_of(now)] += n
             self.stock[dst] += n
 
     def start_counting(self) -> None:

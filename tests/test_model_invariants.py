@@ -233,8 +233,10 @@ def test_zero_contacts_drain_the_opening_caseload(zero_contacts):
             "cp_plan",
         )
     }
-    assert all(v == 0 for v in end.values()), (
-        f"expected early help, CIN and CP stocks drained to 0 after 10 years, found {end}"
+    # a few long CIN plans (lognormal tail, re-assessment loops) may still be open
+    assert sum(end.values()) <= 0.005 * sum(opening.values()), (
+        f"expected early help, CIN and CP stocks drained to under 0.5% of the opening "
+        f"{sum(opening.values())} children after 10 years, found {end}"
     )
 
 
@@ -344,7 +346,11 @@ def test_more_social_workers_shorten_the_wait(waits_by_fte, fewer, more):
 
 
 def test_more_contacts_give_more_assessments():
-    unlimited = {"workforce": {"social_worker_fte_per_10k": 1e6}}
+    # unlimited social workers and MASH (a MASH at capacity would hold the extra contacts back)
+    unlimited = {
+        "workforce": {"social_worker_fte_per_10k": 1e6},
+        "front_door": {"triage_contacts_per_day_per_10k": 1e6},
+    }
     base = make_scenario(**SMALL, opening_caseload=False, parameters=unlimited)
     rate = base.parameters.demand.contacts_per_10k_per_year
     more = make_scenario(
