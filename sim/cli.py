@@ -28,6 +28,16 @@ HEADLINE = (
 )
 
 
+BY_YEAR = (
+    "referrals",
+    "cp_plans_started",
+    "care_entries",
+    "children_in_need",
+    "cp_plans",
+    "looked_after",
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="csc-sim",
@@ -130,6 +140,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             f"  {r['label']:<42} {r['mean']:>10,.1f}  "
             f"({r['p5']:,.1f} to {r['p95']:,.1f}) {r['unit']}"
         )
+    if len(fys) > 1:
+        print("\nBy financial year (mean across replications):")
+        print(f"  {'':<28}" + "".join(f"{fy:>10}" for fy in fys))
+        for name in BY_YEAR:
+            sel = summary[summary["measure"] == name].set_index("financial_year")["mean"]
+            values = "".join(f"{sel.get(fy, float('nan')):>10,.0f}" for fy in fys)
+            print(f"  {MEASURES[name].label[:28]:<28}{values}")
     print(f"\nResults: {out}/summary.csv (by financial year), {out}/monthly.parquet (by month)")
     return 0
 
