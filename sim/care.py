@@ -67,8 +67,11 @@ def enter_care(
         return 0
     candidates.sort(key=lambda c: c.birth_day, reverse=not oldest_first)
     entering = [candidates[0]]
-    p_sib = svc.params.looked_after.p_sibling_enters_too
-    entering += [c for c in candidates[1:] if svc.chance(family, Stream.SIBLINGS, p_sib)]
+    entering += [
+        c
+        for c in candidates[1:]
+        if svc.chance(family, Stream.SIBLINGS, "looked_after.p_sibling_enters_too")
+    ]
     family.previous_care = True
     for child in entering:
         child.in_care = True
@@ -98,7 +101,6 @@ def care_episode(
 
     ``planned`` (reason, remaining days) and ``elapsed`` seed a child already in care at the start.
     """
-    la = svc.params.looked_after
     now = env.now
     age = child.age(now)
     uasc = route is CareRoute.UASC
@@ -114,7 +116,7 @@ def care_episode(
         reason = (
             Exit.AGE_18 if uasc else choose_exit(entry_age, svc.u(family, Stream.CARE_EXIT), svc)
         )
-        stay = la.duration.for_age(entry_age).sample(svc.u(family, Stream.CARE_EXIT))
+        stay = svc.duration(family, Stream.CARE_EXIT, "looked_after.duration", age=entry_age)
         if uasc:
             stay = float("inf")
     else:
@@ -130,10 +132,12 @@ def care_episode(
     svc.social_work.release(1)
     if reason is Exit.RETURNED_HOME:
         child.in_care = False
-        if svc.chance(family, Stream.RECONTACT, la.p_recontact_after_return_home):
+        if svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
             from sim.pathway import new_concern
 
-            delay = la.recontact_after_return_home.sample(svc.u(family, Stream.RECONTACT))
+            delay = svc.duration(
+                family, Stream.RECONTACT, "looked_after.recontact_after_return_home"
+            )
             new_concern(family, svc, delay)
     else:
         child.in_care = False

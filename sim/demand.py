@@ -165,6 +165,8 @@ def front_door(
             odds = base_odds * factory.odds(fam)
             p_ref = 1.0 if math.isinf(base_odds) else odds / (1 + odds)
             p_eh = p_eh_rest * (1 - p_ref)
+            if svc.policies:
+                p_ref, p_eh = _front_door_policies(svc, fam, day, p_ref, p_eh)
             u = fam["u"]
             outcome = np.where(u < p_ref, 1, np.where(u < p_ref + p_eh, 2, 0))
             backlog.extend(
@@ -185,7 +187,9 @@ def front_door(
                 continue
             family = factory.make(fam, i, fid, day)
             _new_family_history(family, svc)
-            decided += fd.triage_days.sample(svc.u(family, Stream.FRONT_DOOR))
+            if svc.policies:
+                svc.enrol(family, "front_door")
+            decided += svc.duration(family, Stream.FRONT_DOOR, "front_door.triage_days")
             if out == 2:
                 svc.record.flow("contacts_to_early_help", k, decided)
             state = State.REFERRAL if out == 1 else State.EARLY_HELP
@@ -194,11 +198,41 @@ def front_door(
         yield env.timeout(1.0)
 
 
+def _front_door_policies(
+    svc: Services, fam: dict[str, np.ndarray], day: float, p_ref: np.ndarray, p_eh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Policies working at the front door (e.g. social workers in schools) change triage."""
+    p_ref = np.broadcast_to(p_ref, fam["need"].shape).astype(float)
+    p_eh = np.broadcast_to(p_eh, fam["need"].shape).astype(float)
+    for a in svc.policies.active:
+        ramp = a.ramp(day)
+        if ramp == 0 or "front_door" not in a.stages:
+            continue
+        m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
+        m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
+        if m_ref == 1 and m_eh == 1:
+            continue
+        el = a.policy.eligible
+        mask = fam["need"] >= el.min_need
+        if a.risk_mask:
+            mask &= (fam["risk"] & a.risk_mask) > 0
+        if a.localities is not None:
+            mask &= np.isin(fam["locality"], list(a.localities))
+        if el.pod_school_only:
+            mask &= fam["pod"]
+        p_ref = np.where(mask, np.minimum(p_ref * m_ref, 1.0), p_ref)
+        p_eh = np.where(mask, np.minimum(p_eh * m_eh, 1.0 - p_ref), p_eh)
+    return p_ref, p_eh
+
+
 def _new_family_history(family: Family, svc: Services) -> None:
     """History before the model's memory: an earlier CP plan or period in care."""
-    r = svc.params.recontact
-    family.previous_cp_plan = svc.chance(family, Stream.HISTORY, r.p_previous_cp_new_family)
-    family.previous_care = svc.chance(family, Stream.HISTORY, r.p_previous_care_new_family)
+    family.previous_cp_plan = svc.chance(
+        family, Stream.HISTORY, "recontact.p_previous_cp_new_family"
+    )
+    family.previous_care = svc.chance(
+        family, Stream.HISTORY, "recontact.p_previous_care_new_family"
+    )
     if family.previous_cp_plan:
         for c in family.children:
             c.had_cp_plan = True
@@ -366,13 +400,13 @@ def _seed_recent_closures(
     for i in range(n):
         fid = HISTORY_ID_BASE + i
         family = factory.make(fam, i, fid, now)
-        if not svc.chance(family, Stream.RECONTACT, r.p_recontact):
+        if not svc.chance(family, Stream.RECONTACT, "recontact.p_recontact"):
             continue
-        back = closed[i] + r.time_to_recontact.sample(svc.u(family, Stream.RECONTACT))
+        back = closed[i] + svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
         if back <= now:
             continue
         family.last_closure_day = float(closed[i])
-        if svc.chance(family, Stream.HISTORY, r.share_closures_after_referral):
+        if svc.chance(family, Stream.HISTORY, "recontact.share_closures_after_referral"):
             # the referral that opened the closed episode: about two months before closure
             # (an assessment's median is 33 working days, about 46 calendar days; C2)
             family.last_referral_day = float(closed[i]) - 60.0

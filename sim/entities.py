@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, IntFlag
 
 from sim.calendar import DAYS_PER_YEAR
@@ -120,6 +120,7 @@ class Family:
     stock_key: str | None = None
     counted: int = 0
     open: bool = False
+    policies: set[int] = field(default_factory=set)
     resume: tuple[float, float] | None = None  # opening case: (elapsed, remaining) days
 
     def children_at_home(self, now: float) -> list[Child]:

@@ -10,10 +10,12 @@ import simpy
 
 from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.demand import front_door, seed_opening_caseload, uasc_arrivals
+from sim.entities import AGE_OF_MAJORITY
+from sim.policies import PolicySet
 from sim.recorder import STATES, Recorder
 from sim.scenario import Scenario
 from sim.services import Services
-from sim.streams import Streams
+from sim.streams import Stream, Streams
 from sim.workforce import CaseloadPool
 
 
@@ -34,6 +36,7 @@ class RunResult:
     stays: dict[str, tuple[float, float]]
     events: int
     log: list[tuple[float, int, str, int]] | None = field(default=None, repr=False)
+    extra: dict[str, float] = field(default_factory=dict)
 
 
 def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event, object, None]:
@@ -55,8 +58,39 @@ def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event,
         )
 
 
+def _policy_staff(env: simpy.Environment, svc: Services, active) -> Generator:
+    """A policy's added staff join their teams on its start date."""
+    yield env.timeout(max(0.0, active.start_day - env.now))
+    wf, eh = svc.params.workforce, svc.params.early_help
+    for s in active.policy.adds_staff:
+        if s.team == "social_work":
+            svc.social_work.add_staff(s.fte, s.caseload or wf.caseload_ceiling)
+        elif s.team == "early_help":
+            svc.early_help_team.add_staff(s.fte, s.caseload or eh.families_per_practitioner)
+
+
+def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> PolicySet:
+    """The scenario's policies in one replication, with effect sizes central or drawn.
+
+    Each effect's draw is keyed by its policy's name and position and by the replication, so the
+    same policy draws the same effect size in every variant of a comparison.
+    """
+    streams = Streams(scenario.seed, replication)
+
+    def draw(policy, effect) -> float:
+        key = policy.key() * 1024 + policy.effects.index(effect)
+        return streams.family(key).uniform(Stream.EFFECT_SIZES)
+
+    names = [loc.name for loc in scenario.parameters.demand.localities]
+    return PolicySet(list(scenario.policies), scenario.start_date, draw, names, sampled_effects)
+
+
 def build(
-    scenario: Scenario, replication: int, *, log_events: bool = False
+    scenario: Scenario,
+    replication: int,
+    *,
+    log_events: bool = False,
+    sampled_effects: bool = False,
 ) -> tuple[simpy.Environment, Services]:
     """Build the environment and services of one replication, with its processes started."""
     p = scenario.parameters
@@ -78,7 +112,10 @@ def build(
             p.early_help.families_per_practitioner,
         ),
         population=pop,
+        policies=policy_set(scenario, replication, sampled_effects) if scenario.policies else None,
     )
+    for active in svc.policies.active if svc.policies else ():
+        env.process(_policy_staff(env, svc, active))
     env.process(_month_ends(env, svc))
     if scenario.opening_caseload:
         seed_opening_caseload(env, svc)
@@ -88,10 +125,51 @@ def build(
     return env, svc
 
 
-def single_run(scenario: Scenario, replication: int = 0, *, log_events: bool = False) -> RunResult:
-    """Run one replication of a scenario to its horizon."""
-    env, svc = build(scenario, replication, log_events=log_events)
-    events = _run_counting(env, svc.cal.end_day)
+#: Children kept safely at home are followed for 12 months after the horizon (model.md, Outputs).
+FOLLOW_UP_DAYS = 365.25
+
+
+def single_run(
+    scenario: Scenario,
+    replication: int = 0,
+    *,
+    log_events: bool = False,
+    sampled_effects: bool = False,
+    follow_up: bool = False,
+) -> RunResult:
+    """Run one replication of a scenario to its horizon.
+
+    ``sampled_effects`` draws each policy effect from its range (else its central value);
+    ``follow_up`` runs 12 more months to count children who had a CP plan, live at home at the
+    horizon and have no new referral in the following 12 months.
+    """
+    env, svc = build(scenario, replication, log_events=log_events, sampled_effects=sampled_effects)
+    if follow_up:
+        svc.cp_families = {}
+    end = svc.cal.end_day
+    events = _run_counting(env, end)
+    extra: dict[str, float] = {}
+    if follow_up:
+        at_home = []
+        for fam in svc.cp_families.values():
+            n = sum(
+                1
+                for c in fam.children
+                if c.had_cp_plan and not c.in_care and c.age(end) < AGE_OF_MAJORITY
+            )
+            if n:
+                at_home.append((fam, n))
+        events += _run_counting(env, end + FOLLOW_UP_DAYS)
+        extra["cp_children_at_home_at_horizon"] = float(sum(n for _, n in at_home))
+        extra["cp_children_safely_home"] = float(
+            sum(
+                n
+                for fam, n in at_home
+                if fam.last_referral_day is None or fam.last_referral_day <= end
+            )
+        )
+    for a in svc.policies.active if svc.policies else ():
+        extra[f"policy_families_enrolled_{a.index}"] = float(a.enrolled_total)
     r = svc.record
     return RunResult(
         scenario=scenario.name,
@@ -107,6 +185,7 @@ def single_run(scenario: Scenario, replication: int = 0, *, log_events: bool = F
         stays={k: (v[0], v[1]) for k, v in r.stays.items()},
         events=events,
         log=r.log,
+        extra=extra,
     )
 
 

@@ -111,6 +111,19 @@ MEASURES: dict[str, Measure] = {
         "children per FTE",
         _S,
     ),
+    "cp_children_safely_home": Measure(
+        "Children kept safely at home after a CP plan",
+        "Children who had a CP plan, living at home at the horizon, with no new referral in "
+        "the following 12 months",
+        "children",
+        _S,
+    ),
+    "cp_children_at_home_at_horizon": Measure(
+        "Children at home at the horizon after a CP plan",
+        "Children who had a CP plan during the projection and live at home at its end",
+        "children",
+        _S,
+    ),
     "rereferral_rate": Measure(
         "Re-referral rate", "Re-referrals within 12 months as % of referrals", "%", "rate"
     ),
@@ -165,6 +178,10 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     ):
         cols[k] = stock[k]
     cols.update(result.month_end_values)
+    for name, value in result.extra.items():  # run-level results, shown at the horizon
+        col = np.full(cal.months, np.nan)
+        col[-1] = value
+        cols[name] = col
     n = cal.months
     frames = [
         pd.DataFrame(
@@ -178,6 +195,7 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
         for name, values in sorted(cols.items())
     ]
     out = pd.concat(frames, ignore_index=True)
+    out = out[out["value"].notna()].reset_index(drop=True)
     out.insert(0, "replication", result.replication)
     out.insert(0, "scenario", result.scenario)
     return out
@@ -187,6 +205,8 @@ def _kind(measure: str) -> str:
     m = MEASURES.get(measure)
     if m is not None:
         return m.kind
+    if measure.startswith("policy_families_enrolled_"):
+        return "stock"
     return (
         "stock"
         if measure

@@ -14,10 +14,12 @@ import simpy
 from sim.calendar import working_to_calendar_days
 from sim.care import enter_care
 from sim.entities import AGE_OF_MAJORITY, CareRoute, Family, State
+from sim.policies import STAGES
 from sim.services import Services, scaled_probability
 from sim.streams import Stream
 
 StageGenerator = Generator[simpy.Event, object, State]
+POLICY_STAGES = frozenset(STAGES) - {"front_door"}
 DAYS_PER_MONTH = 365.25 / 12
 #: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
@@ -57,6 +59,8 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
         svc.record.move(at_home - family.counted, None, key, now)
     family.stock_key = key
     family.counted = at_home if key is not None else 0
+    if svc.policies and key in POLICY_STAGES:
+        svc.enrol(family, key)
     return at_home
 
 
@@ -76,7 +80,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     if (
         helped
         and family.need > 1
-        and svc.chance(family, Stream.NEED, svc.params.escalation.p_need_falls_after_social_care)
+        and svc.chance(family, Stream.NEED, "escalation.p_need_falls_after_social_care")
     ):
         family.need -= 1
     enter(family, None, svc, now)
@@ -84,17 +88,20 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     family.last_closure_day = now
     family.open = False
     if family.children_at_home(now) and svc.chance(
-        family, Stream.RECONTACT, svc.params.recontact.p_recontact
+        family, Stream.RECONTACT, "recontact.p_recontact"
     ):
-        delay = svc.params.recontact.time_to_recontact.sample(svc.u(family, Stream.RECONTACT))
+        delay = svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
         new_concern(family, svc, delay)
+    if family.policies:  # after the re-referral decision, which a policy may change
+        svc.policies.leave(family)
 
 
 def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> None:
     """Each month of waiting, need may rise a level (model.md: waiting escalates)."""
-    p = svc.params.escalation.p_need_rises_per_month_waiting
     for _ in range(int(waited // DAYS_PER_MONTH)):
-        if family.need < 4 and svc.chance(family, Stream.NEED, p):
+        if family.need < 4 and svc.chance(
+            family, Stream.NEED, "escalation.p_need_rises_per_month_waiting"
+        ):
             family.need += 1
 
 
@@ -109,7 +116,7 @@ def new_concern(family: Family, svc: Services, delay: float) -> None:
     family's next journey after triage.
     """
     fd = svc.params.front_door
-    triage = fd.triage_days.sample(svc.u(family, Stream.FRONT_DOOR))
+    triage = svc.duration(family, Stream.FRONT_DOOR, "front_door.triage_days")
     odds = fd.odds_referral_known_family * svc.family_odds(family)
     u = svc.u(family, Stream.FRONT_DOOR)
     p_ref = scaled_probability(fd.p_referral, odds)
@@ -156,20 +163,19 @@ def known_family_contact(
 
 def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Early help: wait for a family practitioner (or give up), then help; close or step up."""
-    eh = svc.params.early_help
     now = env.now
     resuming = family.resume is not None
     elapsed = 0.0
     if not resuming:
         enter(family, "waiting_early_help", svc, now)
         allocation = svc.early_help_team.request(1)
-        patience = env.timeout(eh.patience.sample(svc.u(family, Stream.EARLY_HELP)))
+        patience = env.timeout(svc.duration(family, Stream.EARLY_HELP, "early_help.patience"))
         yield allocation | patience
         if not allocation.triggered:
             svc.early_help_team.cancel(allocation)
             svc.record.flow("early_help_disengaged", family.counted, env.now)
             return State.CLOSED
-        duration = eh.duration.sample(svc.u(family, Stream.EARLY_HELP))
+        duration = svc.duration(family, Stream.EARLY_HELP, "early_help.duration")
     else:
         svc.early_help_team.force(1)
         (elapsed, duration), family.resume = family.resume, None
@@ -180,10 +186,10 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     yield env.timeout(duration)
     svc.early_help_team.release(1)
     svc.record.stay("early_help", env.now - start, n, env.now)
-    if svc.escalates(family, Stream.EARLY_HELP, eh.p_step_up):
+    if svc.escalates(family, Stream.EARLY_HELP, "early_help.p_step_up"):
         svc.record.flow("early_help_step_ups", family.counted, env.now)
         return State.REFERRAL
-    if family.need > 1 and svc.chance(family, Stream.NEED, eh.p_need_falls):
+    if family.need > 1 and svc.chance(family, Stream.NEED, "early_help.p_need_falls"):
         family.need -= 1
     return State.CLOSED
 
@@ -191,13 +197,12 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
 def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Referral to children's social care: count it, then wait for a social worker."""
     now = env.now
-    a = svc.params.assessment
     n = len(family.children_at_home(now))
     svc.record.flow("referrals", n, now)
     if family.last_referral_day is not None and now - family.last_referral_day <= 365:
         svc.record.flow("rereferrals_12m", n, now)
     family.last_referral_day = now
-    if svc.chance(family, Stream.ASSESSMENT, a.p_nfa_at_referral):
+    if svc.chance(family, Stream.ASSESSMENT, "assessment.p_nfa_at_referral"):
         svc.record.flow("referrals_nfa", n, now)
         return State.CLOSED
     enter(family, "waiting_allocation", svc, now)
@@ -214,11 +219,10 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
 
 def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Social work assessment; then s47, CIN plan, step down to early help, or close."""
-    a = svc.params.assessment
     resuming = family.resume is not None
     elapsed = 0.0
     if not resuming:
-        working_days = a.duration_working_days.sample(svc.u(family, Stream.ASSESSMENT))
+        working_days = svc.duration(family, Stream.ASSESSMENT, "assessment.duration_working_days")
         duration = working_to_calendar_days(working_days)
     else:
         (elapsed, duration), family.resume = family.resume, None
@@ -229,11 +233,11 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
         svc.record.flow("assessments_over_45_working_days", n, env.now)
     svc.record.stay("assessment", env.now - start, n, env.now)
-    if svc.escalates(family, Stream.ASSESSMENT, a.p_s47):
+    if svc.escalates(family, Stream.ASSESSMENT, "assessment.p_s47"):
         return State.S47_ENQUIRY
-    if svc.chance(family, Stream.ASSESSMENT, a.p_not_in_need):
+    if svc.chance(family, Stream.ASSESSMENT, "assessment.p_not_in_need"):
         svc.record.flow("assessed_not_in_need", family.counted, env.now)
-        if svc.chance(family, Stream.ASSESSMENT, a.p_step_down_early_help):
+        if svc.chance(family, Stream.ASSESSMENT, "assessment.p_step_down_early_help"):
             svc.record.flow("step_down_early_help", family.counted, env.now)
             enter(family, None, svc, env.now)
             release(family, family.slots_held, svc)
@@ -248,18 +252,18 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     resuming = family.resume is not None
     elapsed = 0.0
     if not resuming:
-        duration = c.duration.sample(svc.u(family, Stream.CIN_PLAN))
+        duration = svc.duration(family, Stream.CIN_PLAN, "cin_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "cin_plan", svc, env.now)
     if not resuming:
         svc.record.flow("cin_plans_started", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
-    to_s47 = svc.escalates(family, Stream.CIN_PLAN, c.p_s47)
+    to_s47 = svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s47")
     adolescents = [
         ch for ch in family.children_at_home(env.now) if ch.age(env.now) >= c.s20_min_age
     ]
-    to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, c.p_s20_care)
+    to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s20_care")
     if to_s47 or to_care:
         yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
         svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
@@ -271,9 +275,9 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         return State.CLOSED
     yield env.timeout(duration)
     svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
-    if svc.chance(family, Stream.CIN_PLAN, c.p_reassessment):
+    if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_reassessment"):
         return State.ASSESSMENT
-    if svc.chance(family, Stream.CIN_PLAN, c.p_step_down_early_help):
+    if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_step_down_early_help"):
         svc.record.flow("step_down_early_help", family.counted, env.now)
         enter(family, None, svc, env.now)
         release(family, family.slots_held, svc)
@@ -283,21 +287,20 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
 
 def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Strategy discussion and s47 enquiry; emergency protection for a few; then ICPC or not."""
-    s = svc.params.s47_enquiry
     n = enter(family, "s47_enquiry", svc, env.now)
     svc.record.flow("s47_enquiries", n, env.now)
     start = env.now
-    working_days = s.working_days_to_icpc.sample(svc.u(family, Stream.S47_ENQUIRY))
-    if svc.escalates(family, Stream.S47_ENQUIRY, s.p_emergency_care):
+    working_days = svc.duration(family, Stream.S47_ENQUIRY, "s47_enquiry.working_days_to_icpc")
+    if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_emergency_care"):
         yield env.timeout(min(1.0, working_to_calendar_days(working_days)))
         svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
         enter_care(env, family, svc, CareRoute.EMERGENCY)
         return State.CLOSED
     yield env.timeout(working_to_calendar_days(working_days))
     svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
-    if svc.escalates(family, Stream.S47_ENQUIRY, s.p_icpc):
+    if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_icpc"):
         return State.ICPC
-    if svc.chance(family, Stream.S47_ENQUIRY, s.p_cin_plan_if_no_icpc):
+    if svc.chance(family, Stream.S47_ENQUIRY, "s47_enquiry.p_cin_plan_if_no_icpc"):
         return State.CIN_PLAN
     return State.CLOSED
 
@@ -305,7 +308,7 @@ def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageG
 def icpc(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Initial child protection conference: a CP plan, or a CIN plan."""
     svc.record.flow("icpcs", family.counted, env.now)
-    if svc.escalates(family, Stream.ICPC, svc.params.icpc.p_cp_plan):
+    if svc.escalates(family, Stream.ICPC, "icpc.p_cp_plan"):
         return State.CP_PLAN
     return State.CIN_PLAN
     yield  # pragma: no cover  (a stage is a generator even when it takes no time)
@@ -313,12 +316,10 @@ def icpc(env: simpy.Environment, family: Family, svc: Services) -> StageGenerato
 
 def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Child protection plan; pre-proceedings and care proceedings, or s20, for some."""
-    cp = svc.params.cp_plan
-    pr = svc.params.proceedings
     resuming = family.resume is not None
     elapsed = 0.0
     if not resuming:
-        duration = cp.duration.sample(svc.u(family, Stream.CP_PLAN))
+        duration = svc.duration(family, Stream.CP_PLAN, "cp_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "cp_plan", svc, env.now)
@@ -333,26 +334,30 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     for ch in family.children_at_home(env.now):
         ch.had_cp_plan = True
     family.previous_cp_plan = True
+    if svc.cp_families is not None:
+        svc.cp_families[family.id] = family
     start = env.now - elapsed  # an opening case began before day 0
-    if svc.escalates(family, Stream.CP_PLAN, cp.p_pre_proceedings):
+    if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         svc.record.flow("pre_proceedings", family.counted, env.now)
-        yield env.timeout(pr.pre_proceedings_duration.sample(svc.u(family, Stream.PROCEEDINGS)))
-        if svc.escalates(family, Stream.PROCEEDINGS, pr.p_proceedings_issued):
+        yield env.timeout(
+            svc.duration(family, Stream.PROCEEDINGS, "proceedings.pre_proceedings_duration")
+        )
+        if svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_proceedings_issued"):
             svc.record.flow("care_proceedings", family.counted, env.now)
-            if svc.escalates(family, Stream.PROCEEDINGS, pr.p_care_entry_at_issue):
+            if svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_care_entry_at_issue"):
                 return _end_cp_plan_into_care(env, family, svc, start, CareRoute.PROCEEDINGS)
         remaining = start + elapsed + duration - env.now
         if remaining > 0:
             yield env.timeout(remaining)
-    elif svc.escalates(family, Stream.CP_PLAN, cp.p_s20_care):
+    elif svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_s20_care"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         return _end_cp_plan_into_care(env, family, svc, start, CareRoute.S20_FROM_CP)
     else:
         yield env.timeout(duration)
     svc.record.flow("cp_plans_ended", family.counted, env.now)
     svc.record.stay("cp_plan", env.now - start, family.counted, env.now)
-    if svc.chance(family, Stream.CP_PLAN, cp.p_step_down_cin):
+    if svc.chance(family, Stream.CP_PLAN, "cp_plan.p_step_down_cin"):
         return State.CIN_PLAN
     return State.CLOSED
 

@@ -52,6 +52,7 @@ class Recorder:
         self._last_change = dict.fromkeys(STATES, 0.0)
         self.log: list[tuple[float, int, str, int]] | None = [] if log_events else None
         self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
+        self._end = calendar.end_day
         self._month = (0, 0.0, calendar.month_starts[1] if calendar.months else 0.0)
 
     # -- flows -------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ class Recorder:
 
     def flow(self, measure: str, n: float, now: float) -> None:
         """Add ``n`` to a flow measure in the month of ``now`` (ignored during warm-up)."""
-        if now >= 0 and n:
+        if 0 <= now < self._end and n:
             self.flows[measure][self._month_of(now)] += n
 
     def stay(self, state: str, days: float, n: int, now: float) -> None:
@@ -96,7 +97,7 @@ class Recorder:
         """Move ``n`` children from state ``src`` to ``dst`` (``None``: outside the system)."""
         if n <= 0 or src == dst:
             return
-        counting = self.counting
+        counting = self.counting and now < self._end  # nothing counts after the horizon
         if src is not None:
             if self.stock[src] < n:
                 raise RuntimeError(

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.parameters import Parameters
+from sim.policies import Policy
 
 PARAMS_DIR = Path(__file__).parent / "data" / "params"
 
@@ -54,7 +55,35 @@ class Scenario(BaseModel):
     warm_up_years: float = Field(0, ge=0, le=30)
     include_uasc: bool = True
     opening_caseload: bool = True
+    policies: list[Policy] = Field(default_factory=list)
+    variants: dict[str, list[Policy]] = Field(default_factory=dict)
     parameters: Parameters
+
+    @model_validator(mode="after")
+    def _policy_localities(self) -> Scenario:
+        names = {loc.name for loc in self.parameters.demand.localities}
+        for p in [*self.policies, *(q for v in self.variants.values() for q in v)]:
+            unknown = set(p.eligible.localities or ()) - names
+            if unknown:
+                raise ValueError(
+                    f"policy {p.name!r} names locality {sorted(unknown)} that the scenario does "
+                    f"not have (its localities: {sorted(names)})"
+                )
+        return self
+
+    def compared_variants(self) -> dict[str, list[Policy]]:
+        """The policy variants ``compare`` runs against the baseline (no policies)."""
+        if self.variants:
+            return dict(self.variants)
+        if self.policies:
+            return {" + ".join(p.name for p in self.policies): list(self.policies)}
+        return {}
+
+    def with_policies(self, policies: list[Policy]) -> Scenario:
+        """The same scenario with these policies in force (and no variants)."""
+        data = self.model_dump(mode="python")
+        data.update(policies=[p.model_dump(mode="python") for p in policies], variants={})
+        return Scenario.model_validate(data)
 
     @property
     def months(self) -> int:
@@ -224,6 +253,13 @@ def scenario_from_dict(
     merged = deep_merge(base, overrides)
     merged["sources"] = sources
     data["parameters"] = merged
+    if "policies" in data:
+        data["policies"] = _resolve_policies(data["policies"], base_dir, file, "policies")
+    if isinstance(data.get("variants"), dict):
+        data["variants"] = {
+            name: _resolve_policies(entries, base_dir, file, f"variants.{name}")
+            for name, entries in data["variants"].items()
+        }
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -238,6 +274,39 @@ def _leaf_paths(d: dict[str, Any], prefix: str = "") -> list[str]:
             out.extend(_leaf_paths(v, key + "."))
         else:
             out.append(key)
+    return out
+
+
+def _resolve_policies(entries: Any, base_dir: Path | None, file: str, field: str) -> list[Any]:
+    """Policy entries: a file name, ``{file: name, ...overrides}``, or an inline policy.
+
+    Each policy read from a file is validated on its own, so its errors name that file.
+    """
+    if not isinstance(entries, list):
+        raise ScenarioError(
+            f"{file}: {field}: expected a list of policies (file names or mappings)"
+        )
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"{field}[{i}]"
+        if isinstance(entry, str):
+            entry = {"file": entry}
+        if not isinstance(entry, dict):
+            raise ScenarioError(f"{file}: {where}: expected a policy file name or a mapping")
+        if "file" in entry:
+            rest = dict(entry)
+            name = rest.pop("file")
+            path = Path(name)
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            if not path.exists():
+                raise ScenarioError(f"{file}: {where}: policy file {name!r} not found")
+            entry = deep_merge(_read_yaml(path), rest)
+            try:
+                Policy.model_validate(entry)
+            except ValidationError as exc:
+                raise ScenarioError(_format_errors(path.name, exc)) from None
+        out.append(entry)
     return out
 
 

@@ -8,13 +8,16 @@ so a policy that changes ``p`` changes only the decisions it should (common rand
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import simpy
+from pydantic import BaseModel
 
 from sim.calendar import Calendar
 from sim.entities import Family
 from sim.parameters import Parameters
+from sim.policies import PolicySet
 from sim.recorder import Recorder
 from sim.streams import Stream, Streams
 from sim.workforce import CaseloadPool
@@ -54,8 +57,43 @@ class Services:
     social_work: CaseloadPool
     early_help_team: CaseloadPool
     population: float
+    policies: PolicySet | None = None
     front_door_waiting: int = 0
+    cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
     _odds_norm: float | None = None
+    _base: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for group, model in self.params:
+            if isinstance(model, BaseModel):
+                for name, value in model:
+                    self._base[f"{group}.{name}"] = value
+
+    def value(self, name: str, family: Family) -> float:
+        """A named probability for this family now: the baseline times any policy's multiplier."""
+        p = self._base[name]
+        if self.policies:
+            p *= self.policies.multiplier(name, family, self.env.now)
+        return p
+
+    def duration(
+        self, family: Family, stream: Stream, name: str, age: float | None = None
+    ) -> float:
+        """Sample a named duration for this family (policies may shorten or lengthen it)."""
+        dist = self._base[name]
+        if age is not None:
+            dist = dist.for_age(age)
+        days = dist.sample(self.u(family, stream))
+        if self.policies:
+            days *= self.policies.multiplier(name, family, self.env.now)
+        return days
+
+    def enrol(self, family: Family, stage: str) -> None:
+        """Enrol the family in the policies it is eligible for here; count new enrolments."""
+        before = set(family.policies)
+        self.policies.enrol(family, stage, self.env.now)
+        for i in family.policies - before:
+            self.record.flow(f"policy_enrolments_{i}", 1, self.env.now)
 
     def start_process(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Start a simpy process ``fn(env, *args, svc=self, **kwargs)``."""
@@ -92,11 +130,12 @@ class Services:
             self._odds_norm = mean_family_odds(self.params)
         return self._odds_norm
 
-    def escalates(self, family: Family, stream: Stream, p: float) -> bool:
-        """Decide an escalating step (s47, CP plan, care) for this family now."""
+    def escalates(self, family: Family, stream: Stream, name: str) -> bool:
+        """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now."""
+        p = min(1.0, self.value(name, family))
         odds = self.family_odds(family) * self.caseload_pressure()
         return self.u(family, stream) < scaled_probability(p, odds)
 
-    def chance(self, family: Family, stream: Stream, p: float) -> bool:
-        """Decide a step that does not depend on risk (closing, stepping down)."""
-        return self.u(family, stream) < p
+    def chance(self, family: Family, stream: Stream, name: str) -> bool:
+        """Decide a step named ``name`` that does not depend on risk (closing, stepping down)."""
+        return self.u(family, stream) < min(1.0, self.value(name, family))

@@ -61,6 +61,12 @@ class CaseloadPool:
                 break
         self._serve()
 
+    def add_staff(self, fte: float, ceiling: float) -> None:
+        """More workers join (a policy's added staff): more places, and the queue moves."""
+        self.fte += fte
+        self.capacity += fte * ceiling
+        self._serve()
+
     def force(self, n: int) -> None:
         """Allocate ``n`` places without waiting (emergencies, the opening caseload)."""
         self.held += n

@@ -1,0 +1,288 @@
+"""Policies as data: who is eligible, when, what they add, what they cost, what they change.
+
+A policy file (YAML, validated like scenario files) names its eligibility (toxic-trio risk
+factors, pathway stages, need, localities, pod schools), a start date and ramp-up, the staff it
+adds, its costs, and its **effects**: multipliers on named baseline probabilities or durations,
+each with a central value, a range, a distribution and the evidence behind it. A family is
+enrolled when it enters an eligible stage while the policy runs (and the policy's team has
+room); from then until its case closes, every decision or duration a policy effect names is
+multiplied for that family. A name that is not a probability or duration of the model is an
+error, never a silent no-op.
+
+This module has no simpy: it decides eligibility and multipliers; ``sim.services`` applies them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.distributions import ByAge
+from sim.parameters import Parameters
+
+#: Stages a policy can enrol families at (where the family's case sits).
+STAGES = ("front_door", "early_help", "assessment", "cin_plan", "s47_enquiry", "cp_plan")
+ROLES = ("social_worker", "family_practitioner", "adult_specialist", "supervisor", "peer_mentor")
+#: Plain-words names for groups of the model's probabilities.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "care_entry": (
+        "proceedings.p_care_entry_at_issue",
+        "cp_plan.p_s20_care",
+        "cin_plan.p_s20_care",
+        "s47_enquiry.p_emergency_care",
+    ),
+    "rereferral": ("recontact.p_recontact",),
+    "escalation_to_s47": ("assessment.p_s47", "cin_plan.p_s47"),
+}
+EVIDENCE = ("strong", "moderate", "weak", "testimony", "none")
+
+
+def effect_targets(params_type: type[BaseModel] = Parameters) -> dict[str, str]:
+    """Every name an effect may multiply: ``group.p_name`` (probability) or a duration."""
+    out: dict[str, str] = {}
+    for group, field in params_type.model_fields.items():
+        ann = field.annotation
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            continue
+        for name, f in ann.model_fields.items():
+            text = str(f.annotation)
+            if name.startswith("p_"):
+                out[f"{group}.{name}"] = "probability"
+            elif "Fixed" in text or f.annotation is ByAge or "ByAge" in text:
+                out[f"{group}.{name}"] = "duration"
+    for alias in ALIASES:
+        out[alias] = "probability"
+    return out
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Eligibility(_Model):
+    """Which families a policy works with; every condition given must hold."""
+
+    risk_factors: Literal["any", "all_families"] | list[Literal["da", "mh", "sm"]] = "all_families"
+    stages: list[Literal[STAGES]] = Field(default_factory=lambda: list(STAGES))  # type: ignore[valid-type]
+    min_need: int = Field(1, ge=1, le=4)
+    localities: list[str] | None = None
+    pod_school_only: bool = False
+
+
+class Staff(_Model):
+    """Staff a policy adds, by role, and the team whose capacity they add to.
+
+    ``team``: ``social_work`` adds case places to the council's social workers (children per FTE:
+    ``caseload``, or the workforce ceiling when 0); ``early_help`` adds early help places
+    (families per FTE, or the early help default when 0); ``policy`` is the pilot's own team,
+    whose ``caseload`` x FTE caps how many families the policy works with at once.
+    """
+
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    fte: float = Field(ge=0)
+    caseload: float = Field(0, ge=0, description="cases per FTE; 0 = the team's default")
+    team: Literal["social_work", "early_help", "policy"] = "policy"
+
+
+class Costs(_Model):
+    """A policy's own costs (staff are costed from the unit-cost book by role)."""
+
+    setup_gbp: float = Field(0, ge=0)
+    training_gbp_per_year: float = Field(0, ge=0)
+    per_family_gbp: float = Field(0, ge=0)
+    price_year: str = "2024-25"
+    source: str = ""
+
+
+class Effect(_Model):
+    """A multiplier on a named probability or duration for enrolled families."""
+
+    target: str
+    central: float = Field(gt=0)
+    low: float = Field(gt=0)
+    high: float = Field(gt=0)
+    distribution: Literal["triangular", "uniform", "fixed"] = "triangular"
+    evidence: Literal[EVIDENCE] = "weak"  # type: ignore[valid-type]
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effect:
+        if not self.low <= self.central <= self.high:
+            raise ValueError(
+                f"low must be <= central <= high ({self.low} <= {self.central} <= {self.high})"
+            )
+        known = effect_targets()
+        if self.target not in known:
+            close = [k for k in known if self.target.split(".")[-1] in k][:3]
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(
+                f"target {self.target!r} is not a probability or duration of the model "
+                f"(e.g. cp_plan.p_pre_proceedings, cp_plan.duration, care_entry){hint}"
+            )
+        return self
+
+    def draw(self, u: float) -> float:
+        """The multiplier for a uniform ``u`` (inverse CDF of the effect's distribution)."""
+        lo, c, hi = self.low, self.central, self.high
+        if self.distribution == "fixed" or hi == lo:
+            return c
+        if self.distribution == "uniform":
+            return lo + u * (hi - lo)
+        f = (c - lo) / (hi - lo)
+        if u < f:
+            return lo + math.sqrt(u * (hi - lo) * (c - lo))
+        return hi - math.sqrt((1 - u) * (hi - lo) * (hi - c))
+
+
+class Policy(_Model):
+    """A pilot or reform as a council describes it."""
+
+    name: str
+    description: str = ""
+    eligible: Eligibility = Eligibility()
+    start_date: dt.date
+    ramp_up_months: float = Field(0, ge=0)
+    adds_staff: list[Staff] = Field(default_factory=list)
+    costs: Costs = Costs()
+    effects: list[Effect] = Field(default_factory=list)
+
+    def key(self) -> int:
+        """A stable number for this policy's name (keys its effect-size draws)."""
+        return int.from_bytes(hashlib.sha256(self.name.encode()).digest()[:6], "big")
+
+    def targets(self) -> dict[str, list[Effect]]:
+        """Effects by the model parameter they multiply (aliases expanded)."""
+        out: dict[str, list[Effect]] = {}
+        for e in self.effects:
+            for name in ALIASES.get(e.target, (e.target,)):
+                out.setdefault(name, []).append(e)
+        return out
+
+    @property
+    def team_capacity(self) -> float:
+        """Families the policy's capped roles can work with at once (inf when uncapped)."""
+        caps = [
+            s.fte * s.caseload for s in self.adds_staff if s.team == "policy" and s.caseload > 0
+        ]
+        return sum(caps) if caps else math.inf
+
+
+# -- at run time -------------------------------------------------------------------------------
+
+RISK_BITS = {"da": 1, "mh": 2, "sm": 4}
+
+
+class ActivePolicy:
+    """One policy in one replication: its drawn effect sizes, its start, and its team's room."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        index: int,
+        start_day: float,
+        multipliers: dict[str, float],
+        locality_index: dict[str, int],
+    ) -> None:
+        self.policy = policy
+        self.index = index
+        self.start_day = start_day
+        self.ramp_days = policy.ramp_up_months * 365.25 / 12
+        self.multipliers = multipliers
+        self.capacity = policy.team_capacity
+        self.enrolled = 0
+        self.enrolled_total = 0
+        el = policy.eligible
+        self.stages = frozenset(el.stages)
+        self.localities = (
+            None if el.localities is None else frozenset(locality_index[n] for n in el.localities)
+        )
+        self.risk_mask = (
+            0
+            if el.risk_factors == "all_families"
+            else 7
+            if el.risk_factors == "any"
+            else sum(RISK_BITS[r] for r in el.risk_factors)
+        )
+
+    def ramp(self, now: float) -> float:
+        """Share of the full effect reached on day ``now`` (0 before the start)."""
+        if now < self.start_day:
+            return 0.0
+        if self.ramp_days <= 0:
+            return 1.0
+        return min(1.0, (now - self.start_day) / self.ramp_days)
+
+    def eligible(self, stage: str, risk: int, need: int, locality: int, pod: bool) -> bool:
+        """Whether a family with these attributes, at this stage, is one the policy works with."""
+        el = self.policy.eligible
+        return (
+            stage in self.stages
+            and (self.risk_mask == 0 or bool(risk & self.risk_mask))
+            and need >= el.min_need
+            and (self.localities is None or locality in self.localities)
+            and (pod or not el.pod_school_only)
+        )
+
+
+class PolicySet:
+    """The policies of a scenario in one replication: enrolment and multipliers."""
+
+    def __init__(
+        self,
+        policies: list[Policy],
+        start: dt.date,
+        draw_uniform,
+        locality_names: list[str],
+        sampled: bool,
+    ) -> None:
+        index = {n: i for i, n in enumerate(locality_names)}
+        self.active: list[ActivePolicy] = []
+        for i, p in enumerate(policies):
+            mult: dict[str, float] = {}
+            for name, effects in p.targets().items():
+                m = 1.0
+                for e in effects:
+                    m *= e.draw(draw_uniform(p, e)) if sampled else e.central
+                mult[name] = m
+            self.active.append(ActivePolicy(p, i, float((p.start_date - start).days), mult, index))
+        self.targets = frozenset(n for a in self.active for n in a.multipliers)
+
+    def __bool__(self) -> bool:
+        return bool(self.active)
+
+    def enrol(self, family, stage: str, now: float) -> None:
+        """Enrol the family in every running policy it is eligible for and has room."""
+        for a in self.active:
+            if (
+                a.index not in family.policies
+                and now >= a.start_day
+                and a.enrolled < a.capacity
+                and a.eligible(
+                    stage, int(family.risk), family.need, family.locality, family.at_pod_school
+                )
+            ):
+                family.policies.add(a.index)
+                a.enrolled += 1
+                a.enrolled_total += 1
+
+    def leave(self, family) -> None:
+        """The family's case has closed: free its places in policy teams."""
+        for i in family.policies:
+            self.active[i].enrolled -= 1
+        family.policies.clear()
+
+    def multiplier(self, name: str, family, now: float) -> float:
+        """Product of the enrolled policies' multipliers on ``name`` for this family now."""
+        if name not in self.targets or not family.policies:
+            return 1.0
+        m = 1.0
+        for i in family.policies:
+            a = self.active[i]
+            full = a.multipliers.get(name)
+            if full is not None:
+                m *= 1.0 + (full - 1.0) * a.ramp(now)
+        return m
