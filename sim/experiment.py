@@ -52,6 +52,8 @@ def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event,
             {
                 "caseload_per_sw": svc.social_work.caseload_per_fte(),
                 "social_worker_fte": svc.social_work.fte,
+                "social_worker_fte_core": svc.social_work.core_fte,
+                "early_help_fte_core": svc.early_help_team.core_fte,
                 "front_door_waiting": svc.front_door_waiting,
                 "early_help_families_open": svc.early_help_team.held,
             },

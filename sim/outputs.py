@@ -161,6 +161,8 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     for k in placements:
         cols[k] = stock[k]
     cols["child_days_in_care"] = sum(result.child_days[k] for k in placements)
+    for k in placements:
+        cols["child_days_" + k.removeprefix("looked_after_")] = result.child_days[k]
     # waiting child-days in the month, including waits still running at its end
     cols["allocation_wait_child_days"] = result.child_days["waiting_allocation"]
     for name, m in MEASURES.items():
@@ -201,24 +203,26 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     return out
 
 
+_OTHER_STOCKS = frozenset(
+    {
+        "assessment",
+        "s47_enquiry",
+        "social_worker_fte",
+        "social_worker_fte_core",
+        "early_help_fte_core",
+        "front_door_waiting",
+        "early_help_families_open",
+    }
+)
+
+
 def _kind(measure: str) -> str:
     m = MEASURES.get(measure)
     if m is not None:
         return m.kind
-    if measure.startswith("policy_families_enrolled_"):
+    if measure.startswith("policy_families_enrolled_") or measure in _OTHER_STOCKS:
         return "stock"
-    return (
-        "stock"
-        if measure
-        in (
-            "assessment",
-            "s47_enquiry",
-            "social_worker_fte",
-            "front_door_waiting",
-            "early_help_families_open",
-        )
-        else "flow"
-    )
+    return "flow"
 
 
 def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:

@@ -91,3 +91,66 @@ def run_to_folder(
     summary.to_csv(out / "summary.csv", index=False)
     yearly.to_csv(out / "yearly.csv", index=False)
     return {"monthly": monthly, "yearly": yearly, "summary": summary}
+
+
+def compare_to_folder(
+    scenario: Scenario,
+    out: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    independent: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Run a paired comparison into ``out``, each run written as it finishes (resumable).
+
+    Writes ``monthly.parquet`` (tidy, with ``variant`` and ``effects``), ``paired.csv`` (per
+    replication, against the baseline), ``costs.csv`` (by financial year and line) and
+    ``summary.csv`` (intervals and the finance lead's figures).
+    """
+    from sim.comparison import paired_results, plan, run_one, summarise
+    from sim.costs import load_cost_book
+
+    out.mkdir(parents=True, exist_ok=True)
+    parts = out / "runs"
+    parts.mkdir(exist_ok=True)
+    meta = {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.content_hash(),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "independent": independent,
+        "model_version": model_version(),
+        "code_fingerprint": code_fingerprint(),
+        "python": platform.python_version(),
+    }
+    meta_file = out / "run.json"
+    if meta_file.exists():
+        old = json.loads(meta_file.read_text())
+        if any(
+            old.get(k) != meta[k]
+            for k in ("scenario_hash", "model_version", "code_fingerprint", "independent")
+        ):
+            for f in parts.glob("*.parquet"):
+                f.unlink()
+    meta_file.write_text(json.dumps(meta, indent=2))
+    frames = []
+    for i, (key, sc, sampled) in enumerate(plan(scenario, scenario.replications)):
+        part = parts / f"{key.file_stem}.parquet"
+        if part.exists():
+            frames.append(pd.read_parquet(part))
+        else:
+            frame = run_one(key, sc, sampled, independent=independent)
+            tmp = part.with_suffix(".tmp")
+            frame.to_parquet(tmp, index=False)
+            tmp.replace(part)
+            frames.append(frame)
+        if progress is not None:
+            progress(i + 1)
+    monthly = pd.concat(frames, ignore_index=True)
+    monthly.to_parquet(out / "monthly.parquet", index=False)
+    book = load_cost_book(scenario.unit_costs)
+    paired, costs = paired_results(monthly, scenario, book)
+    summary = summarise(paired)
+    paired.drop(columns=["cumulative_net_saving"]).to_csv(out / "paired.csv", index=False)
+    costs.to_csv(out / "costs.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    return {"monthly": monthly, "paired": paired, "costs": costs, "summary": summary}

@@ -57,6 +57,10 @@ class Scenario(BaseModel):
     opening_caseload: bool = True
     policies: list[Policy] = Field(default_factory=list)
     variants: dict[str, list[Policy]] = Field(default_factory=dict)
+    unit_costs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="overrides of sim/data/unit_costs.yaml: {items: {placement_ifa: {value: 9}}}",
+    )
     parameters: Parameters
 
     @model_validator(mode="after")
@@ -69,6 +73,21 @@ class Scenario(BaseModel):
                     f"policy {p.name!r} names locality {sorted(unknown)} that the scenario does "
                     f"not have (its localities: {sorted(names)})"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _unit_costs(self) -> Scenario:
+        if self.unit_costs:
+            from sim.costs import load_cost_book
+
+            try:
+                load_cost_book(self.unit_costs)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"unit_costs.{where}: {first['msg']}") from None
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise ValueError(f"unit_costs: not understood ({exc})") from None
         return self
 
     def compared_variants(self) -> dict[str, list[Policy]]:

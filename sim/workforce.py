@@ -30,6 +30,7 @@ class CaseloadPool:
             raise ValueError(f"fte must be >= 0 and ceiling > 0 (got {fte}, {ceiling})")
         self.env = env
         self.fte = fte
+        self.core_fte = fte  # before any policy adds staff (costed in the policy's own line)
         self.capacity = fte * ceiling
         self.held = 0
         self._queue: deque[tuple[simpy.Event, int]] = deque()

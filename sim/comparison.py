@@ -1,0 +1,238 @@
+"""Paired comparison of policy variants against today's way of working, with costs.
+
+Every variant runs with the same seed and replication numbers as the baseline, so the same
+families arrive and make the same draws for the same decisions (common random numbers): the
+difference in a replication is the policy's effect, not noise. Each variant runs twice: with its
+effects at their central values (the interval then shows randomness only) and with each
+replication drawing its effect sizes from their ranges (randomness and what the evidence does not
+pin down). Results are per replication, then summarised with intervals and the probabilities that
+the policy saves money and reduces care entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.costs import CostBook, costs_by_year, load_cost_book, npv, payback_year, return_per_pound
+from sim.experiment import single_run
+from sim.outputs import monthly_frame, yearly_frame
+from sim.scenario import Scenario
+
+BASELINE = "baseline"
+#: Seed offset for the independent-streams check (never used for reported comparisons).
+INDEPENDENT_SEED_OFFSET = 1_000_003
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """One run of a comparison: a variant, its effect mode, a replication."""
+
+    variant: str
+    effects: str  # "none" (baseline), "central", "sampled"
+    replication: int
+
+    @property
+    def file_stem(self) -> str:
+        safe = "".join(ch if ch.isalnum() else "_" for ch in self.variant)[:60]
+        return f"{safe}--{self.effects}--{self.replication:04d}"
+
+
+def plan(scenario: Scenario, replications: int) -> Iterator[tuple[RunKey, Scenario, bool]]:
+    """Every run a comparison needs: (key, scenario to run, sample effects?)."""
+    base = scenario.with_policies([])
+    variants = scenario.compared_variants()
+    for rep in range(replications):
+        yield RunKey(BASELINE, "none", rep), base, False
+        for name, policies in variants.items():
+            with_policy = scenario.with_policies(policies)
+            yield RunKey(name, "central", rep), with_policy, False
+            yield RunKey(name, "sampled", rep), with_policy, True
+
+
+def run_one(
+    key: RunKey, scenario: Scenario, sampled: bool, *, independent: bool = False
+) -> pd.DataFrame:
+    """One run of a comparison as a tidy monthly frame with ``variant`` and ``effects`` columns."""
+    if independent and key.variant != BASELINE:
+        scenario = scenario.with_changes(seed=scenario.seed + INDEPENDENT_SEED_OFFSET)
+    frame = monthly_frame(
+        single_run(scenario, key.replication, sampled_effects=sampled, follow_up=True)
+    )
+    frame.insert(1, "variant", key.variant)
+    frame.insert(2, "effects", key.effects)
+    return frame
+
+
+def compare(
+    scenario: Scenario,
+    replications: int | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    independent: bool = False,
+) -> pd.DataFrame:
+    """All runs of a comparison, in memory (the runner writes them as they finish)."""
+    n = scenario.replications if replications is None else replications
+    frames = []
+    for i, (key, sc, sampled) in enumerate(plan(scenario, n)):
+        frames.append(run_one(key, sc, sampled, independent=independent))
+        if progress is not None:
+            progress(i + 1)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _costs(monthly: pd.DataFrame, scenario: Scenario, book: CostBook) -> pd.DataFrame:
+    """Cost by variant, effects, replication, financial year and line."""
+    out = []
+    variants = scenario.compared_variants()
+    for (variant, effects), frame in monthly.groupby(["variant", "effects"], sort=False):
+        policies = [] if variant == BASELINE else variants[variant]
+        c = costs_by_year(frame.drop(columns=["variant", "effects"]), book, policies)
+        c.insert(1, "variant", variant)
+        c.insert(2, "effects", effects)
+        out.append(c)
+    return pd.concat(out, ignore_index=True)
+
+
+def paired_results(
+    monthly: pd.DataFrame, scenario: Scenario, book: CostBook | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per replication: each variant's outcomes and costs against the baseline's (paired).
+
+    Returns (per-replication differences, cost by financial year and line).
+    """
+    book = book or load_cost_book()
+    costs = _costs(monthly, scenario, book)
+    keys = ["variant", "effects", "replication"]
+    yearly = yearly_frame(
+        monthly.rename(columns={"scenario": "_s"}).assign(
+            scenario=monthly["variant"] + "|" + monthly["effects"]
+        )
+    )
+    yearly[["variant", "effects"]] = yearly["scenario"].str.split("|", expand=True)
+    totals = yearly.pivot_table(
+        index=keys, columns="measure", values="value", aggfunc="sum"
+    ).reset_index()
+    per_fy = (
+        costs.assign(policy=costs["line"].str.startswith("policy: "))
+        .groupby([*keys, "financial_year", "policy"])["cost_gbp"]
+        .sum()
+        .unstack("policy", fill_value=0.0)
+    )
+    per_fy.columns = ["other_cost" if not c else "policy_cost" for c in per_fy.columns]
+    if "policy_cost" not in per_fy:
+        per_fy["policy_cost"] = 0.0
+    per_fy = per_fy.reset_index()
+    base_fy = per_fy[per_fy["variant"] == BASELINE][["replication", "financial_year", "other_cost"]]
+    base_fy = base_fy.rename(columns={"other_cost": "baseline_cost"})
+    fy = per_fy[per_fy["variant"] != BASELINE].merge(base_fy, on=["replication", "financial_year"])
+    fy["net_cost"] = fy["other_cost"] + fy["policy_cost"] - fy["baseline_cost"]
+    rows = []
+    base = totals[totals["variant"] == BASELINE].set_index("replication")
+    for (variant, effects, rep), g in fy.groupby(keys):
+        g = g.sort_values("financial_year")
+        t = totals[
+            (totals["variant"] == variant)
+            & (totals["effects"] == effects)
+            & (totals["replication"] == rep)
+        ].iloc[0]
+        b = base.loc[rep]
+        net = g["net_cost"].to_numpy()
+        invest = g["policy_cost"].to_numpy()
+        npv_saving = -npv(net)
+        rows.append(
+            {
+                "variant": variant,
+                "effects": effects,
+                "replication": rep,
+                "care_entries_averted": b.get("care_entries", 0) - t.get("care_entries", 0),
+                "child_days_in_care_avoided": b.get("child_days_in_care", 0)
+                - t.get("child_days_in_care", 0),
+                "cp_children_safely_home_gained": t.get("cp_children_safely_home", 0)
+                - b.get("cp_children_safely_home", 0),
+                "net_cost_gbp": float(net.sum()),
+                "policy_cost_gbp": float(invest.sum()),
+                "npv_net_saving_gbp": npv_saving,
+                "npv_policy_cost_gbp": npv(invest),
+                "cumulative_net_saving": dict(
+                    zip(g["financial_year"], np.cumsum(-net), strict=True)
+                ),
+            }
+        )
+    return pd.DataFrame(rows), costs
+
+
+SUMMARY_MEASURES = {
+    "care_entries_averted": "Care entries averted",
+    "child_days_in_care_avoided": "Child-days in care avoided",
+    "cp_children_safely_home_gained": "More children safely at home after a CP plan",
+    "policy_cost_gbp": "Cost of the policy",
+    "net_cost_gbp": "Net cost against today (after savings)",
+    "npv_net_saving_gbp": "Net present value of the saving (3.5%)",
+}
+EXTRA_LABELS = {
+    "prob_saves_money": "Probability it saves money",
+    "prob_reduces_care_entries": "Probability it reduces care entries",
+    "return_per_pound": "Return per £1 invested",
+    "cost_per_care_entry_averted_gbp": "Net cost per care entry averted",
+    "payback_year": "Payback year",
+}
+
+
+def summarise(paired: pd.DataFrame) -> pd.DataFrame:
+    """Intervals per variant and effect mode, and the finance lead's figures."""
+    rows = []
+    for (variant, effects), g in paired.groupby(["variant", "effects"], sort=False):
+        for m, label in SUMMARY_MEASURES.items():
+            v = g[m].astype(float)
+            rows.append(
+                {
+                    "variant": variant,
+                    "effects": effects,
+                    "measure": m,
+                    "label": label,
+                    "mean": v.mean(),
+                    "p5": v.quantile(0.05),
+                    "p95": v.quantile(0.95),
+                }
+            )
+        averted = g["care_entries_averted"].mean()
+        net_cost = g["net_cost_gbp"].mean()
+        cum = pd.DataFrame(list(g["cumulative_net_saving"])).mean()
+        extra = {
+            "prob_saves_money": float((g["npv_net_saving_gbp"] > 0).mean()),
+            "prob_reduces_care_entries": float((g["care_entries_averted"] > 0).mean()),
+            "return_per_pound": return_per_pound(
+                g["npv_net_saving_gbp"].mean(), g["npv_policy_cost_gbp"].mean()
+            ),
+            "cost_per_care_entry_averted_gbp": (
+                net_cost / averted if averted > 0 else float("nan")
+            ),
+        }
+        for m, value in extra.items():
+            rows.append(
+                {
+                    "variant": variant,
+                    "effects": effects,
+                    "measure": m,
+                    "label": EXTRA_LABELS[m],
+                    "mean": value,
+                    "p5": np.nan,
+                    "p95": np.nan,
+                }
+            )
+        rows.append(
+            {
+                "variant": variant,
+                "effects": effects,
+                "measure": "payback_year",
+                "label": EXTRA_LABELS["payback_year"],
+                "mean": payback_year(cum) or "not within horizon",
+                "p5": np.nan,
+                "p95": np.nan,
+            }
+        )
+    return pd.DataFrame(rows)

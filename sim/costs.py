@@ -1,0 +1,207 @@
+"""Costs and value for money: pure functions over tidy frames and a book of unit costs.
+
+No simpy, no randomness, no file reading beyond the cost book. Costs by financial year and line:
+placements (child-days in each placement type x weekly cost / 7), social work and early help
+staff (FTE in post x annual cost), care proceedings (children x cost), and each policy's costs
+(its staff, set-up in its first year, training each year it runs, a cost per family enrolled).
+Unit costs are uprated from their price year to the book's price year; discounting follows the
+HM Treasury Green Book.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.calendar import financial_year_label
+
+#: HM Treasury Green Book discount rate (3.5% a year for the first 30 years).
+GREEN_BOOK_RATE = 0.035
+COST_BOOK = Path(__file__).parent / "data" / "unit_costs.yaml"
+PLACEMENTS = (
+    "kinship_foster",
+    "in_house_foster",
+    "ifa",
+    "residential",
+    "placed_with_parents",
+    "other",
+)
+
+
+class UnitCost(BaseModel):
+    """One unit cost with its price year, status and source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float = Field(ge=0)
+    unit: Literal["gbp_per_week", "gbp_per_fte_year", "gbp_per_child", "gbp_per_family"]
+    price_year: str
+    status: Literal["verified", "derived", "placeholder"]
+    source: str
+
+
+class CostBook(BaseModel):
+    """Every unit cost the model uses, uprated to ``price_year``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    price_year: str
+    uprating_per_year: float = Field(ge=-0.2, le=0.5)
+    uprating_source: str
+    items: dict[str, UnitCost]
+
+    def gbp(self, item: str) -> float:
+        """The item's value at the book's price year."""
+        c = self.items[item]
+        return uprate(c.value, c.price_year, self.price_year, self.uprating_per_year)
+
+
+def load_cost_book(overrides: dict | None = None, path: Path = COST_BOOK) -> CostBook:
+    """The shipped cost book, with a scenario's ``unit_costs`` overrides applied."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, value in (overrides or {}).items():
+        if key == "items":
+            for item, fields in value.items():
+                base = data["items"].get(item, {})
+                data["items"][item] = {
+                    **base,
+                    **fields,
+                    "status": fields.get(
+                        "status", "derived" if "source" in fields else base.get("status", "derived")
+                    ),
+                }
+        else:
+            data[key] = value
+    return CostBook.model_validate(data)
+
+
+def _year(fy: str) -> int:
+    return int(fy[:4])
+
+
+def uprate(value: float, from_fy: str, to_fy: str, rate: float) -> float:
+    """A cost at ``from_fy`` prices expressed at ``to_fy`` prices."""
+    return value * (1 + rate) ** (_year(to_fy) - _year(from_fy))
+
+
+def discount_factor(year_index: int, rate: float = GREEN_BOOK_RATE) -> float:
+    """Green Book discount factor for year ``year_index`` (0 = the first year, undiscounted)."""
+    return 1.0 / (1.0 + rate) ** year_index
+
+
+def npv(cashflows_by_fy: pd.Series | list[float], rate: float = GREEN_BOOK_RATE) -> float:
+    """Net present value of yearly cash flows, the first year undiscounted."""
+    values = np.asarray(list(cashflows_by_fy), dtype=float)
+    return float(sum(v * discount_factor(i, rate) for i, v in enumerate(values)))
+
+
+def return_per_pound(net_saving: float, investment: float) -> float:
+    """Gross saving per pound invested: (saving on everything else + investment) / investment.
+
+    ``net_saving`` is the saving after paying for the policy; a policy that pays for itself
+    exactly returns 1.0.
+    """
+    if investment <= 0:
+        return float("nan")
+    return (net_saving + investment) / investment
+
+
+def payback_year(cumulative_net_saving: pd.Series) -> str | None:
+    """The first year, once the policy has cost or saved anything, that cumulative net saving
+    is at least zero; None if that never happens within the horizon."""
+    started = False
+    for fy, value in cumulative_net_saving.items():
+        started = started or value != 0
+        if started and value >= 0:
+            return str(fy)
+    return None
+
+
+def cost_per_care_entry_averted(net_cost: float, entries_averted: float) -> float:
+    """Net cost divided by care entries averted (nan when none are averted)."""
+    return net_cost / entries_averted if entries_averted > 0 else float("nan")
+
+
+def costs_by_year(
+    monthly: pd.DataFrame, book: CostBook, policies: list | None = None, start_date=None
+) -> pd.DataFrame:
+    """Cost per replication, financial year and line (GBP at the book's price year).
+
+    ``monthly`` is a tidy monthly frame (one scenario, any replications); ``policies`` the
+    scenario's policies (their index matches the ``policy_enrolments_<i>`` measures).
+    """
+    keys = ["scenario", "replication", "financial_year"]
+    wide = monthly.pivot_table(
+        index=[*keys, "month"], columns="measure", values="value", aggfunc="sum"
+    ).reset_index()
+    lines: dict[str, pd.Series] = {}
+    for p in PLACEMENTS:
+        col = f"child_days_{p}"
+        if col in wide:
+            lines[f"placements_{p}"] = wide[col] / 7 * book.gbp(f"placement_{p}")
+    if "social_worker_fte_core" in wide:
+        lines["staff_social_workers"] = (
+            wide["social_worker_fte_core"] * book.gbp("staff_social_worker") / 12
+        )
+    if "early_help_fte_core" in wide:
+        lines["staff_early_help"] = (
+            wide["early_help_fte_core"] * book.gbp("staff_family_practitioner") / 12
+        )
+    if "care_proceedings" in wide:
+        lines["care_proceedings"] = wide["care_proceedings"] * book.gbp(
+            "care_proceedings_per_child"
+        )
+    out = wide[keys].copy()
+    for name, values in lines.items():
+        out[name] = values.fillna(0.0).to_numpy()
+    for i, policy in enumerate(policies or ()):
+        out[f"policy_{i}"] = _policy_monthly_cost(wide, policy, i, book, start_date)
+    long = out.melt(id_vars=keys, var_name="line", value_name="cost_gbp")
+    long = long.groupby([*keys, "line"], as_index=False)["cost_gbp"].sum()
+    names = {f"policy_{i}": f"policy: {p.name}" for i, p in enumerate(policies or ())}
+    long["line"] = long["line"].replace(names)
+    return long
+
+
+def _policy_monthly_cost(
+    wide: pd.DataFrame, policy, index: int, book: CostBook, start_date
+) -> np.ndarray:
+    """A policy's staff, set-up, training and per-family costs in each month."""
+    month_start = pd.to_datetime(wide["month"] + "-01")
+    start = pd.Timestamp(policy.start_date)
+    running = (month_start >= start.replace(day=1)).to_numpy()
+    c = policy.costs
+    price = lambda v: uprate(v, c.price_year, book.price_year, book.uprating_per_year)  # noqa: E731
+    staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in policy.adds_staff) / 12
+    cost = np.where(running, staff + price(c.training_gbp_per_year) / 12, 0.0)
+    first = (month_start.dt.year == start.year) & (month_start.dt.month == start.month)
+    cost = cost + np.where(first.to_numpy(), price(c.setup_gbp), 0.0)
+    enrolled = wide.get(f"policy_enrolments_{index}")
+    if enrolled is not None:
+        cost = cost + enrolled.fillna(0.0).to_numpy() * price(c.per_family_gbp)
+    return cost
+
+
+def placeholder_items(book: CostBook) -> list[str]:
+    """Items whose values are placeholders, to flag wherever costs are shown."""
+    return [k for k, v in book.items.items() if v.status == "placeholder"]
+
+
+__all__ = [
+    "GREEN_BOOK_RATE",
+    "CostBook",
+    "cost_per_care_entry_averted",
+    "costs_by_year",
+    "discount_factor",
+    "financial_year_label",
+    "load_cost_book",
+    "npv",
+    "payback_year",
+    "return_per_pound",
+    "uprate",
+]
