@@ -108,7 +108,7 @@ def care_episode(
     state = LOOKED_AFTER + placement.value
     svc.record.move(1, src, state, now)
     if route is not CareRoute.OPENING:
-        svc.record.flow("care_entries", 1, now)
+        svc.flow_by_locality("care_entries", family, 1)
         svc.record.flow(f"care_entries_{route.value}", 1, now)
         svc.record.event(now, family.id, "care_entry", 1)
     if planned is None:

@@ -45,6 +45,11 @@ HISTORY_DAYS = 730.0
 BATCH_DAYS = 30
 
 
+def _draw_locality(rng: np.random.Generator, p_loc: np.ndarray) -> int:
+    """A locality by population share (no draw at all when the council is one locality)."""
+    return 0 if len(p_loc) == 1 else int(rng.choice(len(p_loc), p=p_loc))
+
+
 def _weights(w: tuple[float, ...]) -> np.ndarray:
     a = np.asarray(w, dtype=float)
     return a / a.sum()
@@ -245,6 +250,7 @@ def uasc_arrivals(
     d = svc.params.demand
     rng = svc.streams.generator(Stream.UASC)
     p_age = _weights(d.uasc_age_weights)
+    p_loc = _weights(tuple(loc.population_share for loc in d.localities))
     k = 0
     while True:
         rate = d.uasc_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4
@@ -259,7 +265,7 @@ def uasc_arrivals(
         family = Family(
             id=UASC_ID_BASE + k,
             children=[child],
-            locality=0,
+            locality=_draw_locality(rng, p_loc),
             at_pod_school=False,
             risk=RiskFactors.NONE,
             need=3,
@@ -346,6 +352,7 @@ def _seed_looked_after(
 ) -> None:
     la = svc.params.looked_after
     p_entry_age = _weights(la.entry_age_weights)
+    p_loc = _weights(tuple(loc.population_share for loc in svc.params.demand.localities))
     now = env.now
     to_days = DAYS_PER_YEAR
     d_max = AGE_OF_MAJORITY * to_days
@@ -365,7 +372,7 @@ def _seed_looked_after(
         family = Family(
             id=fid,
             children=[child],
-            locality=0,
+            locality=_draw_locality(rng, p_loc),
             at_pod_school=False,
             risk=RiskFactors.NONE,
             need=3,

@@ -30,8 +30,8 @@ class Locality(_Model):
 
     name: str
     population_share: Probability
-    relative_demand: Positive = 1.0
-    relative_risk: Positive = 1.0
+    relative_demand: Positive = 1.0  # contacts per child, relative to the council's average
+    relative_risk: Positive = 1.0  # odds of escalation, relative (normalised over the council)
     p_family_at_pod_school: Probability = 0.0
 
 

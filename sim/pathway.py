@@ -198,7 +198,7 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     """Referral to children's social care: count it, then wait for a social worker."""
     now = env.now
     n = len(family.children_at_home(now))
-    svc.record.flow("referrals", n, now)
+    svc.flow_by_locality("referrals", family, n)
     if family.last_referral_day is not None and now - family.last_referral_day <= 365:
         svc.record.flow("rereferrals_12m", n, now)
     family.last_referral_day = now
@@ -324,7 +324,7 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
         (elapsed, duration), family.resume = family.resume, None
     n = enter(family, "cp_plan", svc, env.now)
     if not resuming:
-        svc.record.flow("cp_plans_started", n, env.now)
+        svc.flow_by_locality("cp_plans_started", family, n)
         repeat = sum(
             1
             for ch in family.children_at_home(env.now)

@@ -88,6 +88,12 @@ class Services:
             days *= self.policies.multiplier(name, family, self.env.now)
         return days
 
+    def flow_by_locality(self, measure: str, family: Family, n: float) -> None:
+        """Record a flow, and its share by locality when the council has several."""
+        self.record.flow(measure, n, self.env.now)
+        if len(self.params.demand.localities) > 1:
+            self.record.flow(f"{measure}_locality_{family.locality}", n, self.env.now)
+
     def enrol(self, family: Family, stage: str) -> None:
         """Enrol the family in the policies it is eligible for here; count new enrolments."""
         before = set(family.policies)
