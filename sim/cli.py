@@ -257,7 +257,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    end = scenario.start_date.replace(year=scenario.start_date.year + int(scenario.years))
+    from sim.calendar import Calendar
+
+    cal = Calendar.from_start(scenario.start_date, scenario.months)
+    end = cal.date_of(cal.end_day - 1)
     print(
         f"\n{scenario.name}: {scenario.population:,} children, {scenario.start_date} to {end}, "
         f"{scenario.replications} paired replications, seed {scenario.seed}"
