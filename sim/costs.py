@@ -39,7 +39,7 @@ class UnitCost(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     value: float = Field(ge=0)
-    unit: Literal["gbp_per_week", "gbp_per_fte_year", "gbp_per_child", "gbp_per_family"]
+    unit: Literal["gbp_per_week", "gbp_per_fte_year", "gbp_per_child", "gbp_per_family", "share"]
     price_year: str
     status: Literal["verified", "derived", "placeholder"]
     source: str
@@ -58,7 +58,18 @@ class CostBook(BaseModel):
     def gbp(self, item: str) -> float:
         """The item's value at the book's price year."""
         c = self.items[item]
+        if c.unit == "share":
+            return c.value
         return uprate(c.value, c.price_year, self.price_year, self.uprating_per_year)
+
+    def weekly_placement(self, placement: str) -> float:
+        """Weekly cost of a placement type; children's homes mix private and LA-run places."""
+        if placement == "residential":
+            private = self.gbp("share_residential_private")
+            return private * self.gbp("placement_residential_private") + (1 - private) * self.gbp(
+                "placement_residential_la"
+            )
+        return self.gbp(f"placement_{placement}")
 
 
 def load_cost_book(overrides: dict | None = None, path: Path = COST_BOOK) -> CostBook:
@@ -143,7 +154,7 @@ def costs_by_year(
     for p in PLACEMENTS:
         col = f"child_days_{p}"
         if col in wide:
-            lines[f"placements_{p}"] = wide[col] / 7 * book.gbp(f"placement_{p}")
+            lines[f"placements_{p}"] = wide[col] / 7 * book.weekly_placement(p)
     if "social_worker_fte_core" in wide:
         lines["staff_social_workers"] = (
             wide["social_worker_fte_core"] * book.gbp("staff_social_worker") / 12
@@ -152,6 +163,11 @@ def costs_by_year(
         lines["staff_early_help"] = (
             wide["early_help_fte_core"] * book.gbp("staff_family_practitioner") / 12
         )
+    # work beyond core staff time that varies with how much of it there is
+    if "assessments" in wide:
+        lines["assessments"] = wide["assessments"] * book.gbp("assessment_marginal")
+    if "early_help_starts" in wide:
+        lines["early_help"] = wide["early_help_starts"] * book.gbp("early_help_per_child_marginal")
     if "care_proceedings" in wide:
         lines["care_proceedings"] = wide["care_proceedings"] * book.gbp(
             "care_proceedings_per_child"

@@ -167,6 +167,14 @@ def test_placement_costs_uprated_from_their_price_year():
     )
 
 
+def test_childrens_home_cost_mixes_private_and_la_places():
+    book = load_cost_book({"items": {"share_residential_private": {"value": 0.5}}})
+    expected = 0.5 * book.gbp("placement_residential_private") + 0.5 * book.gbp(
+        "placement_residential_la"
+    )
+    assert book.weekly_placement("residential") == pytest.approx(expected)
+
+
 def test_unit_cost_override_in_a_scenario_is_used_and_checked():
     book = load_cost_book(
         {
