@@ -98,22 +98,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from sim.runner import run_to_folder
 
-    scenario = load_scenario(args.scenario)
-    changes = {
-        k: v
-        for k, v in (
-            ("replications", args.replications),
-            ("seed", args.seed),
-            ("population", args.population),
-            ("years", args.years),
-        )
-        if v is not None
-    }
-    if changes:
-        try:
-            scenario = scenario.with_changes(**changes)
-        except ValueError as exc:
-            raise ScenarioError(f"command line: {exc}") from None
+    scenario = _scenario_from_args(args)
     out = args.out or Path("results") / scenario.name
     with tqdm(
         total=scenario.replications,

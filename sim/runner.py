@@ -39,13 +39,10 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def run_to_folder(
-    scenario: Scenario, out: Path, *, progress: Callable[[int], None] | None = None
-) -> dict[str, pd.DataFrame]:
-    """Run all replications into ``out``; returns the monthly, yearly and summary frames."""
-    out.mkdir(parents=True, exist_ok=True)
-    parts = out / "monthly"
-    parts.mkdir(exist_ok=True)
+def _prepare(out: Path, parts_name: str, scenario: Scenario, **extra: object) -> Path:
+    """Make the results folder; drop finished runs made from another scenario or code."""
+    parts = out / parts_name
+    parts.mkdir(parents=True, exist_ok=True)
     meta = {
         "scenario": scenario.name,
         "scenario_hash": scenario.content_hash(),
@@ -54,6 +51,7 @@ def run_to_folder(
         "population": scenario.population,
         "start_date": scenario.start_date.isoformat(),
         "years": scenario.years,
+        **extra,
         "model_version": model_version(),
         "code_fingerprint": code_fingerprint(),
         "python": platform.python_version(),
@@ -61,22 +59,34 @@ def run_to_folder(
     meta_file = out / "run.json"
     if meta_file.exists():
         old = json.loads(meta_file.read_text())
-        same = ("scenario_hash", "model_version", "code_fingerprint")
-        if any(old.get(k) != meta[k] for k in same):
+        keys = ("scenario_hash", "model_version", "code_fingerprint", *extra)
+        if any(old.get(k) != meta[k] for k in keys):
             for f in parts.glob("*.parquet"):
                 f.unlink()
     meta_file.write_text(json.dumps(meta, indent=2))
+    return parts
+
+
+def _run_or_reuse(part: Path, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A finished run read back, or made now and written atomically (a kill leaves no half file)."""
+    if part.exists():
+        return pd.read_parquet(part)
+    frame = make()
+    tmp = part.with_suffix(".tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(part)
+    return frame
+
+
+def run_to_folder(
+    scenario: Scenario, out: Path, *, progress: Callable[[int], None] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Run all replications into ``out``; returns the monthly, yearly and summary frames."""
+    parts = _prepare(out, "monthly", scenario)
     frames = []
     for rep in range(scenario.replications):
         part = parts / f"replication-{rep:04d}.parquet"
-        if part.exists():
-            frames.append(pd.read_parquet(part))
-        else:
-            frame = monthly_frame(single_run(scenario, rep))
-            tmp = part.with_suffix(".tmp")
-            frame.to_parquet(tmp, index=False)
-            tmp.replace(part)  # atomic: a killed run never leaves half a file
-            frames.append(frame)
+        frames.append(_run_or_reuse(part, lambda rep=rep: monthly_frame(single_run(scenario, rep))))
         if progress is not None:
             progress(rep + 1)
     for f in parts.glob("replication-*.parquet"):
@@ -87,7 +97,7 @@ def run_to_folder(
     yearly = yearly_frame(monthly)
     summary = summary_frame(yearly, population=scenario.population)
     for frame in (yearly, summary):
-        frame.insert(0, "scenario_hash", meta["scenario_hash"][:12])
+        frame.insert(0, "scenario_hash", scenario.content_hash()[:12])
     summary.to_csv(out / "summary.csv", index=False)
     yearly.to_csv(out / "yearly.csv", index=False)
     return {"monthly": monthly, "yearly": yearly, "summary": summary}
@@ -109,40 +119,18 @@ def compare_to_folder(
     from sim.comparison import paired_results, plan, run_one, summarise
     from sim.costs import load_cost_book
 
-    out.mkdir(parents=True, exist_ok=True)
-    parts = out / "runs"
-    parts.mkdir(exist_ok=True)
-    meta = {
-        "scenario": scenario.name,
-        "scenario_hash": scenario.content_hash(),
-        "seed": scenario.seed,
-        "replications": scenario.replications,
-        "independent": independent,
-        "model_version": model_version(),
-        "code_fingerprint": code_fingerprint(),
-        "python": platform.python_version(),
-    }
-    meta_file = out / "run.json"
-    if meta_file.exists():
-        old = json.loads(meta_file.read_text())
-        if any(
-            old.get(k) != meta[k]
-            for k in ("scenario_hash", "model_version", "code_fingerprint", "independent")
-        ):
-            for f in parts.glob("*.parquet"):
-                f.unlink()
-    meta_file.write_text(json.dumps(meta, indent=2))
+    parts = _prepare(out, "runs", scenario, independent=independent)
     frames = []
     for i, (key, sc, sampled) in enumerate(plan(scenario, scenario.replications)):
         part = parts / f"{key.file_stem}.parquet"
-        if part.exists():
-            frames.append(pd.read_parquet(part))
-        else:
-            frame = run_one(key, sc, sampled, independent=independent)
-            tmp = part.with_suffix(".tmp")
-            frame.to_parquet(tmp, index=False)
-            tmp.replace(part)
-            frames.append(frame)
+        frames.append(
+            _run_or_reuse(
+                part,
+                lambda key=key, sc=sc, sampled=sampled: run_one(
+                    key, sc, sampled, independent=independent
+                ),
+            )
+        )
         if progress is not None:
             progress(i + 1)
     monthly = pd.concat(frames, ignore_index=True)

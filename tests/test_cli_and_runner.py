@@ -104,3 +104,40 @@ def test_changed_scenario_starts_afresh(tmp_path):
     other = run_to_folder(small(replications=1, seed=7), tmp_path)["monthly"]
     fresh = run_to_folder(small(replications=1, seed=7), tmp_path / "fresh")["monthly"]
     pd.testing.assert_frame_equal(other, fresh)
+
+
+def test_compare_json_reports_both_kinds_of_interval(tmp_path, capsys):
+    code = main(
+        [
+            "compare",
+            str(REPO / "scenarios" / "cin_pods.yaml"),
+            "--replications",
+            "2",
+            "--population",
+            "10000",
+            "--years",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ]
+    )
+    assert code == 0, f"expected exit 0, found {code}"
+    out = json.loads(capsys.readouterr().out)
+    rows = {(r["effects"], r["measure"]) for r in out["summary"]}
+    for effects in ("central", "sampled"):
+        for m in ("care_entries_averted", "net_cost_gbp", "prob_saves_money", "payback_year"):
+            assert (effects, m) in rows, f"expected {m} ({effects}) in the JSON summary"
+    for f in ("monthly.parquet", "paired.csv", "costs.csv", "summary.csv"):
+        assert (tmp_path / f).exists(), f"expected {f}"
+    monthly = pd.read_parquet(tmp_path / "monthly.parquet")
+    assert {"variant", "effects"} <= set(monthly.columns)
+    assert set(monthly["variant"]) == {"baseline", "Children in need pods"}
+
+
+def test_compare_without_policies_says_so(capsys):
+    code = main(
+        ["compare", str(BASELINE), "--replications", "1", "--population", "10000", "--years", "1"]
+    )
+    assert code == 2
+    assert "names no policy" in capsys.readouterr().err
