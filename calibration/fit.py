@@ -45,6 +45,7 @@ STEERING: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "cp_repeat_rate": (("recontact.p_previous_cp_new_family", "odds"),),
     "children_in_need": (("cin_plan.duration", "scale"),),
+    "cp_plans": (("cp_plan.duration", "scale"),),  # councils only: England keeps D7 as published
     "care_exits": (("looked_after.duration", "inverse_scale"),),
     "assessments": (("cin_plan.p_reassessment", "reassess"),),
 }

@@ -68,6 +68,29 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="give variants their own random numbers (only to show what pairing buys)",
     )
+    cal = sub.add_parser("calibrate", help="calibrate to a council's published figures (and files)")
+    cal.add_argument("--la", required=True, help="council name or code (e.g. 'Telford and Wrekin')")
+    cal.add_argument("--year", help="reference year, e.g. 2024-25 (default: the latest)")
+    cal.add_argument(
+        "--903",
+        dest="ssda903",
+        type=Path,
+        nargs="+",
+        help="the council's SSDA903 files or folders (CSV or XML)",
+    )
+    cal.add_argument("--cin", type=Path, nargs="+", help="the council's CIN census XML file(s)")
+    cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
+    cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
+    cal.add_argument("--iterations", type=int, default=8, help="fit iterations (default 8)")
+    cal.add_argument("--json", action="store_true", help="print the fit report as JSON")
+    bt = sub.add_parser("backtest", help="fit on years up to Y-1, project Y, compare")
+    who = bt.add_mutually_exclusive_group(required=True)
+    who.add_argument("--la", help="council name or code")
+    who.add_argument("--all", action="store_true", help="every council in the DfE tables")
+    bt.add_argument("--hold-out", required=True, help="year to project, e.g. 2024-25")
+    bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
+    bt.add_argument("--iterations", type=int, default=6, help="fit iterations per council")
+    bt.add_argument("--json", action="store_true", help="print the summary as JSON")
     val = sub.add_parser("validate", help="check a scenario file and say what is wrong")
     val.add_argument("file", type=Path)
     return p
@@ -279,6 +302,135 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from calibration.council import calibrate, plain, write_council_file
+    from calibration.ees import find_area
+
+    area = find_area(args.la)
+    files = {
+        k: v
+        for k, v in (("ssda903", args.ssda903), ("cin", args.cin), ("annex_a", args.annex_a))
+        if v
+    }
+    with tqdm(
+        total=args.iterations,
+        desc=f"calibrating {area.name}",
+        unit="fit",
+        file=sys.stderr,
+        disable=args.json,
+    ) as bar:
+        params, rows = calibrate(
+            area.name,
+            year=args.year,
+            iterations=args.iterations,
+            council_files=files or None,
+            log=lambda _: bar.update(1),
+        )
+    out = args.out or Path("councils") / f"{area.slug}.yaml"
+    write_council_file(params, out)
+    prov = params["provenance"]
+    if args.json:
+        print(
+            json.dumps(
+                plain(
+                    {
+                        "council": area.name,
+                        "file": str(out),
+                        "population": params["_population"],
+                        **prov,
+                    }
+                ),
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"\n{area.name}: {params['_population']:,} children; reference year "
+        f"{prov['reference_year']}; statistical neighbours: "
+        f"{', '.join(prov['statistical_neighbours']) or 'none'}"
+    )
+    print(f"  {'measure':<26}{'target':>10}{'simulated':>11}{'error %':>9}   (per 10,000 or %)")
+    for r in rows:
+        print(f"  {r.measure:<26}{r.target:>10.1f}{r.simulated:>11.1f}{r.error_pct:>9.1f}")
+    for note in prov["data_notes"]:
+        print(f"  note: {note}")
+    print(
+        f"\nWrote {out}: name it in a scenario with `council: {area.slug}` "
+        f"(from this folder) or `council: {out}`"
+    )
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from calibration.backtest import backtest_council, summarise_backtest
+    from calibration.ees import councils, find_area
+
+    targets = councils() if args.all else [find_area(args.la)]
+    out = args.out or Path("results") / f"backtest-{args.hold_out}"
+    out.mkdir(parents=True, exist_ok=True)
+    parts = out / "councils"
+    parts.mkdir(exist_ok=True)
+    frames, failed = [], []
+    with tqdm(
+        total=len(targets), desc="back-testing", unit="council", file=sys.stderr, disable=args.json
+    ) as bar:
+        for area in targets:
+            part = parts / f"{area.slug}.csv"
+            if part.exists():  # resumable: councils already done are kept
+                frames.append(pd.read_csv(part))
+            else:
+                try:
+                    frame = backtest_council(area.name, args.hold_out, iterations=args.iterations)
+                except ValueError as exc:
+                    failed.append(f"{area.name}: {exc}")
+                    frame = None
+                if frame is not None and not frame.empty:
+                    frame.to_csv(part, index=False)
+                    frames.append(frame)
+            bar.update(1)
+    results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    summary = summarise_backtest(results) if not results.empty else pd.DataFrame()
+    results.to_csv(out / "results.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "hold_out": args.hold_out,
+                    "councils": len(targets),
+                    "failed": failed,
+                    "summary": summary.to_dict(orient="records"),
+                },
+                indent=2,
+                default=float,
+            )
+        )
+        return 0
+    print(
+        f"\nBack-test: fitted on years up to the one before {args.hold_out}, projected "
+        f"{args.hold_out}; {len(frames)} council(s)"
+    )
+    print(
+        f"  {'measure':<18}{'model median':>13}{'p90':>7}{'last year':>11}{'trend':>8}"
+        f"{'beats last yr':>15}{'beats trend':>13}   (absolute % error)"
+    )
+    for _, r in summary.iterrows():
+        print(
+            f"  {r['measure']:<18}{r['model_median_ape']:>13.1f}{r['model_p90_ape']:>7.1f}"
+            f"{r['last_year_median_ape']:>11.1f}{r['trend_median_ape']:>8.1f}"
+            f"{r['model_beats_last_year']:>15.0%}{r['model_beats_trend']:>13.0%}"
+        )
+    for f in failed:
+        print(f"  not back-tested: {f}")
+    print(f"Results: {out}/results.csv (per council and measure), {out}/summary.csv")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     print(
@@ -297,8 +449,12 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "compare":
             return _cmd_compare(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
+        if args.command == "backtest":
+            return _cmd_backtest(args)
         return _cmd_validate(args)
-    except ScenarioError as exc:
+    except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ family's own odds scale them (see :class:`Escalation`).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -238,6 +238,7 @@ class Parameters(_Model):
     recontact: Recontact
     opening_stocks_per_10k: dict[str, NonNegative]
     sources: dict[str, str] = Field(default_factory=dict)
+    provenance: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _opening(self) -> Parameters:

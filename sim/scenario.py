@@ -216,6 +216,10 @@ def parameter_file(council: str, relative_to: Path | None = None) -> Path:
     if council.endswith((".yaml", ".yml")):
         p = Path(council)
         candidates.append(p if p.is_absolute() or relative_to is None else relative_to / p)
+    # councils calibrated with `csc-sim calibrate` (written to councils/<name>.yaml)
+    for folder in {relative_to or Path.cwd(), Path.cwd()}:
+        candidates.append(folder / "councils" / f"{council}.yaml")
+        candidates.append(folder.parent / "councils" / f"{council}.yaml")
     candidates.append(PARAMS_DIR / f"{council}.yaml")
     for c in candidates:
         if c.exists():

@@ -1,0 +1,125 @@
+"""Back-test: calibrate on the years up to Y-1, project year Y, compare with what was published.
+
+For each measure the model's error is set beside two naive forecasts: the same as last year, and
+the linear trend of the last three years. Projections are made at 100,000 children and scaled to
+the council's population (rates per 10,000 are what the model is calibrated to; a larger run is
+less noisy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.council import calibrate
+from calibration.ees import find_area, history
+from sim.experiment import single_run
+from sim.outputs import monthly_frame, yearly_frame
+from sim.scenario import scenario_from_dict
+
+MEASURES = (
+    "referrals",
+    "cp_plans_started",
+    "care_entries",
+    "looked_after",
+    "children_in_need",
+    "cp_plans",
+)
+RUN_POPULATION = 100_000
+
+
+def previous_year(year: str) -> str:
+    """'2024-25' -> '2023-24'."""
+    y = int(year[:4]) - 1
+    return f"{y}-{(y + 1) % 100:02d}"
+
+
+def backtest_council(
+    la: str,
+    hold_out: str,
+    *,
+    iterations: int = 6,
+    replications: int = 2,
+    log: Callable[[str], None] = lambda _: None,
+) -> pd.DataFrame:
+    """Errors per measure of the model and of the two naive forecasts for one council."""
+    area = find_area(la)
+    hist = history(area)
+    if hold_out not in hist.table.index:
+        raise ValueError(f"--hold-out: no figures for {area.name} in {hold_out}")
+    prev = previous_year(hold_out)
+    params, _ = calibrate(
+        area.name, year=prev, iterations=iterations, replications=replications, log=log
+    )
+    params = {k: v for k, v in params.items() if not k.startswith("_")}
+    start = f"{hold_out[:4]}-04-01"
+    scenario = scenario_from_dict(
+        {
+            "name": f"backtest {area.name}",
+            "population": RUN_POPULATION,
+            "start_date": start,
+            "years": 1,
+            "replications": replications,
+            "parameters": params,
+        },
+        file="<backtest>",
+    )
+    frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]
+    yearly = yearly_frame(pd.concat(frames, ignore_index=True))
+    model = yearly.groupby("measure")["value"].mean()
+    pop = hist.table.at[hold_out, "population"]
+    rows: list[dict[str, Any]] = []
+    years = [y for y in hist.table.index if y <= prev][-3:]
+    for m in MEASURES:
+        actual = hist.table.at[hold_out, m]
+        if np.isnan(actual) or actual == 0:
+            continue
+        projected = model.get(m, np.nan) / RUN_POPULATION * pop
+        last = hist.table.at[prev, m]
+        series = hist.table.loc[years, m].astype(float)
+        trend = np.nan
+        if series.notna().sum() >= 2:
+            x = np.arange(len(series))[series.notna().to_numpy()]
+            slope, intercept = np.polyfit(x, series.dropna().to_numpy(), 1)
+            trend = slope * len(series) + intercept
+        rows.append(
+            {
+                "council": area.name,
+                "hold_out": hold_out,
+                "measure": m,
+                "published": actual,
+                "model": projected,
+                "same_as_last_year": last,
+                "linear_trend": trend,
+                "model_abs_pct_error": abs(projected - actual) / actual * 100,
+                "last_year_abs_pct_error": abs(last - actual) / actual * 100,
+                "trend_abs_pct_error": abs(trend - actual) / actual * 100,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
+    """Median and 90th percentile absolute % error per measure, and how often the model wins."""
+    out = []
+    for m, g in results.groupby("measure", sort=False):
+        out.append(
+            {
+                "measure": m,
+                "councils": len(g),
+                "model_median_ape": g["model_abs_pct_error"].median(),
+                "model_p90_ape": g["model_abs_pct_error"].quantile(0.9),
+                "last_year_median_ape": g["last_year_abs_pct_error"].median(),
+                "trend_median_ape": g["trend_abs_pct_error"].median(),
+                "model_beats_last_year": float(
+                    (g["model_abs_pct_error"] < g["last_year_abs_pct_error"]).mean()
+                ),
+                "model_beats_trend": float(
+                    (g["model_abs_pct_error"] < g["trend_abs_pct_error"]).mean()
+                ),
+            }
+        )
+    return pd.DataFrame(out)

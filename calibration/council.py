@@ -1,0 +1,311 @@
+"""Calibrate the model to one council from its published figures (and its own files, if given).
+
+Steps, each reported in the parameter file's ``provenance``:
+
+1. **History**: the council's DfE figures by year (``calibration.ees``), and its statistical
+   neighbours'.
+2. **Targets** for the reference year: each rate per 10,000 children is a weighted mean of the
+   last three years (weights 0.8, 0.15, 0.05: recent years count most, chosen on a back-test), shrunk toward the statistical neighbours' mean in
+   proportion to how few events the council has (weight n / (n + 30); small councils' rates are
+   noisy). Figures the council tables lack (contacts, assessments, s47 enquiries, ICPCs, early
+   help, UASC) are England's ratios to referrals (or per 10,000) applied to the council.
+3. **First estimates**: England's parameters, with the council's own workforce (case-holding
+   FTE, caseload), toxic-trio mix (C3), population trend and 31 March stocks.
+4. **Fit by simulation** (``calibration.fit``) to the targets, then the parameter file.
+
+Child-level files (SSDA903, CIN census, Annex A) are read by ``calibration.readers`` into
+aggregates only; where given, they set the placement mix, exit mix and care durations.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from calibration.ees import History, find_area, history, statistical_neighbours
+from calibration.england import PARAMS_FILE, toxic_trio_joint
+from calibration.fit import fit
+
+#: Events at which a council's own rate gets half the weight (judgement; see module docstring).
+SHRINKAGE_EVENTS = 30
+RECENT_WEIGHTS = (0.8, 0.15, 0.05)
+#: Targets taken from the council's own tables: measure -> (count column, kind)
+OWN = {
+    "referrals": ("referrals", "flow"),
+    "cp_plans_started": ("cp_plans_started", "flow"),
+    "care_exits": ("care_exits", "flow"),
+    "children_in_need": ("children_in_need", "stock"),
+    "cp_plans": ("cp_plans", "stock"),
+    "looked_after": ("looked_after", "stock"),
+    "care_entries": ("care_entries", "flow"),
+}
+#: Targets the council tables lack, from England's ratio to the nearest figure they have:
+#: measure -> the council measure it is scaled from.
+BY_RATIO = {
+    "contacts": "referrals",
+    "assessments": "referrals",
+    "early_help_starts": "referrals",
+    "icpcs": "cp_plans_started",
+    "s47_enquiries": "icpcs",
+}
+
+
+def _years_up_to(hist: History, year: str, n: int = 3) -> list[str]:
+    years = [y for y in hist.table.index if y <= year]
+    return years[-n:][::-1]
+
+
+def _recent_rate(hist: History, column: str, year: str, per_10k: bool = True) -> float:
+    """Weighted mean of the last three years' rate (most recent first), skipping gaps."""
+    vals, weights = [], []
+    for y, w in zip(_years_up_to(hist, year), RECENT_WEIGHTS, strict=False):
+        v = hist.table.at[y, column]
+        pop = hist.table.at[y, "population"]
+        if np.isnan(v) or (per_10k and np.isnan(pop)):
+            continue
+        vals.append(v / pop * 1e4 if per_10k else v)
+        weights.append(w)
+    return float(np.average(vals, weights=weights)) if vals else float("nan")
+
+
+def council_targets(
+    hist: History, year: str, neighbours: list[History], england: History
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Targets per 10,000 children (and %), with how each was made."""
+    targets: dict[str, float] = {}
+    how: dict[str, Any] = {}
+    for measure, (column, _) in OWN.items():
+        own = _recent_rate(hist, column, year)
+        events = float(np.nanmean([hist.table.at[y, column] for y in _years_up_to(hist, year)]))
+        nbr = [v for v in (_recent_rate(h, column, year) for h in neighbours) if not np.isnan(v)]
+        if np.isnan(own) and nbr:
+            value, w = float(np.mean(nbr)), 0.0
+        elif nbr:
+            w = events / (events + SHRINKAGE_EVENTS)
+            value = w * own + (1 - w) * float(np.mean(nbr))
+        else:
+            value, w = own, 1.0
+        targets[measure] = value
+        how[measure] = {
+            "council": round(own, 2),
+            "neighbours": round(float(np.mean(nbr)), 2) if nbr else None,
+            "weight_on_council": round(w, 3),
+        }
+    for rate, num, den in (
+        ("rereferral_rate", "rereferrals", "referrals"),
+        ("cp_repeat_rate", "cp_plans_repeat", "cp_plans_started"),
+    ):
+        r_own = _ratio(hist, num, den, year)
+        r_nbr = [v for v in (_ratio(h, num, den, year) for h in neighbours) if not np.isnan(v)]
+        events = float(np.nanmean([hist.table.at[y, den] for y in _years_up_to(hist, year)]))
+        w = events / (events + SHRINKAGE_EVENTS) if r_nbr else 1.0
+        value = r_own if not r_nbr else w * r_own + (1 - w) * float(np.mean(r_nbr))
+        if np.isnan(value):
+            value = _ratio(england, num, den, year)
+        targets[rate] = value
+        how[rate] = {"council": round(r_own, 2), "weight_on_council": round(w, 3)}
+    e = _england_ratios(england)
+    for measure, base in BY_RATIO.items():  # in order: s47 follows from ICPCs
+        targets[measure] = targets[base] * e[measure]
+        how[measure] = f"England's ratio of {measure} to {base} ({e[measure]:.3f}) x the council's"
+    uasc = e["uasc_per_10k"]
+    targets["care_entries_not_uasc"] = max(targets.pop("care_entries") - uasc, 0.1)
+    how["care_entries_not_uasc"] = f"care entries less England's UASC rate ({uasc:.2f} per 10k)"
+    return targets, how
+
+
+def _ratio(hist: History, num: str, den: str, year: str) -> float:
+    n = d = 0.0
+    for y, w in zip(_years_up_to(hist, year), RECENT_WEIGHTS, strict=False):
+        a, b = hist.table.at[y, num], hist.table.at[y, den]
+        if not (np.isnan(a) or np.isnan(b)):
+            n, d = n + w * a, d + w * b
+    return 100 * n / d if d else float("nan")
+
+
+def _england_ratios(england: History) -> dict[str, float]:
+    from calibration.fit import england_targets
+
+    t = england_targets()
+    out = {m: t[m] / t[base] for m, base in BY_RATIO.items()}
+    from calibration.targets import NationalFigures
+
+    out["uasc_per_10k"] = NationalFigures().per_10k(
+        "2024-25", "cla_started_unaccompanied_unaccompanied_asylum_seeking_children"
+    )
+    return out
+
+
+def first_estimates(hist: History, year: str, england_params: dict[str, Any]) -> dict[str, Any]:
+    """England's parameters with the council's workforce, risk mix, trend and stocks."""
+    p = copy.deepcopy(england_params)
+    src = p["sources"]
+    t = hist.table
+    name = hist.area.name
+    pop = t.at[year, "population"]
+    fte = t.at[year, "sw_case_holders_fte"]
+    cin = t.at[year, "children_in_need"]
+    if not np.isnan(fte) and fte > 0:
+        p["workforce"]["social_worker_fte_per_10k"] = round(float(fte / pop * 1e4), 3)
+        src["workforce.social_worker_fte_per_10k"] = f"{name}: case-holding FTE ({year}) per 10k"
+        if not np.isnan(cin):
+            ref = float(cin / fte)
+            p["workforce"]["caseload_reference"] = round(ref, 2)
+            p["workforce"]["caseload_ceiling"] = round(ref * 1.25, 2)
+            src["workforce.caseload_reference"] = f"{name}: children in need per case-holding FTE"
+    episodes = t.at[year, "episodes_with_factors"]
+    if not np.isnan(episodes) and episodes > 0:
+        share = {
+            k: t.at[year, f"factor_{k}"] / episodes
+            for k in (
+                "domestic_abuse_parent",
+                "mental_health_parent",
+                "drug_misuse_parent",
+                "alcohol_misuse_parent",
+            )
+        }
+        if not any(np.isnan(v) for v in share.values()):
+            sm = (
+                share["drug_misuse_parent"]
+                + share["alcohol_misuse_parent"]
+                - 2 * share["drug_misuse_parent"] * share["alcohol_misuse_parent"]
+            )
+            p["demand"]["toxic_trio_shares"] = toxic_trio_joint(
+                share["domestic_abuse_parent"], share["mental_health_parent"], min(sm, 0.99)
+            )
+            src["demand.toxic_trio_shares"] = f"{name}: C3 factors at end of assessment, {year}"
+    years = [y for y in t.index if y <= year and not np.isnan(t.at[y, "population"])]
+    if len(years) >= 2:
+        span = min(5, len(years) - 1)
+        g = (t.at[years[-1], "population"] / t.at[years[-1 - span], "population"]) ** (1 / span) - 1
+        p["demand"]["population_growth_per_year"] = round(float(g), 5)
+        src["demand.population_growth_per_year"] = f"{name}: ONS 0-17 population trend"
+    stocks = p["opening_stocks_per_10k"]
+    eng_cin_parts = stocks["assessment"] + stocks["cin_plan"]
+    for key, column in (("cp_plan", "cp_plans"), ("looked_after", "looked_after")):
+        v = t.at[year, column]
+        if not np.isnan(v):
+            stocks[key] = round(float(v / pop * 1e4), 2)
+            src[f"opening_stocks_per_10k.{key}"] = f"{name}: {column} at 31 March ({year})"
+    if not np.isnan(cin):
+        rest = max(float(cin / pop * 1e4) - stocks["cp_plan"] - stocks["looked_after"], 1.0)
+        for key in ("assessment", "cin_plan"):
+            stocks[key] = round(rest * stocks[key] / eng_cin_parts, 2)
+            src[f"opening_stocks_per_10k.{key}"] = (
+                f"{name}: children in need at 31 March less CP and looked after, split as England"
+            )
+    ref_own = t.at[year, "referrals"] / pop * 1e4
+    eng = (
+        history("England").per_10k("referrals", year)
+        if year in history("England").table.index
+        else np.nan
+    )
+    if not (np.isnan(ref_own) or np.isnan(eng)):
+        p["demand"]["contacts_per_10k_per_year"] = round(
+            float(p["demand"]["contacts_per_10k_per_year"] * ref_own / eng), 1
+        )
+        src["demand.contacts_per_10k_per_year"] = (
+            f"England's contacts per referral x {name}'s referrals; refined by calibration.fit"
+        )
+    p["description"] = f"{name}, calibrated to DfE figures up to {year}"
+    p["reference_year"] = year
+    return p
+
+
+def calibrate(
+    la: str,
+    *,
+    year: str | None = None,
+    iterations: int = 8,
+    replications: int = 3,
+    population: int = 100_000,
+    log: Callable[[str], None] = lambda _: None,
+    council_files: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list]:
+    """A council's parameter mapping (ready to write) and its fit report."""
+    area = find_area(la)
+    hist = history(area)
+    years = [y for y in hist.table.index if not np.isnan(hist.table.at[y, "referrals"])]
+    year = year or years[-1]
+    if year not in hist.table.index:
+        raise ValueError(
+            f"--hold-out/--year: no DfE figures for {area.name} in {year}; "
+            f"years available: {years[0]} to {years[-1]}"
+        )
+    neighbours = [history(a) for a in statistical_neighbours(area) if a.name != area.name]
+    england = history("England")
+    targets, how = council_targets(hist, year, neighbours, england)
+    england_params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    params = first_estimates(hist, year, england_params)
+    if council_files:
+        from calibration.own_files import apply_council_files
+
+        apply_council_files(params, council_files, area.name)
+    params, rows = fit(
+        params,
+        targets,
+        population=population,
+        replications=replications,
+        iterations=iterations,
+        tolerance_pct=2.0,
+        log=log,
+    )
+    params["provenance"] = {
+        "council": area.name,
+        "codes": sorted(area.codes),
+        "reference_year": year,
+        "calibrated_on": dt.date.today().isoformat(),
+        "published_tables": "DfE Children in need and Children looked after 2025 releases, "
+        "workforce 2025, ONS mid-year estimates (calibration/data/ees)",
+        "statistical_neighbours": [h.area.name for h in neighbours],
+        "targets": {k: round(float(v), 3) for k, v in targets.items()},
+        "how_targets_were_made": how,
+        "data_notes": hist.notes,
+        "council_files": sorted(council_files) if council_files else [],
+        "fit": [
+            {
+                "measure": r.measure,
+                "target": round(r.target, 2),
+                "simulated": round(r.simulated, 2),
+                "error_pct": round(r.error_pct, 1),
+            }
+            for r in rows
+        ],
+    }
+    params["_population"] = int(hist.table.at[year, "population"])
+    return params, rows
+
+
+def plain(value: Any) -> Any:
+    """Numpy numbers to plain Python, recursively (for YAML)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def write_council_file(params: dict[str, Any], out: Path) -> Path:
+    """Write a council parameter file that scenarios name with ``council: <file or slug>``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prov = params.get("provenance", {})
+    body = plain({k: v for k, v in params.items() if not k.startswith("_")})
+    header = (
+        f"# {prov.get('council', 'Council')} parameters, calibrated by `csc-sim calibrate` "
+        f"to DfE figures up to {prov.get('reference_year', '?')}.\n# Provenance and the "
+        "fit report are under `provenance:`. Child population: "
+        f"{params.get('_population', 'n/a')}.\n"
+    )
+    out.write_text(
+        header + yaml.safe_dump(body, sort_keys=False, width=100, default_flow_style=None),
+        encoding="utf-8",
+    )
+    return out
