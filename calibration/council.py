@@ -5,7 +5,8 @@ Steps, each reported in the parameter file's ``provenance``:
 1. **History**: the council's DfE figures by year (``calibration.ees``), and its statistical
    neighbours'.
 2. **Targets** for the reference year: each rate per 10,000 children is a weighted mean of the
-   last three years (weights 0.8, 0.15, 0.05: recent years count most, chosen on a back-test), shrunk toward the statistical neighbours' mean in
+   last three years (weights 0.8, 0.15, 0.05: recent years count most, chosen on a back-test),
+   shrunk toward the statistical neighbours' mean in
    proportion to how few events the council has (weight n / (n + 30); small councils' rates are
    noisy). Figures the council tables lack (contacts, assessments, s47 enquiries, ICPCs, early
    help, UASC) are England's ratios to referrals (or per 10,000) applied to the council.

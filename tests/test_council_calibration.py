@@ -1,0 +1,96 @@
+"""Calibration to any council from DfE's published tables, and the back-test."""
+
+import math
+
+import numpy as np
+import pytest
+
+from calibration.council import calibrate, council_targets, write_council_file
+from calibration.ees import (
+    CouncilNotFoundError,
+    councils,
+    find_area,
+    history,
+    statistical_neighbours,
+)
+from sim.scenario import load_scenario
+
+SEED_COUNCILS = ("Worcestershire", "Cheshire East", "Telford and Wrekin", "Dorset", "Walsall")
+
+
+def test_councils_are_found_by_name_code_or_slug():
+    a = find_area("Telford and Wrekin")
+    assert find_area("E06000020") == a
+    assert find_area("894") == a
+    assert find_area("telford-and-wrekin") == a
+    assert find_area("TELFORD & WREKIN") == a
+    assert find_area("England").level == "National"
+
+
+def test_unknown_council_names_the_nearest():
+    with pytest.raises(CouncilNotFoundError, match="Telford and Wrekin"):
+        find_area("Telfrod and Wrekin")
+
+
+def test_england_history_matches_the_national_figures():
+    h = history("England")
+    assert h.table.at["2024-25", "referrals"] == 632_830
+    assert h.table.at["2024-25", "looked_after"] == 81_770
+    assert h.table.at["2024-25", "population"] == 12_183_016
+    assert h.table.at["2024-25", "rereferral_rate"] == pytest.approx(22.58, abs=0.01)
+
+
+def test_suppressed_cells_become_missing_and_are_noted():
+    h = history("Telford and Wrekin")
+    assert any("suppressed" in n for n in h.notes), f"expected a note, found {h.notes}"
+    col = next(n.split(":")[0] for n in h.notes if "suppressed" in n)
+    assert h.table[col].isna().any(), f"expected a missing value in {col}"
+
+
+def test_merged_council_history_sums_its_predecessors():
+    bcp = history("Bournemouth, Christchurch and Poole")
+    b, p = history("Bournemouth"), history("Poole")
+    year = "2017-18"
+    expected = b.table.at[year, "referrals"] + p.table.at[year, "referrals"]
+    assert bcp.table.at[year, "referrals"] == expected
+    assert any("sums of Bournemouth and Poole" in n for n in bcp.notes)
+
+
+def test_split_council_history_is_scaled_from_its_predecessor():
+    north, west = history("North Northamptonshire"), history("West Northamptonshire")
+    parent = history("Northamptonshire")
+    year = "2020-21"  # the looked-after table starts in 2020-21; the split came in 2021
+    total = north.table.at[year, "looked_after"] + west.table.at[year, "looked_after"]
+    assert total == pytest.approx(parent.table.at[year, "looked_after"], rel=1e-9)
+
+
+def test_every_council_has_a_recent_population_and_referrals():
+    found = councils()
+    assert len(found) >= 150, f"expected about 150 councils, found {len(found)}"
+    missing = [a.name for a in found if math.isnan(history(a).table.at["2024-25", "population"])]
+    assert not missing, f"councils with no 2024-25 population: {missing}"
+
+
+def test_small_councils_lean_on_their_neighbours_more():
+    england = history("England")
+    weights = {}
+    for name in ("Rutland", "Kent"):
+        area = find_area(name)
+        nbrs = [history(a) for a in statistical_neighbours(area)]
+        _, how = council_targets(history(area), "2024-25", nbrs, england)
+        weights[name] = how["care_entries"]["weight_on_council"]
+    assert weights["Rutland"] < weights["Kent"], f"found {weights}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SEED_COUNCILS)
+def test_seed_councils_calibrate_and_scenarios_can_name_them(tmp_path, name):
+    params, rows = calibrate(name, iterations=2, replications=1, population=30_000)
+    assert params["provenance"]["council"] == find_area(name).name
+    assert all(np.isfinite(r.simulated) for r in rows)
+    slug = find_area(name).slug
+    write_council_file(params, tmp_path / "councils" / f"{slug}.yaml")
+    (tmp_path / "s.yaml").write_text(f"name: s\ncouncil: {slug}\npopulation: 20000\n")
+    sc = load_scenario(tmp_path / "s.yaml")
+    assert sc.parameters.provenance["council"] == find_area(name).name
+    assert sc.parameters.reference_year == "2024-25"
