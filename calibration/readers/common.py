@@ -49,7 +49,8 @@ _TIME = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?
 
 
 def _date_from_text(text: str) -> dt.date | None:
-    text = _TIME.sub("", text, count=1) if (" " in text or "T" in text or text.endswith("Z")) else text
+    if any(mark in text for mark in (" ", "T", "Z", "+")):
+        text = _TIME.sub("", text, count=1)
     for pattern, order in ((_DMY, (2, 1, 0)), (_YMD, (0, 1, 2))):
         m = pattern.match(text)
         if m:
