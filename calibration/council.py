@@ -244,10 +244,13 @@ def calibrate(
     targets, how = council_targets(hist, year, neighbours, england)
     england_params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     params = first_estimates(hist, year, england_params)
+    own: dict[str, Any] = {}
     if council_files:
         from calibration.own_files import apply_council_files
 
-        apply_council_files(params, council_files, area.name)
+        own = apply_council_files(
+            params, targets, council_files, area.name, float(hist.table.at[year, "population"])
+        )
     params, rows = fit(
         params,
         targets,
@@ -268,7 +271,7 @@ def calibrate(
         "targets": {k: round(float(v), 3) for k, v in targets.items()},
         "how_targets_were_made": how,
         "data_notes": hist.notes,
-        "council_files": sorted(council_files) if council_files else [],
+        "council_files": own,
         "fit": [
             {
                 "measure": r.measure,

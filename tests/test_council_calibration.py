@@ -1,6 +1,8 @@
 """Calibration to any council from DfE's published tables, and the back-test."""
 
+import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,3 +96,29 @@ def test_seed_councils_calibrate_and_scenarios_can_name_them(tmp_path, name):
     sc = load_scenario(tmp_path / "s.yaml")
     assert sc.parameters.provenance["council"] == find_area(name).name
     assert sc.parameters.reference_year == "2024-25"
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "external-data"
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="sample council files not available")
+def test_council_files_feed_calibration_and_no_identifier_reaches_the_file(tmp_path):
+    episodes = SAMPLES / "cs-demand-model" / "cs_demand_model_samples" / "combined"
+    cin = SAMPLES / "csc-validator-be-cin" / "fake_data" / "fake_CIN_data.xml"
+    params, _ = calibrate(
+        "Walsall",
+        iterations=1,
+        replications=1,
+        population=20_000,
+        council_files={"ssda903": [episodes], "cin": [cin]},
+    )
+    used = params["provenance"]["council_files"]
+    assert used["ssda903"]["periods_of_care"] > 0 and used["cin"]["episodes"] > 0
+    assert "SSDA903" in params["sources"]["looked_after.duration"]
+    text = write_council_file(params, tmp_path / "walsall.yaml").read_text()
+    ids = set()
+    for f in episodes.glob("*-episodes.csv"):
+        with f.open(newline="") as fh:
+            ids |= {row["CHILD"] for row in csv.DictReader(fh) if len(row["CHILD"]) >= 6}
+    leaked = [i for i in ids if i in text]
+    assert not leaked, f"child identifiers found in the council file: {leaked[:3]}"

@@ -13,7 +13,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -33,7 +33,7 @@ class CouncilDataError(ValueError):
 
 def location(file: str, table: str, row: int | str | None = None, field: str | None = None) -> str:
     """``'episodes.csv: table episodes, row 17, field DECOM'`` (the parts that are known)."""
-    parts = [f"table {table}"]
+    parts = [table if table.startswith("sheet ") else f"table {table}"]
     if row is not None:
         parts.append(row if isinstance(row, str) else f"row {row}")
     if field is not None:
@@ -95,9 +95,20 @@ def parse_date(
     if parsed is None:
         shown = "the value (not shown: it could identify a child)" if identifying else repr(text)
         raise CouncilDataError(
-            f"{location(file, table, row, field)}: {shown} is not a date "
-            f"(expected {DATE_FORMATS})"
+            f"{location(file, table, row, field)}: {shown} is not a date (expected {DATE_FORMATS})"
         )
+    return parsed
+
+
+def parse_required_date(
+    value: Any, *, file: str, table: str, row: int | str, field: str, identifying: bool = False
+) -> dt.date:
+    """:func:`parse_date` for a field that must not be blank."""
+    parsed = parse_date(
+        value, file=file, table=table, row=row, field=field, identifying=identifying, required=True
+    )
+    if parsed is None:  # parse_date raises for a blank required field; this keeps types exact
+        raise CouncilDataError(f"{location(file, table, row, field)}: blank (expected a date)")
     return parsed
 
 
@@ -325,12 +336,16 @@ class Pseudonyms:
 # --- files ---------------------------------------------------------------------------------------
 
 _HEADER_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9 _()/?,.'’‘:&-]{0,119}$")
+_POSTCODE = re.compile(r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}$")
 
 
 def shown_header(cell: str) -> str:
-    """A header cell fit to quote in an error (a first row of data would not be)."""
+    """A header cell fit to quote in an error (a first row of data would not be).
+
+    Withheld: anything with a run of three digits (identifiers, dates) or shaped like a postcode.
+    """
     text = cell.strip()
-    if _HEADER_LIKE.match(text) and not re.search(r"\d{3}", text):
+    if _HEADER_LIKE.match(text) and not re.search(r"\d{3}", text) and not _POSTCODE.match(text):
         return text
     return WITHHELD
 
@@ -360,15 +375,20 @@ def expand_paths(paths: Path | str | Iterable[Path | str], suffixes: tuple[str, 
 
 @dataclass(frozen=True)
 class CsvTable:
-    """A CSV file's upper-cased column names and its rows, numbered as in a spreadsheet."""
+    """A CSV file's upper-cased column names and its kept cells, rows numbered as in a sheet."""
 
     file: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]
 
 
-def read_csv(path: Path, table: str) -> CsvTable:
+def read_csv(
+    path: Path, table: str, keep: Callable[[tuple[str, ...]], Iterable[str]] | None = None
+) -> CsvTable:
     """Read a CSV: header row 1, data from row 2; blank rows skipped; UTF-8 or Windows-1252.
+
+    ``keep`` chooses, from the upper-cased header, the columns whose values are kept; the others
+    (postcodes, UPNs, names) are dropped as each row is read.
 
     Raises
     ------
@@ -382,28 +402,43 @@ def read_csv(path: Path, table: str) -> CsvTable:
         text = raw.decode("cp1252", errors="replace")
         logger.info("%s: not UTF-8, read as Windows-1252", path.name)
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse_csv(path.name, table, reader, keep)
+    except csv.Error as err:  # e.g. a NUL byte or an over-long field: not a CSV file at all
+        raise CouncilDataError(
+            f"{path.name}: table {table}: not a readable CSV file (near line {reader.line_num}: "
+            f"{err})"
+        ) from None
+
+
+def _parse_csv(
+    file: str,
+    table: str,
+    reader: Any,
+    keep: Callable[[tuple[str, ...]], Iterable[str]] | None,
+) -> CsvTable:
     header = next(reader, None)
     if not header or not any(c.strip() for c in header):
-        raise CouncilDataError(f"{path.name}: table {table}: the file is empty (expected a header)")
+        raise CouncilDataError(f"{file}: table {table}: the file is empty (expected a header)")
     columns = tuple(c.strip().upper() for c in header)
     repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
         raise CouncilDataError(
-            f"{path.name}: table {table}: column(s) {describe_columns(repeated)} appear twice"
+            f"{file}: table {table}: column(s) {describe_columns(repeated)} appear twice"
         )
+    kept = set(columns if keep is None else keep(columns))
+    picks = [(i, c) for i, c in enumerate(columns) if c in kept]
     rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
             raise CouncilDataError(
-                f"{location(path.name, table, number)}: {len(cells)} cells but the header has "
+                f"{location(file, table, number)}: {len(cells)} cells but the header has "
                 f"{len(columns)} columns"
             )
-        values = [c.strip() for c in cells[: len(columns)]]
-        values += [""] * (len(columns) - len(values))
-        rows.append((number, dict(zip(columns, values, strict=True))))
-    return CsvTable(path.name, columns, tuple(rows))
+        rows.append((number, {c: cells[i].strip() if i < len(cells) else "" for i, c in picks}))
+    return CsvTable(file, columns, tuple(rows))
 
 
 def require_columns(table: CsvTable, name: str, required: Sequence[str]) -> None:
@@ -419,6 +454,11 @@ def require_columns(table: CsvTable, name: str, required: Sequence[str]) -> None
 def local_name(tag: str) -> str:
     """An XML tag without its namespace."""
     return tag.rsplit("}", 1)[-1]
+
+
+def shown_tag(tag: str) -> str:
+    """An XML element name fit to quote in an error (names, unlike cells, are not data)."""
+    return tag if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,59}", tag) else WITHHELD
 
 
 # --- output --------------------------------------------------------------------------------------

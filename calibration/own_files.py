@@ -1,0 +1,117 @@
+"""Apply a council's own files (as aggregates) to its parameters and targets.
+
+Only the summaries from ``calibration.readers`` reach this module; no child-level value does.
+What each file sets (when it has enough events; otherwise England's or the published figure
+stays, and the provenance says so):
+
+- SSDA903: time in care by age at entry (Kaplan-Meier median and 90th percentile, open periods
+  censored) as the care durations; the mix of ways of leaving care and of placements, as factors
+  on England's age patterns.
+- CIN census: the toxic-trio subsets among assessed episodes; the ratios of assessments, s47
+  enquiries and ICPCs to referrals and CP plans (replacing England's); CP plan length (median of
+  ended plans, scaling England's D7 shape).
+- Annex A: contacts and early help assessments a year (scaled to a full year from the months
+  with data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from calibration.readers import read_annex_a, read_cin_census, read_ssda903
+
+#: Fewest spells or events for a council's own figure to replace England's.
+MIN_EVENTS = 20
+AGE_BAND_KEYS = ("0", "1-4", "5-9", "10-15", "16+")
+
+
+def _scale_mix(mix: dict[str, list[float]], council_shares: dict[str, float]) -> dict:
+    """England's weights by age band, each reason scaled so the overall mix is the council's."""
+    totals = {k: sum(v) for k, v in mix.items()}
+    grand = sum(totals.values())
+    out = {}
+    for k, weights in mix.items():
+        england_share = totals[k] / grand if grand else 0
+        share = council_shares.get(k)
+        factor = share / england_share if share is not None and england_share > 0 else 1.0
+        out[k] = [round(w * factor, 4) for w in weights]
+    return out
+
+
+def apply_council_files(
+    params: dict[str, Any],
+    targets: dict[str, float],
+    files: dict[str, Any],
+    name: str,
+    population: float,
+) -> dict[str, Any]:
+    """Change ``params`` and ``targets`` in place from the council's files; returns provenance."""
+    used: dict[str, Any] = {}
+    src = params["sources"]
+    la = params["looked_after"]
+    if files.get("ssda903"):
+        s = read_ssda903([Path(p) for p in files["ssda903"]])
+        used["ssda903"] = {
+            "years": list(s.collection_years),
+            "periods_of_care": s.periods_of_care,
+            "problems": len(s.problems),
+        }
+        durations = la["duration"]["durations"]
+        for i, band in enumerate(AGE_BAND_KEYS):
+            d = s.durations_by_age_band.get(band)
+            if (
+                d
+                and d.spells >= MIN_EVENTS
+                and d.median_days
+                and d.p90_days
+                and d.p90_days > d.median_days
+            ):
+                durations[i] = {
+                    "kind": "lognormal",
+                    "median_days": round(d.median_days, 1),
+                    "p90_days": round(d.p90_days, 1),
+                }
+                src["looked_after.duration"] = f"{name}: SSDA903 time in care by age at entry"
+        non18 = {k: v for k, v in s.exits.items() if k != "age_18"}
+        total = sum(non18.values())
+        if total >= MIN_EVENTS:
+            la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
+            src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
+        shares = {k: v for k, v in s.placement_shares_31_march.items() if v is not None}
+        if shares and s.by_year:
+            la["placement_mix"] = _scale_mix(la["placement_mix"], shares)
+            src["looked_after.placement_mix"] = f"{name}: SSDA903 placements at 31 March"
+    if files.get("cin"):
+        c = read_cin_census([Path(p) for p in files["cin"]])
+        o = c.overall
+        used["cin"] = {
+            "years": list(c.collection_years),
+            "episodes": c.episodes,
+            "problems": len(c.problems),
+        }
+        subsets = {k: v for k, v in o.toxic_trio_subsets.items() if v is not None}
+        if o.episodes_with_assessment_factors >= MIN_EVENTS and len(subsets) == 8:
+            params["demand"]["toxic_trio_shares"] = {k: round(v, 5) for k, v in subsets.items()}
+            src["demand.toxic_trio_shares"] = f"{name}: CIN census factors (toxic-trio subsets)"
+        if o.referrals >= MIN_EVENTS:
+            for measure, count in (
+                ("assessments", o.assessments_completed),
+                ("s47_enquiries", o.s47_enquiries),
+            ):
+                if count:
+                    targets[measure] = targets["referrals"] * count / o.referrals
+        if o.cp_plan_starts >= MIN_EVENTS and o.icpcs:
+            targets["icpcs"] = targets["cp_plans_started"] * o.icpcs / o.cp_plan_starts
+    if files.get("annex_a"):
+        a = read_annex_a(Path(files["annex_a"]))
+        used["annex_a"] = {"years": list(a.by_year), "problems": len(a.problems)}
+        full = [y for y in a.by_year.values() if y.months_with_data >= 3]
+        if full:
+            latest = full[-1]
+            scale = 12 / latest.months_with_data / population * 1e4
+            if latest.contacts >= MIN_EVENTS:
+                targets["contacts"] = latest.contacts * scale
+            if latest.early_help_assessments_started >= MIN_EVENTS:
+                targets["early_help_starts"] = latest.early_help_assessments_started * scale
+    return used
