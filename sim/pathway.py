@@ -20,6 +20,8 @@ from sim.streams import Stream
 
 StageGenerator = Generator[simpy.Event, object, State]
 POLICY_STAGES = frozenset(STAGES) - {"front_door"}
+#: Stages whose work a social worker holds (a case place each child).
+SOCIAL_WORK_STAGES = frozenset({"assessment", "cin_plan", "s47_enquiry", "cp_plan"})
 DAYS_PER_MONTH = 365.25 / 12
 #: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
@@ -61,6 +63,12 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
     family.counted = at_home if key is not None else 0
     if svc.policies and key in POLICY_STAGES:
         svc.enrol(family, key)
+    if key == "cin_plan" and svc.policies and svc.policies.holds_cases(family):
+        release(family, family.slots_held, svc)  # a pod holds the case, not a social worker
+    elif key in SOCIAL_WORK_STAGES and family.slots_held < family.counted:
+        # a case coming back to social work (e.g. from a pod, on escalation) is allocated at once
+        svc.social_work.force(family.counted - family.slots_held)
+        family.slots_held = family.counted
     return at_home
 
 

@@ -83,9 +83,18 @@ class Staff(_Model):
     """
 
     role: Literal[ROLES]  # type: ignore[valid-type]
-    fte: float = Field(ge=0)
+    fte: float = Field(description="FTE added; negative for social work posts a policy releases")
     caseload: float = Field(0, ge=0, description="cases per FTE; 0 = the team's default")
     team: Literal["social_work", "early_help", "policy"] = "policy"
+
+    @model_validator(mode="after")
+    def _released_posts(self) -> Staff:
+        if self.fte < 0 and self.team != "social_work":
+            raise ValueError(
+                f"fte may be negative only for social work posts a policy releases "
+                f"(team: social_work), not for team {self.team!r} ({self.fte})"
+            )
+        return self
 
 
 class Costs(_Model):
@@ -147,6 +156,11 @@ class Policy(_Model):
     start_date: dt.date
     ramp_up_months: float = Field(0, ge=0)
     adds_staff: list[Staff] = Field(default_factory=list)
+    holds_cases: bool = Field(
+        False,
+        description="the policy's team holds enrolled families' cases instead of social workers "
+        "(their social work case places are freed until the case escalates or closes)",
+    )
     costs: Costs = Costs()
     effects: list[Effect] = Field(default_factory=list)
 
@@ -253,6 +267,10 @@ class PolicySet:
 
     def __bool__(self) -> bool:
         return bool(self.active)
+
+    def holds_cases(self, family) -> bool:
+        """Whether a policy team, not a social worker, holds this family's case."""
+        return any(self.active[i].policy.holds_cases for i in family.policies)
 
     def enrol(self, family, stage: str, now: float) -> None:
         """Enrol the family in every running policy it is eligible for and has room."""

@@ -360,3 +360,33 @@ def test_targeted_locality_gives_about_40_percent_of_care_entries():
     assert 0.33 <= share <= 0.47, (
         f"expected about 40% of care entries from the locality, found {share:.0%}"
     )
+
+
+def test_pods_hold_cin_cases_instead_of_social_workers_and_release_posts():
+    sc = load_scenario(SCENARIOS / "cin_pods.yaml").with_changes(start_date="2025-04-01", years=1)
+    pods = sc.with_policies(
+        [
+            p.model_copy(update={"start_date": sc.start_date, "ramp_up_months": 0})
+            for p in sc.policies
+        ]
+    )
+    base, with_pods = single_run(sc.with_policies([]), 0), single_run(pods, 0)
+
+    def held(r):
+        return r.month_end_values["caseload_per_sw"] * r.month_end_values["social_worker_fte"]
+
+    fte = with_pods.month_end_values["social_worker_fte"]
+    assert fte[-1] == pytest.approx(base.month_end_values["social_worker_fte"][-1] - 6)
+    freed = held(base)[-1] - held(with_pods)[-1]
+    assert freed > 100, f"expected pods to hold 100+ children's cases, found {freed:.0f}"
+    book = load_cost_book()
+    cost = costs_by_year(monthly_frame(with_pods), book, pods.policies)
+    line = cost[cost["line"] == "policy: Children in need pods"]["cost_gbp"].sum()
+    staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in pods.policies[0].adds_staff)
+    assert line < staff + 150_000, "expected the released social work posts to offset the cost"
+
+
+def test_only_social_work_posts_can_be_released():
+    bad = policy(adds_staff=[{"role": "family_practitioner", "fte": -2, "team": "policy"}])
+    with pytest.raises(ScenarioError, match="negative only for social work posts"):
+        scenario_from_dict({"policies": [bad]})
