@@ -38,6 +38,17 @@ BY_YEAR = (
 )
 
 
+def _scenario_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """A scenario file and the top-level fields the command line may override."""
+    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument("--replications", type=int, help="override the scenario's replications")
+    parser.add_argument("--seed", type=int, help="override the scenario's seed")
+    parser.add_argument("--population", type=int, help="children aged 0-17 (override)")
+    parser.add_argument("--years", type=float, help="projection horizon in years (override)")
+    parser.add_argument("--out", type=Path, help=f"results folder (default {default_out})")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="csc-sim",
@@ -48,21 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario's replications and write results")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
-    run.add_argument("--replications", type=int, help="override the scenario's replications")
-    run.add_argument("--seed", type=int, help="override the scenario's seed")
-    run.add_argument("--population", type=int, help="children aged 0-17 (override)")
-    run.add_argument("--years", type=float, help="projection horizon in years (override)")
-    run.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
-    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _scenario_options(run, "results/<scenario name>")
     cmp_ = sub.add_parser("compare", help="compare policy variants with the baseline (paired)")
-    cmp_.add_argument("scenario", type=Path, help="scenario YAML file with policies or variants")
-    cmp_.add_argument("--replications", type=int, help="override the scenario's replications")
-    cmp_.add_argument("--seed", type=int, help="override the scenario's seed")
-    cmp_.add_argument("--population", type=int, help="children aged 0-17 (override)")
-    cmp_.add_argument("--years", type=float, help="projection horizon in years (override)")
-    cmp_.add_argument("--out", type=Path, help="results folder (default results/<name>-compare)")
-    cmp_.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _scenario_options(cmp_, "results/<name>-compare")
     cmp_.add_argument(
         "--independent",
         action="store_true",
