@@ -161,7 +161,7 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
             p["workforce"]["caseload_ceiling"] = round(ref * 1.25, 2)
             src["workforce.caseload_reference"] = f"{name}: children in need per case-holding FTE"
     episodes = t.at[year, "episodes_with_factors"]
-    if not np.isnan(episodes) and episodes > 0:
+    if not np.isnan(episodes) and episodes >= 50:  # fewer: England's mix (shares too noisy)
         share = {
             k: t.at[year, f"factor_{k}"] / episodes
             for k in (
@@ -171,7 +171,7 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
                 "alcohol_misuse_parent",
             )
         }
-        if not any(np.isnan(v) for v in share.values()):
+        if all(0 < v < 1 for v in share.values()):
             sm = (
                 share["drug_misuse_parent"]
                 + share["alcohol_misuse_parent"]

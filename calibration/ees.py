@@ -268,7 +268,8 @@ def history(area: Area | str) -> History:
         if area.name in MERGED_FROM:
             parts = [_series(measure, area, p)[0] for p in MERGED_FROM[area.name]]
             for y in set().union(*parts) - set(values):
-                values[y] = float(np.nansum([p.get(y, np.nan) for p in parts]))
+                got = [p[y] for p in parts if not np.isnan(p.get(y, np.nan))]
+                values[y] = float(sum(got)) if len(got) == len(parts) else np.nan
         if area.name in SPLIT_FROM:
             values = _backfill_split(measure, area, values)
         if suppressed:

@@ -173,6 +173,19 @@ def fit(
                     cin = sim.get("cin_plans_started", 1.0)
                     new = value + step * (targets[measure] - sim[measure]) / cin
                     _set(params, path, round(float(np.clip(new, 0.0, 0.9)), 6))
+        _keep_feasible(params)
+    _note_refinements(params, targets)
+    return params, rows
+
+
+def _keep_feasible(params: dict[str, Any]) -> None:
+    """Keep the front door's shares possible after a step (referral + early help < 1)."""
+    fd = params["front_door"]
+    fd["p_early_help"] = round(min(fd["p_early_help"], 0.95 - fd["p_referral"]), 6)
+
+
+def _note_refinements(params: dict[str, Any], targets: dict[str, float]) -> None:
+    """Say in each steered parameter's source that the fit refined it, and to what."""
     for measure, steered in STEERING.items():
         if measure in targets:
             for path, _ in steered:
@@ -181,7 +194,6 @@ def fit(
                     + "; refined by calibration.fit to the published "
                     + measure.replace("_", " ")
                 )
-    return params, rows
 
 
 def england_targets(fig: NationalFigures | None = None) -> dict[str, float]:

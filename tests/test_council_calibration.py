@@ -56,6 +56,8 @@ def test_merged_council_history_sums_its_predecessors():
     expected = b.table.at[year, "referrals"] + p.table.at[year, "referrals"]
     assert bcp.table.at[year, "referrals"] == expected
     assert any("sums of Bournemouth and Poole" in n for n in bcp.notes)
+    # a year in which a predecessor has no figure is a gap, not a partial (or zero) sum
+    assert not (bcp.table["population"] == 0).any(), "expected no zero populations"
 
 
 def test_split_council_history_is_scaled_from_its_predecessor():
