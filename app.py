@@ -1,0 +1,331 @@
+"""The dashboard for council leaders: a pilot against today's way of working, in plain words.
+
+A thin layer over ``sim``'s API: widgets build a scenario with ``sim.api.build_scenario``, the
+comparison runs with common random numbers, and results are cached on the scenario's content,
+so coming back to a scenario is instant. Run with ``streamlit run app.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from sim.api import (
+    bands,
+    build_scenario,
+    builtin_policies,
+    cost_by_year,
+    resize,
+    run_comparison,
+    scenario_from_yaml,
+    scenario_yaml,
+)
+from sim.comparison import BASELINE
+from sim.outputs import MEASURES
+from sim.scenario import ScenarioError
+
+SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
+TEXT = Path(__file__).parent / "docs"
+st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
+
+
+@st.cache_data(show_spinner=False)
+def councils() -> list[str]:
+    from calibration.ees import councils as all_councils
+
+    return [a.name for a in all_councils()]
+
+
+@st.cache_data(show_spinner=False)
+def council_parameters(name: str) -> tuple[dict, int]:
+    from calibration.council import calibrate, plain
+
+    params, _ = calibrate(name, iterations=4, replications=2, population=50_000)
+    pop = params.pop("_population")
+    return plain(params), pop
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compare_cached(text: str) -> dict[str, pd.DataFrame]:
+    scenario = scenario_from_yaml(text, "scenario")
+    bar = st.progress(0.0, text="Running: the same families, with and without the pilot")
+    out = run_comparison(
+        scenario, progress=lambda i, n: bar.progress(i / n, text=f"Run {i} of {n}")
+    )
+    bar.empty()
+    return out
+
+
+def money(v: float) -> str:
+    return f"£{v / 1e6:,.2f}m"
+
+
+def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampled") -> pd.Series:
+    sel = summary[
+        (summary["variant"] == variant)
+        & (summary["effects"] == effects)
+        & (summary["measure"] == measure)
+    ]
+    return sel.iloc[0]
+
+
+def band_chart(monthly: pd.DataFrame, measure: str, title: str) -> go.Figure:
+    fig = go.Figure()
+    colours = {BASELINE: "#5b6770"}
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+    for i, (variant, g) in enumerate(bands(monthly, measure).groupby("variant", sort=False)):
+        colour = colours.get(variant, palette[i % len(palette)])
+        label = "Today's way of working" if variant == BASELINE else variant
+        fig.add_trace(
+            go.Scatter(
+                x=g["month"], y=g["p95"], line={"width": 0}, showlegend=False, hoverinfo="skip"
+            )
+        )
+        rgb = tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
+        fig.add_trace(
+            go.Scatter(
+                x=g["month"],
+                y=g["p5"],
+                fill="tonexty",
+                line={"width": 0},
+                fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.18)",
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=g["month"],
+                y=g["mean"],
+                name=label,
+                line={"color": colour},
+                customdata=g[["p5", "p95"]],
+                hovertemplate=(
+                    f"{label}<br>Month %{{x}}<br>{MEASURES[measure].label}: %{{y:,.0f}} "
+                    "(range %{customdata[0]:,.0f} to %{customdata[1]:,.0f})"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=340,
+        margin={"t": 50, "b": 30},
+        yaxis_title=MEASURES[measure].unit,
+        legend={"orientation": "h"},
+    )
+    return fig
+
+
+st.title("What would a pilot mean for children and for the budget?")
+st.caption(
+    "A simulation of children's social care: the same families, with and without the pilot. "
+    "Every figure has a range; read the notes below before quoting one."
+)
+
+with st.sidebar:
+    st.header("Your council and pilot")
+    uploaded = st.file_uploader("Open a scenario file (YAML)", type=["yaml", "yml"])
+    council = st.selectbox("Council", ["England (scaled to a council)", *councils()], key="council")
+    england_size = 100_000
+    if council.startswith("England"):
+        england_size = int(
+            st.number_input(
+                "Children aged 0-17 in the council",
+                5_000,
+                500_000,
+                100_000,
+                step=5_000,
+                key="children",
+            )
+        )
+    pilots = builtin_policies()
+    chosen = st.multiselect("Pilot", list(pilots), default=["Family Safeguarding"], key="pilots")
+    where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
+    locality = None
+    if where == "One locality":
+        share = st.slider("Locality's share of the council's children (%)", 5, 50, 17) / 100
+        demand = st.slider("Its demand relative to the council average", 1.0, 3.0, 2.1, 0.1)
+        locality = {"share": share, "demand": demand, "risk": 1.25}
+    start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
+    size = st.slider("Size of the pilot (staff, relative to the default)", 0.25, 2.0, 1.0, 0.25)
+    years = st.slider("Years to project", 2, 10, 5, key="years")
+    replications = st.slider("Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps")
+
+scenario = None
+try:
+    if uploaded is not None:
+        scenario = scenario_from_yaml(uploaded.getvalue().decode("utf-8", "replace"), uploaded.name)
+        st.info(f"Opened {uploaded.name}: {scenario.name}")
+    else:
+        params, population = ({}, england_size)
+        name = "England"
+        if not council.startswith("England"):
+            with st.spinner(f"Calibrating to {council}'s published figures (once)..."):
+                params, population = council_parameters(council)
+            name = council
+        scenario = build_scenario(
+            parameters=params,
+            population=population,
+            policies=[resize(pilots[p], size) for p in chosen],
+            start=start,
+            years=years,
+            replications=replications,
+            locality=locality,
+            name=f"{name}: {' + '.join(chosen) or 'no pilot'}",
+        )
+except ScenarioError as exc:
+    st.error(f"That scenario cannot be used: {exc}")
+
+if scenario is not None and not scenario.compared_variants():
+    st.warning("Choose at least one pilot to compare with today's way of working.")
+    scenario = None
+
+if scenario is not None:
+    text = scenario_yaml(scenario)
+    run = st.button("Run the comparison", type="primary", key="run")
+    if run or st.session_state.get("last") == text:
+        st.session_state["last"] = text
+        res = compare_cached(text)
+        summary, monthly = res["summary"], res["monthly"]
+        variant = next(iter(scenario.compared_variants()))
+        st.subheader(f"{variant}: against today's way of working")
+        c = st.columns(4)
+        r = row(summary, variant, "care_entries_averted")
+        c[0].metric(
+            "Care entries averted",
+            f"{r['mean']:,.0f}",
+            help=f"Children kept out of care over the horizon; range {r['p5']:,.0f} to "
+            f"{r['p95']:,.0f} (5th-95th percentile across replications)",
+        )
+        c[0].caption(f"range {r['p5']:,.0f} to {r['p95']:,.0f}")
+        r = row(summary, variant, "child_days_in_care_avoided")
+        c[1].metric("Child-days in care avoided", f"{r['mean']:,.0f}")
+        c[1].caption(f"range {r['p5']:,.0f} to {r['p95']:,.0f}")
+        r = row(summary, variant, "net_cost_gbp")
+        c[2].metric(
+            "Net cost against today",
+            money(r["mean"]),
+            help="Pilot costs less savings on placements, proceedings and casework",
+        )
+        c[2].caption(f"range {money(r['p5'])} to {money(r['p95'])}")
+        r = row(summary, variant, "npv_net_saving_gbp")
+        c[3].metric(
+            "Net present value of the saving",
+            money(r["mean"]),
+            help="Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
+        )
+        c[3].caption(f"range {money(r['p5'])} to {money(r['p95'])}")
+        c = st.columns(4)
+        ret = row(summary, variant, "return_per_pound")["mean"]
+        c[0].metric(
+            "Return per £1 invested",
+            f"£{ret:.2f}",
+            help="Savings for each pound the pilot costs (discounted)",
+        )
+        c[1].metric("Payback year", str(row(summary, variant, "payback_year")["mean"]))
+        chance = row(summary, variant, "prob_saves_money")["mean"]
+        c[2].metric(
+            "Chance it saves money",
+            f"{chance:.0%}",
+            help="Share of replications in which the discounted saving is above zero",
+        )
+        r = row(summary, variant, "cp_children_safely_home_gained")
+        c[3].metric("More children safely at home after a CP plan", f"{r['mean']:,.0f}")
+        c[3].caption(f"range {r['p5']:,.0f} to {r['p95']:,.0f}")
+        st.caption(
+            "Ranges include both chance and what the evidence does not pin down (each "
+            "replication draws the pilot's effect sizes from their evidence ranges)."
+        )
+        left, right = st.columns(2)
+        left.plotly_chart(
+            band_chart(monthly, "looked_after", "Children looked after"), use_container_width=True
+        )
+        right.plotly_chart(
+            band_chart(monthly, "cp_plans", "Children on child protection plans"),
+            use_container_width=True,
+        )
+        cost = cost_by_year(res["costs"])
+        fig = go.Figure(
+            [
+                go.Bar(
+                    x=g["financial_year"],
+                    y=g["cost_gbp"] / 1e6,
+                    name="Today's way of working" if v == BASELINE else v,
+                    hovertemplate="%{x}: £%{y:,.2f}m<extra></extra>",
+                )
+                for v, g in cost.groupby("variant")
+            ]
+        )
+        fig.update_layout(title="Cost by financial year (£m)", barmode="group", height=340)
+        left.plotly_chart(fig, use_container_width=True)
+        right.plotly_chart(
+            band_chart(monthly, "waiting_allocation", "Children waiting for a social worker"),
+            use_container_width=True,
+        )
+        out = io.BytesIO()
+        with pd.ExcelWriter(out) as xl:
+            summary.to_excel(xl, sheet_name="summary", index=False)
+            res["costs"].to_excel(xl, sheet_name="costs", index=False)
+        d = st.columns(3)
+        d[0].download_button("Results (CSV)", summary.to_csv(index=False), "results.csv")
+        d[1].download_button("Results (Excel)", out.getvalue(), "results.xlsx")
+        d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
+
+    with st.expander("Save this scenario, reopen or compare saved ones"):
+        label = st.text_input("Name", value=scenario.name[:60])
+        if st.button("Save scenario"):
+            SAVED.mkdir(parents=True, exist_ok=True)
+            safe = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-") or "scenario"
+            (SAVED / f"{safe}.yaml").write_text(text, encoding="utf-8")
+            st.success(f"Saved as {safe}")
+        saved = sorted(p.stem for p in SAVED.glob("*.yaml")) if SAVED.exists() else []
+        picked = st.multiselect("Saved scenarios to compare side by side", saved)
+        rows = []
+        for s_name in picked:
+            res = compare_cached((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+            sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+            v = next(iter(sc.compared_variants()))
+            s = res["summary"]
+            rows.append(
+                {
+                    "scenario": s_name,
+                    "care entries averted": round(row(s, v, "care_entries_averted")["mean"]),
+                    "net cost (£m)": round(row(s, v, "net_cost_gbp")["mean"] / 1e6, 2),
+                    "chance it saves money": f"{row(s, v, 'prob_saves_money')['mean']:.0%}",
+                }
+            )
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+with st.expander("What this model is and is not"):
+    st.markdown((TEXT / "what_this_model_is.md").read_text(encoding="utf-8"))
+with st.expander("Where the numbers come from"):
+    for p in builtin_policies().values():
+        st.markdown(f"**{p.name}**: {p.description}")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "changes": e.target,
+                        "central": e.central,
+                        "range": f"{e.low} to {e.high}",
+                        "evidence": e.evidence
+                        + (
+                            " (weak: treat with care)"
+                            if e.evidence in ("weak", "testimony", "none")
+                            else ""
+                        ),
+                        "source": e.source,
+                    }
+                    for e in p.effects
+                ]
+            ),
+            hide_index=True,
+        )

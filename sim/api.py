@@ -1,0 +1,162 @@
+"""What the dashboard (and notebooks) call: scenarios from plain choices, comparisons, bands.
+
+Thin helpers over the library: they build validated scenarios from the choices a council leader
+makes (council, pilots, where, when, size), run the paired comparison, and shape results for
+charts. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.comparison import BASELINE, compare, paired_results, summarise
+from sim.costs import load_cost_book
+from sim.policies import Policy
+from sim.scenario import Scenario, ScenarioError, scenario_from_dict
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+POLICY_DIR = SCENARIO_DIR / "policies"
+
+
+def builtin_policies() -> dict[str, Policy]:
+    """The built-in pilots and reforms, by name (from ``scenarios/policies``)."""
+    out = {}
+    for f in sorted(POLICY_DIR.glob("*.yaml")):
+        p = Policy.model_validate(yaml.safe_load(f.read_text(encoding="utf-8")))
+        out[p.name] = p
+    return out
+
+
+def resize(policy: Policy, size: float) -> Policy:
+    """The same policy with its staff (and so its places and staff costs) scaled by ``size``."""
+    data = policy.model_dump(mode="python")
+    for s in data["adds_staff"]:
+        s["fte"] = s["fte"] * size
+    return Policy.model_validate(data)
+
+
+def build_scenario(
+    *,
+    council: str = "england",
+    population: int = 100_000,
+    policies: list[Policy] = (),
+    start: dt.date | None = None,
+    years: float = 5,
+    replications: int = 10,
+    seed: int = 20250401,
+    locality: dict[str, float] | None = None,
+    name: str = "dashboard",
+    parameters: dict[str, Any] | None = None,
+    pod_school_share: float = 0.10,
+) -> Scenario:
+    """A validated scenario from a leader's choices.
+
+    ``locality`` targets the policies at one locality: ``{"share": 0.17, "demand": 2.1,
+    "risk": 1.25}`` (its share of children, and its demand and risk relative to the council).
+    """
+    overrides: dict[str, Any] = dict(parameters or {})
+    chosen = list(policies)
+    if locality:
+        share = float(locality["share"])
+        demand = float(locality.get("demand", 1.0))
+        overrides.setdefault("demand", {})["localities"] = [
+            {
+                "name": "pilot locality",
+                "population_share": share,
+                "relative_demand": demand,
+                "relative_risk": float(locality.get("risk", 1.0)),
+            },
+            {
+                "name": "rest of the council",
+                "population_share": 1 - share,
+                "relative_demand": max((1 - share * demand) / (1 - share), 0.05),
+            },
+        ]
+        chosen = []
+        for p in policies:
+            data = p.model_dump(mode="python")
+            data["eligible"]["localities"] = ["pilot locality"]
+            chosen.append(Policy.model_validate(data))
+    if start is not None:
+        chosen = [p.model_copy(update={"start_date": start}) for p in chosen]
+    if any(p.eligible.pod_school_only for p in chosen):
+        locs = overrides.setdefault("demand", {}).setdefault(
+            "localities", [{"name": "whole council", "population_share": 1.0}]
+        )
+        for loc in locs:
+            loc["p_family_at_pod_school"] = pod_school_share
+    data = {
+        "name": name,
+        "council": council,
+        "population": population,
+        "years": years,
+        "replications": replications,
+        "seed": seed,
+        "policies": [p.model_dump(mode="python") for p in chosen],
+        "parameters": overrides,
+    }
+    return scenario_from_dict(data, file="<dashboard>")
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML in the format the CLI reads (parameters as overrides only)."""
+    data = scenario.model_dump(mode="json", exclude={"parameters"})
+    localities = scenario.parameters.demand.localities
+    if len(localities) > 1:
+        data["parameters"] = {
+            "demand": {"localities": [loc.model_dump(mode="json") for loc in localities]}
+        }
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def scenario_from_yaml(text: str, name: str = "uploaded file") -> Scenario:
+    """A scenario from YAML text (safe-loaded, validated; ScenarioError names the field)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{name}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{name}: expected a mapping of fields (name: value)")
+    if "extends" in data:
+        raise ScenarioError(f"{name}: extends: not supported in an upload; upload the full file")
+    return scenario_from_dict(data, file=name, base_dir=SCENARIO_DIR)
+
+
+def run_comparison(
+    scenario: Scenario, progress: Callable[[int, int], None] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Paired comparison of the scenario's policies with today's way of working."""
+    n_runs = scenario.replications * (1 + 2 * len(scenario.compared_variants()))
+    monthly = compare(scenario, progress=(lambda i: progress(i, n_runs)) if progress else None)
+    book = load_cost_book(scenario.unit_costs)
+    paired, costs = paired_results(monthly, scenario, book)
+    return {
+        "monthly": monthly,
+        "paired": paired.drop(columns=["cumulative_net_saving"]),
+        "costs": costs,
+        "summary": summarise(paired),
+    }
+
+
+def bands(monthly: pd.DataFrame, measure: str, effects: str = "sampled") -> pd.DataFrame:
+    """Mean and 5th-95th percentile by month for the baseline and each variant."""
+    sel = monthly[
+        (monthly["measure"] == measure)
+        & ((monthly["variant"] == BASELINE) | (monthly["effects"] == effects))
+    ]
+    g = sel.groupby(["variant", "month"])["value"]
+    out = g.agg(mean="mean", p5=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95))
+    return out.reset_index()
+
+
+def cost_by_year(costs: pd.DataFrame, effects: str = "sampled") -> pd.DataFrame:
+    """Mean total cost by financial year for the baseline and each variant."""
+    sel = costs[(costs["variant"] == BASELINE) | (costs["effects"] == effects)]
+    per_rep = sel.groupby(["variant", "replication", "financial_year"])["cost_gbp"].sum()
+    return per_rep.groupby(["variant", "financial_year"]).mean().reset_index()

@@ -1,0 +1,52 @@
+"""The dashboard's logic with Streamlit's AppTest (no browser): runs, figures, errors."""
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: TID251  (testing the app itself)
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("CSC_SAVED_DIR", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception, f"expected the page to load, found {at.exception}"
+    return at
+
+
+def test_default_page_offers_england_and_a_pilot(app):
+    assert app.title[0].value.startswith("What would a pilot mean")
+    assert app.selectbox(key="council").value.startswith("England")
+    assert app.multiselect(key="pilots").value == ["Family Safeguarding"]
+
+
+def test_running_a_small_comparison_shows_figures_with_ranges(app):
+    app.number_input(key="children").set_value(20_000)
+    app.slider(key="years").set_value(2)
+    app.slider(key="reps").set_value(4)
+    app.run()
+    app.button(key="run").click().run()
+    assert not app.exception, f"found {app.exception}"
+    labels = [m.label for m in app.metric]
+    for label in (
+        "Care entries averted",
+        "Net cost against today",
+        "Chance it saves money",
+        "Return per £1 invested",
+        "Payback year",
+    ):
+        assert label in labels, f"expected a metric {label!r}, found {labels}"
+    captions = " ".join(c.value for c in app.caption)
+    assert "range" in captions, "expected every headline figure to show its range"
+    charts = app.get("plotly_chart")
+    assert len(charts) >= 4, f"expected four charts, found {len(charts)}"
+
+
+def test_no_pilot_asks_for_one(app):
+    app.multiselect(key="pilots").set_value([]).run()
+    assert any("Choose at least one pilot" in w.value for w in app.warning)
