@@ -195,7 +195,8 @@ if scenario is not None:
         res = compare_cached(text)
         summary, monthly = res["summary"], res["monthly"]
         variant = next(iter(scenario.compared_variants()))
-        st.subheader(f"{variant}: against today's way of working")
+        where_name = scenario.name.split(":")[0]
+        st.subheader(f"{variant}: against today's way of working in {where_name}")
         c = st.columns(4)
         r = row(summary, variant, "care_entries_averted")
         c[0].metric(
@@ -229,7 +230,12 @@ if scenario is not None:
             f"£{ret:.2f}",
             help="Savings for each pound the pilot costs (discounted)",
         )
-        c[1].metric("Payback year", str(row(summary, variant, "payback_year")["mean"]))
+        payback = str(row(summary, variant, "payback_year")["mean"])
+        c[1].metric(
+            "Payback year",
+            "none yet" if payback.startswith("none") else payback,
+            help="First financial year by whose end the savings repay the costs",
+        )
         chance = row(summary, variant, "prob_saves_money")["mean"]
         c[2].metric(
             "Chance it saves money",

@@ -230,7 +230,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                 "effects": effects,
                 "measure": "payback_year",
                 "label": EXTRA_LABELS["payback_year"],
-                "mean": payback_year(cum) or "not within horizon",
+                "mean": payback_year(cum) or "none within horizon",
                 "p5": np.nan,
                 "p95": np.nan,
             }

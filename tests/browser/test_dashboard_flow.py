@@ -1,0 +1,91 @@
+"""A council leader's path through the dashboard, in a real browser.
+
+Choose a council and a pilot, run the comparison, see the headline figures and the charts; save
+and reopen a scenario; upload a bad file and read the message. Screenshots go to
+tests/artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+LONG = 240_000  # ms: calibrating a council and running a comparison on a shared CI machine
+
+
+def _slide_to(page: Page, label: str, presses: int, key: str) -> None:
+    slider = page.get_by_role("slider", name=re.compile(label))
+    slider.focus()
+    for _ in range(presses):
+        slider.press(key)
+
+
+def _choose(page: Page, box_label: str, option: str) -> None:
+    """Pick from a long select box: type to filter (its list is virtualised), then click."""
+    box = page.get_by_role("combobox", name=box_label, exact=True)
+    box.click()
+    page.keyboard.type(option[:8])
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_choose_council_and_pilot_run_and_see_figures(app_page: Page, shot, wait_ready) -> None:
+    page = app_page
+    _choose(page, "Council", "Telford and Wrekin")
+    wait_ready(page, timeout_ms=LONG)
+    _slide_to(page, "Years to project", 3, "ArrowLeft")  # 5 -> 2
+    _slide_to(page, "Replications", 6, "ArrowLeft")  # 10 -> 4
+    wait_ready(page)
+    page.get_by_role("button", name="Run the comparison").click()
+    metric = page.get_by_test_id("stMetricLabel").filter(has_text="Care entries averted")
+    expect(metric).to_be_visible(timeout=LONG)
+    wait_ready(page, timeout_ms=LONG)
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    for label in ("Net cost against today", "Chance it saves money", "Payback year"):
+        assert any(label in t for t in labels), f"expected {label!r} among {labels}"
+    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg')
+    expect(charts.first).to_be_visible(timeout=30_000)
+    assert charts.count() >= 4, f"expected four charts, found {charts.count()}"
+    expect(
+        page.get_by_text(
+            "Family Safeguarding: against today's way of working in Telford and Wrekin"
+        )
+    ).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    shot(page, "results.png")
+
+
+def test_save_and_reopen_a_scenario(app_page: Page, shot, wait_ready) -> None:
+    page = app_page
+    page.get_by_text("Save this scenario, reopen or compare saved ones").click()
+    name = page.get_by_label("Name")
+    name.fill("FS whole council")
+    name.press("Enter")
+    wait_ready(page)
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("Saved as FS-whole-council")).to_be_visible(timeout=30_000)
+    wait_ready(page)
+    _choose(page, "Saved scenarios to compare side by side", "FS-whole-council")
+    wait_ready(page, timeout_ms=LONG)
+    # reopening a saved scenario shows it in the side-by-side table
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=LONG)
+    shot(page, "saved.png")
+
+
+def test_bad_upload_gets_a_clear_message(app_page: Page, shot, wait_ready) -> None:
+    page = app_page
+    page.locator('input[type="file"]').set_input_files(
+        files=[
+            {
+                "name": "bad.yaml",
+                "mimeType": "application/x-yaml",
+                "buffer": b"name: x\npopulation: lots\n",
+            }
+        ]
+    )
+    message = page.get_by_text(re.compile(r"That scenario cannot be used: bad\.yaml: population"))
+    expect(message).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    shot(page, "bad_upload.png")
