@@ -251,11 +251,11 @@ if scenario is not None:
         )
         left, right = st.columns(2)
         left.plotly_chart(
-            band_chart(monthly, "looked_after", "Children looked after"), use_container_width=True
+            band_chart(monthly, "looked_after", "Children looked after"), width="stretch"
         )
         right.plotly_chart(
             band_chart(monthly, "cp_plans", "Children on child protection plans"),
-            use_container_width=True,
+            width="stretch",
         )
         cost = cost_by_year(res["costs"])
         fig = go.Figure(
@@ -270,10 +270,10 @@ if scenario is not None:
             ]
         )
         fig.update_layout(title="Cost by financial year (£m)", barmode="group", height=340)
-        left.plotly_chart(fig, use_container_width=True)
+        left.plotly_chart(fig, width="stretch")
         right.plotly_chart(
             band_chart(monthly, "waiting_allocation", "Children waiting for a social worker"),
-            use_container_width=True,
+            width="stretch",
         )
         out = io.BytesIO()
         with pd.ExcelWriter(out) as xl:
