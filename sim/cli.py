@@ -95,6 +95,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _json_header(scenario, out: Path) -> dict:
+    """What every --json answer says about the run: enough to reproduce it."""
+    return {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.content_hash(),
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "population": scenario.population,
+        "years": scenario.years,
+        "results": str(out),
+    }
+
+
 def _summary_rows(summary, first_fy: str) -> list[dict]:
     rows = []
     for name in HEADLINE:
@@ -137,13 +150,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(
             json.dumps(
                 {
-                    "scenario": scenario.name,
-                    "scenario_hash": scenario.content_hash(),
-                    "seed": scenario.seed,
-                    "replications": scenario.replications,
-                    "population": scenario.population,
+                    **_json_header(scenario, out),
                     "financial_year": fys[0],
-                    "results": str(out),
                     "summary": rows,
                 },
                 indent=2,
@@ -250,13 +258,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(
             json.dumps(
                 {
-                    "scenario": scenario.name,
-                    "scenario_hash": scenario.content_hash(),
-                    "seed": scenario.seed,
-                    "replications": scenario.replications,
-                    "population": scenario.population,
-                    "years": scenario.years,
-                    "results": str(out),
+                    **_json_header(scenario, out),
                     "summary": rows,
                 },
                 indent=2,
