@@ -66,6 +66,20 @@ def money(v: float) -> str:
     return f"£{v / 1e6:,.2f}m"
 
 
+def count(v: float) -> str:
+    return f"{round(v):,}"
+
+
+def figure(
+    col, summary: pd.DataFrame, variant: str, measure: str, label: str, fmt, explain: str
+) -> None:
+    """A headline figure with its range and a one-line explanation in plain words."""
+    r = row(summary, variant, measure)
+    rng = f"range {fmt(r['p5'])} to {fmt(r['p95'])}"
+    col.metric(label, fmt(r["mean"]), help=f"{explain}; {rng} (5th-95th percentile)")
+    col.caption(rng)
+
+
 def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampled") -> pd.Series:
     sel = summary[
         (summary["variant"] == variant)
@@ -198,31 +212,42 @@ if scenario is not None:
         where_name = scenario.name.split(":")[0]
         st.subheader(f"{variant}: against today's way of working in {where_name}")
         c = st.columns(4)
-        r = row(summary, variant, "care_entries_averted")
-        c[0].metric(
+        figure(
+            c[0],
+            summary,
+            variant,
+            "care_entries_averted",
             "Care entries averted",
-            f"{r['mean']:,.0f}",
-            help=f"Children kept out of care over the horizon; range {r['p5']:,.0f} to "
-            f"{r['p95']:,.0f} (5th-95th percentile across replications)",
+            count,
+            "Children kept out of care over the horizon",
         )
-        c[0].caption(f"range {r['p5']:,.0f} to {r['p95']:,.0f}")
-        r = row(summary, variant, "child_days_in_care_avoided")
-        c[1].metric("Child-days in care avoided", f"{r['mean']:,.0f}")
-        c[1].caption(f"range {r['p5']:,.0f} to {r['p95']:,.0f}")
-        r = row(summary, variant, "net_cost_gbp")
-        c[2].metric(
+        figure(
+            c[1],
+            summary,
+            variant,
+            "child_days_in_care_avoided",
+            "Child-days in care avoided",
+            count,
+            "Days children would otherwise have spent looked after",
+        )
+        figure(
+            c[2],
+            summary,
+            variant,
+            "net_cost_gbp",
             "Net cost against today",
-            money(r["mean"]),
-            help="Pilot costs less savings on placements, proceedings and casework",
+            money,
+            "Pilot costs less savings on placements, proceedings and casework",
         )
-        c[2].caption(f"range {money(r['p5'])} to {money(r['p95'])}")
-        r = row(summary, variant, "npv_net_saving_gbp")
-        c[3].metric(
+        figure(
+            c[3],
+            summary,
+            variant,
+            "npv_net_saving_gbp",
             "Net present value of the saving",
-            money(r["mean"]),
-            help="Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
+            money,
+            "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
         )
-        c[3].caption(f"range {money(r['p5'])} to {money(r['p95'])}")
         c = st.columns(4)
         ret = row(summary, variant, "return_per_pound")["mean"]
         c[0].metric(
@@ -242,9 +267,16 @@ if scenario is not None:
             f"{chance:.0%}",
             help="Share of replications in which the discounted saving is above zero",
         )
-        r = row(summary, variant, "cp_children_safely_home_gained")
-        c[3].metric("More children safely at home after a CP plan", f"{r['mean']:,.0f}")
-        c[3].caption(f"range {r['p5']:,.0f} to {r['p95']:,.0f}")
+        figure(
+            c[3],
+            summary,
+            variant,
+            "cp_children_safely_home_gained",
+            "More children safely at home after a CP plan",
+            count,
+            "Children who had a CP plan, at home at the end with no new referral in the next "
+            "12 months (a count: fewer CP plans also lowers it)",
+        )
         st.caption(
             "Ranges include both chance and what the evidence does not pin down (each "
             "replication draws the pilot's effect sizes from their evidence ranges)."
