@@ -110,7 +110,6 @@ def care_episode(
     if route is not CareRoute.OPENING:
         svc.flow_by_locality("care_entries", family, 1)
         svc.record.flow(f"care_entries_{route.value}", 1, now)
-        svc.record.event(now, family.id, "care_entry", 1)
     if planned is None:
         entry_age = age
         reason = (

@@ -412,7 +412,6 @@ def _seed_recent_closures(
         back = closed[i] + svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
         if back <= now:
             continue
-        family.last_closure_day = float(closed[i])
         if svc.chance(family, Stream.HISTORY, "recontact.share_closures_after_referral"):
             # the referral that opened the closed episode: about two months before closure
             # (an assessment's median is 33 working days, about 46 calendar days; C2)

@@ -113,7 +113,6 @@ class Family:
     need: int
     draws: FamilyDraws
     last_referral_day: float | None = None
-    last_closure_day: float | None = None
     previous_cp_plan: bool = False
     previous_care: bool = False
     slots_held: int = 0

@@ -35,7 +35,6 @@ class RunResult:
     child_days: dict[str, np.ndarray]
     stays: dict[str, tuple[float, float]]
     events: int
-    log: list[tuple[float, int, str, int]] | None = field(default=None, repr=False)
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -91,7 +90,6 @@ def build(
     scenario: Scenario,
     replication: int,
     *,
-    log_events: bool = False,
     sampled_effects: bool = False,
 ) -> tuple[simpy.Environment, Services]:
     """Build the environment and services of one replication, with its processes started."""
@@ -104,7 +102,7 @@ def build(
         params=p,
         cal=cal,
         streams=Streams(scenario.seed, replication),
-        record=Recorder(cal, log_events=log_events),
+        record=Recorder(cal),
         social_work=CaseloadPool(
             env, p.workforce.social_worker_fte_per_10k * pop / 1e4, p.workforce.caseload_ceiling
         ),
@@ -135,7 +133,6 @@ def single_run(
     scenario: Scenario,
     replication: int = 0,
     *,
-    log_events: bool = False,
     sampled_effects: bool = False,
     follow_up: bool = False,
 ) -> RunResult:
@@ -145,7 +142,7 @@ def single_run(
     ``follow_up`` runs 12 more months to count children who had a CP plan, live at home at the
     horizon and have no new referral in the following 12 months.
     """
-    env, svc = build(scenario, replication, log_events=log_events, sampled_effects=sampled_effects)
+    env, svc = build(scenario, replication, sampled_effects=sampled_effects)
     if follow_up:
         svc.cp_families = {}
     end = svc.cal.end_day
@@ -186,7 +183,6 @@ def single_run(
         child_days=r.child_days,
         stays={k: (v[0], v[1]) for k, v in r.stays.items()},
         events=events,
-        log=r.log,
         extra=extra,
     )
 

@@ -93,7 +93,6 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
         family.need -= 1
     enter(family, None, svc, now)
     release(family, family.slots_held, svc)
-    family.last_closure_day = now
     family.open = False
     if family.children_at_home(now) and svc.chance(
         family, Stream.RECONTACT, "recontact.p_recontact"

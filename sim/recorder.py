@@ -5,7 +5,7 @@ moved only through :meth:`Recorder.move`, so every state's opening stock plus en
 equals its closing stock by construction, and ``sim.checks`` verifies it. Child-days in each state
 are integrated exactly (stock x time between changes), which gives time-average stocks for
 Little's law and the child-days in care that costs need. Memory grows with the number of months
-and states, not with the number of events. An optional event log is kept for verification runs.
+and states, not with the number of events.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ STATES: tuple[str, ...] = (
 class Recorder:
     """Counts flows by month and integrates stocks; nothing here changes the model's course."""
 
-    def __init__(self, calendar: Calendar, *, log_events: bool = False) -> None:
+    def __init__(self, calendar: Calendar) -> None:
         self.cal = calendar
         m = calendar.months
         self.flows: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(m))
@@ -50,7 +50,6 @@ class Recorder:
         self.month_end_values: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(m))
         self.stays: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # total days, count
         self._last_change = dict.fromkeys(STATES, 0.0)
-        self.log: list[tuple[float, int, str, int]] | None = [] if log_events else None
         self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
         self._end = calendar.end_day
         self._month = (0, 0.0, calendar.month_starts[1] if calendar.months else 0.0)
@@ -77,11 +76,6 @@ class Recorder:
             acc = self.stays[state]
             acc[0] += days * n
             acc[1] += n
-
-    def event(self, now: float, family_id: int, what: str, n: int) -> None:
-        """Append to the event log when verification logging is on."""
-        if self.log is not None:
-            self.log.append((now, family_id, what, n))
 
     # -- stocks ------------------------------------------------------------------------------
     def _accrue(self, state: str, now: float) -> None:
