@@ -581,6 +581,12 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
                 0.1,
                 "judgement: a month of waiting raises need a level for one family in ten",
             ),
+            "odds_previous_care": put(
+                "escalation.odds_previous_care",
+                1.5,
+                "judgement: a family with a child looked after before escalates more readily "
+                "(re-entry to care); no published odds ratio",
+            ),
             "p_need_falls_after_social_care": put(
                 "escalation.p_need_falls_after_social_care",
                 0.5,

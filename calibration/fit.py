@@ -45,7 +45,7 @@ STEERING: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "cp_repeat_rate": (("recontact.p_previous_cp_new_family", "odds"),),
     "children_in_need": (("cin_plan.duration", "scale"),),
-    "cp_plans": (("cp_plan.duration", "scale"),),  # councils only: England keeps D7 as published
+    "cp_plans": (("cp_plan.duration", "scale"),),
     "care_exits": (("looked_after.duration", "inverse_scale"),),
     "assessments": (("cin_plan.p_reassessment", "reassess"),),
 }
@@ -203,7 +203,8 @@ def england_targets(fig: NationalFigures | None = None) -> dict[str, float]:
     t["care_entries_not_uasc"] = t.pop("care_entries") - fig.per_10k(
         "2024-25", "cla_started_unaccompanied_unaccompanied_asylum_seeking_children"
     )
-    t.pop("cp_plans")  # follows from CP starts and the D7 durations; checked, not steered
+    # CP plans at 31 March steer CP plan length: the D7 shape is kept and scaled so that stock =
+    # starts x mean length (D7's ended plans are longer on average than Little's law allows)
     t["early_help_starts"] = (
         fig.value("2021-22", "early_help_assessments") * 1.08 / fig.population("2023-24") * 1e4
     )

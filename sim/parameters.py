@@ -194,7 +194,8 @@ class Escalation(_Model):
 
     A family's odds of an escalating decision (s47, CP plan, care) are the stage's base odds
     times ``odds_by_need[need-1]`` times ``odds_toxic_trio`` if any toxic-trio factor is present,
-    times the locality's ``relative_risk``, times caseload pressure
+    times ``odds_previous_care`` if a child of the family was looked after before, times the
+    locality's ``relative_risk``, times caseload pressure
     ``(caseload / caseload_reference) ** caseload_elasticity`` when caseloads exceed the
     reference. Each month spent waiting raises need one level with probability
     ``p_need_rises_per_month_waiting``.
@@ -202,6 +203,7 @@ class Escalation(_Model):
 
     odds_by_need: tuple[Positive, Positive, Positive, Positive]
     odds_toxic_trio: Positive
+    odds_previous_care: Positive = 1.0
     p_need_rises_per_month_waiting: Probability
     p_need_falls_after_social_care: Probability
     caseload_elasticity: NonNegative

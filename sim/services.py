@@ -127,6 +127,8 @@ class Services:
         odds = esc.odds_by_need[family.need - 1]
         if family.risk:
             odds *= esc.odds_toxic_trio
+        if family.previous_care:
+            odds *= esc.odds_previous_care
         return odds * self.params.demand.localities[family.locality].relative_risk / self.odds_norm
 
     @property
