@@ -90,6 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
     bt.add_argument("--iterations", type=int, default=6, help="fit iterations per council")
     bt.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sw = sub.add_parser("sweep", help="run a sweep file's points on Dask (resumable)")
+    sw.add_argument("sweep", type=Path, help="sweep YAML file")
+    sw.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core)"
+    )
+    sw.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    sw.add_argument("--out", type=Path, help="results folder (default results/<sweep name>)")
+    sw.add_argument("--json", action="store_true", help="print what was done as JSON")
+    sens = sub.add_parser(
+        "sensitivity", help="Sobol' indices, tornado chart and points ranked by NPV of a sweep"
+    )
+    sens.add_argument("folder", type=Path, help="a sweep's results folder")
+    sens.add_argument("--json", action="store_true", help="print the indices as JSON")
     val = sub.add_parser("validate", help="check a scenario file and say what is wrong")
     val.add_argument("file", type=Path)
     return p
@@ -432,6 +447,137 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.batch import run_sweep
+    from sim.sweep import load_sweep
+
+    sweep = load_sweep(args.sweep)
+    out = args.out or Path("results") / sweep.spec.name
+    bar = tqdm(desc=f"{sweep.spec.name}: runs", unit="run", file=sys.stderr, disable=args.json)
+
+    def progress(done: int, failed: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix(failed=failed, refresh=False)
+        bar.refresh()
+
+    try:
+        outcome = run_sweep(
+            sweep, out, workers=args.workers, scheduler=args.scheduler, progress=progress
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            f"interrupted: {bar.n} finished runs are kept in {out}; run the same command "
+            "to go on",
+            file=sys.stderr,
+        )
+        return 130
+    bar.close()
+    problems = outcome.failed + outcome.invalid_points
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "sweep": sweep.spec.name,
+                    "out": str(out),
+                    "points": len(sweep.points),
+                    "runs": outcome.total,
+                    "made": outcome.made,
+                    "reused": outcome.reused,
+                    "failed": outcome.failed,
+                    "invalid_points": outcome.invalid_points,
+                    "seconds": round(outcome.seconds, 1),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return 1 if problems else 0
+    print(
+        f"\n{sweep.spec.name}: {len(sweep.points)} points x {sweep.replications} replications = "
+        f"{outcome.total} runs ({outcome.made} made now, {outcome.reused} already done) in "
+        f"{outcome.seconds:.0f} s"
+    )
+    for bad in outcome.invalid_points:
+        print(f"  point {bad['point_id']} not run: {bad['error']}", file=sys.stderr)
+    for f in outcome.failed:
+        print(
+            f"  run failed for point(s) {f['points']} {f['values']}: {f['error']}",
+            file=sys.stderr,
+        )
+    points = outcome.tables.get("points")
+    if points is not None and "npv_net_saving_gbp" in points:
+        print("Best points by net present value of the saving (mean over replications):")
+        inputs = [p.name for p in sweep.spec.parameters]
+        for _, r in points.head(5).iterrows():
+            values = ", ".join(f"{k.split('.')[-1]}={_short(r[k])}" for k in inputs)
+            npv = _fmt("npv_net_saving_gbp", r["npv_net_saving_gbp"])
+            print(
+                f"  #{r['rank']} point {r['point_id']}: NPV {npv}, care entries averted "
+                f"{r['care_entries_averted']:.1f}  ({values})"
+            )
+    print(f"Results: {out}/points.csv, paired.parquet, yearly.parquet, runs/ (query with DuckDB)")
+    if problems:
+        print(
+            f"{len(problems)} point(s) or run(s) failed (see {out}/failed.jsonl); the rest are "
+            "in the results",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sensitivity import write_analysis
+
+    written = write_analysis(args.folder)
+    results = written["results"]
+    sobol = written.get("sobol")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "folder": str(args.folder),
+                    "design": results.spec.design.method,
+                    "sobol": None if sobol is None else sobol.to_dict(orient="records"),
+                    "tornado": written["tornado"].to_dict(orient="records"),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return 0
+    print(f"{results.spec.name}: {len(results.points)} points analysed")
+    if sobol is not None:
+        for out, g in sobol.groupby("output", sort=False):
+            print(f"\nSobol' indices for {results.outputs[out]} (95% intervals):")
+            print(f"  {'input':<58}{'first-order':>18}{'total':>18}")
+            for r in g.sort_values("ST", ascending=False).itertuples():
+                print(
+                    f"  {results.labels[r.input][:57]:<58}"
+                    f"{r.S1:>8.2f} ± {r.S1_conf:<7.2f}{r.ST:>10.2f} ± {r.ST_conf:<6.2f}"
+                )
+    else:
+        print("(Sobol' indices need design.method sobol; the tornado chart works for any design)")
+    for out, g in written["tornado"].groupby("output", sort=False):
+        print(f"\nWhat moves {results.outputs[out]} most (mean where the input is low -> high):")
+        for r in g.head(6).itertuples():
+            print(f"  {results.labels[r.input][:57]:<58}{r.when_low:>14,.1f} -> {r.when_high:,.1f}")
+    files = "sensitivity.csv, " if sobol is not None else ""
+    png = "tornado.png, " if "png" in written else ""
+    print(f"\nWritten: {args.folder}/{files}tornado.html, {png}tornado.csv, ranked.csv")
+    if "png_error" in written:
+        print(f"tornado.png not written: {written['png_error']}", file=sys.stderr)
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     print(
@@ -452,6 +598,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_compare(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
         if args.command == "backtest":
             return _cmd_backtest(args)
         return _cmd_validate(args)
