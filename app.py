@@ -13,21 +13,17 @@ import os
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from sim.api import (
-    bands,
     build_scenario,
     builtin_policies,
-    cost_by_year,
     resize,
     run_comparison,
     scenario_from_yaml,
     scenario_yaml,
 )
-from sim.comparison import BASELINE
-from sim.outputs import MEASURES
+from sim.charts import band_chart, cost_total_chart
 from sim.scenario import ScenarioError
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
@@ -87,54 +83,6 @@ def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampl
         & (summary["measure"] == measure)
     ]
     return sel.iloc[0]
-
-
-def band_chart(monthly: pd.DataFrame, measure: str, title: str) -> go.Figure:
-    fig = go.Figure()
-    colours = {BASELINE: "#5b6770"}
-    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
-    for i, (variant, g) in enumerate(bands(monthly, measure).groupby("variant", sort=False)):
-        colour = colours.get(variant, palette[i % len(palette)])
-        label = "Today's way of working" if variant == BASELINE else variant
-        fig.add_trace(
-            go.Scatter(
-                x=g["month"], y=g["p95"], line={"width": 0}, showlegend=False, hoverinfo="skip"
-            )
-        )
-        rgb = tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
-        fig.add_trace(
-            go.Scatter(
-                x=g["month"],
-                y=g["p5"],
-                fill="tonexty",
-                line={"width": 0},
-                fillcolor=f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.18)",
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=g["month"],
-                y=g["mean"],
-                name=label,
-                line={"color": colour},
-                customdata=g[["p5", "p95"]],
-                hovertemplate=(
-                    f"{label}<br>Month %{{x}}<br>{MEASURES[measure].label}: %{{y:,.0f}} "
-                    "(range %{customdata[0]:,.0f} to %{customdata[1]:,.0f})"
-                    "<extra></extra>"
-                ),
-            )
-        )
-    fig.update_layout(
-        title=title,
-        height=340,
-        margin={"t": 50, "b": 30},
-        yaxis_title=MEASURES[measure].unit,
-        legend={"orientation": "h"},
-    )
-    return fig
 
 
 st.title("What would a pilot mean for children and for the budget?")
@@ -289,20 +237,7 @@ if scenario is not None:
             band_chart(monthly, "cp_plans", "Children on child protection plans"),
             width="stretch",
         )
-        cost = cost_by_year(res["costs"])
-        fig = go.Figure(
-            [
-                go.Bar(
-                    x=g["financial_year"],
-                    y=g["cost_gbp"] / 1e6,
-                    name="Today's way of working" if v == BASELINE else v,
-                    hovertemplate="%{x}: £%{y:,.2f}m<extra></extra>",
-                )
-                for v, g in cost.groupby("variant")
-            ]
-        )
-        fig.update_layout(title="Cost by financial year (£m)", barmode="group", height=340)
-        left.plotly_chart(fig, width="stretch")
+        left.plotly_chart(cost_total_chart(res["costs"]), width="stretch")
         right.plotly_chart(
             band_chart(monthly, "waiting_allocation", "Children waiting for a social worker"),
             width="stretch",

@@ -155,8 +155,11 @@ def bands(monthly: pd.DataFrame, measure: str, effects: str = "sampled") -> pd.D
     return out.reset_index()
 
 
-def cost_by_year(costs: pd.DataFrame, effects: str = "sampled") -> pd.DataFrame:
-    """Mean total cost by financial year for the baseline and each variant."""
+def cost_by_year(
+    costs: pd.DataFrame, effects: str = "sampled", *, by_line: bool = False
+) -> pd.DataFrame:
+    """Mean cost by financial year (and line, if ``by_line``) for the baseline and each variant."""
     sel = costs[(costs["variant"] == BASELINE) | (costs["effects"] == effects)]
-    per_rep = sel.groupby(["variant", "replication", "financial_year"])["cost_gbp"].sum()
-    return per_rep.groupby(["variant", "financial_year"]).mean().reset_index()
+    keys = ["variant", "financial_year", *(["line"] if by_line else [])]
+    per_rep = sel.groupby([*keys[:1], "replication", *keys[1:]])["cost_gbp"].sum()
+    return per_rep.groupby(keys).mean().reset_index()

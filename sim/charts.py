@@ -1,0 +1,206 @@
+"""Charts of a comparison's results (plotly figures), shared by the dashboard and the reports.
+
+Each function takes the frames a comparison writes (``monthly``, ``costs``, ``paired``) and
+returns a ``plotly.graph_objects.Figure``; shaping goes through :mod:`sim.api`'s helpers
+(``bands``, ``cost_by_year``), so the dashboard and the report draw the same numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from sim.api import bands, cost_by_year
+from sim.comparison import BASELINE
+from sim.outputs import MEASURES
+
+TODAY = "Today's way of working"
+BASELINE_COLOUR = "#5b6770"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+#: Plain names of the cost lines ``sim.costs.costs_by_year`` writes.
+COST_LINES = {
+    "placements_kinship_foster": "Placements: kinship foster care",
+    "placements_in_house_foster": "Placements: in-house foster care",
+    "placements_ifa": "Placements: independent fostering agencies",
+    "placements_residential": "Placements: children's homes",
+    "placements_placed_with_parents": "Placements: placed with parents",
+    "placements_other": "Placements: other",
+    "staff_social_workers": "Social work staff (core)",
+    "staff_early_help": "Early help staff (core)",
+    "assessments": "Assessments (beyond core staff time)",
+    "early_help": "Early help (beyond core staff time)",
+    "care_proceedings": "Care proceedings",
+}
+
+
+def variant_label(variant: str) -> str:
+    """The name shown for a variant ('baseline' is today's way of working)."""
+    return TODAY if variant == BASELINE else variant
+
+
+def cost_line_label(line: str) -> str:
+    """Plain name of a cost line (policy lines keep the policy's name)."""
+    if line.startswith("policy: "):
+        return f"{line.removeprefix('policy: ')} (the pilot's own cost)"
+    return COST_LINES.get(line, line.replace("_", " "))
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def band_chart(
+    monthly: pd.DataFrame, measure: str, title: str, effects: str = "sampled", height: int = 340
+) -> go.Figure:
+    """A measure by month: mean and 5th-95th percentile band, baseline and each variant."""
+    fig = go.Figure()
+    for i, (variant, g) in enumerate(
+        bands(monthly, measure, effects).groupby("variant", sort=False)
+    ):
+        colour = BASELINE_COLOUR if variant == BASELINE else PALETTE[i % len(PALETTE)]
+        label = variant_label(variant)
+        fig.add_trace(
+            go.Scatter(
+                x=g["month"], y=g["p95"], line={"width": 0}, showlegend=False, hoverinfo="skip"
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=g["month"],
+                y=g["p5"],
+                fill="tonexty",
+                line={"width": 0},
+                fillcolor=_rgba(colour, 0.18),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=g["month"],
+                y=g["mean"],
+                name=label,
+                line={"color": colour},
+                customdata=g[["p5", "p95"]],
+                hovertemplate=(
+                    f"{label}<br>Month %{{x}}<br>{MEASURES[measure].label}: %{{y:,.0f}} "
+                    "(range %{customdata[0]:,.0f} to %{customdata[1]:,.0f})"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin={"t": 50, "b": 30},
+        yaxis_title=MEASURES[measure].unit,
+        legend={"orientation": "h"},
+    )
+    return fig
+
+
+def cost_total_chart(costs: pd.DataFrame, effects: str = "sampled") -> go.Figure:
+    """Mean total cost by financial year (£m), baseline beside each variant."""
+    cost = cost_by_year(costs, effects)
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=g["financial_year"],
+                y=g["cost_gbp"] / 1e6,
+                name=variant_label(v),
+                hovertemplate="%{x}: £%{y:,.2f}m<extra></extra>",
+            )
+            for v, g in cost.groupby("variant")
+        ]
+    )
+    fig.update_layout(title="Cost by financial year (£m)", barmode="group", height=340)
+    return fig
+
+
+def cost_change_by_line(
+    costs: pd.DataFrame, variant: str, effects: str = "sampled"
+) -> pd.DataFrame:
+    """Mean change in cost against today by financial year and line (GBP; + costs more).
+
+    Replications are paired, so the mean of the differences is the difference of the means.
+    """
+    by_line = cost_by_year(costs, effects, by_line=True)
+    wide = by_line.pivot_table(
+        index=["financial_year", "line"], columns="variant", values="cost_gbp", fill_value=0.0
+    )
+    out = (wide[variant] - wide[BASELINE]).rename("change_gbp").reset_index()
+    return out[out["change_gbp"].abs() > 0.5]
+
+
+def cost_change_chart(costs: pd.DataFrame, variant: str, effects: str = "sampled") -> go.Figure:
+    """What changes by financial year, line by line: the pilot's cost up, savings down (£m)."""
+    change = cost_change_by_line(costs, variant, effects)
+    fig = go.Figure()
+    order = change.groupby("line")["change_gbp"].sum().sort_values(ascending=False).index
+    for line in order:
+        g = change[change["line"] == line]
+        fig.add_trace(
+            go.Bar(
+                x=g["financial_year"],
+                y=g["change_gbp"] / 1e6,
+                name=cost_line_label(line),
+                marker_color=PALETTE[0] if line.startswith("policy: ") else None,
+                hovertemplate=f"{cost_line_label(line)}<br>%{{x}}: £%{{y:,.3f}}m<extra></extra>",
+            )
+        )
+    net = change.groupby("financial_year")["change_gbp"].sum()
+    fig.add_trace(
+        go.Scatter(
+            x=net.index,
+            y=net.to_numpy() / 1e6,
+            mode="markers+lines",
+            name="Net change",
+            line={"color": "black", "width": 1.5},
+            marker={"color": "black", "size": 7, "symbol": "diamond"},
+        )
+    )
+    fig.update_layout(
+        title=f"Change in cost against today by financial year (£m): {variant}",
+        barmode="relative",
+        height=380,
+        margin={"t": 50, "b": 30},
+        yaxis_title="£m (above 0: costs more; below: saves)",
+        legend={"font": {"size": 10}},
+    )
+    return fig
+
+
+def net_cost_spread_chart(paired: pd.DataFrame, variant: str) -> go.Figure:
+    """Net cost against today in every replication (£m), effects central and sampled."""
+    fig = go.Figure()
+    modes = {"central": "Effects at central values", "sampled": "Effects drawn from evidence"}
+    for effects, label in modes.items():
+        g = paired[(paired["variant"] == variant) & (paired["effects"] == effects)]
+        if g.empty:
+            continue
+        fig.add_trace(
+            go.Box(
+                x=g["net_cost_gbp"] / 1e6,
+                name=label,
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                marker={
+                    "size": 6,
+                    "color": PALETTE[0] if effects == "sampled" else BASELINE_COLOUR,
+                },
+                line={"width": 1},
+                fillcolor="rgba(0,0,0,0)",
+                hovertemplate="£%{x:,.3f}m<extra></extra>",
+            )
+        )
+    fig.add_vline(x=0, line={"color": "black", "dash": "dot"})
+    fig.update_layout(
+        title="Net cost against today in each replication (£m; left of 0 saves money)",
+        height=260,
+        margin={"t": 50, "b": 40, "l": 180},
+        xaxis_title="£m over the horizon",
+        showlegend=False,
+    )
+    return fig
