@@ -384,9 +384,7 @@ def assemble(
             ],
             ignore_index=True,
         )
-        y = yearly_frame(
-            monthly.assign(scenario=monthly["variant"] + "|" + monthly["effects"])
-        )
+        y = yearly_frame(monthly.assign(scenario=monthly["variant"] + "|" + monthly["effects"]))
         y[["variant", "effects"]] = y["scenario"].str.split("|", expand=True)
         y = y[y["measure"].isin(sweep.spec.outputs)].drop(columns=["scenario"])
         yearly_parts.append(y.assign(point_id=int(pid)))
@@ -399,8 +397,9 @@ def assemble(
             )
     tables: dict[str, pd.DataFrame] = {}
     yearly = pd.concat(yearly_parts, ignore_index=True)
-    yearly = yearly[["point_id", "variant", "effects", "replication", "financial_year",
-                     "measure", "value"]]
+    yearly = yearly[
+        ["point_id", "variant", "effects", "replication", "financial_year", "measure", "value"]
+    ]
     yearly.to_parquet(store.out / "yearly.parquet", index=False)
     tables["yearly"] = yearly
     if paired_parts:

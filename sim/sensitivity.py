@@ -161,7 +161,9 @@ def tornado_figure(results: SweepResults) -> Any:
 
     outs = list(results.outputs)
     fig = make_subplots(
-        rows=len(outs), cols=1, subplot_titles=[results.outputs[o] for o in outs],
+        rows=len(outs),
+        cols=1,
+        subplot_titles=[results.outputs[o] for o in outs],
         vertical_spacing=0.22 if len(outs) > 1 else 0.1,
     )
     for c, out in enumerate(outs, start=1):
@@ -185,8 +187,7 @@ def tornado_figure(results: SweepResults) -> Any:
                 row=c,
                 col=1,
             )
-        fig.add_vline(x=float(t["overall"].iloc[0]) if len(t) else 0, line_dash="dot", row=c,
-                      col=1)
+        fig.add_vline(x=float(t["overall"].iloc[0]) if len(t) else 0, line_dash="dot", row=c, col=1)
     fig.update_layout(
         barmode="overlay",
         title=f"{results.spec.name}: what moves the answer most (mean over points)",

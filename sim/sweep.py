@@ -323,9 +323,7 @@ def design_points(spec: SweepFile) -> list[dict[str, Any]]:
         combos = itertools.product(*(p.values or [] for p in params))
         return [dict(zip([p.name for p in params], c, strict=True)) for c in combos]
     matrix = sample_matrix(spec)
-    return [
-        {p.name: p.from_number(x) for p, x in zip(params, row, strict=True)} for row in matrix
-    ]
+    return [{p.name: p.from_number(x) for p, x in zip(params, row, strict=True)} for row in matrix]
 
 
 def salib_problem(spec: SweepFile) -> dict[str, Any]:

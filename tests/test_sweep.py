@@ -79,8 +79,11 @@ def uninterrupted(tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:
         ({"design": {"method": "grid"}}, "grid needs values for every parameter"),
         ({"outputs": ["care_entires"]}, "did you mean 'care_entries'"),
         (
-            {"parameters": [{"name": "policies.family_safeguarding.effects.care_entyr",
-                             "range": [0.6, 1.0]}]},
+            {
+                "parameters": [
+                    {"name": "policies.family_safeguarding.effects.care_entyr", "range": [0.6, 1.0]}
+                ]
+            },
             "parameters[0].name: 'policies.family_safeguarding.effects.care_entyr'",
         ),
         (
@@ -119,24 +122,35 @@ def test_dotted_names_reach_policies_effects_and_parameters(tmp_path) -> None:
 
 
 def test_designs_come_from_salib_and_grids_are_full() -> None:
-    base = {"base": "x.yaml", "parameters": [{"name": "a", "values": [1, 2, 3]},
-                                             {"name": "b", "values": ["x", "y"]}]}
+    base = {
+        "base": "x.yaml",
+        "parameters": [{"name": "a", "values": [1, 2, 3]}, {"name": "b", "values": ["x", "y"]}],
+    }
     grid = design_points(SweepFile.model_validate(base))
     assert len(grid) == 6 and {(p["a"], p["b"]) for p in grid} == {
         (a, b) for a in (1, 2, 3) for b in ("x", "y")
     }
     sob = SweepFile.model_validate(
-        {"base": "x.yaml", "design": {"method": "sobol", "samples": 16},
-         "parameters": [{"name": "a", "range": [0, 1]}, {"name": "b", "range": [10, 20]},
-                        {"name": "d", "range": ["2026-04-01", "2027-04-01"], "type": "date"}]}
+        {
+            "base": "x.yaml",
+            "design": {"method": "sobol", "samples": 16},
+            "parameters": [
+                {"name": "a", "range": [0, 1]},
+                {"name": "b", "range": [10, 20]},
+                {"name": "d", "range": ["2026-04-01", "2027-04-01"], "type": "date"},
+            ],
+        }
     )
     pts = design_points(sob)
     assert len(pts) == 16 * (3 + 2)  # Saltelli without second-order terms: N (D + 2)
     assert all(0 <= p["a"] <= 1 and 10 <= p["b"] <= 20 for p in pts)
     assert all(str(p["d"]) >= "2026-04-01" and str(p["d"]) <= "2027-04-01" for p in pts)
     lat = SweepFile.model_validate(
-        {"base": "x.yaml", "design": {"method": "latin", "samples": 10},
-         "parameters": [{"name": "a", "range": [0, 1]}]}
+        {
+            "base": "x.yaml",
+            "design": {"method": "latin", "samples": 10},
+            "parameters": [{"name": "a", "range": [0, 1]}],
+        }
     )
     a = sorted(p["a"] for p in design_points(lat))
     # a Latin hypercube puts exactly one point in each tenth of the range
@@ -198,8 +212,9 @@ def test_a_point_that_fails_for_its_inputs_is_reported_and_the_rest_go_on(tmp_pa
         tmp_path,
         name="bad-point",
         design={"method": "grid"},
-        parameters=[{"name": "policies.family_safeguarding.effects.care_entry",
-                     "values": [0.8, -0.5, 0.9]}],
+        parameters=[
+            {"name": "policies.family_safeguarding.effects.care_entry", "values": [0.8, -0.5, 0.9]}
+        ],
         replications=1,
     )
     out = tmp_path / "out"
@@ -231,12 +246,16 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
         return real(scenario, replication, sampled)
 
     monkeypatch.setattr(sim.batch, "execute", flaky)
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(
-        cluster
-    ) as client:
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         outcome = run_sweep(sweep, out, client=client)
-    bad = [p.point_id for p in sweep.points
-           if p.values["policies.family_safeguarding.effects.care_entry"] < 0.7]
+    bad = [
+        p.point_id
+        for p in sweep.points
+        if p.values["policies.family_safeguarding.effects.care_entry"] < 0.7
+    ]
     assert bad and sorted(p for f in outcome.failed for p in f["points"]) == bad
     assert all("this point's inputs broke the model" in f["error"] for f in outcome.failed)
     assert outcome.made == outcome.total - len(bad)
@@ -244,9 +263,10 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
         set(range(len(sweep.points))) - set(bad)
     )
     monkeypatch.setattr(sim.batch, "execute", real)
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(
-        cluster
-    ) as client:
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         again = run_sweep(sweep, out, client=client)
     assert (again.made, again.reused, again.failed) == (len(bad), outcome.made, [])
     assert len(again.tables["points"]) == len(sweep.points)
