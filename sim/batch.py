@@ -188,6 +188,7 @@ class Outcome:
     invalid_points: list[dict[str, Any]]
     seconds: float
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    assemble_seconds: float = 0.0
 
 
 @contextlib.contextmanager
@@ -261,7 +262,9 @@ def run_sweep(
     ]
     for bad in invalid:
         store.fail({"run_key": None, **bad})
+    t_assemble = time.perf_counter()
     tables = assemble(sweep, the_plan, store, {f["run_key"] for f in failed})
+    t_assemble = time.perf_counter() - t_assemble
     return Outcome(
         total=total,
         made=len(todo) - len(failed),
@@ -270,6 +273,7 @@ def run_sweep(
         invalid_points=invalid,
         seconds=time.perf_counter() - started,
         tables=tables,
+        assemble_seconds=t_assemble,
     )
 
 
