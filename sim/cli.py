@@ -105,8 +105,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("folder", type=Path, help="a sweep's results folder")
     sens.add_argument("--json", action="store_true", help="print the indices as JSON")
-    val = sub.add_parser("validate", help="check a scenario file and say what is wrong")
+    val = sub.add_parser("validate", help="check a scenario or sweep file and say what is wrong")
     val.add_argument("file", type=Path)
+    rep = sub.add_parser("report", help="a funding-bid report (HTML or PDF) with a manifest")
+    rep.add_argument("scenario", type=Path, help="scenario YAML file with a pilot")
+    for name, kind in (("replications", int), ("seed", int), ("population", int), ("years", float)):
+        rep.add_argument(f"--{name}", type=kind, help=f"override the scenario's {name}")
+    rep.add_argument("--format", choices=("html", "pdf", "both"), help="default: from --out")
+    rep.add_argument("--out", type=Path, help="report file (default reports/<scenario name>.html)")
+    rep.add_argument("--results", type=Path, help="results folder (default as compare)")
+    repro = sub.add_parser("reproduce", help="rerun a report's manifest; check every figure")
+    repro.add_argument("manifest", type=Path, help="the report's .manifest.json")
     return p
 
 
@@ -579,6 +588,23 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import _read_yaml
+
+    raw = _read_yaml(args.file)
+    if "base" in raw and "parameters" in raw and isinstance(raw["parameters"], list):
+        from sim.batch import plan
+        from sim.sweep import load_sweep
+
+        sweep = load_sweep(args.file)
+        bad = [p for p in sweep.points if p.scenario is None]
+        print(
+            f"{args.file}: OK: sweep '{sweep.spec.name}' on {sweep.spec.base}, "
+            f"{sweep.spec.design.method} design, {len(sweep.points)} points x "
+            f"{sweep.replications} replications = {len(plan(sweep).runs)} runs"
+        )
+        for p in bad:
+            print(f"  point {p.point_id} would not run: {p.error}", file=sys.stderr)
+        return 1 if bad else 0
     scenario = load_scenario(args.file)
     print(
         f"{args.file}: OK: scenario '{scenario.name}', council {scenario.council}, "
@@ -586,6 +612,43 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{scenario.replications} replications"
     )
     return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.report import make_report, report_command
+
+    scenario = _scenario_from_args(args)
+    suffix = args.out.suffix.lower().lstrip(".") if args.out else ""
+    fmt = args.format or (suffix if suffix in ("html", "pdf") else "html")
+    out = args.out or Path("reports") / f"{scenario.name}.{'html' if fmt == 'both' else fmt}"
+    overrides = {k: getattr(args, k) for k in ("replications", "seed", "population", "years")}
+    runs = scenario.replications * (1 + 2 * len(scenario.compared_variants()))
+    with tqdm(total=runs, desc=f"{scenario.name}: runs", unit="run", file=sys.stderr) as bar:
+        written = make_report(
+            scenario,
+            scenario_path=args.scenario,
+            out=out,
+            fmt=fmt,
+            results=args.results,
+            command=report_command(args.scenario, overrides, fmt, out),
+            progress=lambda n: bar.update(n - bar.n),
+        )
+    for kind, path in written.items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.manifest import reproduce
+
+    with tqdm(desc="reproducing", unit="run", file=sys.stderr) as bar:
+        result = reproduce(args.manifest, progress=lambda n: bar.update(n - bar.n))
+    print("\n".join(result.lines()))
+    return 0 if result.identical else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -604,6 +667,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_sensitivity(args)
         if args.command == "backtest":
             return _cmd_backtest(args)
+        if args.command == "report":
+            return _cmd_report(args)
+        if args.command == "reproduce":
+            return _cmd_reproduce(args)
         return _cmd_validate(args)
     except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

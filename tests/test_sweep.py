@@ -411,3 +411,9 @@ def test_the_same_command_runs_on_a_scheduler_and_workers_started_by_dask(
             p.terminate()
         for p in procs:
             p.wait(timeout=30)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")), ids=str)
+def test_shipped_sweep_files_are_valid(path, capsys) -> None:
+    assert main(["validate", str(path)]) == 0
+    assert "OK: sweep" in capsys.readouterr().out
