@@ -117,6 +117,9 @@ class Effect(_Model):
     distribution: Literal["triangular", "uniform", "fixed"] = "triangular"
     evidence: Literal[EVIDENCE] = "weak"  # type: ignore[valid-type]
     source: str
+    study: str = Field("", description="the study or report cited, as a bid would name it")
+    design: str = Field("", description="its design: RCT, before/after, testimony, judgement")
+    year: int | None = Field(None, ge=1900, le=2100, description="year the study was published")
 
     @model_validator(mode="after")
     def _ordered(self) -> Effect:
