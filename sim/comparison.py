@@ -23,6 +23,8 @@ from sim.outputs import monthly_frame, yearly_frame
 from sim.scenario import Scenario
 
 BASELINE = "baseline"
+#: What the payback year says when cumulative savings never repay the costs within the horizon.
+NO_PAYBACK = "none within horizon"
 #: Seed offset for the independent-streams check (never used for reported comparisons).
 INDEPENDENT_SEED_OFFSET = 1_000_003
 
@@ -157,6 +159,11 @@ def paired_results(
                 "policy_cost_gbp": float(invest.sum()),
                 "npv_net_saving_gbp": npv_saving,
                 "npv_policy_cost_gbp": npv(invest),
+                "return_per_pound": return_per_pound(npv_saving, npv(invest)),
+                "payback_year": payback_year(
+                    pd.Series(np.cumsum(-net), index=g["financial_year"].to_numpy())
+                )
+                or NO_PAYBACK,
                 "cumulative_net_saving": dict(
                     zip(g["financial_year"], np.cumsum(-net), strict=True)
                 ),
@@ -212,7 +219,10 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                 net_cost / averted if averted > 0 else float("nan")
             ),
         }
+        # per-replication returns give the range; the figure itself is the ratio of the means
+        per_rep = {"return_per_pound": g["return_per_pound"].astype(float)}
         for m, value in extra.items():
+            spread = per_rep.get(m)
             rows.append(
                 {
                     "variant": variant,
@@ -220,8 +230,8 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                     "measure": m,
                     "label": EXTRA_LABELS[m],
                     "mean": value,
-                    "p5": np.nan,
-                    "p95": np.nan,
+                    "p5": np.nan if spread is None else spread.quantile(0.05),
+                    "p95": np.nan if spread is None else spread.quantile(0.95),
                 }
             )
         rows.append(
@@ -230,7 +240,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                 "effects": effects,
                 "measure": "payback_year",
                 "label": EXTRA_LABELS["payback_year"],
-                "mean": payback_year(cum) or "none within horizon",
+                "mean": payback_year(cum) or NO_PAYBACK,
                 "p5": np.nan,
                 "p95": np.nan,
             }
