@@ -130,7 +130,8 @@ def cost_change_by_line(
         index=["financial_year", "line"], columns="variant", values="cost_gbp", fill_value=0.0
     )
     out = (wide[variant] - wide[BASELINE]).rename("change_gbp").reset_index()
-    return out[out["change_gbp"].abs() > 0.5]
+    moved = out.groupby("line")["change_gbp"].transform(lambda v: v.abs().max()) > 0.5
+    return out[moved]
 
 
 def cost_change_chart(costs: pd.DataFrame, variant: str, effects: str = "sampled") -> go.Figure:
@@ -161,12 +162,12 @@ def cost_change_chart(costs: pd.DataFrame, variant: str, effects: str = "sampled
         )
     )
     fig.update_layout(
-        title=f"Change in cost against today by financial year (£m): {variant}",
+        title="Change in cost against today by financial year (£m)",
         barmode="relative",
         height=380,
         margin={"t": 50, "b": 30},
         yaxis_title="£m (above 0: costs more; below: saves)",
-        legend={"font": {"size": 10}},
+        legend={"font": {"size": 10}, "orientation": "h", "y": -0.12},
     )
     return fig
 

@@ -55,33 +55,47 @@ def find_chromium() -> str:
     )
 
 
-def _render(figs: Sequence[Any], fmt: str, width: int, height: int, scale: float) -> list[bytes]:
-    """Render figures with one browser session (run in a worker thread: no event loop clash)."""
+def _render(
+    figs: Sequence[Any], fmt: str, width: int | None, height: int | None, scale: float
+) -> list[bytes]:
+    """Render figures with one browser session (run in a worker thread: no event loop clash).
+
+    A size left as None is the figure's own layout size (else 760 x 340).
+    """
     import kaleido
 
     path = find_chromium()
     dicts = [f if isinstance(f, dict) else f.to_dict() for f in figs]
-    opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+
+    def opts(d: dict) -> dict:
+        layout = d.get("layout", {})
+        return {
+            "format": fmt,
+            "width": width or layout.get("width") or 760,
+            "height": height or layout.get("height") or 340,
+            "scale": scale,
+        }
 
     async def session() -> list[bytes]:
         async with kaleido.Kaleido(path=path, n=1) as k:
-            return [await k.calc_fig(d, opts=opts) for d in dicts]
+            return [await k.calc_fig(d, opts=opts(d)) for d in dicts]
 
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, session()).result()
-    except StaticChartError:
-        raise
     except Exception as exc:  # kaleido and choreographer raise many kinds; say what failed
         raise StaticChartError(f"the browser at {path} could not draw the chart ({exc})") from exc
 
 
-def to_svgs(figs: Sequence[Any], width: int = 760, height: int = 340) -> list[str]:
-    """Several plotly figures as SVG text, drawn in one browser session."""
+def to_svgs(figs: Sequence[Any], width: int | None = None, height: int | None = None) -> list[str]:
+    """Several plotly figures as SVG text, drawn in one browser session.
+
+    ``width`` and ``height`` (pixels) apply to all; left out, each figure's layout size is used.
+    """
     return [b.decode("utf-8") for b in _render(figs, "svg", width, height, 1.0)]
 
 
-def to_svg(fig: Any, width: int = 760, height: int = 340) -> str:
+def to_svg(fig: Any, width: int | None = None, height: int | None = None) -> str:
     """A plotly figure as SVG text."""
     return to_svgs([fig], width, height)[0]
 
