@@ -233,7 +233,9 @@ def _fmt(measure: str, mean, p5=None, p95=None) -> str:
     if measure == "return_per_pound":
         return f"£{mean:.2f}"
     money = measure.endswith("_gbp")
-    f = (lambda v: f"£{v / 1e6:,.2f}m") if money else (lambda v: f"{round(v):,}")
+    f = (lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m") if money else (
+        lambda v: f"{round(v):,}"
+    )
     if p5 is None or p5 != p5 or p5 == p95:
         return f(mean)
     return f"{f(mean)} ({f(p5)} to {f(p95)})"

@@ -170,8 +170,8 @@ def tornado_figure(results: SweepResults) -> Any:
         t = tornado_table(results.points, results.inputs, out).iloc[::-1]
         labels = [results.labels[i] for i in t["input"]]
         for col, name, colour in (
-            ("when_low", "input at its low end", "#4C78A8"),
-            ("when_high", "input at its high end", "#F58518"),
+            ("when_low", "input low (lowest third of points)", "#4C78A8"),
+            ("when_high", "input high (highest third)", "#F58518"),
         ):
             fig.add_trace(
                 go.Bar(
@@ -189,7 +189,7 @@ def tornado_figure(results: SweepResults) -> Any:
             )
         fig.add_vline(x=float(t["overall"].iloc[0]) if len(t) else 0, line_dash="dot", row=c, col=1)
     fig.update_layout(
-        barmode="overlay",
+        barmode="group",
         title=f"{results.spec.name}: what moves the answer most (mean over points)",
         height=160 + len(outs) * (90 + 50 * len(results.inputs)),
         width=1000,
