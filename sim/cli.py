@@ -645,8 +645,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.manifest import reproduce
+    from sim.manifest import read_manifest, reproduce
 
+    read_manifest(args.manifest)  # a file that is not a manifest fails before any progress bar
     with tqdm(desc="reproducing", unit="run", file=sys.stderr) as bar:
         result = reproduce(args.manifest, progress=lambda n: bar.update(n - bar.n))
     print("\n".join(result.lines()))
