@@ -227,10 +227,12 @@ def run_sweep(
     scheduler: str | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     client: Any = None,
+    tables_progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Run every run of ``sweep`` not yet in ``out``; then assemble the tables.
 
-    ``progress(done, failed, total)`` is called as runs finish. With ``client`` given, runs go to
+    ``progress(done, failed, total)`` is called as runs finish, ``tables_progress(points done,
+    points)`` as the tables are put together. With ``client`` given, runs go to
     that Dask client; else to a scheduler at ``scheduler`` or a LocalCluster of ``workers``.
     """
     started = time.perf_counter()
@@ -263,7 +265,9 @@ def run_sweep(
     for bad in invalid:
         store.fail({"run_key": None, **bad})
     t_assemble = time.perf_counter()
-    tables = assemble(sweep, the_plan, store, {f["run_key"] for f in failed})
+    tables = assemble(
+        sweep, the_plan, store, {f["run_key"] for f in failed}, progress=tables_progress
+    )
     t_assemble = time.perf_counter() - t_assemble
     return Outcome(
         total=total,
@@ -361,7 +365,11 @@ def _write_sweep_json(sweep: Sweep, out: Path, fp: str) -> None:
 
 
 def assemble(
-    sweep: Sweep, the_plan: Plan, store: Store, failed_keys: set[str]
+    sweep: Sweep,
+    the_plan: Plan,
+    store: Store,
+    failed_keys: set[str],
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Per point tables from the finished runs (in key order: independent of worker order)."""
     uses = pd.DataFrame(the_plan.uses)
@@ -377,7 +385,10 @@ def assemble(
     ).set_index("point_id")
     frames = {k: store.read(k) for k in sorted(set(uses["run_key"]))}
     yearly_parts, paired_parts = [], []
-    for pid, g in uses.groupby("point_id", sort=True):
+    n_points = uses["point_id"].nunique()
+    for i, (pid, g) in enumerate(uses.groupby("point_id", sort=True)):
+        if progress:
+            progress(i, n_points)
         point = sweep.points[int(pid)]
         monthly = pd.concat(
             [

@@ -475,9 +475,28 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         bar.refresh()
 
     try:
+        tables_bar = None
+
+        def tables_progress(done: int, total: int) -> None:
+            nonlocal tables_bar
+            if tables_bar is None:
+                bar.close()
+                tables_bar = tqdm(
+                    total=total, desc="tables", unit="point", file=sys.stderr, disable=args.json
+                )
+            tables_bar.n = done + 1
+            tables_bar.refresh()
+
         outcome = run_sweep(
-            sweep, out, workers=args.workers, scheduler=args.scheduler, progress=progress
+            sweep,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=progress,
+            tables_progress=tables_progress,
         )
+        if tables_bar is not None:
+            tables_bar.close()
     except KeyboardInterrupt:
         bar.close()
         print(
