@@ -162,11 +162,11 @@ def cost_change_chart(costs: pd.DataFrame, variant: str, effects: str = "sampled
         )
     )
     fig.update_layout(
-        title="Change in cost against today by financial year (£m)",
+        title="Change in cost against today by financial year (£m; below 0 saves)",
         barmode="relative",
         height=380,
         margin={"t": 50, "b": 30},
-        yaxis_title="£m (above 0: costs more; below: saves)",
+        yaxis_title="£m",
         legend={"font": {"size": 10}, "orientation": "h", "y": -0.12},
     )
     return fig

@@ -279,7 +279,8 @@ def make_figure(measure: str, label: str, kind: str, explain: str, block: dict[s
                 if reps["payback_earliest"] == reps["payback_latest"]
                 else f"{reps['payback_earliest']} to {reps['payback_latest']}"
             )
-            note = f"{reps['paying_back']} of {reps['n']} simulated futures pay back ({span})"
+            verb = "pays" if reps["paying_back"] == 1 else "pay"
+            note = f"{reps['paying_back']} of {reps['n']} simulated futures {verb} back ({span})"
         else:
             note = f"none of {reps['n']} simulated futures pays back within the horizon"
     return Figure(

@@ -220,7 +220,7 @@ def test_probability_and_payback_counts_come_from_paired_csv(dorset):
     )
     paying = int((sampled["payback_year"] != "none within horizon").sum())
     phrase = (
-        f"{paying} of {len(sampled)} simulated futures pay back"
+        f"{paying} of {len(sampled)} simulated futures {'pays' if paying == 1 else 'pay'} back"
         if paying
         else f"none of {len(sampled)} simulated futures pays back"
     )
