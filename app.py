@@ -18,6 +18,7 @@ import streamlit as st
 from sim.api import (
     build_scenario,
     builtin_policies,
+    local_workers,
     resize,
     run_comparison,
     scenario_from_yaml,
@@ -28,7 +29,6 @@ from sim.scenario import ScenarioError
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
 TEXT = Path(__file__).parent / "docs"
-st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
 
 
 @st.cache_data(show_spinner=False)
@@ -47,12 +47,22 @@ def council_parameters(name: str) -> tuple[dict, int]:
     return plain(params), pop
 
 
+@st.cache_resource(show_spinner=False)
+def workers():
+    """Worker processes that share a comparison's runs across the cores (CSC_WORKERS=0: none)."""
+    n = int(os.environ.get("CSC_WORKERS", os.cpu_count() or 1))
+    # held in a dict: Streamlit's cache refuses awaitable objects such as a Dask client
+    return {"client": local_workers(n) if n > 1 else None}
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def compare_cached(text: str) -> dict[str, pd.DataFrame]:
     scenario = scenario_from_yaml(text, "scenario")
     bar = st.progress(0.0, text="Running: the same families, with and without the pilot")
     out = run_comparison(
-        scenario, progress=lambda i, n: bar.progress(i / n, text=f"Run {i} of {n}")
+        scenario,
+        progress=lambda i, n: bar.progress(i / n, text=f"Run {i} of {n}"),
+        client=workers()["client"],
     )
     bar.empty()
     return out
@@ -85,220 +95,238 @@ def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampl
     return sel.iloc[0]
 
 
-st.title("What would a pilot mean for children and for the budget?")
-st.caption(
-    "A simulation of children's social care: the same families, with and without the pilot. "
-    "Every figure has a range; read the notes below before quoting one."
-)
+def page() -> None:
+    """The page, top to bottom (only when Streamlit runs this file)."""
+    st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
+    st.title("What would a pilot mean for children and for the budget?")
+    st.caption(
+        "A simulation of children's social care: the same families, with and without the pilot. "
+        "Every figure has a range; read the notes below before quoting one."
+    )
 
-with st.sidebar:
-    st.header("Your council and pilot")
-    uploaded = st.file_uploader("Open a scenario file (YAML)", type=["yaml", "yml"])
-    council = st.selectbox("Council", ["England (scaled to a council)", *councils()], key="council")
-    england_size = 100_000
-    if council.startswith("England"):
-        england_size = int(
-            st.number_input(
-                "Children aged 0-17 in the council",
-                5_000,
-                500_000,
-                100_000,
-                step=5_000,
-                key="children",
+    with st.sidebar:
+        st.header("Your council and pilot")
+        uploaded = st.file_uploader("Open a scenario file (YAML)", type=["yaml", "yml"])
+        council = st.selectbox(
+            "Council", ["England (scaled to a council)", *councils()], key="council"
+        )
+        england_size = 100_000
+        if council.startswith("England"):
+            england_size = int(
+                st.number_input(
+                    "Children aged 0-17 in the council",
+                    5_000,
+                    500_000,
+                    100_000,
+                    step=5_000,
+                    key="children",
+                )
             )
+        pilots = builtin_policies()
+        chosen = st.multiselect(
+            "Pilot", list(pilots), default=["Family Safeguarding"], key="pilots"
         )
-    pilots = builtin_policies()
-    chosen = st.multiselect("Pilot", list(pilots), default=["Family Safeguarding"], key="pilots")
-    where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
-    locality = None
-    if where == "One locality":
-        share = st.slider("Locality's share of the council's children (%)", 5, 50, 17) / 100
-        demand = st.slider("Its demand relative to the council average", 1.0, 3.0, 2.1, 0.1)
-        locality = {"share": share, "demand": demand, "risk": 1.25}
-    start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
-    size = st.slider("Size of the pilot (staff, relative to the default)", 0.25, 2.0, 1.0, 0.25)
-    years = st.slider("Years to project", 2, 10, 5, key="years")
-    replications = st.slider("Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps")
-
-scenario = None
-try:
-    if uploaded is not None:
-        scenario = scenario_from_yaml(uploaded.getvalue().decode("utf-8", "replace"), uploaded.name)
-        st.info(f"Opened {uploaded.name}: {scenario.name}")
-    else:
-        params, population = ({}, england_size)
-        name = "England"
-        if not council.startswith("England"):
-            with st.spinner(f"Calibrating to {council}'s published figures (once)..."):
-                params, population = council_parameters(council)
-            name = council
-        scenario = build_scenario(
-            parameters=params,
-            population=population,
-            policies=[resize(pilots[p], size) for p in chosen],
-            start=start,
-            years=years,
-            replications=replications,
-            locality=locality,
-            name=f"{name}: {' + '.join(chosen) or 'no pilot'}",
+        where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
+        locality = None
+        if where == "One locality":
+            share = st.slider("Locality's share of the council's children (%)", 5, 50, 17) / 100
+            demand = st.slider("Its demand relative to the council average", 1.0, 3.0, 2.1, 0.1)
+            locality = {"share": share, "demand": demand, "risk": 1.25}
+        start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
+        size = st.slider("Size of the pilot (staff, relative to the default)", 0.25, 2.0, 1.0, 0.25)
+        years = st.slider("Years to project", 2, 10, 5, key="years")
+        replications = st.slider(
+            "Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps"
         )
-except ScenarioError as exc:
-    st.error(f"That scenario cannot be used: {exc}")
 
-if scenario is not None and not scenario.compared_variants():
-    st.warning("Choose at least one pilot to compare with today's way of working.")
     scenario = None
-
-if scenario is not None:
-    text = scenario_yaml(scenario)
-    run = st.button("Run the comparison", type="primary", key="run")
-    if run or st.session_state.get("last") == text:
-        st.session_state["last"] = text
-        res = compare_cached(text)
-        summary, monthly = res["summary"], res["monthly"]
-        variant = next(iter(scenario.compared_variants()))
-        where_name = scenario.name.split(":")[0]
-        st.subheader(f"{variant}: against today's way of working in {where_name}")
-        c = st.columns(4)
-        figure(
-            c[0],
-            summary,
-            variant,
-            "care_entries_averted",
-            "Care entries averted",
-            count,
-            "Children kept out of care over the horizon",
-        )
-        figure(
-            c[1],
-            summary,
-            variant,
-            "child_days_in_care_avoided",
-            "Child-days in care avoided",
-            count,
-            "Days children would otherwise have spent looked after",
-        )
-        figure(
-            c[2],
-            summary,
-            variant,
-            "net_cost_gbp",
-            "Net cost against today",
-            money,
-            "Pilot costs less savings on placements, proceedings and casework",
-        )
-        figure(
-            c[3],
-            summary,
-            variant,
-            "npv_net_saving_gbp",
-            "Net present value of the saving",
-            money,
-            "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
-        )
-        c = st.columns(4)
-        ret = row(summary, variant, "return_per_pound")["mean"]
-        c[0].metric(
-            "Return per £1 invested",
-            f"£{ret:.2f}",
-            help="Savings for each pound the pilot costs (discounted)",
-        )
-        payback = str(row(summary, variant, "payback_year")["mean"])
-        c[1].metric(
-            "Payback year",
-            "none yet" if payback.startswith("none") else payback,
-            help="First financial year by whose end the savings repay the costs",
-        )
-        chance = row(summary, variant, "prob_saves_money")["mean"]
-        c[2].metric(
-            "Chance it saves money",
-            f"{chance:.0%}",
-            help="Share of replications in which the discounted saving is above zero",
-        )
-        figure(
-            c[3],
-            summary,
-            variant,
-            "cp_children_safely_home_gained",
-            "More children safely at home after a CP plan",
-            count,
-            "Children who had a CP plan, at home at the end with no new referral in the next "
-            "12 months (a count: fewer CP plans also lowers it)",
-        )
-        st.caption(
-            "Ranges include both chance and what the evidence does not pin down (each "
-            "replication draws the pilot's effect sizes from their evidence ranges)."
-        )
-        left, right = st.columns(2)
-        left.plotly_chart(
-            band_chart(monthly, "looked_after", "Children looked after"), width="stretch"
-        )
-        right.plotly_chart(
-            band_chart(monthly, "cp_plans", "Children on child protection plans"),
-            width="stretch",
-        )
-        left.plotly_chart(cost_total_chart(res["costs"]), width="stretch")
-        right.plotly_chart(
-            band_chart(monthly, "waiting_allocation", "Children waiting for a social worker"),
-            width="stretch",
-        )
-        out = io.BytesIO()
-        with pd.ExcelWriter(out) as xl:
-            summary.to_excel(xl, sheet_name="summary", index=False)
-            res["costs"].to_excel(xl, sheet_name="costs", index=False)
-        d = st.columns(3)
-        d[0].download_button("Results (CSV)", summary.to_csv(index=False), "results.csv")
-        d[1].download_button("Results (Excel)", out.getvalue(), "results.xlsx")
-        d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
-
-    with st.expander("Save this scenario, reopen or compare saved ones"):
-        label = st.text_input("Name", value=scenario.name[:60])
-        if st.button("Save scenario"):
-            SAVED.mkdir(parents=True, exist_ok=True)
-            safe = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-") or "scenario"
-            (SAVED / f"{safe}.yaml").write_text(text, encoding="utf-8")
-            st.success(f"Saved as {safe}")
-        saved = sorted(p.stem for p in SAVED.glob("*.yaml")) if SAVED.exists() else []
-        picked = st.multiselect("Saved scenarios to compare side by side", saved)
-        rows = []
-        for s_name in picked:
-            res = compare_cached((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
-            sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
-            v = next(iter(sc.compared_variants()))
-            s = res["summary"]
-            rows.append(
-                {
-                    "scenario": s_name,
-                    "care entries averted": round(row(s, v, "care_entries_averted")["mean"]),
-                    "net cost (£m)": round(row(s, v, "net_cost_gbp")["mean"] / 1e6, 2),
-                    "chance it saves money": f"{row(s, v, 'prob_saves_money')['mean']:.0%}",
-                }
+    try:
+        if uploaded is not None:
+            scenario = scenario_from_yaml(
+                uploaded.getvalue().decode("utf-8", "replace"), uploaded.name
             )
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True)
+            st.info(f"Opened {uploaded.name}: {scenario.name}")
+        else:
+            params, population = ({}, england_size)
+            name = "England"
+            if not council.startswith("England"):
+                with st.spinner(f"Calibrating to {council}'s published figures (once)..."):
+                    params, population = council_parameters(council)
+                name = council
+            scenario = build_scenario(
+                parameters=params,
+                population=population,
+                policies=[resize(pilots[p], size) for p in chosen],
+                start=start,
+                years=years,
+                replications=replications,
+                locality=locality,
+                name=f"{name}: {' + '.join(chosen) or 'no pilot'}",
+            )
+    except ScenarioError as exc:
+        st.error(f"That scenario cannot be used: {exc}")
 
-with st.expander("What this model is and is not"):
-    st.markdown((TEXT / "what_this_model_is.md").read_text(encoding="utf-8"))
-with st.expander("Where the numbers come from"):
-    for p in builtin_policies().values():
-        st.markdown(f"**{p.name}**: {p.description}")
-        st.dataframe(
-            pd.DataFrame(
-                [
+    if scenario is not None and not scenario.compared_variants():
+        st.warning("Choose at least one pilot to compare with today's way of working.")
+        scenario = None
+
+    if scenario is not None:
+        text = scenario_yaml(scenario)
+        run = st.button("Run the comparison", type="primary", key="run")
+        if run or st.session_state.get("last") == text:
+            st.session_state["last"] = text
+            res = compare_cached(text)
+            summary, monthly = res["summary"], res["monthly"]
+            variant = next(iter(scenario.compared_variants()))
+            where_name = scenario.name.split(":")[0]
+            st.subheader(f"{variant}: against today's way of working in {where_name}")
+            c = st.columns(4)
+            figure(
+                c[0],
+                summary,
+                variant,
+                "care_entries_averted",
+                "Care entries averted",
+                count,
+                "Children kept out of care over the horizon",
+            )
+            figure(
+                c[1],
+                summary,
+                variant,
+                "child_days_in_care_avoided",
+                "Child-days in care avoided",
+                count,
+                "Days children would otherwise have spent looked after",
+            )
+            figure(
+                c[2],
+                summary,
+                variant,
+                "net_cost_gbp",
+                "Net cost against today",
+                money,
+                "Pilot costs less savings on placements, proceedings and casework",
+            )
+            figure(
+                c[3],
+                summary,
+                variant,
+                "npv_net_saving_gbp",
+                "Net present value of the saving",
+                money,
+                "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
+            )
+            c = st.columns(4)
+            ret = row(summary, variant, "return_per_pound")["mean"]
+            c[0].metric(
+                "Return per £1 invested",
+                f"£{ret:.2f}",
+                help="Savings for each pound the pilot costs (discounted)",
+            )
+            payback = str(row(summary, variant, "payback_year")["mean"])
+            c[1].metric(
+                "Payback year",
+                "none yet" if payback.startswith("none") else payback,
+                help="First financial year by whose end the savings repay the costs",
+            )
+            chance = row(summary, variant, "prob_saves_money")["mean"]
+            c[2].metric(
+                "Chance it saves money",
+                f"{chance:.0%}",
+                help="Share of replications in which the discounted saving is above zero",
+            )
+            figure(
+                c[3],
+                summary,
+                variant,
+                "cp_children_safely_home_gained",
+                "More children safely at home after a CP plan",
+                count,
+                "Children who had a CP plan, at home at the end with no new referral in the next "
+                "12 months (a count: fewer CP plans also lowers it)",
+            )
+            st.caption(
+                "Ranges include both chance and what the evidence does not pin down (each "
+                "replication draws the pilot's effect sizes from their evidence ranges)."
+            )
+            left, right = st.columns(2)
+            left.plotly_chart(
+                band_chart(monthly, "looked_after", "Children looked after"), width="stretch"
+            )
+            right.plotly_chart(
+                band_chart(monthly, "cp_plans", "Children on child protection plans"),
+                width="stretch",
+            )
+            left.plotly_chart(cost_total_chart(res["costs"]), width="stretch")
+            right.plotly_chart(
+                band_chart(monthly, "waiting_allocation", "Children waiting for a social worker"),
+                width="stretch",
+            )
+            out = io.BytesIO()
+            with pd.ExcelWriter(out) as xl:
+                summary.to_excel(xl, sheet_name="summary", index=False)
+                res["costs"].to_excel(xl, sheet_name="costs", index=False)
+            d = st.columns(3)
+            d[0].download_button("Results (CSV)", summary.to_csv(index=False), "results.csv")
+            d[1].download_button("Results (Excel)", out.getvalue(), "results.xlsx")
+            d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
+
+        with st.expander("Save this scenario, reopen or compare saved ones"):
+            label = st.text_input("Name", value=scenario.name[:60])
+            if st.button("Save scenario"):
+                SAVED.mkdir(parents=True, exist_ok=True)
+                safe = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-") or "scenario"
+                (SAVED / f"{safe}.yaml").write_text(text, encoding="utf-8")
+                st.success(f"Saved as {safe}")
+            saved = sorted(p.stem for p in SAVED.glob("*.yaml")) if SAVED.exists() else []
+            picked = st.multiselect("Saved scenarios to compare side by side", saved)
+            rows = []
+            for s_name in picked:
+                res = compare_cached((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+                sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+                v = next(iter(sc.compared_variants()))
+                s = res["summary"]
+                rows.append(
                     {
-                        "changes": e.target,
-                        "central": e.central,
-                        "range": f"{e.low} to {e.high}",
-                        "evidence": e.evidence
-                        + (
-                            " (weak: treat with care)"
-                            if e.evidence in ("weak", "testimony", "none")
-                            else ""
-                        ),
-                        "source": e.source,
+                        "scenario": s_name,
+                        "care entries averted": round(row(s, v, "care_entries_averted")["mean"]),
+                        "net cost (£m)": round(row(s, v, "net_cost_gbp")["mean"] / 1e6, 2),
+                        "chance it saves money": f"{row(s, v, 'prob_saves_money')['mean']:.0%}",
                     }
-                    for e in p.effects
-                ]
-            ),
-            hide_index=True,
-        )
+                )
+            if rows:
+                st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+    with st.expander("What this model is and is not"):
+        st.markdown((TEXT / "what_this_model_is.md").read_text(encoding="utf-8"))
+    with st.expander("Where the numbers come from"):
+        for p in builtin_policies().values():
+            st.markdown(f"**{p.name}**: {p.description}")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "changes": e.target,
+                            "central": e.central,
+                            "range": f"{e.low} to {e.high}",
+                            "evidence": e.evidence
+                            + (
+                                " (weak: treat with care)"
+                                if e.evidence in ("weak", "testimony", "none")
+                                else ""
+                            ),
+                            "source": e.source,
+                        }
+                        for e in p.effects
+                    ]
+                ),
+                hide_index=True,
+            )
+
+
+# Streamlit runs this file as __main__; the worker processes that share a comparison's runs
+# import it as __mp_main__ when they start, and must not draw the page (or start workers).
+if __name__ == "__main__":
+    page()
+    workers()  # started once the page is drawn, so the first comparison finds them ready

@@ -129,11 +129,18 @@ def scenario_from_yaml(text: str, name: str = "uploaded file") -> Scenario:
 
 
 def run_comparison(
-    scenario: Scenario, progress: Callable[[int, int], None] | None = None
+    scenario: Scenario,
+    progress: Callable[[int, int], None] | None = None,
+    client: Any = None,
 ) -> dict[str, pd.DataFrame]:
-    """Paired comparison of the scenario's policies with today's way of working."""
+    """Paired comparison of the scenario's policies with today's way of working.
+
+    ``client``: a Dask client whose workers run the replications in parallel (same numbers).
+    """
     n_runs = scenario.replications * (1 + 2 * len(scenario.compared_variants()))
-    monthly = compare(scenario, progress=(lambda i: progress(i, n_runs)) if progress else None)
+    monthly = compare(
+        scenario, progress=(lambda i: progress(i, n_runs)) if progress else None, client=client
+    )
     book = load_cost_book(scenario.unit_costs)
     paired, costs = paired_results(monthly, scenario, book)
     return {
@@ -163,3 +170,29 @@ def cost_by_year(
     keys = ["variant", "financial_year", *(["line"] if by_line else [])]
     per_rep = sel.groupby([*keys[:1], "replication", *keys[1:]])["cost_gbp"].sum()
     return per_rep.groupby(keys).mean().reset_index()
+
+
+def local_workers(workers: int | None = None) -> Any:
+    """A Dask client on worker processes of this machine (one per core by default).
+
+    The dashboard keeps one for its life so a comparison's runs share the cores.
+    """
+    import logging
+    import os
+
+    from dask.distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=workers or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    client = Client(cluster)
+    client.run(_import_model)  # workers load the model now, not on the first run
+    return client
+
+
+def _import_model() -> None:
+    import sim.comparison  # noqa: F401

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,11 +76,28 @@ def compare(
     *,
     progress: Callable[[int], None] | None = None,
     independent: bool = False,
+    client: Any = None,
 ) -> pd.DataFrame:
-    """All runs of a comparison, in memory (the runner writes them as they finish)."""
+    """All runs of a comparison, in memory (the runner writes them as they finish).
+
+    With a Dask ``client`` the runs go to its workers in parallel; the result is the same frame
+    (runs are put together in plan order, and each draws from its own seeded streams).
+    """
     n = scenario.replications if replications is None else replications
+    runs = list(plan(scenario, n))
+    if client is not None:
+        from dask.distributed import as_completed
+
+        futures = [
+            client.submit(run_one, key, sc, sampled, independent=independent, pure=False)
+            for key, sc, sampled in runs
+        ]
+        for i, _ in enumerate(as_completed(futures)):
+            if progress is not None:
+                progress(i + 1)
+        return pd.concat(client.gather(futures), ignore_index=True)
     frames = []
-    for i, (key, sc, sampled) in enumerate(plan(scenario, n)):
+    for i, (key, sc, sampled) in enumerate(runs):
         frames.append(run_one(key, sc, sampled, independent=independent))
         if progress is not None:
             progress(i + 1)
