@@ -417,3 +417,20 @@ def test_the_same_command_runs_on_a_scheduler_and_workers_started_by_dask(
 def test_shipped_sweep_files_are_valid(path, capsys) -> None:
     assert main(["validate", str(path)]) == 0
     assert "OK: sweep" in capsys.readouterr().out
+
+
+def test_a_comparison_on_worker_processes_equals_one_in_this_process() -> None:
+    """The dashboard's comparison on Dask workers gives the same numbers as in one process."""
+    from sim.api import build_scenario, builtin_policies, local_workers, run_comparison
+
+    fs = builtin_policies()["Family Safeguarding"]
+    sc = build_scenario(population=8000, policies=[fs], years=2, replications=2)
+    here = run_comparison(sc)
+    client = local_workers(2)
+    try:
+        there = run_comparison(sc, client=client)
+    finally:
+        client.close()
+        client.cluster.close()
+    for name in ("monthly", "paired", "costs", "summary"):
+        pd.testing.assert_frame_equal(here[name], there[name], check_exact=True, obj=name)
