@@ -664,10 +664,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.manifest import read_manifest, reproduce
+    from sim.manifest import read_manifest, reproduce, scenario_from_manifest
 
-    read_manifest(args.manifest)  # a file that is not a manifest fails before any progress bar
-    with tqdm(desc="reproducing", unit="run", file=sys.stderr) as bar:
+    # a file that is not a manifest fails before any progress bar
+    sc = scenario_from_manifest(read_manifest(args.manifest), args.manifest.name)
+    runs = sc.replications * (1 + 2 * len(sc.compared_variants()))
+    with tqdm(total=runs, desc=f"reproducing {sc.name}", unit="run", file=sys.stderr) as bar:
         result = reproduce(args.manifest, progress=lambda n: bar.update(n - bar.n))
     print("\n".join(result.lines()))
     return 0 if result.identical else 1
