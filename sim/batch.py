@@ -380,11 +380,14 @@ def assemble(
     missing = set(uses["run_key"]) - on_disk
     bad_points |= set(uses.loc[uses["run_key"].isin(missing), "point_id"])
     uses = uses[~uses["point_id"].isin(bad_points)]
+    if uses.empty:  # every point failed: nothing to put together
+        return {}
     values = pd.DataFrame(
         [{"point_id": p.point_id, **_jsonable(p.values)} for p in sweep.points]
     ).set_index("point_id")
     frames = {k: store.read(k) for k in sorted(set(uses["run_key"]))}
     yearly_parts, paired_parts = [], []
+    books: dict[str, Any] = {}
     n_points = uses["point_id"].nunique()
     for i, (pid, g) in enumerate(uses.groupby("point_id", sort=True)):
         if progress:
@@ -404,9 +407,10 @@ def assemble(
         y = y[y["measure"].isin(sweep.spec.outputs)].drop(columns=["scenario"])
         yearly_parts.append(y.assign(point_id=int(pid)))
         if sweep.compares:
-            paired, _ = paired_results(
-                monthly, point.scenario, load_cost_book(point.scenario.unit_costs)
-            )
+            costs_key = json.dumps(point.scenario.unit_costs, sort_keys=True, default=str)
+            if costs_key not in books:  # one cost book per distinct unit_costs, not per point
+                books[costs_key] = load_cost_book(point.scenario.unit_costs)
+            paired, _ = paired_results(monthly, point.scenario, books[costs_key])
             paired_parts.append(
                 paired.drop(columns=["cumulative_net_saving"]).assign(point_id=int(pid))
             )

@@ -227,7 +227,8 @@ def _kind(measure: str) -> str:
 
 def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:
     """Per replication and financial year: flows summed, stocks at the year's last month-end."""
-    monthly = monthly.assign(kind=monthly["measure"].map(_kind))
+    kinds = {m: _kind(m) for m in monthly["measure"].unique()}  # once per measure, not per row
+    monthly = monthly.assign(kind=monthly["measure"].map(kinds))
     keys = ["scenario", "replication", "financial_year", "measure"]
     flows = monthly[monthly["kind"] == "flow"].groupby(keys, as_index=False)["value"].sum()
     stocks = (
