@@ -23,6 +23,7 @@ from sim.sweep import SweepFile, salib_problem
 #: Outputs analysed for a costed comparison (per point: mean across replications).
 COMPARED_OUTPUTS = {
     "npv_net_saving_gbp": "Net present value of the saving (£)",
+    "net_cost_gbp": "Net cost against today (£, undiscounted)",
     "care_entries_averted": "Care entries averted",
 }
 
@@ -164,7 +165,7 @@ def tornado_figure(results: SweepResults) -> Any:
         rows=len(outs),
         cols=1,
         subplot_titles=[results.outputs[o] for o in outs],
-        vertical_spacing=0.22 if len(outs) > 1 else 0.1,
+        vertical_spacing=0.3 / len(outs),
     )
     for c, out in enumerate(outs, start=1):
         t = tornado_table(results.points, results.inputs, out).iloc[::-1]
@@ -191,7 +192,7 @@ def tornado_figure(results: SweepResults) -> Any:
     fig.update_layout(
         barmode="group",
         title=f"{results.spec.name}: what moves the answer most (mean over points)",
-        height=160 + len(outs) * (90 + 50 * len(results.inputs)),
+        height=140 + len(outs) * (70 + 45 * len(results.inputs)),
         width=1000,
         legend={"orientation": "h", "y": -0.15},
         margin={"l": 20, "r": 20, "t": 80, "b": 60},
