@@ -11,6 +11,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.browser
 LONG = 240_000  # ms: calibrating a council and running a comparison on a shared CI machine
@@ -83,11 +84,21 @@ def test_save_and_reopen_a_scenario(app_page: Page, shot, wait_ready) -> None:
     page.get_by_role("button", name="Save scenario").click()
     expect(page.get_by_text("Saved as FS-whole-council")).to_be_visible(timeout=30_000)
     wait_ready(page)
-    _choose(page, "Saved scenarios to compare side by side", "FS-whole-council")
-    wait_ready(page, timeout_ms=LONG)
     # reopening a saved scenario shows it in the side-by-side table
     # (the evidence tables further down are in a closed expander, so look for a visible one)
-    expect(page.locator('[data-testid="stDataFrame"]:visible').first).to_be_visible(timeout=LONG)
+    table = page.locator('[data-testid="stDataFrame"]:visible').first
+    for attempt in range(3):  # a pick that lands during a rerun can be lost: pick again
+        try:
+            _choose(page, "Saved scenarios to compare side by side", "FS-whole-council")
+        except PlaywrightTimeoutError:  # already picked: its option is no longer listed
+            page.keyboard.press("Escape")
+        wait_ready(page, timeout_ms=LONG)
+        try:
+            expect(table).to_be_visible(timeout=LONG // 3)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     page.mouse.click(5, 5)  # close the option list so the picture shows the table
     page.wait_for_timeout(500)
     shot(page, "saved.png")
