@@ -177,19 +177,9 @@ def local_workers(workers: int | None = None) -> Any:
 
     The dashboard keeps one for its life so a comparison's runs share the cores.
     """
-    import logging
-    import os
+    from sim.batch import local_client
 
-    from dask.distributed import Client, LocalCluster
-
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    client = Client(cluster)
+    client = local_client(workers)
     client.run(_import_model)  # workers load the model now, not on the first run
     return client
 

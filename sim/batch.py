@@ -38,15 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.comparison import BASELINE, paired_results
+from sim.comparison import BASELINE, paired_results, variant_yearly
 from sim.costs import load_cost_book
-from sim.outputs import monthly_frame, yearly_frame
+from sim.outputs import monthly_frame
 from sim.runner import code_fingerprint, model_version
 from sim.scenario import Scenario
-from sim.sweep import Sweep
-
-#: Measures the paired comparison itself needs, besides a sweep's ``outputs``.
-PAIRED_KEYS = ("point_id", "variant", "effects", "replication")
+from sim.sweep import Sweep, plain
 
 
 @dataclass(frozen=True)
@@ -61,18 +58,15 @@ class Run:
 
 @dataclass
 class Plan:
-    """Every run a sweep needs, and which point, variant and replication uses each."""
+    """Every run a sweep needs, which point, variant and replication uses each, and the points
+    that use each run."""
 
     runs: dict[str, Run] = field(default_factory=dict)
     uses: list[dict[str, Any]] = field(default_factory=list)
+    points: dict[str, list[int]] = field(default_factory=dict)
 
     def points_of(self, key: str) -> list[int]:
-        if not hasattr(self, "_points_by_key"):
-            index: dict[str, set[int]] = {}
-            for u in self.uses:
-                index.setdefault(u["run_key"], set()).add(u["point_id"])
-            self._points_by_key = {k: sorted(v) for k, v in index.items()}
-        return self._points_by_key.get(key, [])
+        return self.points.get(key, [])
 
 
 def run_key(scenario: Scenario, replication: int, sampled: bool, fingerprint: str) -> str:
@@ -107,6 +101,9 @@ def plan(sweep: Sweep, fingerprint: str | None = None) -> Plan:
                         "run_key": key,
                     }
                 )
+                users = out.points.setdefault(key, [])
+                if point.point_id not in users:
+                    users.append(point.point_id)
     return out
 
 
@@ -191,32 +188,32 @@ class Outcome:
     assemble_seconds: float = 0.0
 
 
-@contextlib.contextmanager
-def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
-    """A Dask client: on an existing scheduler, or on a LocalCluster of worker processes."""
+def local_client(workers: int | None = None) -> Any:
+    """A Dask client on a LocalCluster of single-threaded worker processes (one per core)."""
     from dask.distributed import Client, LocalCluster
 
-    if scheduler:
-        client = Client(scheduler, timeout="30s")
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    n = workers or os.cpu_count() or 1
     cluster = LocalCluster(
-        n_workers=n,
+        n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    client = Client(cluster)
+    return Client(cluster)
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client: on an existing scheduler, or on a LocalCluster of worker processes."""
+    from dask.distributed import Client
+
+    client = Client(scheduler, timeout="30s") if scheduler else local_client(workers)
     try:
         yield client
     finally:
         client.close()
-        cluster.close()
+        if not scheduler:
+            client.cluster.close()
 
 
 def run_sweep(
@@ -335,7 +332,7 @@ def _entry(the_plan: Plan, key: str, seconds: float | None) -> dict[str, Any]:
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+    return {k: plain(v) for k, v in values.items()}
 
 
 def _write_sweep_json(sweep: Sweep, out: Path, fp: str) -> None:
@@ -402,15 +399,14 @@ def assemble(
             ],
             ignore_index=True,
         )
-        y = yearly_frame(monthly.assign(scenario=monthly["variant"] + "|" + monthly["effects"]))
-        y[["variant", "effects"]] = y["scenario"].str.split("|", expand=True)
-        y = y[y["measure"].isin(sweep.spec.outputs)].drop(columns=["scenario"])
-        yearly_parts.append(y.assign(point_id=int(pid)))
+        y = variant_yearly(monthly)
+        kept = y[y["measure"].isin(sweep.spec.outputs)].drop(columns=["scenario"])
+        yearly_parts.append(kept.assign(point_id=int(pid)))
         if sweep.compares:
             costs_key = json.dumps(point.scenario.unit_costs, sort_keys=True, default=str)
             if costs_key not in books:  # one cost book per distinct unit_costs, not per point
                 books[costs_key] = load_cost_book(point.scenario.unit_costs)
-            paired, _ = paired_results(monthly, point.scenario, books[costs_key])
+            paired, _ = paired_results(monthly, point.scenario, books[costs_key], yearly=y)
             paired_parts.append(
                 paired.drop(columns=["cumulative_net_saving"]).assign(point_id=int(pid))
             )

@@ -117,22 +117,33 @@ def _costs(monthly: pd.DataFrame, scenario: Scenario, book: CostBook) -> pd.Data
     return pd.concat(out, ignore_index=True)
 
 
-def paired_results(
-    monthly: pd.DataFrame, scenario: Scenario, book: CostBook | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per replication: each variant's outcomes and costs against the baseline's (paired).
-
-    Returns (per-replication differences, cost by financial year and line).
-    """
-    book = book or load_cost_book()
-    costs = _costs(monthly, scenario, book)
-    keys = ["variant", "effects", "replication"]
+def variant_yearly(monthly: pd.DataFrame) -> pd.DataFrame:
+    """A comparison's monthly frame by financial year, with ``variant`` and ``effects``."""
     yearly = yearly_frame(
         monthly.rename(columns={"scenario": "_s"}).assign(
             scenario=monthly["variant"] + "|" + monthly["effects"]
         )
     )
     yearly[["variant", "effects"]] = yearly["scenario"].str.split("|", expand=True)
+    return yearly
+
+
+def paired_results(
+    monthly: pd.DataFrame,
+    scenario: Scenario,
+    book: CostBook | None = None,
+    yearly: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per replication: each variant's outcomes and costs against the baseline's (paired).
+
+    ``yearly``: :func:`variant_yearly` of ``monthly`` when the caller has it already.
+    Returns (per-replication differences, cost by financial year and line).
+    """
+    book = book or load_cost_book()
+    costs = _costs(monthly, scenario, book)
+    keys = ["variant", "effects", "replication"]
+    if yearly is None:
+        yearly = variant_yearly(monthly)
     totals = yearly.pivot_table(
         index=keys, columns="measure", values="value", aggfunc="sum"
     ).reset_index()

@@ -71,25 +71,17 @@ def display_path(path: Path) -> str:
 def git_commit() -> dict[str, Any]:
     """The checkout's commit and whether tracked files differ from it ('unknown' if no git)."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PACKAGE_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PACKAGE_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        head = _git("rev-parse", "HEAD")
+        status = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return {"commit": "unknown", "uncommitted_changes": None}
     return {"commit": head or "unknown", "uncommitted_changes": bool(status)}
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=PACKAGE_ROOT, capture_output=True, text=True, timeout=10, check=True
+    ).stdout.strip()
 
 
 def package_versions() -> dict[str, str]:

@@ -159,7 +159,14 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def _format_errors(file: str, exc: ValidationError, prefix: str = "") -> str:
+def _format_errors(
+    file: str, exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> str:
+    """One line per problem: ``file: field.path: what is wrong (got value)``.
+
+    ``model`` is the file's model (a scenario by default), to list the fields allowed beside an
+    unknown one.
+    """
     lines = []
     errors = exc.errors()
     locs = [tuple(e["loc"]) for e in errors]
@@ -174,7 +181,8 @@ def _format_errors(file: str, exc: ValidationError, prefix: str = "") -> str:
         loc = loc.replace(".[", "[")
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field" + _suggest(str(err["loc"][-1]), _known_fields(err["loc"]))
+            allowed = _known_fields(err["loc"], model or Scenario)
+            msg = "unknown field" + _suggest(str(err["loc"][-1]), allowed)
         value = err.get("input")
         shown = (
             "" if err["type"] in ("missing",) or isinstance(value, dict) else f" (got {value!r})"
@@ -183,9 +191,8 @@ def _format_errors(file: str, exc: ValidationError, prefix: str = "") -> str:
     return "\n".join(lines)
 
 
-def _known_fields(loc: tuple) -> list[str]:
+def _known_fields(loc: tuple, model: type[BaseModel]) -> list[str]:
     """Field names allowed beside the unknown one at ``loc`` (walks the models by name)."""
-    model: type[BaseModel] = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
             continue

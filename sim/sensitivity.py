@@ -41,7 +41,6 @@ class SweepResults:
     labels: dict[str, str]
     points: pd.DataFrame
     outputs: dict[str, str]
-    all_points: int
 
 
 def load_results(folder: Path) -> SweepResults:
@@ -74,7 +73,6 @@ def load_results(folder: Path) -> SweepResults:
         labels=labels,
         points=points.sort_values("point_id").reset_index(drop=True),
         outputs=outputs,
-        all_points=len(meta["points"]),
     )
 
 

@@ -350,7 +350,7 @@ def point_scenario(base_data: dict[str, Any], values: dict[str, Any]) -> Scenari
     """The base scenario with a point's values set (validated like a scenario file)."""
     data = json.loads(json.dumps(base_data))
     for name, value in values.items():
-        set_dotted(data, name, value.isoformat() if isinstance(value, dt.date) else value)
+        set_dotted(data, name, plain(value))
     return Scenario.model_validate(data)
 
 
@@ -367,7 +367,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_sweep_errors(path.name, exc)) from None
+        raise ScenarioError(_format_errors(path.name, exc, model=SweepFile)) from None
     base_path = path.parent / spec.base
     if not base_path.exists():
         raise ScenarioError(f"{path.name}: base: scenario file {spec.base!r} not found")
@@ -375,7 +375,7 @@ def load_sweep(path: str | Path) -> Sweep:
     data = base.model_dump(mode="json")
     for name, value in spec.set.items():
         try:
-            set_dotted(data, name, value.isoformat() if isinstance(value, dt.date) else value)
+            set_dotted(data, name, plain(value))
         except DottedNameError as exc:
             raise ScenarioError(f"{path.name}: set.{name}: {exc}") from None
     try:
@@ -386,7 +386,7 @@ def load_sweep(path: str | Path) -> Sweep:
     for i, p in enumerate(spec.parameters):
         probe = p.values[0] if p.values is not None else p.from_number(p.bounds[0])
         try:
-            set_dotted(json.loads(json.dumps(data)), p.name, _plain(probe))
+            set_dotted(json.loads(json.dumps(data)), p.name, plain(probe))
         except DottedNameError as exc:
             raise ScenarioError(f"{path.name}: parameters[{i}].name: {p.name!r}: {exc}") from None
     points = []
@@ -404,37 +404,6 @@ def load_sweep(path: str | Path) -> Sweep:
     return Sweep(spec=spec, file=path.name, text=text, base=base, points=points)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A point's value as it reads in YAML and JSON (a date as YYYY-MM-DD)."""
     return value.isoformat() if isinstance(value, dt.date) else value
-
-
-def _sweep_errors(file: str, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
-        loc = loc.replace(".[", "[")
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            field = str(err["loc"][-1])
-            allowed = _allowed_at(err["loc"])
-            close = difflib.get_close_matches(field, allowed, n=1)
-            msg = f"unknown field (allowed here: {', '.join(allowed)})" + (
-                f"; did you mean {close[0]!r}?" if close else ""
-            )
-        value = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(value, dict) else f" (got {value!r})"
-        lines.append(f"{file}: {loc or '(top level)'}: {msg}{shown}")
-    return "\n".join(lines)
-
-
-def _allowed_at(loc: tuple) -> list[str]:
-    model: type[BaseModel] = SweepFile
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        inner = model.model_fields[str(part)].annotation
-        for c in (inner, *getattr(inner, "__args__", ())):
-            if isinstance(c, type) and issubclass(c, BaseModel):
-                model = c
-                break
-    return list(model.model_fields)
