@@ -69,7 +69,7 @@ def compare_cached(text: str) -> dict[str, pd.DataFrame]:
 
 
 def money(v: float) -> str:
-    return f"£{v / 1e6:,.2f}m"
+    return f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m"  # -£2.55m, as the CLI writes it
 
 
 def count(v: float) -> str:
