@@ -68,6 +68,7 @@ class FamilyFactory:
         loc_w = np.array([loc.population_share * loc.relative_demand for loc in d.localities])
         self.p_locality = loc_w / loc_w.sum()
         self.p_pod = np.array([loc.p_family_at_pod_school for loc in d.localities])
+        self.risks = [RiskFactors(r) for r in range(8)]  # one flag object per subset
         self.mean_children = float(np.dot(np.arange(1, len(self.p_children) + 1), self.p_children))
         esc = svc.params.escalation
         self.max_odds = (
@@ -104,13 +105,13 @@ class FamilyFactory:
     def make(self, fam: dict[str, np.ndarray], i: int, family_id: int, now: float) -> Family:
         """One :class:`Family` from row ``i`` of drawn attributes."""
         k = int(fam["children"][i])
-        children = [Child(birth_day=now - float(a) * DAYS_PER_YEAR) for a in fam["ages"][i, :k]]
+        children = [Child(now - a * DAYS_PER_YEAR) for a in fam["ages"][i, :k].tolist()]
         return Family(
             id=family_id,
             children=children,
             locality=int(fam["locality"][i]),
             at_pod_school=bool(fam["pod"][i]),
-            risk=RiskFactors(int(fam["risk"][i])),
+            risk=self.risks[fam["risk"][i]],
             need=int(fam["need"][i]),
             draws=self.svc.streams.family(family_id),
         )

@@ -121,6 +121,8 @@ class Lognormal(_Base):
         u = min(max(u, 1e-12), _U_MAX)
         return self.median_days * math.exp(self.sigma * _STD_NORMAL.inv_cdf(u))
 
+    sample = ppf  # one call fewer on the model's most frequent duration
+
     def cdf(self, t: float) -> float:
         if t <= 0:
             return 0.0
@@ -178,6 +180,8 @@ class Empirical(_Base):
         width = cum[i + 1] - cum[i]
         frac = 0.0 if width <= 0 else (u - cum[i]) / width
         return lo + min(max(frac, 0.0), 1.0) * (hi - lo)
+
+    sample = ppf
 
     def cdf(self, t: float) -> float:
         e = self.edges_days

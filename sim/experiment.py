@@ -170,17 +170,18 @@ def single_run(
     for a in svc.policies.active if svc.policies else ():
         extra[f"policy_families_enrolled_{a.index}"] = float(a.enrolled_total)
     r = svc.record
+    arrays = r.arrays()
     return RunResult(
         scenario=scenario.name,
         replication=replication,
         calendar=svc.cal,
-        flows=dict(r.flows),
-        month_end_stock=r.month_end_stock,
-        month_end_values=dict(r.month_end_values),
+        flows=arrays["flows"],
+        month_end_stock=arrays["month_end_stock"],
+        month_end_values=arrays["month_end_values"],
         opening=r.opening,
-        entries=r.entries,
-        exits=r.exits,
-        child_days=r.child_days,
+        entries=arrays["entries"],
+        exits=arrays["exits"],
+        child_days=arrays["child_days"],
         stays={k: (v[0], v[1]) for k, v in r.stays.items()},
         events=events,
         extra=extra,

@@ -13,7 +13,7 @@ import simpy
 
 from sim.calendar import working_to_calendar_days
 from sim.care import enter_care
-from sim.entities import AGE_OF_MAJORITY, CareRoute, Family, State
+from sim.entities import CareRoute, Family, State
 from sim.policies import STAGES
 from sim.services import Services, scaled_probability
 from sim.streams import Stream
@@ -50,7 +50,7 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
 
     Returns the number of children now counted in ``key``.
     """
-    at_home = sum(1 for c in family.children if not c.in_care and c.age(now) < AGE_OF_MAJORITY)
+    at_home = family.n_at_home(now)
     aged_out = max(family.counted - at_home, 0)
     if aged_out:
         svc.record.move(aged_out, family.stock_key, None, now)
@@ -94,7 +94,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     enter(family, None, svc, now)
     release(family, family.slots_held, svc)
     family.open = False
-    if family.children_at_home(now) and svc.chance(
+    if family.n_at_home(now) and svc.chance(
         family, Stream.RECONTACT, "recontact.p_recontact"
     ):
         delay = svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
@@ -134,7 +134,7 @@ def new_concern(family: Family, svc: Services, delay: float) -> None:
     else:
         day = svc.env.now + delay
         if day < svc.cal.end_day:
-            n = sum(1 for c in family.children if not c.in_care and c.age(day) < AGE_OF_MAJORITY)
+            n = family.n_at_home(day)
             svc.record.flow("contacts", n, day)
             svc.record.flow("contacts_nfa", n, day + triage)
         return
@@ -155,7 +155,7 @@ def known_family_contact(
     """
     yield env.timeout(delay + triage)
     contact_day = env.now - triage
-    n = sum(1 for c in family.children if not c.in_care and c.age(contact_day) < AGE_OF_MAJORITY)
+    n = family.n_at_home(contact_day)
     if n == 0:
         return
     svc.record.flow("contacts", n, contact_day)
@@ -175,13 +175,15 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     elapsed = 0.0
     if not resuming:
         enter(family, "waiting_early_help", svc, now)
-        allocation = svc.early_help_team.request(1)
-        patience = env.timeout(svc.duration(family, Stream.EARLY_HELP, "early_help.patience"))
-        yield allocation | patience
-        if not allocation.triggered:
-            svc.early_help_team.cancel(allocation)
-            svc.record.flow("early_help_disengaged", family.counted, env.now)
-            return State.CLOSED
+        # drawn whether or not the family has to wait, so its later draws do not depend on it
+        patience = svc.duration(family, Stream.EARLY_HELP, "early_help.patience")
+        if not svc.early_help_team.take(1):
+            allocation = svc.early_help_team.request(1)
+            yield allocation | env.timeout(patience)
+            if not allocation.triggered:
+                svc.early_help_team.cancel(allocation)
+                svc.record.flow("early_help_disengaged", family.counted, env.now)
+                return State.CLOSED
         duration = svc.duration(family, Stream.EARLY_HELP, "early_help.duration")
     else:
         svc.early_help_team.force(1)
@@ -204,7 +206,7 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
 def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Referral to children's social care: count it, then wait for a social worker."""
     now = env.now
-    n = len(family.children_at_home(now))
+    n = family.n_at_home(now)
     svc.flow_by_locality("referrals", family, n)
     if family.last_referral_day is not None and now - family.last_referral_day <= 365:
         svc.record.flow("rereferrals_12m", n, now)
@@ -215,7 +217,8 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     enter(family, "waiting_allocation", svc, now)
     need = family.counted - family.slots_held
     if need > 0:
-        yield svc.social_work.request(need)
+        if not svc.social_work.take(need):
+            yield svc.social_work.request(need)
         family.slots_held += need
     waited = env.now - now
     svc.record.flow("allocation_wait_days_completed", waited * family.counted, env.now)

@@ -5,7 +5,8 @@ moved only through :meth:`Recorder.move`, so every state's opening stock plus en
 equals its closing stock by construction, and ``sim.checks`` verifies it. Child-days in each state
 are integrated exactly (stock x time between changes), which gives time-average stocks for
 Little's law and the child-days in care that costs need. Memory grows with the number of months
-and states, not with the number of events.
+and states, not with the number of events. Counters are plain lists while the model runs (the
+recorder is called on almost every event) and become numpy arrays in :meth:`Recorder.arrays`.
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ class Recorder:
     def __init__(self, calendar: Calendar) -> None:
         self.cal = calendar
         m = calendar.months
-        self.flows: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(m))
+        self.flows: dict[str, list[float]] = defaultdict(lambda: [0.0] * m)
         self.stock: dict[str, int] = dict.fromkeys(STATES, 0)
         self.opening: dict[str, int] = {}
-        self.entries = {s: np.zeros(m) for s in STATES}
-        self.exits = {s: np.zeros(m) for s in STATES}
-        self.child_days = {s: np.zeros(m) for s in STATES}
-        self.month_end_stock = {s: np.zeros(m) for s in STATES}
-        self.month_end_values: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(m))
+        self.entries = {s: [0.0] * m for s in STATES}
+        self.exits = {s: [0.0] * m for s in STATES}
+        self.child_days = {s: [0.0] * m for s in STATES}
+        self.month_end_stock = {s: [0.0] * m for s in STATES}
+        self.month_end_values: dict[str, list[float]] = defaultdict(lambda: [0.0] * m)
         self.stays: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # total days, count
         self._last_change = dict.fromkeys(STATES, 0.0)
         self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
@@ -67,8 +68,11 @@ class Recorder:
 
     def flow(self, measure: str, n: float, now: float) -> None:
         """Add ``n`` to a flow measure in the month of ``now`` (ignored during warm-up)."""
-        if 0 <= now < self._end and n:
-            self.flows[measure][self._month_of(now)] += n
+        if n and 0 <= now < self._end:
+            m, lo, hi = self._month
+            if not lo <= now < hi:
+                m = self._month_of(now)
+            self.flows[measure][m] += n
 
     def stay(self, state: str, days: float, n: int, now: float) -> None:
         """Record completed stays (for Little's law), counted when they end."""
@@ -81,8 +85,12 @@ class Recorder:
     def _accrue(self, state: str, now: float) -> None:
         last = self._last_change[state]
         if now > last:
-            if self.stock[state]:
-                self.child_days[state][self._month_of(last)] += self.stock[state] * (now - last)
+            stock = self.stock[state]
+            if stock:
+                m, lo, hi = self._month
+                if not lo <= last < hi:
+                    m = self._month_of(last)
+                self.child_days[state][m] += stock * (now - last)
             self._last_change[state] = now
         elif last < 0:
             self._last_change[state] = now
@@ -91,21 +99,24 @@ class Recorder:
         """Move ``n`` children from state ``src`` to ``dst`` (``None``: outside the system)."""
         if n <= 0 or src == dst:
             return
+        stock = self.stock
         counting = self.counting and now < self._end  # nothing counts after the horizon
+        if counting:
+            m, lo, hi = self._month
+            if not lo <= now < hi:
+                m = self._month_of(now)
         if src is not None:
-            if self.stock[src] < n:
-                raise RuntimeError(
-                    f"moving {n} children out of {src}, which holds {self.stock[src]}"
-                )
+            if stock[src] < n:
+                raise RuntimeError(f"moving {n} children out of {src}, which holds {stock[src]}")
             if counting:
                 self._accrue(src, now)
-                self.exits[src][self._month_of(now)] += n
-            self.stock[src] -= n
+                self.exits[src][m] += n
+            stock[src] -= n
         if dst is not None:
             if counting:
                 self._accrue(dst, now)
-                self.entries[dst][self._month_of(now)] += n
-            self.stock[dst] += n
+                self.entries[dst][m] += n
+            stock[dst] += n
 
     def start_counting(self) -> None:
         """Freeze the opening stocks at day 0 (after any warm-up)."""
@@ -123,3 +134,18 @@ class Recorder:
             self.month_end_stock[s][m] = self.stock[s]
         for k, v in extra.items():
             self.month_end_values[k][m] = v
+
+    def arrays(self) -> dict[str, dict[str, np.ndarray]]:
+        """The monthly counters as numpy arrays, by kind (flows, entries, exits, ...)."""
+
+        def conv(d: dict[str, list[float]]) -> dict[str, np.ndarray]:
+            return {k: np.asarray(v, dtype=float) for k, v in d.items()}
+
+        return {
+            "flows": conv(self.flows),
+            "entries": conv(self.entries),
+            "exits": conv(self.exits),
+            "child_days": conv(self.child_days),
+            "month_end_stock": conv(self.month_end_stock),
+            "month_end_values": conv(self.month_end_values),
+        }

@@ -44,6 +44,16 @@ class CaseloadPool:
         """Current cases per FTE (0 when the team has no staff)."""
         return self.held / self.fte if self.fte > 0 else 0.0
 
+    def take(self, n: int) -> bool:
+        """Allocate ``n`` places now if nobody is waiting and they are free; say whether it did.
+
+        Work that gets its places at once needs no event (most work, when capacity does not bind).
+        """
+        if not self._queue and self.held + n <= self.capacity:
+            self.held += n
+            return True
+        return False
+
     def request(self, n: int) -> simpy.Event:
         """Event that succeeds when ``n`` places are allocated (FIFO behind earlier requests)."""
         ev = self.env.event()
