@@ -82,3 +82,105 @@ def fit_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, fl
             figures.value(year, measure) if kind == "share" else figures.per_10k(year, measure)
         )
     return out
+
+
+#: Toxic-trio factors at the end of assessment (C3), as the model names them.
+FACTORS = ("domestic_abuse", "parental_mental_health", "parental_substance_misuse")
+#: CP plan duration bands of D5 and D7, as the model names them (sim.entities).
+CP_BANDS = ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")
+#: Placement groups the national table can tell apart; the model's types within each.
+PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {
+    "foster": ("kinship_foster", "in_house_foster", "ifa"),
+    "residential": ("residential",),
+    "placed_with_parents": ("placed_with_parents",),
+    "other": ("other",),
+}
+#: Reasons care ended, grouped as the model's exits (the rest of the published reasons: other).
+EXIT_GROUPS: dict[str, tuple[str, ...]] = {
+    "returned_home": ("returned_home",),
+    "sgo_cao": ("sgo", "cao"),
+    "adoption": ("adoption",),
+    "age_18": ("age_18",),
+    "other": ("other",),
+}
+
+
+def mix_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, float]:
+    """Published shares (%) that the model's first year should reproduce.
+
+    - ``assessed_share_<factor>``: children assessed with each toxic-trio factor, as % of all
+      completed assessments (C3 counts over C2's completed assessments). Drug and alcohol misuse
+      overlap; their union assumes the overlap of independent factors doubled (judgement, as in
+      ``calibration.england``).
+    - ``cp_ended_share_<band>`` (D7) and ``cp_open_share_<band>`` (D5): CP plans by duration.
+    - ``placement_share_<group>``: looked-after children at 31 March by placement.
+    - ``exit_share_<group>``: children ceasing care in the year by reason.
+    """
+    v = lambda m: figures.value(year, m)  # noqa: E731
+    out: dict[str, float] = {}
+    factor_episodes, assessed = (
+        v("episodes_with_assessment_factor_recorded"),
+        v("assessments_completed"),
+    )
+    drug = v("factor_drug_misuse_parent") / factor_episodes
+    alcohol = v("factor_alcohol_misuse_parent") / factor_episodes
+    substance = (drug + alcohol - 2.0 * drug * alcohol) * factor_episodes
+    for name, count in (
+        ("domestic_abuse", v("factor_domestic_abuse_parent")),
+        ("parental_mental_health", v("factor_mental_health_parent")),
+        ("parental_substance_misuse", substance),
+    ):
+        out[f"assessed_share_{name}"] = 100 * count / assessed
+    for band in CP_BANDS:
+        out[f"cp_ended_share_{band}"] = v(f"cp_plans_ended_duration_{band}_share")
+        out[f"cp_open_share_{band}"] = v(f"cp_plans_at_31_march_duration_{band}_share")
+    cla = v("cla_at_31_march")
+    place = "cla_31mar_placement_"
+    foster = v(place + "foster_placements")
+    residential = v(place + "secure_homes_and_children_s_homes")
+    with_parents = v(place + "placed_with_parents_or_other_person_with_parental_responsibility")
+    out["placement_share_foster"] = 100 * foster / cla
+    out["placement_share_residential"] = 100 * residential / cla
+    out["placement_share_placed_with_parents"] = 100 * with_parents / cla
+    out["placement_share_other"] = 100 * (cla - foster - residential - with_parents) / cla
+    ceased = v("cla_ceased")
+    r = "cla_ceased_reason_"
+    groups = {
+        "returned_home": v(r + "returned_home_part_of_care_plan")
+        + v(r + "returned_home_not_part_of_care_plan"),
+        "sgo_cao": v(r + "special_guardianship_order")
+        + v(r + "residence_order_or_child_arrangement_order_granted"),
+        "adoption": v(r + "adopted"),
+        "age_18": v(r + "aged_18_or_over_and_remained_with_current_carers")
+        + v(r + "moved_into_independent_living_with_supportive_accommodation")
+        + v(r + "moved_into_independent_living_with_no_formalised_support"),
+    }
+    for name, count in groups.items():
+        out[f"exit_share_{name}"] = 100 * count / ceased
+    out["exit_share_other"] = 100 * (ceased - sum(groups.values())) / ceased
+    return out
+
+
+def simulated_shares(values: dict[str, float]) -> dict[str, float]:
+    """The model's counterparts of :func:`mix_targets` from first-year measures (any unit)."""
+    out: dict[str, float] = {}
+    g = lambda m: values.get(m, 0.0)  # noqa: E731
+    if g("assessments"):
+        for f in FACTORS:
+            out[f"assessed_share_{f}"] = 100 * g(f"assessments_factor_{f}") / g("assessments")
+    ended = sum(g(f"cp_plans_ended_{b}") for b in CP_BANDS)
+    opened = sum(g(f"cp_plans_open_{b}") for b in CP_BANDS)
+    for b in CP_BANDS:
+        if ended:
+            out[f"cp_ended_share_{b}"] = 100 * g(f"cp_plans_ended_{b}") / ended
+        if opened:
+            out[f"cp_open_share_{b}"] = 100 * g(f"cp_plans_open_{b}") / opened
+    if g("looked_after"):
+        for name, types in PLACEMENT_GROUPS.items():
+            n = sum(g(f"looked_after_{t}") for t in types)
+            out[f"placement_share_{name}"] = 100 * n / g("looked_after")
+    if g("care_exits"):
+        for name, reasons in EXIT_GROUPS.items():
+            n = sum(g(f"care_exits_{e}") for e in reasons)
+            out[f"exit_share_{name}"] = 100 * n / g("care_exits")
+    return out

@@ -92,9 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--json", action="store_true", help="print the summary as JSON")
     sw = sub.add_parser("sweep", help="run a sweep file's points on Dask (resumable)")
     sw.add_argument("sweep", type=Path, help="sweep YAML file")
-    sw.add_argument(
-        "--workers", type=int, help="local worker processes (default: one per core)"
-    )
+    sw.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
     sw.add_argument(
         "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
     )
@@ -233,8 +231,10 @@ def _fmt(measure: str, mean, p5=None, p95=None) -> str:
     if measure == "return_per_pound":
         return f"£{mean:.2f}"
     money = measure.endswith("_gbp")
-    f = (lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m") if money else (
-        lambda v: f"{round(v):,}"
+    f = (
+        (lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m")
+        if money
+        else (lambda v: f"{round(v):,}")
     )
     if p5 is None or p5 != p5 or p5 == p95:
         return f(mean)
@@ -500,8 +500,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         bar.close()
         print(
-            f"interrupted: {bar.n} finished runs are kept in {out}; run the same command "
-            "to go on",
+            f"interrupted: {bar.n} finished runs are kept in {out}; run the same command to go on",
             file=sys.stderr,
         )
         return 130

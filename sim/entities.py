@@ -34,6 +34,32 @@ TOXIC_TRIO_SUBSETS: tuple[str, ...] = (
 )
 
 
+#: How DfE's CIN census names the toxic-trio factors recorded at the end of assessment (C3).
+FACTOR_NAMES: dict[RiskFactors, str] = {
+    RiskFactors.DOMESTIC_ABUSE: "domestic_abuse",
+    RiskFactors.PARENTAL_MENTAL_HEALTH: "parental_mental_health",
+    RiskFactors.PARENTAL_SUBSTANCE_MISUSE: "parental_substance_misuse",
+}
+
+#: Duration bands of CP plans in DfE's tables D5 (open at 31 March) and D7 (ended in the year):
+#: 3 months or less, over 3 to 6 months, over 6 months to under 1 year, 1 to under 2 years,
+#: 2 years or more.
+CP_DURATION_BANDS: tuple[str, ...] = ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")
+
+
+def cp_duration_band(days: float) -> str:
+    """The D5/D7 band of a CP plan that has lasted ``days`` (a month is a twelfth of a year)."""
+    if days <= DAYS_PER_YEAR / 4:
+        return "le_3m"
+    if days <= DAYS_PER_YEAR / 2:
+        return "3_6m"
+    if days < DAYS_PER_YEAR:
+        return "6_12m"
+    if days < 2 * DAYS_PER_YEAR:
+        return "1_2y"
+    return "ge_2y"
+
+
 class State(Enum):
     """Stages of a family's episode (design/model.md, 'The pathway')."""
 

@@ -10,7 +10,7 @@ import simpy
 
 from sim.calendar import DAYS_PER_YEAR, Calendar
 from sim.demand import front_door, seed_opening_caseload, uasc_arrivals
-from sim.entities import AGE_OF_MAJORITY
+from sim.entities import AGE_OF_MAJORITY, CP_DURATION_BANDS, cp_duration_band
 from sim.policies import PolicySet
 from sim.recorder import STATES, Recorder
 from sim.scenario import Scenario
@@ -55,8 +55,17 @@ def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event,
                 "early_help_fte_core": svc.early_help_team.core_fte,
                 "front_door_waiting": svc.front_door_waiting,
                 "early_help_families_open": svc.early_help_team.held,
+                **_open_cp_plans_by_duration(svc, env.now),
             },
         )
+
+
+def _open_cp_plans_by_duration(svc: Services, now: float) -> dict[str, float]:
+    """Children on CP plans at this month end by how long the plan has lasted (D5's bands)."""
+    out = dict.fromkeys((f"cp_plans_open_{b}" for b in CP_DURATION_BANDS), 0.0)
+    for family, start in svc.open_cp_plans.values():
+        out[f"cp_plans_open_{cp_duration_band(now - start)}"] += family.counted
+    return out
 
 
 def _policy_staff(env: simpy.Environment, svc: Services, active) -> Generator:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.entities import Exit, Placement
+from sim.entities import CP_DURATION_BANDS, FACTOR_NAMES, Exit, Placement
 from sim.experiment import RunResult
 
 
@@ -131,6 +131,40 @@ MEASURES: dict[str, Measure] = {
         "Repeat CP plan rate", "Second or later CP plans as % of starts", "%", "rate"
     ),
 }
+_BAND_WORDS = {
+    "le_3m": "3 months or less",
+    "3_6m": "over 3 to 6 months",
+    "6_12m": "over 6 months to under 1 year",
+    "1_2y": "1 to under 2 years",
+    "ge_2y": "2 years or more",
+}
+for _b in CP_DURATION_BANDS:
+    MEASURES[f"cp_plans_ended_{_b}"] = Measure(
+        f"CP plans ended after {_BAND_WORDS[_b]}",
+        f"Children whose CP plan ended after {_BAND_WORDS[_b]} (D7)",
+        "children",
+        _F,
+    )
+    MEASURES[f"cp_plans_open_{_b}"] = Measure(
+        f"CP plans open for {_BAND_WORDS[_b]}",
+        f"Children on a CP plan at month end that has lasted {_BAND_WORDS[_b]} (D5)",
+        "children",
+        _S,
+    )
+MEASURES["assessments_any_toxic_trio"] = Measure(
+    "Assessments with a toxic-trio factor",
+    "Completed assessments with domestic abuse, parental mental health or parental substance "
+    "misuse identified at the end (C3)",
+    "children",
+    _F,
+)
+for _f in FACTOR_NAMES.values():
+    MEASURES[f"assessments_factor_{_f}"] = Measure(
+        f"Assessments with {_f.replace('_', ' ')}",
+        f"Completed assessments with {_f.replace('_', ' ')} identified at the end (C3)",
+        "children",
+        _F,
+    )
 for _e in Exit:
     MEASURES[f"care_exits_{_e.value}"] = Measure(
         f"Care exits: {_e.value.replace('_', ' ')}",

@@ -13,7 +13,7 @@ import simpy
 
 from sim.calendar import working_to_calendar_days
 from sim.care import enter_care
-from sim.entities import CareRoute, Family, State
+from sim.entities import FACTOR_NAMES, CareRoute, Family, State, cp_duration_band
 from sim.policies import STAGES
 from sim.services import Services, scaled_probability
 from sim.streams import Stream
@@ -94,9 +94,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     enter(family, None, svc, now)
     release(family, family.slots_held, svc)
     family.open = False
-    if family.n_at_home(now) and svc.chance(
-        family, Stream.RECONTACT, "recontact.p_recontact"
-    ):
+    if family.n_at_home(now) and svc.chance(family, Stream.RECONTACT, "recontact.p_recontact"):
         delay = svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
         new_concern(family, svc, delay)
     if family.policies:  # after the re-referral decision, which a policy may change
@@ -240,6 +238,11 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
+    if family.risk:  # factors identified at the end of assessment (C3)
+        svc.record.flow("assessments_any_toxic_trio", n, env.now)
+        for factor, name in FACTOR_NAMES.items():
+            if family.risk & factor:
+                svc.record.flow(f"assessments_factor_{name}", n, env.now)
     if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
         svc.record.flow("assessments_over_45_working_days", n, env.now)
     svc.record.stay("assessment", env.now - start, n, env.now)
@@ -347,6 +350,7 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     if svc.cp_families is not None:
         svc.cp_families[family.id] = family
     start = env.now - elapsed  # an opening case began before day 0
+    svc.open_cp_plans[family.id] = (family, start)
     if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         svc.record.flow("pre_proceedings", family.counted, env.now)
@@ -365,18 +369,25 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
         return _end_cp_plan_into_care(env, family, svc, start, CareRoute.S20_FROM_CP)
     else:
         yield env.timeout(duration)
-    svc.record.flow("cp_plans_ended", family.counted, env.now)
-    svc.record.stay("cp_plan", env.now - start, family.counted, env.now)
+    _cp_plan_ended(family, svc, start)
     if svc.chance(family, Stream.CP_PLAN, "cp_plan.p_step_down_cin"):
         return State.CIN_PLAN
     return State.CLOSED
 
 
+def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
+    """Count the plan's end, by its duration band (D7)."""
+    now = svc.env.now
+    svc.open_cp_plans.pop(family.id, None)
+    svc.record.flow("cp_plans_ended", family.counted, now)
+    svc.record.flow(f"cp_plans_ended_{cp_duration_band(now - start)}", family.counted, now)
+    svc.record.stay("cp_plan", now - start, family.counted, now)
+
+
 def _end_cp_plan_into_care(
     env: simpy.Environment, family: Family, svc: Services, start: float, route: CareRoute
 ) -> State:
-    svc.record.flow("cp_plans_ended", family.counted, env.now)
-    svc.record.stay("cp_plan", env.now - start, family.counted, env.now)
+    _cp_plan_ended(family, svc, start)
     enter_care(env, family, svc, route)
     return State.CLOSED
 

@@ -60,6 +60,8 @@ class Services:
     policies: PolicySet | None = None
     front_door_waiting: int = 0
     cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
+    #: CP plans open now: family id -> (family, day the plan started), for D5's durations
+    open_cp_plans: dict[int, tuple[Family, float]] = field(default_factory=dict)
     _odds_norm: float | None = None
     _base: dict[str, Any] = field(default_factory=dict)
 

@@ -2,7 +2,11 @@
 
 Flows within +-5% per 10,000 children (referrals, assessments, s47 enquiries, ICPCs, CP plans
 started, care entries, re-referral rate); stocks at 31 March within +-10% (children in need,
-CP plans, looked after). Targets are read from the shipped national figures.
+CP plans, looked after). Published mixes within +-3 percentage points: toxic-trio factors at the
+end of assessment (C3), CP plans by duration open at 31 March (D5) and ended in the year (D7),
+placements at 31 March, and reasons care ended. D5 is not a calibration target (the fit steers
+CP plan length to the stock and its shape to D7), so it is an out-of-sample check. Targets are
+read from the shipped national figures.
 """
 
 from pathlib import Path
@@ -10,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calibration.targets import NationalFigures, fit_targets
+from calibration.targets import NationalFigures, fit_targets, mix_targets, simulated_shares
 from sim.experiment import single_run
 from sim.outputs import monthly_frame, yearly_frame
 from sim.scenario import load_scenario
@@ -63,4 +67,25 @@ def test_stock_at_31_march_within_10_percent(first_year, published, measure):
     target, found = published[measure], first_year[measure]
     assert abs(found - target) <= 0.10 * target, (
         f"{measure}: expected {target:.1f} per 10k at 31 March +-10%, found {found:.1f}"
+    )
+
+
+MIXES = tuple(mix_targets(NationalFigures()))
+#: Percentage points: a share from 12 replications of 100,000 children has a standard error of
+#: about 0.5-1 point (e.g. ~400 CP plans or ~280 care exits a year per replication).
+MIX_TOLERANCE_POINTS = 3.0
+
+
+@pytest.fixture(scope="module")
+def published_mixes():
+    return mix_targets(NationalFigures())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("share", MIXES)
+def test_published_mix_within_3_points(first_year, published_mixes, share):
+    target, found = published_mixes[share], simulated_shares(first_year)[share]
+    assert abs(found - target) <= MIX_TOLERANCE_POINTS, (
+        f"{share}: expected {target:.1f}% (DfE 2024-25) +-{MIX_TOLERANCE_POINTS:g} points, "
+        f"found {found:.1f}%"
     )
