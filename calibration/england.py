@@ -33,6 +33,10 @@ ONS = "ONS mid-year population estimates (as used by DfE)"
 JUDGEMENT = "judgement (no published figure); see README 'Calibration'"
 
 
+#: Contacts one MASH worker triages in a working day (judgement; see the source note below).
+TRIAGE_CONTACTS_PER_WORKING_DAY = 12.0
+
+
 def _share(x: float, total: float) -> float:
     return x / total
 
@@ -264,11 +268,18 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
             ),
         },
         "front_door": {
-            "triage_contacts_per_day_per_10k": put(
-                "front_door.triage_contacts_per_day_per_10k",
-                r(contacts / 365.25 * 1.3, 2),
-                "judgement: MASH capacity 30% above the mean "
-                "daily contacts, so term-time peaks clear within a day or two",
+            "triage_fte_per_10k": put(
+                "front_door.triage_fte_per_10k",
+                r(contacts / 365.25 * 1.3 / (TRIAGE_CONTACTS_PER_WORKING_DAY * 5 / 7), 3),
+                "judgement: MASH triage staff for a capacity 30% above the mean daily "
+                "contacts, so term-time peaks clear within a day or two (no published "
+                "national count of front-door staff)",
+            ),
+            "contacts_per_triage_fte_per_working_day": put(
+                "front_door.contacts_per_triage_fte_per_working_day",
+                TRIAGE_CONTACTS_PER_WORKING_DAY,
+                "judgement: contacts (children) one MASH worker can screen and decide in a "
+                "working day, most needing only checks and a short conversation",
             ),
             "triage_days": put(
                 "front_door.triage_days",

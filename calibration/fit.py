@@ -341,8 +341,6 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     start = yaml.safe_load(PARAMS_FILE.read_text()) if args.warm_start else first_estimates()
     params, rows = fit(start, england_targets(), iterations=args.iterations)
-    if args.warm_start:
-        params["sources"] = start["sources"]
     path = write(params)
     print(f"wrote {path}")
     print(f"{'measure':<24}{'target':>10}{'simulated':>11}{'error %':>9}")

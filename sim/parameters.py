@@ -66,14 +66,47 @@ class Demand(_Model):
         return self
 
 
-class FrontDoor(_Model):
-    """MASH triage of contacts: information/NFA, early help, or referral."""
+#: Working days in a week over calendar days: the MASH's daily capacity is spread over the week.
+WORKING_DAYS_PER_DAY = 5 / 7
 
-    triage_contacts_per_day_per_10k: Positive
+
+class FrontDoor(_Model):
+    """MASH triage of contacts: information/NFA, early help, or referral.
+
+    The MASH triages up to ``triage_fte_per_10k`` x ``contacts_per_triage_fte_per_working_day``
+    contacts (children) a working day; contacts beyond that wait for the next day. Older files
+    may give the capacity directly as ``triage_contacts_per_day_per_10k`` (contacts a calendar
+    day); it is read as the equivalent staff at the given (or default) rate.
+    """
+
+    triage_fte_per_10k: Positive
+    contacts_per_triage_fte_per_working_day: Positive
     triage_days: DurationSpec
     p_referral: Probability
     p_early_help: Probability
     odds_referral_known_family: Positive
+
+    @model_validator(mode="before")
+    @classmethod
+    def _capacity_given_directly(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "triage_contacts_per_day_per_10k" in data:
+            data = dict(data)
+            per_day = data.pop("triage_contacts_per_day_per_10k")
+            rate = data.get("contacts_per_triage_fte_per_working_day")
+            if isinstance(per_day, int | float) and isinstance(rate, int | float) and rate > 0:
+                data["triage_fte_per_10k"] = per_day / (rate * WORKING_DAYS_PER_DAY)
+            else:
+                data["triage_fte_per_10k"] = per_day  # let the field's own check report it
+        return data
+
+    @property
+    def triage_contacts_per_day_per_10k(self) -> float:
+        """Contacts (children) the MASH can triage per calendar day, per 10,000 children."""
+        return (
+            self.triage_fte_per_10k
+            * self.contacts_per_triage_fte_per_working_day
+            * WORKING_DAYS_PER_DAY
+        )
 
     @model_validator(mode="after")
     def _check(self) -> FrontDoor:

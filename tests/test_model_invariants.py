@@ -377,11 +377,49 @@ def test_more_social_workers_shorten_the_wait(waits_by_fte, fewer, more):
     )
 
 
+def test_few_mash_staff_make_contacts_wait_and_delay_referrals():
+    """Triage capacity is staff x contacts each can triage: too few staff and contacts queue."""
+    results = {}
+    for fte in (1.0, 0.5):
+        s = make_scenario(**SMALL, parameters={"front_door": {"triage_fte_per_10k": fte}})
+        results[fte] = single_run(s, 0)
+    enough, few = results[1.0], results[0.5]
+    waiting_enough = enough.month_end_values["front_door_waiting"].mean()
+    waiting_few = few.month_end_values["front_door_waiting"].mean()
+    assert waiting_few > 10 * max(waiting_enough, 1.0), (
+        f"expected contacts waiting at the MASH with half the triage staff, found a mean of "
+        f"{waiting_few:.1f} at month ends against {waiting_enough:.1f} with default staff"
+    )
+    assert flow_total(few, "referrals") < flow_total(enough, "referrals"), (
+        "expected fewer referrals within the horizon when the MASH falls behind, found "
+        f"{flow_total(few, 'referrals'):g} against {flow_total(enough, 'referrals'):g}"
+    )
+
+
+def test_mash_capacity_given_as_contacts_per_day_reads_as_the_same_staff():
+    """Older files give the MASH's capacity in contacts a day; it is the same model."""
+    rate = make_scenario(**SMALL).parameters.front_door.contacts_per_triage_fte_per_working_day
+    by_staff = make_scenario(**SMALL, parameters={"front_door": {"triage_fte_per_10k": 0.7}})
+    by_capacity = make_scenario(
+        **SMALL,
+        parameters={"front_door": {"triage_contacts_per_day_per_10k": 0.7 * rate * 5 / 7}},
+    )
+    fd = by_capacity.parameters.front_door
+    assert fd.triage_fte_per_10k == pytest.approx(0.7), (
+        f"expected 0.7 triage FTE per 10k from the capacity in contacts a day, found "
+        f"{fd.triage_fte_per_10k}"
+    )
+    a, b = single_run(by_staff, 0), single_run(by_capacity, 0)
+    assert np.array_equal(a.flows["referrals"], b.flows["referrals"]), (
+        "expected the same referrals whichever way the MASH's capacity is given"
+    )
+
+
 def test_more_contacts_give_more_assessments():
     # unlimited social workers and MASH (a MASH at capacity would hold the extra contacts back)
     unlimited = {
         "workforce": {"social_worker_fte_per_10k": 1e6},
-        "front_door": {"triage_contacts_per_day_per_10k": 1e6},
+        "front_door": {"triage_fte_per_10k": 1e6},
     }
     base = make_scenario(**SMALL, opening_caseload=False, parameters=unlimited)
     rate = base.parameters.demand.contacts_per_10k_per_year
@@ -524,7 +562,7 @@ def deterministic():
                 "p_referral": 1,
                 "p_early_help": 0,
                 "triage_days": {"kind": "fixed", "days": TRIAGE_DAYS},
-                "triage_contacts_per_day_per_10k": 1e6,
+                "triage_fte_per_10k": 1e6,
             },
             "assessment": {
                 "p_nfa_at_referral": 0,

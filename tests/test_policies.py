@@ -29,7 +29,7 @@ SCENARIOS = REPO / "scenarios"
 UNLIMITED = {
     "workforce": {"social_worker_fte_per_10k": 1e6},
     "early_help": {"practitioner_fte_per_10k": 1e6},
-    "front_door": {"triage_contacts_per_day_per_10k": 1e6},
+    "front_door": {"triage_fte_per_10k": 1e6},
 }
 
 

@@ -77,7 +77,7 @@ def mmc_scenario(c: int, utilisation: float, mean_working_days: float):
                 "p_referral": 1,
                 "p_early_help": 0,
                 "triage_days": {"kind": "fixed", "days": 0},
-                "triage_contacts_per_day_per_10k": 1e6,
+                "triage_fte_per_10k": 1e6,
             },
             "assessment": {
                 "p_nfa_at_referral": 0,
