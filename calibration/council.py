@@ -30,8 +30,9 @@ import numpy as np
 import yaml
 
 from calibration.ees import History, find_area, history, statistical_neighbours
-from calibration.england import PARAMS_FILE, toxic_trio_joint
+from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix, toxic_trio_joint
 from calibration.fit import fit
+from calibration.targets import NationalFigures
 
 #: Events at which a council's own rate gets half the weight (judgement; see module docstring).
 SHRINKAGE_EVENTS = 30
@@ -177,10 +178,16 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
                 + share["alcohol_misuse_parent"]
                 - 2 * share["drug_misuse_parent"] * share["alcohol_misuse_parent"]
             )
-            p["demand"]["toxic_trio_shares"] = toxic_trio_joint(
+            assessed = toxic_trio_joint(
                 share["domestic_abuse_parent"], share["mental_health_parent"], min(sm, 0.99)
             )
-            src["demand.toxic_trio_shares"] = f"{name}: C3 factors at end of assessment, {year}"
+            p["demand"]["toxic_trio_shares"] = contact_mix(
+                assessed, england_assessed_mix(NationalFigures()), p["demand"]["toxic_trio_shares"]
+            )
+            src["demand.toxic_trio_shares"] = (
+                f"{name}: C3 factors at end of assessment, {year}, taken to the front door by "
+                "England's ratio of contacts' mix to C3's"
+            )
     years = [y for y in t.index if y <= year and not np.isnan(t.at[y, "population"])]
     if len(years) >= 2:
         span = min(5, len(years) - 1)

@@ -64,6 +64,44 @@ def toxic_trio_joint(
     return {k: round(v, 5) for k, v in zip(keys, p, strict=True)}
 
 
+def england_assessed_mix(fig: NationalFigures, per: str = "factor_episode") -> dict[str, float]:
+    """England's toxic-trio subsets among assessed episodes (C3), 2024-25.
+
+    ``per="factor_episode"``: shares of episodes with any factor recorded (how DfE's C3 table and
+    each council's published row read); ``per="assessment"``: shares of all completed assessments
+    (how a council's own CIN census extract reads, 'no factors identified' included).
+    """
+    y = YEAR
+    episodes = fig.value(y, "episodes_with_assessment_factor_recorded")
+    denominator = episodes if per == "factor_episode" else fig.value(y, "assessments_completed")
+    drug = fig.value(y, "factor_drug_misuse_parent") / episodes
+    alcohol = fig.value(y, "factor_alcohol_misuse_parent") / episodes
+    sm = (drug + alcohol - 2.0 * drug * alcohol) * episodes / denominator
+    da = fig.value(y, "factor_domestic_abuse_parent") / denominator
+    mh = fig.value(y, "factor_mental_health_parent") / denominator
+    return toxic_trio_joint(da, mh, min(sm, 0.99))
+
+
+def contact_mix(
+    assessed: dict[str, float],
+    england_assessed: dict[str, float],
+    england_contacts: dict[str, float],
+) -> dict[str, float]:
+    """The toxic-trio mix among contacts behind a mix found among assessed families.
+
+    Families with these factors escalate more, so they are commoner at assessment than at the
+    front door. England's fit found the front door's mix (``england_contacts``) that reproduces
+    C3 (``england_assessed``); a council's mix among its assessments maps to its front door by
+    the same ratio, subset by subset.
+    """
+    w = {
+        k: assessed[k] * england_contacts[k] / england_assessed[k] if england_assessed[k] else 0.0
+        for k in assessed
+    }
+    total = sum(w.values())
+    return {k: round(v / total, 5) for k, v in w.items()}
+
+
 def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
     """Every parameter for England 2024-25, with a ``sources`` entry per value."""
     fig = fig or NationalFigures()

@@ -19,7 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
 from calibration.readers import read_annex_a, read_cin_census, read_ssda903
+from calibration.targets import NationalFigures
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20
@@ -92,8 +96,16 @@ def apply_council_files(
         }
         subsets = {k: v for k, v in o.toxic_trio_subsets.items() if v is not None}
         if o.episodes_with_assessment_factors >= MIN_EVENTS and len(subsets) == 8:
-            params["demand"]["toxic_trio_shares"] = {k: round(v, 5) for k, v in subsets.items()}
-            src["demand.toxic_trio_shares"] = f"{name}: CIN census factors (toxic-trio subsets)"
+            england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+            params["demand"]["toxic_trio_shares"] = contact_mix(
+                subsets,
+                england_assessed_mix(NationalFigures(), per="assessment"),
+                england["demand"]["toxic_trio_shares"],
+            )
+            src["demand.toxic_trio_shares"] = (
+                f"{name}: CIN census factors (toxic-trio subsets among assessments), taken to "
+                "the front door by England's ratio of contacts' mix to C3's"
+            )
         if o.referrals >= MIN_EVENTS:
             for measure, count in (
                 ("assessments", o.assessments_completed),

@@ -124,3 +124,27 @@ def test_council_files_feed_calibration_and_no_identifier_reaches_the_file(tmp_p
             ids |= {row["CHILD"] for row in csv.DictReader(fh) if len(row["CHILD"]) >= 6}
     leaked = [i for i in ids if i in text]
     assert not leaked, f"child identifiers found in the council file: {leaked[:3]}"
+
+
+def test_a_council_with_englands_assessed_mix_gets_englands_front_door_mix():
+    """The mapping from the mix among assessments to the mix among contacts is England's fit."""
+    import yaml
+
+    from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
+    from calibration.targets import NationalFigures
+
+    contacts = yaml.safe_load(PARAMS_FILE.read_text())["demand"]["toxic_trio_shares"]
+    assessed = england_assessed_mix(NationalFigures())
+    mapped = contact_mix(assessed, assessed, contacts)
+    assert mapped == pytest.approx(contacts, abs=2e-5), (
+        f"expected England's own front-door mix back, found {mapped} against {contacts}"
+    )
+    # a council where domestic abuse is twice as common among assessed families has more of it
+    # at its front door, and no subset goes negative
+    more_da = {k: v * (2.0 if "da" in k else 1.0) for k, v in assessed.items()}
+    total = sum(more_da.values())
+    mapped = contact_mix({k: v / total for k, v in more_da.items()}, assessed, contacts)
+    da = sum(v for k, v in mapped.items() if "da" in k)
+    assert da > sum(v for k, v in contacts.items() if "da" in k) and min(mapped.values()) >= 0, (
+        f"expected more domestic abuse at the front door than England's, found {mapped}"
+    )
