@@ -123,3 +123,28 @@ def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
+
+
+def backtest_record(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One council's back-test as it is kept in its parameter file's provenance.
+
+    Per measure: the published and projected values for the held-out year, the model's signed
+    error (% of published), and the absolute errors of the two naive forecasts beside it.
+    """
+    out = []
+    for _, r in frame.iterrows():
+        out.append(
+            {
+                "measure": r["measure"],
+                "published": round(float(r["published"]), 1),
+                "model": round(float(r["model"]), 1),
+                "error_pct": round(float((r["model"] - r["published"]) / r["published"] * 100), 1),
+                "same_as_last_year_abs_error_pct": round(float(r["last_year_abs_pct_error"]), 1),
+                "linear_trend_abs_error_pct": (
+                    None
+                    if np.isnan(r["trend_abs_pct_error"])
+                    else round(float(r["trend_abs_pct_error"]), 1)
+                ),
+            }
+        )
+    return out

@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
     cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
     cal.add_argument("--iterations", type=int, default=8, help="fit iterations (default 8)")
+    cal.add_argument(
+        "--no-backtest",
+        dest="backtest",
+        action="store_false",
+        help="skip the back-test (fit on the years before the reference year, project it) "
+        "whose errors the file keeps for reports",
+    )
     cal.add_argument("--json", action="store_true", help="print the fit report as JSON")
     bt = sub.add_parser("backtest", help="fit on years up to Y-1, project Y, compare")
     who = bt.add_mutually_exclusive_group(required=True)
@@ -329,6 +336,33 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backtest_for_provenance(council: str, year: str, args: argparse.Namespace) -> dict:
+    """Back-test the calibration on its reference year, for the parameter file's provenance."""
+    from tqdm import tqdm
+
+    from calibration.backtest import RUN_POPULATION, backtest_council, backtest_record
+
+    iterations = min(args.iterations, 6)
+    with tqdm(
+        total=iterations, desc="back-testing", unit="fit", file=sys.stderr, disable=args.json
+    ) as bar:
+        try:
+            frame = backtest_council(
+                council, year, iterations=iterations, log=lambda _: bar.update(1)
+            )
+        except ValueError as exc:
+            return {"backtest_note": f"not available: {exc}"}
+    if frame.empty:
+        return {"backtest_note": f"not available: no published figures to compare in {year}"}
+    return {
+        "backtest_hold_out": year,
+        "backtest_how": "calibrated on the published figures up to the year before, projected "
+        f"{year} (runs of {RUN_POPULATION:,} children scaled to the council), compared with what "
+        "DfE published; errors are % of the published figure",
+        "backtest": backtest_record(frame),
+    }
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -355,9 +389,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             council_files=files or None,
             log=lambda _: bar.update(1),
         )
+    prov = params["provenance"]
+    if args.backtest:
+        prov.update(_backtest_for_provenance(area.name, prov["reference_year"], args))
     out = args.out or Path("councils") / f"{area.slug}.yaml"
     write_council_file(params, out)
-    prov = params["provenance"]
     if args.json:
         print(
             json.dumps(
@@ -383,6 +419,19 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"  {r.measure:<26}{r.target:>10.1f}{r.simulated:>11.1f}{r.error_pct:>9.1f}")
     for note in prov["data_notes"]:
         print(f"  note: {note}")
+    if prov.get("backtest"):
+        print(
+            f"\n  Back-test: fitted on years up to the one before {prov['backtest_hold_out']}, "
+            "projected it (published figures only)"
+        )
+        print(f"  {'measure':<26}{'published':>10}{'model':>9}{'error %':>9}{'last year %':>13}")
+        for r in prov["backtest"]:
+            print(
+                f"  {r['measure']:<26}{r['published']:>10,.0f}{r['model']:>9,.0f}"
+                f"{r['error_pct']:>+9.1f}{r['same_as_last_year_abs_error_pct']:>13.1f}"
+            )
+    elif args.backtest:
+        print(f"  back-test: {prov.get('backtest_note', 'not available')}")
     print(
         f"\nWrote {out}: name it in a scenario with `council: {area.slug}` "
         f"(from this folder) or `council: {out}`"

@@ -399,6 +399,7 @@ def calibration(scenario: Scenario) -> dict[str, Any]:
         "neighbours": prov.get("statistical_neighbours") or [],
         "fit": prov.get("fit") or [],
         "backtest": backtest,
+        "backtest_hold_out": prov.get("backtest_hold_out"),
         "marked": marked,
         "overrides": overrides,
     }

@@ -256,8 +256,43 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
             raise ScenarioError(
                 f"{path.name}: extends: {parent!r} not found in the folder of {path.name}"
             )
-        data = deep_merge(_resolve(parent_path, (*seen, parent_path)), data)
+        inherited = _resolve(parent_path, (*seen, parent_path))
+        if parent_path.parent != path.parent.resolve():
+            _anchor_files(inherited, parent_path.parent)
+        data = deep_merge(inherited, data)
     return data
+
+
+def _anchor_files(data: dict[str, Any], folder: Path) -> None:
+    """Files an inherited scenario names stay relative to its own folder, not the child's."""
+
+    def anchored(name: Any) -> Any:
+        if (
+            isinstance(name, str)
+            and name.endswith((".yaml", ".yml"))
+            and not Path(name).is_absolute()
+        ):
+            candidate = folder / name
+            if candidate.exists():
+                return str(candidate)
+        return name
+
+    def policies(entries: Any) -> Any:
+        if not isinstance(entries, list):
+            return entries
+        return [
+            anchored(e)
+            if isinstance(e, str)
+            else ({**e, "file": anchored(e["file"])} if isinstance(e, dict) and "file" in e else e)
+            for e in entries
+        ]
+
+    if "council" in data:
+        data["council"] = anchored(data["council"])
+    if "policies" in data:
+        data["policies"] = policies(data["policies"])
+    if isinstance(data.get("variants"), dict):
+        data["variants"] = {k: policies(v) for k, v in data["variants"].items()}
 
 
 def scenario_from_dict(

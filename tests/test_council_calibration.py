@@ -148,3 +148,40 @@ def test_a_council_with_englands_assessed_mix_gets_englands_front_door_mix():
     assert da > sum(v for k, v in contacts.items() if "da" in k) and min(mapped.values()) >= 0, (
         f"expected more domestic abuse at the front door than England's, found {mapped}"
     )
+
+
+@pytest.mark.slow
+def test_calibrate_keeps_its_back_test_for_reports(tmp_path):
+    """`csc-sim calibrate` back-tests the reference year and the file (and report) keep it."""
+    import yaml
+
+    from sim.cli import main
+    from sim.report import calibration as report_calibration
+
+    out = tmp_path / "telford.yaml"
+    code = main(["calibrate", "--la", "Telford and Wrekin", "--iterations", "2", "--out", str(out)])
+    assert code == 0, f"expected calibrate to succeed, exit code {code}"
+    prov = yaml.safe_load(out.read_text())["provenance"]
+    rows = {r["measure"]: r for r in prov.get("backtest", [])}
+    assert prov.get("backtest_hold_out") == prov["reference_year"], (
+        f"expected the reference year held out, found {prov.get('backtest_hold_out')}"
+    )
+    assert {"referrals", "care_entries", "looked_after"} <= set(rows), (
+        f"expected referrals, care entries and looked after back-tested, found {sorted(rows)}"
+    )
+    for m, r in rows.items():
+        expected = (r["model"] - r["published"]) / r["published"] * 100
+        assert r["error_pct"] == pytest.approx(expected, abs=0.1), (
+            f"{m}: expected error {expected:.1f}% from model and published, found {r['error_pct']}"
+        )
+    scenario = load_scenario_text(tmp_path, f"council: {out}\npopulation: 44000\n")
+    shown = report_calibration(scenario)
+    assert shown["backtest"] and shown["backtest_hold_out"] == prov["reference_year"], (
+        f"expected the report to show the back-test, found {shown['backtest']}"
+    )
+
+
+def load_scenario_text(folder: Path, text: str):
+    path = folder / "scenario.yaml"
+    path.write_text(text)
+    return load_scenario(path)

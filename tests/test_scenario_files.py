@@ -265,3 +265,15 @@ def test_override_of_same_kind_merges_fields():
     assert (d.kind, d.median_days, d.p90_days) == ("lognormal", 200, 365), (
         f"expected lognormal median 200 p90 365, found {d!r}"
     )
+
+
+def test_extending_a_scenario_in_another_folder_keeps_its_policy_files(tmp_path):
+    """A base scenario's policy files are found next to it, wherever the extending file is."""
+    shipped = Path(__file__).resolve().parents[1] / "scenarios" / "family_safeguarding.yaml"
+    child = tmp_path / "mine.yaml"
+    child.write_text(f"extends: {shipped}\nname: mine\npopulation: 50000\n")
+    s = load_scenario(child)
+    assert [p.name for p in s.policies] == [p.name for p in load_scenario(shipped).policies], (
+        f"expected the base scenario's policies, found {[p.name for p in s.policies]}"
+    )
+    assert s.population == 50_000, f"expected the child's population, found {s.population}"
