@@ -25,6 +25,7 @@ from sim.api import (
     scenario_yaml,
 )
 from sim.charts import band_chart, cost_total_chart
+from sim.policies import EFFECT_LABELS
 from sim.scenario import ScenarioError
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
@@ -307,7 +308,7 @@ def page() -> None:
                 pd.DataFrame(
                     [
                         {
-                            "changes": e.target,
+                            "changes": EFFECT_LABELS.get(e.target, e.target),
                             "central": e.central,
                             "range": f"{e.low} to {e.high}",
                             "evidence": e.evidence
@@ -316,6 +317,9 @@ def page() -> None:
                                 if e.evidence in ("weak", "testimony", "none")
                                 else ""
                             ),
+                            "study": e.study or "not named",
+                            "design": e.design or "not stated",
+                            "year": str(e.year) if e.year else "",
                             "source": e.source,
                         }
                         for e in p.effects

@@ -59,6 +59,22 @@ def effect_targets(params_type: type[BaseModel] = Parameters) -> dict[str, str]:
     return out
 
 
+#: Plain words for the model names effects target.
+EFFECT_LABELS = {
+    "care_entry": "Chance of entering care (all routes)",
+    "rereferral": "New concerns about known families (re-referrals)",
+    "escalation_to_s47": "Escalation to a section 47 enquiry",
+    "cp_plan.duration": "Length of child protection plans",
+    "cin_plan.duration": "Length of child in need plans",
+    "cin_plan.p_s47": "Escalation from a CIN plan to a section 47 enquiry",
+    "front_door.p_early_help": "Contacts handled as early help",
+    "early_help.p_step_up": "Step-up from early help to social care",
+    "proceedings.p_proceedings_issued": "Care proceedings issued after pre-proceedings",
+    "proceedings.p_care_entry_at_issue": "Care entry when proceedings are issued",
+    "looked_after.duration": "Time in care",
+}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

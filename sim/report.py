@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from sim.comparison import BASELINE, NO_PAYBACK
+from sim.policies import EFFECT_LABELS
 from sim.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -113,20 +114,6 @@ DETAIL = (
         "Mean net cost divided by mean care entries averted (no range: a ratio of means)",
     ),
 )
-#: Plain words for the model names effects target.
-EFFECT_LABELS = {
-    "care_entry": "Chance of entering care (all routes)",
-    "rereferral": "New concerns about known families (re-referrals)",
-    "escalation_to_s47": "Escalation to a section 47 enquiry",
-    "cp_plan.duration": "Length of child protection plans",
-    "cin_plan.duration": "Length of child in need plans",
-    "cin_plan.p_s47": "Escalation from a CIN plan to a section 47 enquiry",
-    "front_door.p_early_help": "Contacts handled as early help",
-    "early_help.p_step_up": "Step-up from early help to social care",
-    "proceedings.p_proceedings_issued": "Care proceedings issued after pre-proceedings",
-    "proceedings.p_care_entry_at_issue": "Care entry when proceedings are issued",
-    "looked_after.duration": "Time in care",
-}
 #: Plain words for the pathway stages a pilot enrols families at.
 STAGE_WORDS = {
     "front_door": "the front door",

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -50,3 +51,14 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
 def test_no_pilot_asks_for_one(app):
     app.multiselect(key="pilots").set_value([]).run()
     assert any("Choose at least one pilot" in w.value for w in app.warning)
+
+
+def test_where_the_numbers_come_from_names_each_effects_study_design_and_year(app):
+    tables = [df.value for df in app.dataframe if "study" in getattr(df.value, "columns", [])]
+    assert tables, "expected evidence tables with a study column in 'Where the numbers come from'"
+    rows = pd.concat(tables, ignore_index=True)
+    assert {"changes", "central", "range", "evidence", "study", "design", "year"} <= set(
+        rows.columns
+    ), f"expected study, design and year beside each effect, found {list(rows.columns)}"
+    named = (rows["study"] != "not named").mean()
+    assert named > 0.5, f"expected most effects to name their study, found {named:.0%}"
