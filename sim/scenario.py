@@ -370,7 +370,7 @@ def _resolve_policies(entries: Any, base_dir: Path | None, file: str, field: str
             try:
                 Policy.model_validate(entry)
             except ValidationError as exc:
-                raise ScenarioError(_format_errors(path.name, exc)) from None
+                raise ScenarioError(_format_errors(path.name, exc, model=Policy)) from None
         out.append(entry)
     return out
 

@@ -277,3 +277,17 @@ def test_extending_a_scenario_in_another_folder_keeps_its_policy_files(tmp_path)
         f"expected the base scenario's policies, found {[p.name for p in s.policies]}"
     )
     assert s.population == 50_000, f"expected the child's population, found {s.population}"
+
+
+def test_misspelt_field_in_a_policy_file_names_the_policy_file_and_the_fields_allowed(tmp_path):
+    shipped = Path(__file__).resolve().parents[1] / "scenarios" / "policies"
+    text = (shipped / "family_safeguarding.yaml").read_text().replace("\neligible:", "\neligable:")
+    (tmp_path / "pol.yaml").write_text(text)
+    (tmp_path / "s.yaml").write_text("name: t\npolicies: [pol.yaml]\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / "s.yaml")
+    msg = str(err.value)
+    assert "pol.yaml: eligable: unknown field" in msg and "did you mean 'eligible'" in msg, msg
+    assert "allowed here:" in msg and "effects" in msg, (
+        f"expected the policy's allowed fields listed, found {msg}"
+    )
