@@ -58,6 +58,12 @@ BY_RATIO = {
 }
 
 
+def _mean_or_nan(values: list[float]) -> float:
+    """Mean of the values that are not missing; NaN (quietly) when all are."""
+    present = [float(v) for v in values if not np.isnan(v)]
+    return sum(present) / len(present) if present else float("nan")
+
+
 def _years_up_to(hist: History, year: str, n: int = 3) -> list[str]:
     years = [y for y in hist.table.index if y <= year]
     return years[-n:][::-1]
@@ -84,7 +90,7 @@ def council_targets(
     how: dict[str, Any] = {}
     for measure, (column, _) in OWN.items():
         own = _recent_rate(hist, column, year)
-        events = float(np.nanmean([hist.table.at[y, column] for y in _years_up_to(hist, year)]))
+        events = _mean_or_nan([hist.table.at[y, column] for y in _years_up_to(hist, year)])
         nbr = [v for v in (_recent_rate(h, column, year) for h in neighbours) if not np.isnan(v)]
         if np.isnan(own) and nbr:
             value, w = float(np.mean(nbr)), 0.0
@@ -105,7 +111,7 @@ def council_targets(
     ):
         r_own = _ratio(hist, num, den, year)
         r_nbr = [v for v in (_ratio(h, num, den, year) for h in neighbours) if not np.isnan(v)]
-        events = float(np.nanmean([hist.table.at[y, den] for y in _years_up_to(hist, year)]))
+        events = _mean_or_nan([hist.table.at[y, den] for y in _years_up_to(hist, year)])
         w = events / (events + SHRINKAGE_EVENTS) if r_nbr else 1.0
         value = r_own if not r_nbr else w * r_own + (1 - w) * float(np.mean(r_nbr))
         if np.isnan(value):

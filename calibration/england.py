@@ -64,6 +64,31 @@ def toxic_trio_joint(
     return {k: round(v, 5) for k, v in zip(keys, p, strict=True)}
 
 
+def split_at_quantiles(
+    edges: list[float], weights: list[float], quantiles: dict[float, float]
+) -> tuple[list[float], list[float]]:
+    """A banded duration table with an edge added at each published quantile.
+
+    ``quantiles`` maps a probability to its published value; the band holding the value is cut
+    there and its weight shared so that the cumulative share at the value is the probability.
+    Quantiles that fall on an edge or outside the bands leave the table as it is.
+    """
+    edges, weights = [float(e) for e in edges], [float(w) for w in weights]
+    total = sum(weights)
+    for q, value in sorted(quantiles.items()):
+        cum = 0.0
+        for i, w in enumerate(weights):
+            lo, hi = edges[i], edges[i + 1]
+            if lo < value < hi:
+                below = q * total - cum
+                if 0 < below < w:
+                    edges.insert(i + 1, float(value))
+                    weights[i : i + 1] = [round(below, 2), round(w - below, 2)]
+                break
+            cum += w
+    return edges, weights
+
+
 def england_assessed_mix(fig: NationalFigures, per: str = "factor_episode") -> dict[str, float]:
     """England's toxic-trio subsets among assessed episodes (C3), 2024-25.
 
@@ -181,6 +206,15 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
         "61plus_days",
     ]
     c2_weights = [fig.value(y, f"assessments_duration_{k}") for k in c2_keys]
+    # C2 also publishes the quartiles: a band that holds one is split there, so the duration
+    # reproduces them too (uniform within each band alone puts the median at 31.7, not 33)
+    quartiles = {
+        0.25: fig.value(y, "assessment_duration_p25"),
+        0.5: fig.value(y, "assessment_duration_median"),
+        0.75: fig.value(y, "assessment_duration_p75"),
+    }
+    c2_quartiles = ", ".join(f"{v:g}" for v in quartiles.values())
+    c2_edges, c2_weights = split_at_quantiles(c2_edges, c2_weights, quartiles)
     c2_mean_wd = sum(
         w * (a + b) / 2 for w, a, b in zip(c2_weights, c2_edges, c2_edges[1:], strict=False)
     ) / sum(c2_weights)
@@ -384,7 +418,8 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
             "duration_working_days": put(
                 "assessment.duration_working_days",
                 {"kind": "empirical", "edges_days": c2_edges, "weights": c2_weights},
-                f"{C2}: completed assessments by duration band (61+ capped at 90)",
+                f"{C2}: completed assessments by duration band (61+ capped at 90), bands cut "
+                f"at the published quartiles ({c2_quartiles} working days)",
             ),
             "p_s47": put(
                 "assessment.p_s47",

@@ -10,13 +10,14 @@ from conftest import SMALL, flow_total, make_scenario
 
 from sim.experiment import single_run
 
-PAIRS = 8
+PAIRS = 12
 MEASURES = ("referrals", "s47_enquiries", "cp_plans_started")
 
 
 @pytest.fixture(scope="module")
 def staffing_comparison():
-    """Default staffing against 15 FTE per 10k: replications 0-7 of each, and 8-15 of the second."""
+    """Default staffing against 15 FTE per 10k (caseloads above the reference, little waiting):
+    replications 0-11 of each, and 12-23 of the second."""
     base = make_scenario(**SMALL)
     fewer = make_scenario(**SMALL, parameters={"workforce": {"social_worker_fte_per_10k": 15}})
     measures = (*MEASURES, "care_entries")

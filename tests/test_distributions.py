@@ -324,9 +324,11 @@ def test_c2_assessment_durations_match_published_quantiles(england_params):
     c2 = DURATION.validate_python(england_params["assessment"]["duration_working_days"])
     assert isinstance(c2, Empirical), f"expected an empirical C2 table, found {c2!r}"
     median, p25, p75 = c2.ppf(0.5), c2.ppf(0.25), c2.ppf(0.75)
-    assert abs(median - 33) <= 1.5, f"expected median ~33 working days (+/-1.5), found {median:.2f}"
-    assert abs(p25 - 17) <= 1.5, f"expected p25 ~17 working days (+/-1.5), found {p25:.2f}"
-    assert abs(p75 - 43) <= 1.5, f"expected p75 ~43 working days (+/-1.5), found {p75:.2f}"
+    assert abs(median - 33) <= 0.05, (
+        f"expected median 33 working days (bands cut there), found {median:.2f}"
+    )
+    assert abs(p25 - 17) <= 0.05, f"expected p25 17 working days (bands cut there), found {p25:.2f}"
+    assert abs(p75 - 43) <= 0.05, f"expected p75 43 working days (bands cut there), found {p75:.2f}"
     within_45 = c2.cdf(45)
     assert within_45 == pytest.approx(0.86, abs=0.01), (
         f"expected ~86% of assessments within 45 working days, found {within_45:.1%}"
@@ -338,6 +340,18 @@ def test_c2_assessment_durations_match_published_quantiles(england_params):
     assert np.mean(x <= 45) == pytest.approx(within_45, abs=0.01), (
         f"expected {within_45:.1%} of samples within 45 working days, found {np.mean(x <= 45):.1%}"
     )
-    assert c2.mean == pytest.approx(30.6, abs=0.05), (
-        f"expected mean 30.6 working days (as the opening stock assumes), found {c2.mean:.2f}"
+    assert c2.mean == pytest.approx(30.84, abs=0.05), (
+        f"expected mean 30.84 working days (as the opening stock assumes), found {c2.mean:.2f}"
     )
+
+
+def test_split_at_quantiles_puts_each_quantile_on_a_new_edge():
+    from calibration.england import split_at_quantiles
+
+    edges, weights = split_at_quantiles([0, 10, 20], [50, 50], {0.25: 4, 0.5: 10, 0.9: 30})
+    assert edges == [0, 4, 10, 20] and weights == [25, 25, 50], (
+        f"expected the first band cut at 4 with 25 on each side (0.5 on an edge and 0.9 outside "
+        f"change nothing), found {edges} {weights}"
+    )
+    table = Empirical(edges_days=tuple(edges), weights=tuple(weights))
+    assert table.ppf(0.25) == pytest.approx(4.0), f"expected p25 4, found {table.ppf(0.25)}"
