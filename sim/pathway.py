@@ -13,7 +13,14 @@ import simpy
 
 from sim.calendar import working_to_calendar_days
 from sim.care import enter_care
-from sim.entities import FACTOR_NAMES, CareRoute, Family, State, cp_duration_band
+from sim.entities import (
+    CP_DURATION_BANDS,
+    FACTOR_NAMES,
+    CareRoute,
+    Family,
+    State,
+    cp_duration_band,
+)
 from sim.policies import STAGES
 from sim.services import Services, scaled_probability
 from sim.streams import Stream
@@ -23,6 +30,9 @@ POLICY_STAGES = frozenset(STAGES) - {"front_door"}
 #: Stages whose work a social worker holds (a case place each child).
 SOCIAL_WORK_STAGES = frozenset({"assessment", "cin_plan", "s47_enquiry", "cp_plan"})
 DAYS_PER_MONTH = 365.25 / 12
+#: Measure names built once (this code runs for every assessment and CP plan).
+FACTOR_MEASURES = tuple((f, f"assessments_factor_{name}") for f, name in FACTOR_NAMES.items())
+CP_ENDED_MEASURES = {b: f"cp_plans_ended_{b}" for b in CP_DURATION_BANDS}
 #: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
 
@@ -240,9 +250,9 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
     if family.risk:  # factors identified at the end of assessment (C3)
         svc.record.flow("assessments_any_toxic_trio", n, env.now)
-        for factor, name in FACTOR_NAMES.items():
+        for factor, measure in FACTOR_MEASURES:
             if family.risk & factor:
-                svc.record.flow(f"assessments_factor_{name}", n, env.now)
+                svc.record.flow(measure, n, env.now)
     if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
         svc.record.flow("assessments_over_45_working_days", n, env.now)
     svc.record.stay("assessment", env.now - start, n, env.now)
@@ -380,7 +390,7 @@ def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
     now = svc.env.now
     svc.open_cp_plans.pop(family.id, None)
     svc.record.flow("cp_plans_ended", family.counted, now)
-    svc.record.flow(f"cp_plans_ended_{cp_duration_band(now - start)}", family.counted, now)
+    svc.record.flow(CP_ENDED_MEASURES[cp_duration_band(now - start)], family.counted, now)
     svc.record.stay("cp_plan", now - start, family.counted, now)
 
 
