@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import gc
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,6 +153,13 @@ def single_run(
     ``follow_up`` runs 12 more months to count children who had a CP plan, live at home at the
     horizon and have no new referral in the following 12 months.
     """
+    with _without_cyclic_gc():
+        return _single_run(scenario, replication, sampled_effects, follow_up)
+
+
+def _single_run(
+    scenario: Scenario, replication: int, sampled_effects: bool, follow_up: bool
+) -> RunResult:
     env, svc = build(scenario, replication, sampled_effects=sampled_effects)
     if follow_up:
         svc.cp_families = {}
@@ -195,6 +204,24 @@ def single_run(
         events=events,
         extra=extra,
     )
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a run steps through its events.
+
+    A run holds tens of thousands of live objects (families, processes, events) and allocates
+    millions, so the collector keeps re-scanning live objects for cycles the model does not
+    make: measured at 300,000 children x 10 years, the run is about a fifth faster without it and
+    its peak memory is the same. Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run_counting(env: simpy.Environment, until: float) -> int:
