@@ -150,11 +150,7 @@ class Family:
 
     def children_at_home(self, now: float) -> list[Child]:
         """Children under 18 living at home (not looked after)."""
-        return [
-            c
-            for c in self.children
-            if not c.in_care and (now - c.birth_day) / DAYS_PER_YEAR < AGE_OF_MAJORITY
-        ]
+        return [c for c in self.children if not c.in_care and c.age(now) < AGE_OF_MAJORITY]
 
     def n_at_home(self, now: float) -> int:
         """How many children under 18 live at home (``len(children_at_home(now))``, faster)."""

@@ -69,10 +69,7 @@ class Recorder:
     def flow(self, measure: str, n: float, now: float) -> None:
         """Add ``n`` to a flow measure in the month of ``now`` (ignored during warm-up)."""
         if n and 0 <= now < self._end:
-            m, lo, hi = self._month
-            if not lo <= now < hi:
-                m = self._month_of(now)
-            self.flows[measure][m] += n
+            self.flows[measure][self._month_of(now)] += n
 
     def stay(self, state: str, days: float, n: int, now: float) -> None:
         """Record completed stays (for Little's law), counted when they end."""
@@ -87,10 +84,7 @@ class Recorder:
         if now > last:
             stock = self.stock[state]
             if stock:
-                m, lo, hi = self._month
-                if not lo <= last < hi:
-                    m = self._month_of(last)
-                self.child_days[state][m] += stock * (now - last)
+                self.child_days[state][self._month_of(last)] += stock * (now - last)
             self._last_change[state] = now
         elif last < 0:
             self._last_change[state] = now
@@ -102,9 +96,7 @@ class Recorder:
         stock = self.stock
         counting = self.counting and now < self._end  # nothing counts after the horizon
         if counting:
-            m, lo, hi = self._month
-            if not lo <= now < hi:
-                m = self._month_of(now)
+            m = self._month_of(now)
         if src is not None:
             if stock[src] < n:
                 raise RuntimeError(f"moving {n} children out of {src}, which holds {stock[src]}")

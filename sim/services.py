@@ -85,7 +85,7 @@ class Services:
         dist = self._base[name]
         if age is not None:
             dist = dist.for_age(age)
-        days = dist.sample(family.draws.uniform(stream))
+        days = dist.sample(self.u(family, stream))
         if self.policies:
             days *= self.policies.multiplier(name, family, self.env.now)
         return days
@@ -141,25 +141,11 @@ class Services:
         return self._odds_norm
 
     def escalates(self, family: Family, stream: Stream, name: str) -> bool:
-        """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now.
-
-        The probability for a family of average need and risk is the baseline ``name`` times any
-        policy's multiplier; its odds are then scaled by :meth:`family_odds` and caseload pressure.
-        """
-        p = self._base[name]
-        if self.policies:
-            p *= self.policies.multiplier(name, family, self.env.now)
-        u = family.draws.uniform(stream)
-        if p <= 0.0:
-            return False  # as scaled_probability: 0 stays 0 and 1 stays 1
-        if p >= 1.0:
-            return True
-        o = p / (1.0 - p) * (self.family_odds(family) * self.caseload_pressure())
-        return u < o / (1.0 + o)
+        """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now."""
+        p = min(1.0, self.value(name, family))
+        odds = self.family_odds(family) * self.caseload_pressure()
+        return self.u(family, stream) < scaled_probability(p, odds)
 
     def chance(self, family: Family, stream: Stream, name: str) -> bool:
         """Decide a step named ``name`` that does not depend on risk (closing, stepping down)."""
-        p = self._base[name]
-        if self.policies:
-            p *= self.policies.multiplier(name, family, self.env.now)
-        return family.draws.uniform(stream) < p
+        return self.u(family, stream) < min(1.0, self.value(name, family))
