@@ -32,7 +32,7 @@ import yaml
 from calibration.ees import History, find_area, history, statistical_neighbours
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix, toxic_trio_joint
 from calibration.fit import fit
-from calibration.targets import NationalFigures
+from calibration.targets import NationalFigures, substance_misuse_union
 
 #: Events at which a council's own rate gets half the weight (judgement; see module docstring).
 SHRINKAGE_EVENTS = 30
@@ -142,7 +142,6 @@ def _england_ratios(england: History) -> dict[str, float]:
 
     t = england_targets()
     out = {m: t[m] / t[base] for m, base in BY_RATIO.items()}
-    from calibration.targets import NationalFigures
 
     out["uasc_per_10k"] = NationalFigures().per_10k(
         "2024-25", "cla_started_unaccompanied_unaccompanied_asylum_seeking_children"
@@ -179,11 +178,7 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
             )
         }
         if all(0 < v < 1 for v in share.values()):
-            sm = (
-                share["drug_misuse_parent"]
-                + share["alcohol_misuse_parent"]
-                - 2 * share["drug_misuse_parent"] * share["alcohol_misuse_parent"]
-            )
+            sm = substance_misuse_union(share["drug_misuse_parent"], share["alcohol_misuse_parent"])
             assessed = toxic_trio_joint(
                 share["domestic_abuse_parent"], share["mental_health_parent"], min(sm, 0.99)
             )

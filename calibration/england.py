@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from calibration.targets import NationalFigures
+from calibration.targets import NationalFigures, toxic_trio_marginals
 
 YEAR = "2024-25"
 PARAMS_FILE = Path(__file__).resolve().parent.parent / "sim" / "data" / "params" / "england.yaml"
@@ -90,20 +90,9 @@ def split_at_quantiles(
 
 
 def england_assessed_mix(fig: NationalFigures, per: str = "factor_episode") -> dict[str, float]:
-    """England's toxic-trio subsets among assessed episodes (C3), 2024-25.
-
-    ``per="factor_episode"``: shares of episodes with any factor recorded (how DfE's C3 table and
-    each council's published row read); ``per="assessment"``: shares of all completed assessments
-    (how a council's own CIN census extract reads, 'no factors identified' included).
-    """
-    y = YEAR
-    episodes = fig.value(y, "episodes_with_assessment_factor_recorded")
-    denominator = episodes if per == "factor_episode" else fig.value(y, "assessments_completed")
-    drug = fig.value(y, "factor_drug_misuse_parent") / episodes
-    alcohol = fig.value(y, "factor_alcohol_misuse_parent") / episodes
-    sm = (drug + alcohol - 2.0 * drug * alcohol) * episodes / denominator
-    da = fig.value(y, "factor_domestic_abuse_parent") / denominator
-    mh = fig.value(y, "factor_mental_health_parent") / denominator
+    """England's toxic-trio subsets among assessed episodes (C3), 2024-25 (``per``: see
+    :func:`calibration.targets.toxic_trio_marginals`)."""
+    da, mh, sm = toxic_trio_marginals(fig, YEAR, per)
     return toxic_trio_joint(da, mh, min(sm, 0.99))
 
 
@@ -237,19 +226,7 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
         * fig.value(y, "children_in_need_at_31_march")
         / fig.value("2025-09-30", "sw_cases")
     )
-    da = fig.value(y, "factor_domestic_abuse_parent") / fig.value(
-        y, "episodes_with_assessment_factor_recorded"
-    )
-    mh = fig.value(y, "factor_mental_health_parent") / fig.value(
-        y, "episodes_with_assessment_factor_recorded"
-    )
-    drug = fig.value(y, "factor_drug_misuse_parent") / fig.value(
-        y, "episodes_with_assessment_factor_recorded"
-    )
-    alcohol = fig.value(y, "factor_alcohol_misuse_parent") / fig.value(
-        y, "episodes_with_assessment_factor_recorded"
-    )
-    sm = drug + alcohol - 2.0 * drug * alcohol  # union; drug and alcohol misuse overlap (judgement)
+    da, mh, sm = toxic_trio_marginals(fig, y)  # of episodes with factors
     age_starts = [
         fig.value(y, f"cla_started_age_{k}")
         for k in (

@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from calibration.england import toxic_trio_joint
 from calibration.targets import (
     CP_BANDS,
     EXIT_GROUPS,
+    FACTORS,
     FIT_TARGETS,
     PLACEMENT_GROUPS,
     NationalFigures,
@@ -28,6 +30,7 @@ from calibration.targets import (
     mix_targets,
     simulated_shares,
 )
+from sim.entities import TOXIC_TRIO_SUBSETS
 from sim.experiment import single_run
 from sim.outputs import monthly_frame, yearly_frame
 from sim.scenario import scenario_from_dict
@@ -201,9 +204,8 @@ def fit(
 
 #: Toxic-trio subsets with each factor (keys of ``demand.toxic_trio_shares``).
 _HAS_FACTOR = {
-    "domestic_abuse": ("da", "da+mh", "da+sm", "da+mh+sm"),
-    "parental_mental_health": ("mh", "da+mh", "mh+sm", "da+mh+sm"),
-    "parental_substance_misuse": ("sm", "da+sm", "mh+sm", "da+mh+sm"),
+    factor: tuple(k for k in TOXIC_TRIO_SUBSETS if code in k.split("+"))
+    for factor, code in zip(FACTORS, ("da", "mh", "sm"), strict=True)
 }
 #: Age bands (lowest age) whose care stays decide how many leave care at 18.
 _AGE_18_BANDS_FROM = 10
@@ -219,19 +221,18 @@ def _steer_shares(
     - placements at 31 March steer the placement mix at entry (all age bands alike);
     - reasons care ended steer the exit mix, and leaving at 18 steers older entrants' stays.
     """
-    from calibration.england import toxic_trio_joint  # england imports nothing from here
 
     def factor(name: str) -> float | None:
         t, found = targets.get(name), sim.get(name)
         return (t / found) ** step if t and found else None
 
     joint = params["demand"]["toxic_trio_shares"]
-    marginals = []
-    for f, subsets in _HAS_FACTOR.items():
-        m = sum(joint[k] for k in subsets)
-        k = factor(f"assessed_share_{f}")
-        marginals.append(_scale_odds(m, k) if k else m)
-    if any(factor(f"assessed_share_{f}") for f in _HAS_FACTOR):
+    steps = {f: factor(f"assessed_share_{f}") for f in _HAS_FACTOR}
+    if any(steps.values()):
+        marginals = []
+        for f, subsets in _HAS_FACTOR.items():
+            m = sum(joint[k] for k in subsets)
+            marginals.append(_scale_odds(m, steps[f]) if steps[f] else m)
         params["demand"]["toxic_trio_shares"] = toxic_trio_joint(*marginals)
     cp = params["cp_plan"]["duration"]
     if cp.get("kind") == "empirical":

@@ -105,32 +105,50 @@ EXIT_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def substance_misuse_union(drug: float, alcohol: float) -> float:
+    """Share with parental drug or alcohol misuse from the two shares C3 publishes.
+
+    The two overlap; the union assumes twice the overlap of independent factors (judgement).
+    """
+    return drug + alcohol - 2.0 * drug * alcohol
+
+
+def toxic_trio_marginals(
+    figures: NationalFigures, year: str, per: str = "factor_episode"
+) -> tuple[float, float, float]:
+    """Shares with parental domestic abuse, mental health and substance misuse (C3).
+
+    ``per="factor_episode"``: of episodes with any factor recorded (how DfE's C3 table and each
+    council's published row read); ``per="assessment"``: of all completed assessments (how a
+    council's own CIN census extract reads, 'no factors identified' included).
+    """
+    episodes = figures.value(year, "episodes_with_assessment_factor_recorded")
+    denominator = (
+        episodes if per == "factor_episode" else figures.value(year, "assessments_completed")
+    )
+    drug = figures.value(year, "factor_drug_misuse_parent") / episodes
+    alcohol = figures.value(year, "factor_alcohol_misuse_parent") / episodes
+    return (
+        figures.value(year, "factor_domestic_abuse_parent") / denominator,
+        figures.value(year, "factor_mental_health_parent") / denominator,
+        substance_misuse_union(drug, alcohol) * episodes / denominator,
+    )
+
+
 def mix_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, float]:
     """Published shares (%) that the model's first year should reproduce.
 
     - ``assessed_share_<factor>``: children assessed with each toxic-trio factor, as % of all
-      completed assessments (C3 counts over C2's completed assessments). Drug and alcohol misuse
-      overlap; their union assumes the overlap of independent factors doubled (judgement, as in
-      ``calibration.england``).
+      completed assessments (C3 counts over C2's completed assessments; see
+      :func:`toxic_trio_marginals`).
     - ``cp_ended_share_<band>`` (D7) and ``cp_open_share_<band>`` (D5): CP plans by duration.
     - ``placement_share_<group>``: looked-after children at 31 March by placement.
     - ``exit_share_<group>``: children ceasing care in the year by reason.
     """
     v = lambda m: figures.value(year, m)  # noqa: E731
     out: dict[str, float] = {}
-    factor_episodes, assessed = (
-        v("episodes_with_assessment_factor_recorded"),
-        v("assessments_completed"),
-    )
-    drug = v("factor_drug_misuse_parent") / factor_episodes
-    alcohol = v("factor_alcohol_misuse_parent") / factor_episodes
-    substance = (drug + alcohol - 2.0 * drug * alcohol) * factor_episodes
-    for name, count in (
-        ("domestic_abuse", v("factor_domestic_abuse_parent")),
-        ("parental_mental_health", v("factor_mental_health_parent")),
-        ("parental_substance_misuse", substance),
-    ):
-        out[f"assessed_share_{name}"] = 100 * count / assessed
+    for name, share in zip(FACTORS, toxic_trio_marginals(figures, year, "assessment"), strict=True):
+        out[f"assessed_share_{name}"] = 100 * share
     for band in CP_BANDS:
         out[f"cp_ended_share_{band}"] = v(f"cp_plans_ended_duration_{band}_share")
         out[f"cp_open_share_{band}"] = v(f"cp_plans_at_31_march_duration_{band}_share")
