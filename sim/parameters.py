@@ -93,10 +93,13 @@ class FrontDoor(_Model):
             data = dict(data)
             per_day = data.pop("triage_contacts_per_day_per_10k")
             rate = data.get("contacts_per_triage_fte_per_working_day")
-            if isinstance(per_day, int | float) and isinstance(rate, int | float) and rate > 0:
+            if not isinstance(per_day, int | float) or per_day <= 0:
+                raise ValueError(
+                    f"triage_contacts_per_day_per_10k must be a number above 0 (got {per_day!r})"
+                )
+            if isinstance(rate, int | float) and rate > 0:
                 data["triage_fte_per_10k"] = per_day / (rate * WORKING_DAYS_PER_DAY)
-            else:
-                data["triage_fte_per_10k"] = per_day  # let the field's own check report it
+            # else contacts_per_triage_fte_per_working_day's own check reports the rate
         return data
 
     @property

@@ -291,3 +291,13 @@ def test_misspelt_field_in_a_policy_file_names_the_policy_file_and_the_fields_al
     assert "allowed here:" in msg and "effects" in msg, (
         f"expected the policy's allowed fields listed, found {msg}"
     )
+
+
+def test_mash_capacity_in_contacts_a_day_that_is_not_a_number_names_that_field(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("parameters:\n  front_door: {triage_contacts_per_day_per_10k: lots}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "s.yaml: parameters.front_door: triage_contacts_per_day_per_10k must be" in msg, msg
+    assert "'lots'" in msg, f"expected the bad value quoted, found {msg}"
