@@ -260,8 +260,13 @@ def page() -> None:
                 width="stretch",
             )
             left.plotly_chart(cost_total_chart(res["costs"]), width="stretch")
+            waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
             right.plotly_chart(
-                band_chart(monthly, "waiting_allocation", "Children waiting for a social worker"),
+                band_chart(monthly, "waiting_allocation", "Children waiting for a social worker")
+                if waited  # when capacity binds; otherwise how full the social workers are
+                else band_chart(
+                    monthly, "caseload_per_sw", "Caseload per social worker (nobody waited)"
+                ),
                 width="stretch",
             )
             out = io.BytesIO()

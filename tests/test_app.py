@@ -46,6 +46,10 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
     assert "range" in captions, "expected every headline figure to show its range"
     charts = app.get("plotly_chart")
     assert len(charts) >= 4, f"expected four charts, found {len(charts)}"
+    titles = " | ".join(c.proto.spec for c in charts)
+    assert "Children waiting for a social worker" in titles or "nobody waited" in titles, (
+        "expected a chart of waiting for a social worker, or of caseloads when nobody waited"
+    )
 
 
 def test_no_pilot_asks_for_one(app):
