@@ -2,7 +2,8 @@
 
 A thin layer over ``sim``'s API: widgets build a scenario with ``sim.api.build_scenario``, the
 comparison runs with common random numbers, and results are cached on the scenario's content,
-so coming back to a scenario is instant. Run with ``streamlit run app.py``.
+so coming back to a scenario is instant. The page shows the pilot with its effects drawn from
+their ranges, so only those runs are made. Run with ``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from sim.scenario import ScenarioError
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
 TEXT = Path(__file__).parent / "docs"
+#: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
+#: only ones run; the CLI's ``compare`` also runs effects at their central values.
+SHOWN_EFFECTS = ("sampled",)
 
 
 @st.cache_data(show_spinner=False)
@@ -64,6 +68,7 @@ def compare_cached(text: str) -> dict[str, pd.DataFrame]:
         scenario,
         progress=lambda i, n: bar.progress(i / n, text=f"Run {i} of {n}"),
         client=workers()["client"],
+        effects=SHOWN_EFFECTS,
     )
     bar.empty()
     return out

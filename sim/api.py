@@ -8,14 +8,22 @@ charts. No Streamlit here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from sim.comparison import BASELINE, compare, paired_results, summarise
+from sim.comparison import (
+    BASELINE,
+    EFFECT_MODES,
+    compare,
+    effect_modes,
+    paired_results,
+    run_count,
+    summarise,
+)
 from sim.costs import load_cost_book
 from sim.policies import Policy
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict
@@ -132,14 +140,21 @@ def run_comparison(
     scenario: Scenario,
     progress: Callable[[int, int], None] | None = None,
     client: Any = None,
+    effects: Iterable[str] = EFFECT_MODES,
 ) -> dict[str, pd.DataFrame]:
     """Paired comparison of the scenario's policies with today's way of working.
 
     ``client``: a Dask client whose workers run the replications in parallel (same numbers).
+    ``effects``: the effect modes to run the policies in (default both, as the CLI; the dashboard
+    shows ``("sampled",)`` only). ``progress(runs done, runs in all)``.
     """
-    n_runs = scenario.replications * (1 + 2 * len(scenario.compared_variants()))
+    effects = effect_modes(effects)
+    n_runs = run_count(scenario, effects=effects)
     monthly = compare(
-        scenario, progress=(lambda i: progress(i, n_runs)) if progress else None, client=client
+        scenario,
+        progress=(lambda i: progress(i, n_runs)) if progress else None,
+        client=client,
+        effects=effects,
     )
     book = load_cost_book(scenario.unit_costs)
     paired, costs = paired_results(monthly, scenario, book)

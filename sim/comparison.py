@@ -6,12 +6,13 @@ difference in a replication is the policy's effect, not noise. Each variant runs
 effects at their central values (the interval then shows randomness only) and with each
 replication drawing its effect sizes from their ranges (randomness and what the evidence does not
 pin down). Results are per replication, then summarised with intervals and the probabilities that
-the policy saves money and reduces care entries.
+the policy saves money and reduces care entries. A caller that shows only one effect mode (the
+dashboard shows sampled effects) runs only that one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,9 @@ BASELINE = "baseline"
 NO_PAYBACK = "none within horizon"
 #: Seed offset for the independent-streams check (never used for reported comparisons).
 INDEPENDENT_SEED_OFFSET = 1_000_003
+#: How a comparison runs each variant's effects: at their central values, or drawn from their
+#: ranges in each replication (plan order: central, then sampled).
+EFFECT_MODES = ("central", "sampled")
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,60 @@ class RunKey:
         return f"{safe}--{self.effects}--{self.replication:04d}"
 
 
-def plan(scenario: Scenario, replications: int) -> Iterator[tuple[RunKey, Scenario, bool]]:
-    """Every run a comparison needs: (key, scenario to run, sample effects?)."""
+Run = tuple[RunKey, Scenario, bool]
+
+
+def effect_modes(effects: Iterable[str]) -> tuple[str, ...]:
+    """``effects`` checked, in plan order: one or both of :data:`EFFECT_MODES`, each once.
+
+    Raises ValueError naming what is wrong (a bare string, an unknown mode, none, a repeat).
+    """
+    allowed = " and ".join(repr(m) for m in EFFECT_MODES)
+    if isinstance(effects, str) or not isinstance(effects, Iterable):
+        raise ValueError(
+            f"effects: expected a tuple of effect modes such as ('sampled',), got {effects!r}"
+        )
+    given = tuple(effects)
+    unknown = [e for e in given if e not in EFFECT_MODES]
+    if unknown:
+        raise ValueError(f"effects: unknown mode {unknown[0]!r} (allowed: {allowed})")
+    if not given or len(set(given)) != len(given):
+        raise ValueError(f"effects: expected one or both of {allowed}, each once; got {given!r}")
+    return tuple(m for m in EFFECT_MODES if m in given)
+
+
+def baseline_plan(scenario: Scenario, replications: int) -> list[Run]:
+    """The baseline runs of a comparison (no policies): they do not depend on its variants."""
     base = scenario.with_policies([])
-    variants = scenario.compared_variants()
+    return [(RunKey(BASELINE, "none", rep), base, False) for rep in range(replications)]
+
+
+def plan(scenario: Scenario, replications: int, effects: Iterable[str] = EFFECT_MODES) -> list[Run]:
+    """Every run a comparison needs, in order: (key, scenario to run, sample effects?).
+
+    ``effects``: which effect modes to run each variant in (see :data:`EFFECT_MODES`); each
+    replication runs the baseline, then each variant in each mode.
+    """
+    modes = effect_modes(effects)
+    base = baseline_plan(scenario, replications)
+    variants = {
+        name: scenario.with_policies(policies)
+        for name, policies in scenario.compared_variants().items()
+    }
+    runs = []
     for rep in range(replications):
-        yield RunKey(BASELINE, "none", rep), base, False
-        for name, policies in variants.items():
-            with_policy = scenario.with_policies(policies)
-            yield RunKey(name, "central", rep), with_policy, False
-            yield RunKey(name, "sampled", rep), with_policy, True
+        runs.append(base[rep])
+        for name, with_policy in variants.items():
+            runs.extend((RunKey(name, mode, rep), with_policy, mode == "sampled") for mode in modes)
+    return runs
+
+
+def run_count(
+    scenario: Scenario, replications: int | None = None, effects: Iterable[str] = EFFECT_MODES
+) -> int:
+    """How many runs :func:`plan` makes (without building its scenarios)."""
+    n = scenario.replications if replications is None else replications
+    return n * (1 + len(effect_modes(effects)) * len(scenario.compared_variants()))
 
 
 def run_one(
@@ -77,14 +125,16 @@ def compare(
     progress: Callable[[int], None] | None = None,
     independent: bool = False,
     client: Any = None,
+    effects: Iterable[str] = EFFECT_MODES,
 ) -> pd.DataFrame:
     """All runs of a comparison, in memory (the runner writes them as they finish).
 
+    ``effects``: the effect modes to run each variant in (default both; see :func:`plan`).
     With a Dask ``client`` the runs go to its workers in parallel; the result is the same frame
     (runs are put together in plan order, and each draws from its own seeded streams).
     """
     n = scenario.replications if replications is None else replications
-    runs = list(plan(scenario, n))
+    runs = plan(scenario, n, effects)
     if client is not None:
         from dask.distributed import as_completed
 

@@ -66,3 +66,28 @@ def test_where_the_numbers_come_from_names_each_effects_study_design_and_year(ap
     ), f"expected study, design and year beside each effect, found {list(rows.columns)}"
     named = (rows["study"] != "not named").mean()
     assert named > 0.5, f"expected most effects to name their study, found {named:.0%}"
+
+
+def test_saved_scenarios_side_by_side_show_the_sampled_figures(app, tmp_path):
+    """The page runs effects sampled only; a saved scenario's row reads those figures."""
+    from sim.api import build_scenario, builtin_policies, scenario_yaml
+
+    sc = build_scenario(
+        population=20_000,
+        years=2,
+        replications=4,
+        policies=[builtin_policies()["Family Safeguarding"]],
+        name="small",
+    )
+    saved = tmp_path / "saved"
+    saved.mkdir(parents=True, exist_ok=True)
+    (saved / "small.yaml").write_text(scenario_yaml(sc), encoding="utf-8")
+    app.run()
+    picker = next(m for m in app.multiselect if m.label.startswith("Saved scenarios"))
+    picker.set_value(["small"]).run()
+    assert not app.exception, f"found {app.exception}"
+    tables = [df.value for df in app.dataframe if "scenario" in getattr(df.value, "columns", [])]
+    assert tables, "expected a side-by-side table of the saved scenario"
+    row = tables[0].iloc[0]
+    assert row["scenario"] == "small"
+    assert row["chance it saves money"].endswith("%"), f"found {row.to_dict()}"
