@@ -3,7 +3,9 @@
 A thin layer over ``sim``'s API: widgets build a scenario with ``sim.api.build_scenario``, the
 comparison runs with common random numbers, and results are cached on the scenario's content,
 so coming back to a scenario is instant. The page shows the pilot with its effects drawn from
-their ranges, so only those runs are made. Run with ``streamlit run app.py``.
+their ranges, so only those runs are made; today's way of working (which does not depend on the
+pilot) starts on the workers as soon as a scenario is built, while the leader is still choosing.
+Run with ``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from sim.api import (
+    HeldBaselines,
     build_scenario,
     builtin_policies,
     local_workers,
@@ -27,13 +30,15 @@ from sim.api import (
 )
 from sim.charts import band_chart, cost_total_chart
 from sim.policies import EFFECT_LABELS
-from sim.scenario import ScenarioError
+from sim.scenario import Scenario, ScenarioError
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
 TEXT = Path(__file__).parent / "docs"
 #: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
 #: only ones run; the CLI's ``compare`` also runs effects at their central values.
 SHOWN_EFFECTS = ("sampled",)
+#: Baselines kept on the workers (the last few distinct ones a leader's choices led to).
+BASELINES_KEPT = 4
 
 
 @st.cache_data(show_spinner=False)
@@ -60,13 +65,24 @@ def workers():
     return {"client": local_workers(n) if n > 1 else None}
 
 
+@st.cache_resource(show_spinner=False)
+def held_baselines() -> HeldBaselines:
+    """Today's way of working for the last few scenarios, running or run on the workers."""
+    return HeldBaselines(keep=BASELINES_KEPT)
+
+
+def to_run(text: str) -> Scenario:
+    """The scenario a comparison runs: read back from its YAML, as the cache keys it."""
+    return scenario_from_yaml(text, "scenario")
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def compare_cached(text: str) -> dict[str, pd.DataFrame]:
-    scenario = scenario_from_yaml(text, "scenario")
+    scenario = to_run(text)
     bar = st.progress(0.0, text="Running: the same families, with and without the pilot")
     out = run_comparison(
         scenario,
-        progress=lambda i, n: bar.progress(i / n, text=f"Run {i} of {n}"),
+        progress=lambda i, n: bar.progress(i / n, text=f"{i} of {n} runs done"),
         client=workers()["client"],
         effects=SHOWN_EFFECTS,
     )
@@ -178,6 +194,9 @@ def page() -> None:
 
     if scenario is not None:
         text = scenario_yaml(scenario)
+        # today's way of working does not depend on the pilot: start it now, in the background
+        # (from the text, so its runs are the very ones compare_cached will ask for)
+        held_baselines().prefetch(to_run(text), workers()["client"])
         run = st.button("Run the comparison", type="primary", key="run")
         if run or st.session_state.get("last") == text:
             st.session_state["last"] = text
@@ -343,4 +362,4 @@ def page() -> None:
 # import it as __mp_main__ when they start, and must not draw the page (or start workers).
 if __name__ == "__main__":
     page()
-    workers()  # started once the page is drawn, so the first comparison finds them ready
+    workers()  # usually started by the page already, when it hands them today's way of working

@@ -1,13 +1,16 @@
 """What the dashboard (and notebooks) call: scenarios from plain choices, comparisons, bands.
 
 Thin helpers over the library: they build validated scenarios from the choices a council leader
-makes (council, pilots, where, when, size), run the paired comparison, and shape results for
-charts. No Streamlit here.
+makes (council, pilots, where, when, size), run the paired comparison (and today's way of working
+ahead of it, in the background), and shape results for charts. No Streamlit here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,13 @@ import yaml
 from sim.comparison import (
     BASELINE,
     EFFECT_MODES,
+    baseline_plan,
     compare,
     effect_modes,
     paired_results,
     run_count,
+    run_digest,
+    submit_runs,
     summarise,
 )
 from sim.costs import load_cost_book
@@ -166,6 +172,76 @@ def run_comparison(
     }
 
 
+#: Priority of runs submitted ahead of time: behind any comparison's runs (priority 0). A holder
+#: adds how many it has submitted before, so among them the latest choice runs first.
+PREFETCH_PRIORITY = -(10**9)
+
+
+def baseline_digest(scenario: Scenario) -> str:
+    """Names the baseline of a scenario's comparison: the same whatever its pilots or labels."""
+    return run_digest(scenario.with_policies([]))[:16]
+
+
+def prefetch_baseline(
+    scenario: Scenario, client: Any, priority: int = PREFETCH_PRIORITY
+) -> list[Any]:
+    """Submit the baseline runs of the scenario's comparison to ``client``; do not wait.
+
+    The runs carry the keys :func:`run_comparison` gives them, so while their futures are held
+    the comparison reuses them instead of running them again (same numbers either way); runs
+    already submitted keep their place. Without a client, nothing to do: ``[]``.
+    """
+    if client is None:
+        return []
+    runs = baseline_plan(scenario, scenario.replications)
+    return submit_runs(client, runs, priority=priority)
+
+
+class HeldBaselines:
+    """Futures of the last few baselines prefetched, by :func:`baseline_digest` (bounded).
+
+    Holding a future keeps its run's result on the workers; the oldest baseline beyond ``keep``
+    is let go (Dask forgets it, or cancels it if it has not run). Safe to share across threads.
+    """
+
+    def __init__(self, keep: int = 4) -> None:
+        self.keep = keep
+        self._held: OrderedDict[str, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+
+    def prefetch(self, scenario: Scenario, client: Any) -> list[Any]:
+        """:func:`prefetch_baseline`, holding the futures; a no-op without a client.
+
+        Each call's new runs go ahead of those of earlier calls (a leader's latest choice first),
+        still behind any comparison's.
+        """
+        with self._lock:
+            priority = PREFETCH_PRIORITY + next(self._order)
+        futures = prefetch_baseline(scenario, client, priority)
+        if futures:
+            self.hold(baseline_digest(scenario), futures)
+        return futures
+
+    def hold(self, digest: str, futures: list[Any]) -> None:
+        """Keep ``futures`` as the newest baseline, replacing any under the same digest."""
+        with self._lock:
+            self._held.pop(digest, None)
+            self._held[digest] = futures
+            while len(self._held) > self.keep:
+                self._held.popitem(last=False)
+
+    def futures(self) -> list[Any]:
+        """Every future held, oldest baseline first."""
+        with self._lock:
+            return [f for fs in self._held.values() for f in fs]
+
+    def digests(self) -> list[str]:
+        """The baselines held, oldest first."""
+        with self._lock:
+            return list(self._held)
+
+
 def bands(monthly: pd.DataFrame, measure: str, effects: str = "sampled") -> pd.DataFrame:
     """Mean and 5th-95th percentile by month for the baseline and each variant."""
     sel = monthly[
@@ -190,11 +266,16 @@ def cost_by_year(
 def local_workers(workers: int | None = None) -> Any:
     """A Dask client on worker processes of this machine (one per core by default).
 
-    The dashboard keeps one for its life so a comparison's runs share the cores.
+    The dashboard keeps one for its life so a comparison's runs share the cores. Each worker is
+    handed one run at a time (Dask's default is a little more), so a comparison asked for goes
+    ahead of runs submitted earlier at a lower priority, once the runs being made end.
     """
+    import dask.distributed  # its config defaults first: leaving `set` must not drop them
+
     from sim.batch import local_client
 
-    client = local_client(workers)
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        client = local_client(workers)
     client.run(_import_model)  # workers load the model now, not on the first run
     return client
 

@@ -8,10 +8,16 @@ replication drawing its effect sizes from their ranges (randomness and what the 
 pin down). Results are per replication, then summarised with intervals and the probabilities that
 the policy saves money and reduces care entries. A caller that shows only one effect mode (the
 dashboard shows sampled effects) runs only that one.
+
+With a Dask client, each run is submitted under a key made from what decides its numbers, so a
+run already submitted (the dashboard computes today's way of working in the background while a
+leader chooses a pilot) is reused, not redone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +38,9 @@ INDEPENDENT_SEED_OFFSET = 1_000_003
 #: How a comparison runs each variant's effects: at their central values, or drawn from their
 #: ranges in each replication (plan order: central, then sampled).
 EFFECT_MODES = ("central", "sampled")
+#: Scenario fields a run's numbers do not depend on (the run reads none of them but the name,
+#: which only labels its rows): runs that differ only in these share a task key.
+LABEL_FIELDS = frozenset({"name", "description", "replications"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,77 @@ def run_one(
     return frame
 
 
+def run_digest(scenario: Scenario) -> str:
+    """SHA-256 (hex) of what in a scenario decides a run's numbers: all but :data:`LABEL_FIELDS`."""
+    content = scenario.model_dump(mode="json", exclude=set(LABEL_FIELDS))
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def task_key(key: RunKey, scenario: Scenario, sampled: bool, *, independent: bool = False) -> str:
+    """A run's Dask key: the same for every submission of the same run, and only for that.
+
+    Made of the scenario's :func:`run_digest`, the run's variant, effect mode and replication,
+    whether it samples effects, ``independent`` and the model's version (if it has one).
+    """
+    import sim
+
+    decides = {
+        "scenario": run_digest(scenario),
+        "variant": key.variant,
+        "effects": key.effects,
+        "replication": key.replication,
+        "sampled": sampled,
+        "independent": independent,
+        "version": getattr(sim, "__version__", None),
+    }
+    digest = hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()[:16]
+    return f"run-{digest}-{key.file_stem}"
+
+
+def submit_runs(
+    client: Any, runs: list[Run], *, independent: bool = False, priority: int = 0
+) -> list[Any]:
+    """Submit runs to a Dask client under their :func:`task_key`; their futures, in order.
+
+    A run whose key the client still holds a future for is not run again: its future (finished
+    or not) stands for it. ``priority``: higher runs first among runs waiting. The runs go in one
+    batch, so Dask queues them on the scheduler and hands each worker one at a time (see
+    :func:`sim.api.local_workers`), instead of sending the first few to the workers at once.
+    """
+    if not runs:
+        return []
+    keys, scenarios, sampled = (list(column) for column in zip(*runs, strict=True))
+    return client.map(
+        run_one,
+        keys,
+        scenarios,
+        sampled,
+        key=[task_key(*run, independent=independent) for run in runs],
+        independent=independent,
+        priority=priority,
+    )
+
+
+def _follow(futures: list[Any], progress: Callable[[int], None] | None) -> None:
+    """Wait for the futures, calling ``progress(runs done)``; runs done already count at once."""
+    from dask.distributed import as_completed
+
+    pending = [f for f in futures if not f.done()]
+    done = len(futures) - len(pending)
+    if progress is not None and done:
+        progress(done)
+    for i, _ in enumerate(as_completed(pending), start=done + 1):
+        if progress is not None:
+            progress(i)
+
+
+def _labelled(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A run's frame under this scenario's name (a reused run may carry another label)."""
+    if (frame["scenario"] == name).all():
+        return frame
+    return frame.assign(scenario=name)
+
+
 def compare(
     scenario: Scenario,
     replications: int | None = None,
@@ -131,21 +211,19 @@ def compare(
 
     ``effects``: the effect modes to run each variant in (default both; see :func:`plan`).
     With a Dask ``client`` the runs go to its workers in parallel; the result is the same frame
-    (runs are put together in plan order, and each draws from its own seeded streams).
+    (runs are put together in plan order, and each draws from its own seeded streams). Runs the
+    client already holds (e.g. a baseline submitted ahead) are reused and count as done at once.
     """
     n = scenario.replications if replications is None else replications
     runs = plan(scenario, n, effects)
     if client is not None:
-        from dask.distributed import as_completed
-
-        futures = [
-            client.submit(run_one, key, sc, sampled, independent=independent, pure=False)
-            for key, sc, sampled in runs
-        ]
-        for i, _ in enumerate(as_completed(futures)):
-            if progress is not None:
-                progress(i + 1)
-        return pd.concat(client.gather(futures), ignore_index=True)
+        futures = submit_runs(client, runs, independent=independent)
+        _follow(futures, progress)
+        frames = client.gather(futures)
+        return pd.concat(
+            [_labelled(f, sc.name) for f, (_, sc, _) in zip(frames, runs, strict=True)],
+            ignore_index=True,
+        )
     frames = []
     for i, (key, sc, sampled) in enumerate(runs):
         frames.append(run_one(key, sc, sampled, independent=independent))

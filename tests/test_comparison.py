@@ -1,7 +1,9 @@
-"""Which runs a comparison makes.
+"""Which runs a comparison makes, and reusing runs submitted ahead (the dashboard's baseline).
 
 The dashboard shows the pilot with its effects sampled, so it runs the baseline and the sampled
-runs only; the CLI still runs both effect modes.
+runs only; the CLI still runs both effect modes. With a Dask client every run has a key made of
+what decides it, so a baseline submitted while the leader chooses is reused, not run again, and
+the numbers are the same as without it.
 """
 
 from __future__ import annotations
@@ -9,8 +11,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.api import build_scenario, builtin_policies, run_comparison
-from sim.comparison import BASELINE, plan, run_count
+from sim.api import (
+    HeldBaselines,
+    baseline_digest,
+    build_scenario,
+    builtin_policies,
+    prefetch_baseline,
+    run_comparison,
+)
+from sim.comparison import BASELINE, compare, plan, run_count, task_key
 
 FS = "Family Safeguarding"
 SAMPLED = ("sampled",)
@@ -77,3 +86,142 @@ def test_sampled_only_comparison_gives_the_full_comparisons_sampled_numbers(samp
         pd.testing.assert_frame_equal(
             sampled_only[name], sampled_rows(full[name]), check_exact=True, obj=name
         )
+
+
+def test_a_runs_key_follows_what_decides_it_and_nothing_else():
+    sc = small()
+    runs = plan(sc, 2)
+    keys = [task_key(k, s, sampled) for k, s, sampled in runs]
+    assert len(set(keys)) == len(keys), f"expected one key per run, found {keys}"
+    assert keys == [task_key(k, s, sampled) for k, s, sampled in plan(small(), 2)], (
+        "expected the same keys for the same comparison built again"
+    )
+    base_key, base, _ = runs[0]
+    assert keys[0].startswith("run-") and keys[0].endswith(base_key.file_stem)
+    # the baseline does not depend on the pilot, the scenario's name or its replication count
+    other = build_scenario(
+        population=8000,
+        years=2,
+        replications=5,
+        policies=[builtin_policies()["Family group decision making before proceedings"]],
+        name="England: another pilot",
+    )
+    k, s, sampled = plan(other, 1)[0]
+    assert task_key(k, s, sampled) == keys[0]
+    assert baseline_digest(other) == baseline_digest(sc)
+    # ... but does on anything the run reads, and on how it is run
+    for changed in (
+        task_key(base_key, base.with_changes(seed=1), False),
+        task_key(base_key, base.with_changes(population=9000), False),
+        task_key(base_key, base, True),
+        task_key(base_key, base, False, independent=True),
+    ):
+        assert changed != keys[0]
+
+
+def test_prefetch_without_a_client_does_nothing():
+    held = HeldBaselines()
+    assert prefetch_baseline(small(), None) == []
+    assert held.prefetch(small(), None) == [] and held.digests() == []
+
+
+def test_held_baselines_keep_the_latest_few_and_replace_a_repeat():
+    held = HeldBaselines(keep=2)
+    for digest in ("a", "b", "a", "c"):
+        held.hold(digest, [digest])
+    assert held.digests() == ["a", "c"], "expected the oldest baseline ('b') let go"
+    held.hold("c", ["c2"])
+    assert held.futures() == ["a", "c2"]
+
+
+@pytest.fixture(scope="module")
+def client_and_finished():
+    """A Dask client on one in-process worker, and the keys of every task it finished.
+
+    The worker is handed one run at a time, as the dashboard's (``sim.api.local_workers``).
+    """
+    import dask
+    from dask.distributed import Client, LocalCluster
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    class Finished(SchedulerPlugin):
+        def __init__(self) -> None:
+            self.keys: list[str] = []
+
+        def transition(self, key, start, finish, *args, **kwargs) -> None:
+            if finish == "memory":
+                self.keys.append(key)
+
+    finished = Finished()
+    with (
+        dask.config.set({"distributed.scheduler.worker-saturation": 1.0}),
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        cluster.scheduler.add_plugin(finished)
+        yield client, finished.keys
+
+
+def test_a_prefetched_baseline_is_reused_not_run_again(client_and_finished, sampled_only):
+    from dask.distributed import wait
+
+    client, finished = client_and_finished
+    sc = small()
+    held = HeldBaselines()
+    # chosen earlier under another name: the baseline is the same runs
+    futures = held.prefetch(sc.with_changes(name="before the leader chose"), client)
+    wait(futures)
+    prefetched = [f.key for f in futures]
+    assert len(prefetched) == 2 and finished == prefetched
+    assert [f.key for f in prefetch_baseline(sc, client)] == prefetched
+    progress: list[tuple[int, int]] = []
+    there = run_comparison(
+        sc, progress=lambda i, n: progress.append((i, n)), client=client, effects=SAMPLED
+    )
+    ran = finished[len(prefetched) :]
+    assert not set(ran) & set(prefetched), f"expected the baseline reused, found it rerun: {ran}"
+    assert len(ran) == 2 and all("--sampled--" in k for k in ran), (
+        f"expected only the sampled runs to be made, found {ran}"
+    )
+    assert progress[0] == (2, 4) and progress[-1] == (4, 4), (
+        f"expected the prefetched runs counted as done at once, found {progress}"
+    )
+    for name in RESULTS:
+        pd.testing.assert_frame_equal(there[name], sampled_only[name], check_exact=True, obj=name)
+
+
+def test_a_full_comparison_on_a_client_equals_one_in_this_process_every_time(
+    client_and_finished,
+):
+    client, _ = client_and_finished
+    sc = small(replications=1)
+    here = compare(sc)
+    first = compare(sc, client=client)
+    again = compare(sc, client=client)  # first's runs were let go: made again, same numbers
+    pd.testing.assert_frame_equal(first, here, check_exact=True)
+    pd.testing.assert_frame_equal(again, here, check_exact=True)
+
+
+def test_the_latest_choice_and_a_comparison_go_ahead_of_older_prefetches(client_and_finished):
+    """A leader who changes the council's size: the old baseline waits behind the new one."""
+    from dask.distributed import wait
+
+    client, finished = client_and_finished
+    held = HeldBaselines()
+    earlier, latest = small(population=20_000, replications=3), small()
+    before = len(finished)
+    old = held.prefetch(earlier, client)
+    new = held.prefetch(latest, client)
+    out = run_comparison(latest, client=client, effects=SAMPLED)
+    wait(old)
+    order = finished[before:]
+    old_keys = {f.key for f in old}
+    last_new = max(order.index(f.key) for f in new)
+    ahead = [k for k in order[:last_new] if k in old_keys]
+    assert len(ahead) <= 1, (
+        f"expected at most the old run already under way before the new baseline, found {ahead}"
+    )
+    assert held.digests() == [baseline_digest(earlier), baseline_digest(latest)]
+    assert len(out["paired"]) == 2
