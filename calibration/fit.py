@@ -62,6 +62,21 @@ STEERING: dict[str, tuple[tuple[str, str], ...]] = {
     "assessments": (("cin_plan.p_reassessment", "reassess"),),
 }
 
+#: Measures steered by their ratio to the step before them in the pathway, not by their level:
+#: when referrals are 20% high, s47 enquiries, ICPCs and CP plans are 20% high too, and steering
+#: each level would cut every step's probability for the same excess (the next iteration then
+#: overshoots the other way). measure -> the measure it is a share of. ``cin_other`` is children
+#: in need less those on CP plans or looked after (what CIN plan length decides).
+RELATIVE_TO: dict[str, str] = {
+    "referrals": "contacts",
+    "early_help_starts": "contacts",
+    "s47_enquiries": "referrals",
+    "icpcs": "s47_enquiries",
+    "cp_plans_started": "icpcs",
+    "cp_plans": "cp_plans_started",
+    "children_in_need": "cin_other",
+}
+
 
 @dataclass
 class FitRow:
@@ -110,14 +125,22 @@ def _scale_duration(spec: dict[str, Any], factor: float) -> dict[str, Any]:
 
 
 def simulate_first_year(
-    params: dict[str, Any], population: int, replications: int, seed: int = 1
+    params: dict[str, Any],
+    population: int,
+    replications: int,
+    seed: int = 1,
+    start_date: str | None = None,
 ) -> dict[str, float]:
-    """Mean first-financial-year value per measure (per 10,000 children; rates in %)."""
+    """Mean first-financial-year value per measure (per 10,000 children; rates in %).
+
+    ``start_date``: the 1 April after the reference year (the default scenario's when None).
+    """
     scenario = scenario_from_dict(
         {
             "name": "fit",
             "population": population,
             "years": 1,
+            **({"start_date": start_date} if start_date else {}),
             "seed": seed,
             "replications": replications,
             "council": "england",
@@ -148,21 +171,27 @@ def fit(
     tolerance_pct: float = 1.0,
     share_tolerance_points: float = 1.0,
     damping: float = 0.8,
+    start_date: str | None = None,
     log=print,
 ) -> tuple[dict[str, Any], list[FitRow]]:
     """Adjust ``params`` (a parameter-file mapping) until the first year meets ``targets``.
 
-    Levels (per 10,000 children, rates) must come within ``tolerance_pct`` % of their target;
-    published mixes (``*_share_*``, see :func:`calibration.targets.mix_targets`) within
+    The first year starts on ``start_date`` (the 1 April after the reference year, whose 31 March
+    stocks open the run; the default scenario's when None).
+
+    Levels (per 10,000 children, rates) that a parameter steers must come within
+    ``tolerance_pct`` % of their target (the others are reported only); published mixes
+    (``*_share_*``, see :func:`calibration.targets.mix_targets`) within
     ``share_tolerance_points`` percentage points.
     """
     params = copy.deepcopy(params)
     targets = dict(targets)
     rows: list[FitRow] = []
     for it in range(iterations):
-        sim = simulate_first_year(params, population, replications)
+        sim = simulate_first_year(params, population, replications, start_date=start_date)
         rows = [FitRow(m, t, sim.get(m, 0.0)) for m, t in targets.items()]
-        levels = [r for r in rows if not _is_share(r.measure)]
+        # levels no parameter steers (a council's looked-after stock) are reported, not waited on
+        levels = [r for r in rows if not _is_share(r.measure) and r.measure in STEERING]
         shares = [r for r in rows if _is_share(r.measure)]
         worst = max((abs(r.error_pct) for r in levels), default=0.0)
         worst_share = max((abs(r.simulated - r.target) for r in shares), default=0.0)
@@ -176,7 +205,7 @@ def fit(
         for measure, steered in STEERING.items():
             if measure not in targets or not sim.get(measure):
                 continue
-            ratio = targets[measure] / sim[measure]
+            ratio = steering_ratio(measure, targets, sim)
             # steps shrink after the first iterations (stochastic approximation), so the fit
             # settles instead of chasing replication noise
             step = damping / (1 + max(0, it - 5) / 2)
@@ -200,6 +229,34 @@ def fit(
         _keep_feasible(params)
     _note_refinements(params, targets)
     return params, rows
+
+
+def _cin_other(values: dict[str, float]) -> float | None:
+    """Children in need less those on CP plans or looked after (None if any is missing)."""
+    try:
+        rest = values["children_in_need"] - values["cp_plans"] - values["looked_after"]
+    except KeyError:
+        return None
+    return rest if rest > 0 else None
+
+
+def steering_ratio(measure: str, targets: dict[str, float], sim: dict[str, float]) -> float:
+    """How far to move the parameters behind ``measure``: target over simulated.
+
+    For the measures in :data:`RELATIVE_TO`, the ratio of the measure's share of the step before
+    it (target over simulated), so each probability answers for its own step only. Falls back to
+    the level when the step before is not a target or was not simulated.
+    """
+    level = targets[measure] / sim[measure]
+    base = RELATIVE_TO.get(measure)
+    if base is None:
+        return level
+    if base == "cin_other":
+        t_rest, s_rest = _cin_other(targets), _cin_other(sim)
+        return t_rest / s_rest if t_rest and s_rest else level
+    if targets.get(base) and sim.get(base):
+        return level * sim[base] / targets[base]
+    return level
 
 
 #: Toxic-trio subsets with each factor (keys of ``demand.toxic_trio_shares``).

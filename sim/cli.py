@@ -95,7 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--all", action="store_true", help="every council in the DfE tables")
     bt.add_argument("--hold-out", required=True, help="year to project, e.g. 2024-25")
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
-    bt.add_argument("--iterations", type=int, default=6, help="fit iterations per council")
+    bt.add_argument("--iterations", type=int, default=10, help="fit iterations per council")
+    bt.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes for --all (default: one per core; 1: in this process)",
+    )
+    bt.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
     bt.add_argument("--json", action="store_true", help="print the summary as JSON")
     sw = sub.add_parser("sweep", help="run a sweep file's points on Dask (resumable)")
     sw.add_argument("sweep", type=Path, help="sweep YAML file")
@@ -342,7 +350,7 @@ def _backtest_for_provenance(council: str, year: str, args: argparse.Namespace) 
 
     from calibration.backtest import RUN_POPULATION, backtest_council, backtest_record
 
-    iterations = min(args.iterations, 6)
+    iterations = args.iterations
     with tqdm(
         total=iterations, desc="back-testing", unit="fit", file=sys.stderr, disable=args.json
     ) as bar:
@@ -443,7 +451,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from calibration.backtest import backtest_council, summarise_backtest
+    from calibration.backtest import backtest_or_reason, summarise_backtest
     from calibration.ees import councils, find_area
 
     targets = councils() if args.all else [find_area(args.la)]
@@ -451,24 +459,48 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "councils"
     parts.mkdir(exist_ok=True)
-    frames, failed = [], []
+    todo = [a for a in targets if not (parts / f"{a.slug}.csv").exists()]  # resumable
+    failed: dict[str, str] = {}
+
+    def keep(area, frame, reason: str) -> None:
+        if frame is None:
+            failed[area.name] = reason
+        elif not frame.empty:  # written as it finishes: an interrupted run loses nothing
+            frame.to_csv(parts / f"{area.slug}.csv", index=False)
+
+    options = {"iterations": args.iterations}
     with tqdm(
-        total=len(targets), desc="back-testing", unit="council", file=sys.stderr, disable=args.json
+        total=len(targets),
+        initial=len(targets) - len(todo),
+        desc="back-testing",
+        unit="council",
+        file=sys.stderr,
+        disable=args.json,
     ) as bar:
-        for area in targets:
-            part = parts / f"{area.slug}.csv"
-            if part.exists():  # resumable: councils already done are kept
-                frames.append(pd.read_csv(part))
-            else:
-                try:
-                    frame = backtest_council(area.name, args.hold_out, iterations=args.iterations)
-                except ValueError as exc:
-                    failed.append(f"{area.name}: {exc}")
-                    frame = None
-                if frame is not None and not frame.empty:
-                    frame.to_csv(part, index=False)
-                    frames.append(frame)
-            bar.update(1)
+        if len(todo) > 1 and (args.scheduler or args.workers != 1):
+            from dask.distributed import as_completed
+
+            from sim.batch import dask_client
+
+            with dask_client(args.workers, args.scheduler) as client:
+                futures = {
+                    client.submit(
+                        backtest_or_reason, a.name, args.hold_out, **options, pure=False
+                    ): a
+                    for a in todo
+                }
+                for future in as_completed(futures):
+                    keep(futures[future], *future.result())
+                    bar.update(1)
+        else:
+            for area in todo:
+                keep(area, *backtest_or_reason(area.name, args.hold_out, **options))
+                bar.update(1)
+    # put together in the councils' order, whatever order they finished in
+    frames = [
+        pd.read_csv(parts / f"{a.slug}.csv") for a in targets if (parts / f"{a.slug}.csv").exists()
+    ]
+    failed_lines = [f"{name}: {why}" for name, why in failed.items()]
     results = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     summary = summarise_backtest(results) if not results.empty else pd.DataFrame()
     results.to_csv(out / "results.csv", index=False)
@@ -479,7 +511,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                 {
                     "hold_out": args.hold_out,
                     "councils": len(targets),
-                    "failed": failed,
+                    "failed": failed_lines,
                     "summary": summary.to_dict(orient="records"),
                 },
                 indent=2,
@@ -501,7 +533,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             f"{r['last_year_median_ape']:>11.1f}{r['trend_median_ape']:>8.1f}"
             f"{r['model_beats_last_year']:>15.0%}{r['model_beats_trend']:>13.0%}"
         )
-    for f in failed:
+    for f in failed_lines:
         print(f"  not back-tested: {f}")
     print(f"Results: {out}/results.csv (per council and measure), {out}/summary.csv")
     return 0
