@@ -161,8 +161,9 @@ def submit_runs(
 
     A run whose key the client still holds a future for is not run again: its future (finished
     or not) stands for it. ``priority``: higher runs first among runs waiting. The runs go in one
-    batch, so Dask queues them on the scheduler and hands each worker one at a time (see
-    :func:`sim.api.local_workers`), instead of sending the first few to the workers at once.
+    batch: Dask then queues a batch of more than twice its threads on the scheduler, handing each
+    worker one run at a time (see :func:`sim.api.local_workers`), where runs submitted one by one
+    would send the first few straight to the workers, ahead of anything submitted later.
     """
     if not runs:
         return []
