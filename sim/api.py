@@ -119,14 +119,41 @@ def build_scenario(
 
 
 def scenario_yaml(scenario: Scenario) -> str:
-    """The scenario as YAML in the format the CLI reads (parameters as overrides only)."""
+    """The scenario as YAML in the format the CLI reads.
+
+    ``parameters`` holds every value that differs from the named council's parameter file (a
+    chosen council's calibrated figures, the pilot's localities), so the file reproduces the run
+    on its own.
+    """
     data = scenario.model_dump(mode="json", exclude={"parameters"})
-    localities = scenario.parameters.demand.localities
-    if len(localities) > 1:
-        data["parameters"] = {
-            "demand": {"localities": [loc.model_dump(mode="json") for loc in localities]}
-        }
+    changes = parameter_changes(scenario)
+    if changes:
+        data["parameters"] = changes
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def parameter_changes(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's parameters that differ from its council's file (sources aside)."""
+    now = scenario.parameters.model_dump(mode="json", exclude={"sources"})
+    try:
+        base = scenario_from_dict({"name": "base", "council": scenario.council}).parameters
+    except ScenarioError:  # the council's file is not where it was: keep every value
+        return now
+    return _changed(now, base.model_dump(mode="json", exclude={"sources"}))
+
+
+def _changed(now: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The parts of ``now`` not equal in ``base``; a duration (``kind``) is one value."""
+    out: dict[str, Any] = {}
+    for key, value in now.items():
+        old = base.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and "kind" not in value:
+            sub = _changed(value, old)
+            if sub:
+                out[key] = sub
+        elif value != old:
+            out[key] = value
+    return out
 
 
 def scenario_from_yaml(text: str, name: str = "uploaded file") -> Scenario:

@@ -225,3 +225,36 @@ def test_the_latest_choice_and_a_comparison_go_ahead_of_older_prefetches(client_
     )
     assert held.digests() == [baseline_digest(earlier), baseline_digest(latest)]
     assert len(out["paired"]) == 2
+
+
+def test_a_councils_calibrated_figures_travel_in_the_scenario_yaml():
+    """The dashboard rebuilds its scenario from this YAML (and saves and downloads it): a chosen
+    council's calibrated parameters must survive, or England's would run at its population."""
+    import yaml
+
+    from calibration.council import calibrate, plain
+    from sim.api import build_scenario, builtin_policies, scenario_from_yaml, scenario_yaml
+
+    params, _ = calibrate("Rutland", iterations=1, replications=1, population=20_000)
+    params = plain({k: v for k, v in params.items() if not k.startswith("_")})
+    sc = build_scenario(
+        parameters=params,
+        population=8_000,
+        policies=[builtin_policies()["Family Safeguarding"]],
+        locality={"share": 0.2, "demand": 2.0},
+    )
+    text = scenario_yaml(sc)
+    back = scenario_from_yaml(text, "saved.yaml")
+    mine, theirs = sc.parameters.model_dump(), back.parameters.model_dump()
+    mine.pop("sources"), theirs.pop("sources")
+    assert mine == theirs, "expected the council's parameters back from the YAML"
+    written = yaml.safe_load(text)["parameters"]
+    assert written["workforce"]["social_worker_fte_per_10k"] == pytest.approx(
+        params["workforce"]["social_worker_fte_per_10k"]
+    )
+    england = build_scenario(
+        population=8_000, policies=[builtin_policies()["Family Safeguarding"]]
+    )
+    assert "parameters" not in yaml.safe_load(scenario_yaml(england)), (
+        "England's defaults need no overrides"
+    )
