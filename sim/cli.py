@@ -432,12 +432,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             f"\n  Back-test: fitted on years up to the one before {prov['backtest_hold_out']}, "
             "projected it (published figures only)"
         )
-        print(f"  {'measure':<26}{'published':>10}{'model':>9}{'error %':>9}{'last year %':>13}")
-        for r in prov["backtest"]:
-            print(
-                f"  {r['measure']:<26}{r['published']:>10,.0f}{r['model']:>9,.0f}"
-                f"{r['error_pct']:>+9.1f}{r['same_as_last_year_abs_error_pct']:>13.1f}"
-            )
+        _print_backtest_rows(prov["backtest"])
     elif args.backtest:
         print(f"  back-test: {prov.get('backtest_note', 'not available')}")
     print(
@@ -445,6 +440,16 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         f"(from this folder) or `council: {out}`"
     )
     return 0
+
+
+def _print_backtest_rows(records: list[dict]) -> None:
+    """One council's back-test per measure (``calibration.backtest.backtest_record``)."""
+    print(f"  {'measure':<26}{'published':>10}{'model':>9}{'error %':>9}{'last year %':>13}")
+    for r in records:
+        print(
+            f"  {r['measure']:<26}{r['published']:>10,.0f}{r['model']:>9,.0f}"
+            f"{r['error_pct']:>+9.1f}{r['same_as_last_year_abs_error_pct']:>13.1f}"
+        )
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
@@ -523,6 +528,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         f"\nBack-test: fitted on years up to the one before {args.hold_out}, projected "
         f"{args.hold_out}; {len(frames)} council(s)"
     )
+    if len(frames) == 1:  # one council: its figures, not medians over one
+        from calibration.backtest import backtest_record
+
+        _print_backtest_rows(backtest_record(results))
+        print(f"Results: {out}/results.csv")
+        return 0
     print(
         f"  {'measure':<18}{'model median':>13}{'p90':>7}{'last year':>11}{'trend':>8}"
         f"{'beats last yr':>15}{'beats trend':>13}   (absolute % error)"
