@@ -53,7 +53,7 @@ def backtest_council(
     la: str,
     hold_out: str,
     *,
-    iterations: int = 10,
+    iterations: int = 14,
     replications: int = 2,
     projection_replications: int = 8,
     tolerance_pct: float = 2.0,

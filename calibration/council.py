@@ -9,7 +9,9 @@ Steps, each reported in the parameter file's ``provenance``:
    next year best on the back-test), shrunk toward the statistical neighbours' mean in
    proportion to how few events the council has (weight n / (n + 30); small councils' rates are
    noisy). Figures the council tables lack (contacts, assessments, s47 enquiries, ICPCs, early
-   help, UASC) are England's ratios to referrals (or per 10,000) applied to the council.
+   help, UASC) are England's ratios to referrals (or per 10,000) applied to the council. The
+   looked-after stock at 31 March is the council's own, moved by England's change over the
+   reference year; it steers the length of stays in care, and published exits are reported.
 3. **First estimates**: England's parameters, with the council's own workforce (case-holding
    FTE, caseload), toxic-trio mix (C3), population trend and 31 March stocks.
 4. **Fit by simulation** (``calibration.fit``) to the targets, then the parameter file.
@@ -42,14 +44,14 @@ SHRINKAGE_EVENTS = 30
 #: and no worse for the others. A year the weights skip still stands in when the weighted years
 #: have no figure.
 RECENT_WEIGHTS = (1.0, 0.0, 0.0)
-#: Targets taken from the council's own tables: measure -> (count column, kind)
+#: Targets taken from the council's own tables, shrunk toward the neighbours: measure -> (count
+#: column, kind). The looked-after stock is not shrunk (see :func:`_england_rate_change`).
 OWN = {
     "referrals": ("referrals", "flow"),
     "cp_plans_started": ("cp_plans_started", "flow"),
     "care_exits": ("care_exits", "flow"),
     "children_in_need": ("children_in_need", "stock"),
     "cp_plans": ("cp_plans", "stock"),
-    "looked_after": ("looked_after", "stock"),
     "care_entries": ("care_entries", "flow"),
 }
 #: Targets the council tables lack, from England's ratio to the nearest figure they have:
@@ -139,7 +141,33 @@ def council_targets(
     uasc = e["uasc_per_10k"]
     targets["care_entries_not_uasc"] = max(targets.pop("care_entries") - uasc, 0.1)
     how["care_entries_not_uasc"] = f"care entries less England's UASC rate ({uasc:.2f} per 10k)"
+    own_la = _recent_rate(hist, "looked_after", year)
+    if not np.isnan(own_la):
+        drift = _england_rate_change(england, "looked_after", year)
+        targets["looked_after"] = own_la * drift
+        how["looked_after"] = {
+            "council": round(own_la, 2),
+            "england_rate_change": round(drift, 4),
+            "note": "the council's own 31 March rate (not shrunk), moved by England's change in "
+            "rate over the reference year; it steers the length of stays in care",
+        }
     return targets, how
+
+
+def _england_rate_change(england: History, column: str, year: str) -> float:
+    """England's rate per child in ``year`` over the year before's (1 when either is missing).
+
+    A council's looked-after stock barely reverts toward its neighbours from one year to the
+    next, but moves with the nation: on the back-tests of 2023-24 and 2024-25, the council's
+    last figure moved by England's last change forecast better than the last figure alone
+    (median absolute error 3.9% against 4.2%, and 3.9% against 4.1%), and shrinking toward the
+    neighbours forecast worse in 2024-25.
+    """
+    years = [y for y in england.table.index if y <= year][-2:]
+    if len(years) < 2:
+        return 1.0
+    now, before = (england.per_10k(column, y) for y in (years[1], years[0]))
+    return float(now / before) if before and not np.isnan(now / before) else 1.0
 
 
 def _ratio(hist: History, num: str, den: str, year: str) -> float:
@@ -250,8 +278,8 @@ def calibrate(
     la: str,
     *,
     year: str | None = None,
-    iterations: int = 8,
-    replications: int = 3,
+    iterations: int = 14,
+    replications: int = 2,
     population: int = 100_000,
     tolerance_pct: float = 2.0,
     log: Callable[[str], None] = lambda _: None,
@@ -289,6 +317,7 @@ def calibrate(
         replications=replications,
         iterations=iterations,
         tolerance_pct=tolerance_pct,
+        steer_looked_after_stock="looked_after" in targets,
         start_date=f"{int(year[:4]) + 1}-04-01",
         log=log,
     )

@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--cin", type=Path, nargs="+", help="the council's CIN census XML file(s)")
     cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
     cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
-    cal.add_argument("--iterations", type=int, default=8, help="fit iterations (default 8)")
+    cal.add_argument("--iterations", type=int, default=14, help="fit iterations (default 14)")
     cal.add_argument(
         "--no-backtest",
         dest="backtest",
@@ -95,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--all", action="store_true", help="every council in the DfE tables")
     bt.add_argument("--hold-out", required=True, help="year to project, e.g. 2024-25")
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
-    bt.add_argument("--iterations", type=int, default=10, help="fit iterations per council")
+    bt.add_argument(
+        "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
+    )
     bt.add_argument(
         "--workers",
         type=int,

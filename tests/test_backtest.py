@@ -12,7 +12,7 @@ import pytest
 
 import calibration.ees as ees
 from calibration.backtest import scaling_population, summarise_backtest
-from calibration.council import _ratio, _recent_rate
+from calibration.council import _england_rate_change, _ratio, _recent_rate, council_targets
 from calibration.ees import History, find_area, history
 from calibration.fit import steering_ratio
 
@@ -40,6 +40,66 @@ def test_children_in_need_steer_only_the_part_cin_plans_decide():
     assert steering_ratio("children_in_need", targets, sim) == pytest.approx(1.0)
     sim["children_in_need"] = 390.0  # CIN part 250 against 200
     assert steering_ratio("children_in_need", targets, sim) == pytest.approx(0.8)
+
+
+def test_the_looked_after_stock_is_steered_by_the_exits_it_needs():
+    # 1,000 in care against a target of 980, with 100 exits: 120 exits are needed (x1.2), where
+    # steering the stay by the stock's own ratio (980/1000) would have moved it by 2% only
+    targets = {"looked_after": 980.0, "care_exits": 90.0}
+    sim = {"looked_after": 1000.0, "care_exits": 100.0}
+    assert steering_ratio("looked_after", targets, sim) == pytest.approx(1.2)
+    sim["looked_after"] = 900.0  # 80 short: 20 exits are wanted, clipped to half
+    assert steering_ratio("looked_after", targets, sim) == 0.5
+
+
+def test_each_fit_iteration_runs_fresh_seeds_and_the_stock_shortens_stays(monkeypatch):
+    """The fit averages over new replications each iteration (a fit that reran the same few
+    would keep their luck), and a looked-after stock above its target shortens stays in care."""
+    import yaml
+
+    import calibration.fit as fit_module
+    from calibration.england import PARAMS_FILE
+
+    seeds = []
+
+    def simulated(params, population, replications, seed=1, start_date=None):
+        seeds.append(seed)
+        return {"looked_after": 110.0, "care_exits": 30.0, "care_entries_not_uasc": 30.0}
+
+    monkeypatch.setattr(fit_module, "simulate_first_year", simulated)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    targets = {"looked_after": 100.0, "care_exits": 40.0}
+    stays = params["looked_after"]["duration"]["durations"][0]["median_days"]
+    # the stock steers stays: 10 children too many need 40 exits, not 30, so stays shorten
+    out, rows = fit_module.fit(
+        params, targets, iterations=3, steer_looked_after_stock=True, log=lambda _: None
+    )
+    assert seeds == [1, 2, 3]
+    shorter = out["looked_after"]["duration"]["durations"][0]["median_days"]
+    assert shorter < stays
+    assert "looked-after stock" in out["sources"]["looked_after.duration"]
+    # steered by the published exits instead (England's fit): exits above theirs lengthen
+    # stays, whatever the stock
+    targets = {"looked_after": 110.0, "care_exits": 20.0}
+    out, _ = fit_module.fit(params, targets, iterations=2, log=lambda _: None)
+    assert out["looked_after"]["duration"]["durations"][0]["median_days"] > stays
+
+
+def test_the_looked_after_target_is_the_councils_own_rate_moved_as_englands():
+    h, england = history("Leeds"), history("England")
+    nbrs = [history(n) for n in ("Bradford", "Kirklees")]
+    targets, how = council_targets(h, "2023-24", nbrs, england)
+    own = h.per_10k("looked_after", "2023-24")
+    change = england.per_10k("looked_after", "2023-24") / england.per_10k(
+        "looked_after", "2022-23"
+    )
+    assert change < 1  # England's rate fell in 2023-24
+    assert targets["looked_after"] == pytest.approx(own * change)
+    assert how["looked_after"]["england_rate_change"] == pytest.approx(change, abs=1e-4)
+    # other measures are still shrunk toward the neighbours
+    assert targets["referrals"] != pytest.approx(h.per_10k("referrals", "2023-24"))
+    first = england.table.index[england.table["looked_after"].notna()][0]
+    assert _england_rate_change(england, "looked_after", first) == 1.0
 
 
 def _with_latest_missing(column: str) -> History:
