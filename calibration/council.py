@@ -13,7 +13,8 @@ Steps, each reported in the parameter file's ``provenance``:
    looked-after stock at 31 March is the council's own, moved by England's change over the
    reference year; it steers the length of stays in care, and published exits are reported.
 3. **First estimates**: England's parameters, with the council's own workforce (case-holding
-   FTE, caseload), toxic-trio mix (C3), population trend and 31 March stocks.
+   FTE, caseload), toxic-trio mix (C3), population trend and 31 March stocks; England's early
+   help team and open cases scaled to the council's early help starts.
 4. **Fit by simulation** (``calibration.fit``) to the targets, then the parameter file.
 
 Child-level files (SSDA903, CIN census, Annex A) are read by ``calibration.readers`` into
@@ -274,6 +275,25 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
     return p
 
 
+def size_early_help(params: dict[str, Any], targets: dict[str, float], name: str) -> None:
+    """Scale England's early help team and open cases to the council's early help starts.
+
+    No table gives a council's early help workforce; its starts are England's ratio to referrals
+    applied to the council. With England's team, a council with twice England's referrals has a
+    waiting list no front-door share can clear (the fit then pushed the share of contacts sent to
+    early help eightfold and still fell a third short).
+    """
+    from calibration.fit import england_targets
+
+    ratio = targets["early_help_starts"] / england_targets()["early_help_starts"]
+    eh, stocks, src = params["early_help"], params["opening_stocks_per_10k"], params["sources"]
+    eh["practitioner_fte_per_10k"] = round(eh["practitioner_fte_per_10k"] * ratio, 3)
+    stocks["early_help"] = round(stocks["early_help"] * ratio, 2)
+    note = f"England's, x {ratio:.2f}: {name}'s early help starts (its target) over England's"
+    src["early_help.practitioner_fte_per_10k"] = note
+    src["opening_stocks_per_10k.early_help"] = note
+
+
 def calibrate(
     la: str,
     *,
@@ -303,6 +323,7 @@ def calibrate(
     targets, how = council_targets(hist, year, neighbours, england)
     england_params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     params = first_estimates(hist, year, england_params)
+    size_early_help(params, targets, area.name)
     own: dict[str, Any] = {}
     if council_files:
         from calibration.own_files import apply_council_files

@@ -83,6 +83,32 @@ RELATIVE_TO: dict[str, str] = {
     "children_in_need": "cin_other",
 }
 
+#: Parameters the fit keeps within a factor of their first estimate (on the odds scale for
+#: probabilities). The re-referral rate steers both; where a council's rate is beyond what the
+#: model's return times allow, chasing it sent every known family's odds of referral up about
+#: fourfold and the council's referrals 20% over their target.
+LIMITS: dict[str, float] = {
+    "front_door.odds_referral_known_family": 2.0,
+    "recontact.p_recontact": 2.0,
+}
+
+
+def _odds(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return p / (1 - p)
+
+
+def _within_limits(params: dict[str, Any], first: dict[str, float]) -> None:
+    """Hold each parameter in :data:`LIMITS` within its factor of the first estimate."""
+    for path, k in LIMITS.items():
+        hows = {how for steered in STEERING.values() for p, how in steered if p == path}
+        value, start = _get(params, path), first[path]
+        if "odds" in hows:
+            o = min(max(_odds(value), _odds(start) / k), _odds(start) * k)
+            _set(params, path, round(o / (1 + o), 6))
+        else:
+            _set(params, path, round(min(max(value, start / k), start * k), 4))
+
 
 @dataclass
 class FitRow:
@@ -199,6 +225,7 @@ def fit(
     """
     params = copy.deepcopy(params)
     targets = dict(targets)
+    first = {path: _get(params, path) for path in LIMITS}
     steering = dict(STEERING)
     if steer_looked_after_stock:
         steering["looked_after"] = steering.pop("care_exits")
@@ -245,6 +272,7 @@ def fit(
                     _set(params, path, round(float(np.clip(new, 0.0, 0.9)), 6))
         _steer_shares(params, targets, sim, damping / (1 + max(0, it - shrink_after) / 2))
         _keep_feasible(params)
+        _within_limits(params, first)
     _note_refinements(params, targets, steering)
     return params, rows
 

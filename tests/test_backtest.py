@@ -85,6 +85,44 @@ def test_each_fit_iteration_runs_fresh_seeds_and_the_stock_shortens_stays(monkey
     assert out["looked_after"]["duration"]["durations"][0]["median_days"] > stays
 
 
+def test_an_unreachable_rereferral_rate_cannot_drag_known_families_odds_far(monkeypatch):
+    import yaml
+
+    import calibration.fit as fit_module
+    from calibration.england import PARAMS_FILE
+
+    def simulated(params, population, replications, seed=1, start_date=None):
+        return {"rereferral_rate": 15.0, "referrals": 500.0}  # never moves
+
+    monkeypatch.setattr(fit_module, "simulate_first_year", simulated)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    out, _ = fit_module.fit(
+        params, {"rereferral_rate": 30.0}, iterations=12, damping=1.0, log=lambda _: None
+    )
+    odds0 = params["front_door"]["odds_referral_known_family"]
+    p0 = params["recontact"]["p_recontact"]
+    assert out["front_door"]["odds_referral_known_family"] == pytest.approx(2 * odds0, rel=1e-3)
+    p = out["recontact"]["p_recontact"]
+    assert p / (1 - p) == pytest.approx(2 * p0 / (1 - p0), rel=1e-3)
+
+
+def test_early_help_is_sized_to_the_councils_starts():
+    import yaml
+
+    from calibration.council import size_early_help
+    from calibration.england import PARAMS_FILE
+    from calibration.fit import england_targets
+
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    fte = params["early_help"]["practitioner_fte_per_10k"]
+    open_cases = params["opening_stocks_per_10k"]["early_help"]
+    targets = {"early_help_starts": 2 * england_targets()["early_help_starts"]}
+    size_early_help(params, targets, "Somewhere")
+    assert params["early_help"]["practitioner_fte_per_10k"] == pytest.approx(2 * fte, abs=1e-3)
+    assert params["opening_stocks_per_10k"]["early_help"] == pytest.approx(2 * open_cases, abs=0.01)
+    assert "Somewhere" in params["sources"]["early_help.practitioner_fte_per_10k"]
+
+
 def test_the_looked_after_target_is_the_councils_own_rate_moved_as_englands():
     h, england = history("Leeds"), history("England")
     nbrs = [history(n) for n in ("Bradford", "Kirklees")]
