@@ -91,21 +91,17 @@ LIMITS: dict[str, float] = {
     "front_door.odds_referral_known_family": 2.0,
     "recontact.p_recontact": 2.0,
 }
-
-
-def _odds(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return p / (1 - p)
+#: How the fit moves each parameter it steers (from :data:`STEERING`).
+_HOW = {path: how for steered in STEERING.values() for path, how in steered}
 
 
 def _within_limits(params: dict[str, Any], first: dict[str, float]) -> None:
     """Hold each parameter in :data:`LIMITS` within its factor of the first estimate."""
     for path, k in LIMITS.items():
-        hows = {how for steered in STEERING.values() for p, how in steered if p == path}
         value, start = _get(params, path), first[path]
-        if "odds" in hows:
-            o = min(max(_odds(value), _odds(start) / k), _odds(start) * k)
-            _set(params, path, round(o / (1 + o), 6))
+        if _HOW[path] == "odds":
+            ratio = min(max(_odds(value) / _odds(start), 1 / k), k)
+            _set(params, path, _scale_odds(start, ratio))
         else:
             _set(params, path, round(min(max(value, start / k), start * k), 4))
 
@@ -137,9 +133,13 @@ def _set(d: dict[str, Any], path: str, value: Any) -> None:
     d[parts[-1]] = value
 
 
-def _scale_odds(p: float, factor: float) -> float:
+def _odds(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
-    o = p / (1 - p) * factor
+    return p / (1 - p)
+
+
+def _scale_odds(p: float, factor: float) -> float:
+    o = _odds(p) * factor
     return round(o / (1 + o), 6)
 
 
