@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.council import calibrate
+from calibration.council import calibrate, council_seed
 from calibration.ees import find_area, history
 from sim.experiment import single_run
 from sim.outputs import monthly_frame, yearly_frame
@@ -55,14 +55,16 @@ def backtest_council(
     *,
     iterations: int = 14,
     replications: int = 2,
-    projection_replications: int = 8,
+    projection_replications: int = 16,
     tolerance_pct: float = 2.0,
     log: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
     """Errors per measure of the model and of the two naive forecasts for one council.
 
     ``replications`` per fit iteration; the projection is the mean of
-    ``projection_replications`` (its own seeds, not the fit's: the fit must not have seen them).
+    ``projection_replications`` on the council's own projection seed (not the fit's: the fit
+    must not have seen them; and not another council's: councils sharing a seed would share its
+    luck, and a median over councils would carry it).
     """
     area = find_area(la)
     hist = history(area)
@@ -85,6 +87,7 @@ def backtest_council(
             "population": RUN_POPULATION,
             "start_date": start,
             "years": 1,
+            "seed": council_seed(area.name, "projection"),
             "replications": projection_replications,
             "parameters": params,
         },

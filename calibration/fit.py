@@ -204,8 +204,10 @@ def fit(
     share_tolerance_points: float = 1.0,
     damping: float = 0.8,
     shrink_after: int = 5,
+    average_from: int | None = None,
     steer_looked_after_stock: bool = False,
     start_date: str | None = None,
+    seed: int = 1,
     log=print,
 ) -> tuple[dict[str, Any], list[FitRow]]:
     """Adjust ``params`` (a parameter-file mapping) until the first year meets ``targets``.
@@ -217,7 +219,13 @@ def fit(
     ``tolerance_pct`` % of their target (the others are reported only); published mixes
     (``*_share_*``, see :func:`calibration.targets.mix_targets`) within
     ``share_tolerance_points`` percentage points. Iteration ``i`` runs replications of seed
-    ``1 + i``; steps are ``damping`` until iteration ``shrink_after``, then shrink.
+    ``seed + i``; steps are ``damping`` until iteration ``shrink_after``, then shrink.
+
+    The parameters returned are the average of those the steps from iteration ``average_from``
+    (default ``shrink_after``) on reached (Polyak-Ruppert averaging): each iterate carries the
+    noise of the two or so replications that moved it, and their average much less. The last
+    iteration simulates that average, and its rows are the fit reported. A fit that meets its
+    tolerance early returns the parameters that met it.
 
     ``steer_looked_after_stock``: the looked-after stock at the year's end steers the length of
     stays in care (through the exits it needs), instead of the published exits; the exits are
@@ -229,10 +237,16 @@ def fit(
     steering = dict(STEERING)
     if steer_looked_after_stock:
         steering["looked_after"] = steering.pop("care_exits")
+    average_from = shrink_after if average_from is None else average_from
+    iterates: list[dict[str, Any]] = []
     rows: list[FitRow] = []
     for it in range(iterations):
+        if it == iterations - 1 and len(iterates) > 1:
+            params = average_parameters(iterates)
+            _keep_feasible(params)
+            _within_limits(params, first)
         sim = simulate_first_year(
-            params, population, replications, seed=1 + it, start_date=start_date
+            params, population, replications, seed=seed + it, start_date=start_date
         )
         rows = [FitRow(m, t, sim.get(m, 0.0)) for m, t in targets.items()]
         # levels no parameter steers are reported, not waited on
@@ -273,8 +287,37 @@ def fit(
         _steer_shares(params, targets, sim, damping / (1 + max(0, it - shrink_after) / 2))
         _keep_feasible(params)
         _within_limits(params, first)
+        if it >= average_from:
+            iterates.append(copy.deepcopy(params))
     _note_refinements(params, targets, steering)
     return params, rows
+
+
+def average_parameters(iterates: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of parameter mappings of the same shape, number by number (lists elementwise).
+
+    Values that are not numbers, or that every iterate shares, are the last iterate's; an
+    integer stays an integer.
+    """
+    last = iterates[-1]
+    if isinstance(last, dict):
+        return {
+            k: average_parameters([it[k] for it in iterates])
+            if all(isinstance(it, dict) and k in it for it in iterates)
+            else v
+            for k, v in last.items()
+        }
+    if isinstance(last, list):
+        if all(isinstance(it, list) and len(it) == len(last) for it in iterates):
+            return [average_parameters([it[i] for it in iterates]) for i in range(len(last))]
+        return last
+    numbers = all(
+        isinstance(it, int | float | np.number) and not isinstance(it, bool) for it in iterates
+    )
+    if not numbers or all(it == last for it in iterates):
+        return last
+    mean = float(f"{np.mean([float(it) for it in iterates]):.6g}")
+    return round(mean) if isinstance(last, int | np.integer) else mean
 
 
 def _cin_other(values: dict[str, float]) -> float | None:

@@ -208,3 +208,63 @@ def test_backtest_all_on_workers_matches_one_process_and_resumes(tmp_path, monke
     assert main([*common, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
     assert kept.stat().st_mtime_ns == before
     pd.testing.assert_frame_equal(one, pd.read_csv(tmp_path / "two" / "results.csv"))
+
+
+def test_the_fit_returns_the_average_of_its_later_iterates(monkeypatch):
+    """Steps after ``average_from`` are averaged (each iterate carries its replications' luck),
+    and the last iteration simulates that average, whose rows are the fit reported."""
+    import yaml
+
+    import calibration.fit as fit_module
+    from calibration.england import PARAMS_FILE
+
+    contacts = iter([1100.0, 900.0, 1000.0, 1250.0, 1234.0])
+    simulated_rates = []
+
+    def simulated(params, population, replications, seed=1, start_date=None):
+        simulated_rates.append(params["demand"]["contacts_per_10k_per_year"])
+        return {"contacts": next(contacts)}
+
+    monkeypatch.setattr(fit_module, "simulate_first_year", simulated)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    out, rows = fit_module.fit(
+        params,
+        {"contacts": 1000.0},
+        iterations=5,
+        damping=1.0,
+        shrink_after=10,
+        average_from=1,
+        tolerance_pct=-1.0,  # never met: all five iterations run
+        log=lambda _: None,
+    )
+    a = params["demand"]["contacts_per_10k_per_year"] / 1.1 / 0.9
+    # iterates after iterations 1, 2 and 3 (iteration 0's step is before ``average_from``)
+    average = (a + a + a / 1.25) / 3
+    assert out["demand"]["contacts_per_10k_per_year"] == pytest.approx(average, rel=1e-4)
+    assert simulated_rates[-1] == pytest.approx(average, rel=1e-4)
+    assert rows[0].simulated == 1234.0  # the average's own run
+
+
+def test_average_parameters_keeps_shapes_text_and_integers():
+    from calibration.fit import average_parameters
+
+    a = {"p": 0.2, "n": 3, "d": {"kind": "lognormal", "median_days": 10.0}, "w": [0.5, 0.5]}
+    b = {"p": 0.4, "n": 4, "d": {"kind": "lognormal", "median_days": 20.0}, "w": [0.3, 0.7]}
+    out = average_parameters([a, b])
+    assert out == {
+        "p": pytest.approx(0.3),
+        "n": 4,  # 3.5 rounds to an integer, as integers were given
+        "d": {"kind": "lognormal", "median_days": pytest.approx(15.0)},
+        "w": [pytest.approx(0.4), pytest.approx(0.6)],
+    }
+
+
+def test_each_council_has_its_own_seeds():
+    from calibration.council import council_seed
+
+    assert council_seed("Walsall") == council_seed("Walsall")  # the same in every run
+    seeds = {council_seed(n) for n in ("Walsall", "Dorset", "Kent", "Camden")}
+    assert len(seeds) == 4
+    assert council_seed("Walsall", "projection") != council_seed("Walsall")
+    # a fit's iterations (seed + 0, 1, ...) do not run into another council's
+    assert min(abs(a - b) for a in seeds for b in seeds if a != b) >= 1000
