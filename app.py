@@ -5,7 +5,8 @@ comparison runs with common random numbers, and results are cached on the scenar
 so coming back to a scenario is instant. The page shows the pilot with its effects drawn from
 their ranges, so only those runs are made; today's way of working (which does not depend on the
 pilot) starts on the workers as soon as a scenario is built, while the leader is still choosing.
-Run with ``streamlit run app.py``.
+The page draws first figures once a few replications are complete and refines them as the rest
+finish. Run with ``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from sim.api import (
     HeldBaselines,
     build_scenario,
     builtin_policies,
+    comparison_steps,
     local_workers,
     resize,
-    run_comparison,
     scenario_from_yaml,
     scenario_yaml,
 )
@@ -39,6 +40,10 @@ TEXT = Path(__file__).parent / "docs"
 SHOWN_EFFECTS = ("sampled",)
 #: Baselines kept on the workers (the last few distinct ones a leader's choices led to).
 BASELINES_KEPT = 4
+#: Finished comparisons kept in memory, so returning to one is instant.
+FINISHED_KEPT = 32
+#: First figures once this many replications are complete (then again every few more).
+FIRST_FIGURES = 4
 
 
 @st.cache_data(show_spinner=False)
@@ -71,23 +76,55 @@ def held_baselines() -> HeldBaselines:
     return HeldBaselines(keep=BASELINES_KEPT)
 
 
+@st.cache_resource(show_spinner=False)
+def held_comparisons() -> HeldBaselines:
+    """The runs of comparisons under way, kept when the page reruns before they finish."""
+    return HeldBaselines(keep=2)
+
+
+@st.cache_resource(show_spinner=False)
+def finished() -> dict[str, dict[str, pd.DataFrame]]:
+    """Finished comparisons by scenario text (the newest :data:`FINISHED_KEPT`)."""
+    return {}
+
+
 def to_run(text: str) -> Scenario:
     """The scenario a comparison runs: read back from its YAML, as the cache keys it."""
     return scenario_from_yaml(text, "scenario")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def compare_cached(text: str) -> dict[str, pd.DataFrame]:
+def comparison(text: str, slot=None) -> dict[str, pd.DataFrame]:
+    """The comparison of the scenario ``text``: from memory if finished, else run, showing
+    first figures in ``slot`` (if given) once a few replications are complete, then refining
+    them."""
+    done = finished()
+    if text in done:
+        return done[text]
     scenario = to_run(text)
+    client = workers()["client"]
     bar = st.progress(0.0, text="Running: the same families, with and without the pilot")
-    out = run_comparison(
+    for complete, n, res in comparison_steps(
         scenario,
+        client,
+        SHOWN_EFFECTS,
+        band=held_baselines().band(scenario),
+        first=FIRST_FIGURES,
         progress=lambda i, n: bar.progress(i / n, text=f"{i} of {n} runs done"),
-        client=workers()["client"],
-        effects=SHOWN_EFFECTS,
-    )
+        hold=lambda futures: held_comparisons().hold(text, futures),
+    ):
+        if complete < n and slot is not None:
+            slot.empty()  # a fresh container: nothing of the last step's figures stays
+            with slot.container():
+                st.info(
+                    f"First figures, from {complete} of {n} replications: the ranges narrow, "
+                    "and the figures may move a little, as the rest finish."
+                )
+                results(scenario, res, text, final=False, step=complete)
     bar.empty()
-    return out
+    done[text] = res
+    while len(done) > FINISHED_KEPT:
+        done.pop(next(iter(done)))
+    return res
 
 
 def money(v: float) -> str:
@@ -115,6 +152,116 @@ def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampl
         & (summary["measure"] == measure)
     ]
     return sel.iloc[0]
+
+
+def results(scenario: Scenario, res: dict, text: str, *, final: bool, step: int = 0) -> None:
+    """The comparison's figures and charts (and, when ``final``, its downloads)."""
+    summary, monthly = res["summary"], res["monthly"]
+    variant = next(iter(scenario.compared_variants()))
+    where_name = scenario.name.split(":")[0]
+    st.subheader(f"{variant}: against today's way of working in {where_name}")
+    c = st.columns(4)
+    figure(
+        c[0],
+        summary,
+        variant,
+        "care_entries_averted",
+        "Care entries averted",
+        count,
+        "Children kept out of care over the horizon",
+    )
+    figure(
+        c[1],
+        summary,
+        variant,
+        "child_days_in_care_avoided",
+        "Child-days in care avoided",
+        count,
+        "Days children would otherwise have spent looked after",
+    )
+    figure(
+        c[2],
+        summary,
+        variant,
+        "net_cost_gbp",
+        "Net cost against today",
+        money,
+        "Pilot costs less savings on placements, proceedings and casework",
+    )
+    figure(
+        c[3],
+        summary,
+        variant,
+        "npv_net_saving_gbp",
+        "Net present value of the saving",
+        money,
+        "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
+    )
+    c = st.columns(4)
+    ret = row(summary, variant, "return_per_pound")["mean"]
+    c[0].metric(
+        "Return per £1 invested",
+        f"£{ret:.2f}",
+        help="Savings for each pound the pilot costs (discounted)",
+    )
+    payback = str(row(summary, variant, "payback_year")["mean"])
+    c[1].metric(
+        "Payback year",
+        "none yet" if payback.startswith("none") else payback,
+        help="First financial year by whose end the savings repay the costs",
+    )
+    chance = row(summary, variant, "prob_saves_money")["mean"]
+    c[2].metric(
+        "Chance it saves money",
+        f"{chance:.0%}",
+        help="Share of replications in which the discounted saving is above zero",
+    )
+    figure(
+        c[3],
+        summary,
+        variant,
+        "cp_children_safely_home_gained",
+        "More children safely at home after a CP plan",
+        count,
+        "Children who had a CP plan, at home at the end with no new referral in the next "
+        "12 months (a count: fewer CP plans also lowers it)",
+    )
+    st.caption(
+        "Ranges include both chance and what the evidence does not pin down (each "
+        "replication draws the pilot's effect sizes from their evidence ranges)."
+    )
+    left, right = st.columns(2)
+    # first figures and final ones are drawn in one run of the page: each chart its own key
+    key = f"step{step}" if not final else "final"
+    left.plotly_chart(
+        band_chart(monthly, "looked_after", "Children looked after"),
+        width="stretch",
+        key=f"looked_after-{key}",
+    )
+    right.plotly_chart(
+        band_chart(monthly, "cp_plans", "Children on child protection plans"),
+        width="stretch",
+        key=f"cp_plans-{key}",
+    )
+    left.plotly_chart(cost_total_chart(res["costs"]), width="stretch", key=f"cost-{key}")
+    waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
+    right.plotly_chart(
+        band_chart(monthly, "waiting_allocation", "Children waiting for a social worker")
+        if waited  # when capacity binds; otherwise how full the social workers are
+        else band_chart(monthly, "caseload_per_sw", "Caseload per social worker (nobody waited)"),
+        width="stretch",
+        key=f"capacity-{key}",
+    )
+    if not final:
+        return
+    out = io.BytesIO()
+    with pd.ExcelWriter(out) as xl:
+        summary.to_excel(xl, sheet_name="summary", index=False)
+        res["costs"].to_excel(xl, sheet_name="costs", index=False)
+    d = st.columns(3)
+    d[0].download_button("Results (CSV)", summary.to_csv(index=False), "results.csv")
+    d[1].download_button("Results (Excel)", out.getvalue(), "results.xlsx")
+    d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
 
 
 def page() -> None:
@@ -195,112 +342,21 @@ def page() -> None:
     if scenario is not None:
         text = scenario_yaml(scenario)
         # today's way of working does not depend on the pilot: start it now, in the background
-        # (from the text, so its runs are the very ones compare_cached will ask for)
+        # (from the text, so its runs are the very ones the comparison will ask for)
         held_baselines().prefetch(to_run(text), workers()["client"])
         run = st.button("Run the comparison", type="primary", key="run")
         if run or st.session_state.get("last") == text:
             st.session_state["last"] = text
-            res = compare_cached(text)
-            summary, monthly = res["summary"], res["monthly"]
-            variant = next(iter(scenario.compared_variants()))
-            where_name = scenario.name.split(":")[0]
-            st.subheader(f"{variant}: against today's way of working in {where_name}")
-            c = st.columns(4)
-            figure(
-                c[0],
-                summary,
-                variant,
-                "care_entries_averted",
-                "Care entries averted",
-                count,
-                "Children kept out of care over the horizon",
-            )
-            figure(
-                c[1],
-                summary,
-                variant,
-                "child_days_in_care_avoided",
-                "Child-days in care avoided",
-                count,
-                "Days children would otherwise have spent looked after",
-            )
-            figure(
-                c[2],
-                summary,
-                variant,
-                "net_cost_gbp",
-                "Net cost against today",
-                money,
-                "Pilot costs less savings on placements, proceedings and casework",
-            )
-            figure(
-                c[3],
-                summary,
-                variant,
-                "npv_net_saving_gbp",
-                "Net present value of the saving",
-                money,
-                "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
-            )
-            c = st.columns(4)
-            ret = row(summary, variant, "return_per_pound")["mean"]
-            c[0].metric(
-                "Return per £1 invested",
-                f"£{ret:.2f}",
-                help="Savings for each pound the pilot costs (discounted)",
-            )
-            payback = str(row(summary, variant, "payback_year")["mean"])
-            c[1].metric(
-                "Payback year",
-                "none yet" if payback.startswith("none") else payback,
-                help="First financial year by whose end the savings repay the costs",
-            )
-            chance = row(summary, variant, "prob_saves_money")["mean"]
-            c[2].metric(
-                "Chance it saves money",
-                f"{chance:.0%}",
-                help="Share of replications in which the discounted saving is above zero",
-            )
-            figure(
-                c[3],
-                summary,
-                variant,
-                "cp_children_safely_home_gained",
-                "More children safely at home after a CP plan",
-                count,
-                "Children who had a CP plan, at home at the end with no new referral in the next "
-                "12 months (a count: fewer CP plans also lowers it)",
-            )
-            st.caption(
-                "Ranges include both chance and what the evidence does not pin down (each "
-                "replication draws the pilot's effect sizes from their evidence ranges)."
-            )
-            left, right = st.columns(2)
-            left.plotly_chart(
-                band_chart(monthly, "looked_after", "Children looked after"), width="stretch"
-            )
-            right.plotly_chart(
-                band_chart(monthly, "cp_plans", "Children on child protection plans"),
-                width="stretch",
-            )
-            left.plotly_chart(cost_total_chart(res["costs"]), width="stretch")
-            waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
-            right.plotly_chart(
-                band_chart(monthly, "waiting_allocation", "Children waiting for a social worker")
-                if waited  # when capacity binds; otherwise how full the social workers are
-                else band_chart(
-                    monthly, "caseload_per_sw", "Caseload per social worker (nobody waited)"
-                ),
-                width="stretch",
-            )
-            out = io.BytesIO()
-            with pd.ExcelWriter(out) as xl:
-                summary.to_excel(xl, sheet_name="summary", index=False)
-                res["costs"].to_excel(xl, sheet_name="costs", index=False)
-            d = st.columns(3)
-            d[0].download_button("Results (CSV)", summary.to_csv(index=False), "results.csv")
-            d[1].download_button("Results (Excel)", out.getvalue(), "results.xlsx")
-            d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
+            slot = st.empty()
+            res = comparison(text, slot)
+            slot.empty()
+            with slot.container():
+                # the same first element as the first figures', so the figures below take
+                # their places
+                st.success(
+                    f"From all {scenario.replications} replications.",
+                )
+                results(scenario, res, text, final=True)
 
         with st.expander("Save this scenario, reopen or compare saved ones"):
             label = st.text_input("Name", value=scenario.name[:60])
@@ -313,7 +369,7 @@ def page() -> None:
             picked = st.multiselect("Saved scenarios to compare side by side", saved)
             rows = []
             for s_name in picked:
-                res = compare_cached((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+                res = comparison((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
                 sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
                 v = next(iter(sc.compared_variants()))
                 s = res["summary"]

@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,15 @@ import yaml
 from sim.comparison import (
     BASELINE,
     EFFECT_MODES,
+    _labelled,
     baseline_plan,
     compare,
     effect_modes,
     paired_results,
+    plan,
     run_count,
     run_digest,
+    run_one,
     submit_runs,
     summarise,
 )
@@ -189,6 +192,11 @@ def run_comparison(
         client=client,
         effects=effects,
     )
+    return comparison_results(monthly, scenario)
+
+
+def comparison_results(monthly: pd.DataFrame, scenario: Scenario) -> dict[str, pd.DataFrame]:
+    """A comparison's tables from its runs' monthly frame: monthly, paired, costs, summary."""
     book = load_cost_book(scenario.unit_costs)
     paired, costs = paired_results(monthly, scenario, book)
     return {
@@ -199,9 +207,82 @@ def run_comparison(
     }
 
 
-#: Priority of runs submitted ahead of time: behind any comparison's runs (priority 0). A holder
-#: adds how many it has submitted before, so among them the latest choice runs first.
+def comparison_steps(
+    scenario: Scenario,
+    client: Any = None,
+    effects: Iterable[str] = EFFECT_MODES,
+    *,
+    band: int = 0,
+    first: int = 4,
+    every: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+    hold: Callable[[list[Any]], None] | None = None,
+) -> Iterator[tuple[int, int, dict[str, pd.DataFrame]]]:
+    """:func:`run_comparison` a replication at a time: yields (replications complete, in all,
+    the tables from those replications), so a page can show first figures while the rest run.
+
+    Yields once ``first`` replications are complete (each with its baseline and every variant),
+    again each time ``every`` more are, and always at the end; the last tables equal
+    :func:`run_comparison`'s. With a Dask ``client``, replication ``r``'s runs go at priority
+    ``band - 2 r`` (a prefetched baseline took the same, see :class:`HeldBaselines`), so the
+    workers finish replications one after another instead of every pilot run before the
+    baselines. ``hold(futures)`` is handed every run's future, so an interrupted caller can keep
+    them (and the runs) for its next call. ``progress(runs done, runs in all)``.
+    """
+    effects = effect_modes(effects)
+    n = scenario.replications
+    runs = plan(scenario, n, effects)
+    per = len(runs) // n
+    groups = [runs[r * per : (r + 1) * per] for r in range(n)]
+    frames: dict[int, list[pd.DataFrame]] = {}
+    shown = 0
+
+    def tables() -> dict[str, pd.DataFrame]:
+        done = [
+            _labelled(f, sc.name)
+            for r in sorted(frames)
+            for f, (_, sc, _) in zip(frames[r], groups[r], strict=True)
+        ]
+        return comparison_results(pd.concat(done, ignore_index=True), scenario)
+
+    def due() -> bool:
+        return len(frames) == n or (len(frames) >= first and len(frames) - shown >= every)
+
+    if client is None:
+        for r, group in enumerate(groups):
+            frames[r] = [run_one(*run) for run in group]
+            if progress is not None:
+                progress((r + 1) * per, n * per)
+            if due():
+                shown = len(frames)
+                yield shown, n, tables()
+        return
+    from dask.distributed import as_completed
+
+    futures = [submit_runs(client, group, priority=band - 2 * r) for r, group in enumerate(groups)]
+    if hold is not None:
+        hold([f for fs in futures for f in fs])
+    left = [len(fs) for fs in futures]
+    replication_of = {f.key: r for r, fs in enumerate(futures) for f in fs}
+    for i, future in enumerate(as_completed([f for fs in futures for f in fs]), start=1):
+        if progress is not None:
+            progress(i, n * per)
+        r = replication_of[future.key]
+        left[r] -= 1
+        if left[r] == 0:
+            frames[r] = client.gather(futures[r])
+            if due():
+                shown = len(frames)
+                yield shown, n, tables()
+
+
+#: Priority band of runs submitted ahead of time: behind any comparison asked for without one
+#: (priority 0 down). A holder gives each new baseline the band :data:`PRIORITY_BAND` above the
+#: last one's, so the latest choice runs first; within a band replication ``r`` takes
+#: ``band - 2 r``, and the comparison run on that baseline the same (:func:`comparison_steps`),
+#: so its replications finish one after another.
 PREFETCH_PRIORITY = -(10**9)
+PRIORITY_BAND = 10_000
 
 
 def baseline_digest(scenario: Scenario) -> str:
@@ -216,12 +297,17 @@ def prefetch_baseline(
 
     The runs carry the keys :func:`run_comparison` gives them, so while their futures are held
     the comparison reuses them instead of running them again (same numbers either way); runs
-    already submitted keep their place. Without a client, nothing to do: ``[]``.
+    already submitted keep their place (Dask does not change a task's priority). Replication
+    ``r`` goes at ``priority - 2 r``. Without a client, nothing to do: ``[]``.
     """
     if client is None:
         return []
     runs = baseline_plan(scenario, scenario.replications)
-    return submit_runs(client, runs, priority=priority)
+    return [
+        f
+        for r, run in enumerate(runs)
+        for f in submit_runs(client, [run], priority=priority - 2 * r)
+    ]
 
 
 class HeldBaselines:
@@ -234,21 +320,33 @@ class HeldBaselines:
     def __init__(self, keep: int = 4) -> None:
         self.keep = keep
         self._held: OrderedDict[str, list[Any]] = OrderedDict()
+        self._bands: dict[str, int] = {}
         self._lock = threading.Lock()
         self._order = itertools.count()
 
     def prefetch(self, scenario: Scenario, client: Any) -> list[Any]:
         """:func:`prefetch_baseline`, holding the futures; a no-op without a client.
 
-        Each call's new runs go ahead of those of earlier calls (a leader's latest choice first),
-        still behind any comparison's.
+        Each new baseline's runs go ahead of those of earlier ones (a leader's latest choice
+        first), still behind any comparison asked for without a baseline held; a baseline held
+        already keeps its band (its runs keep their priority).
         """
+        digest = baseline_digest(scenario)
         with self._lock:
-            priority = PREFETCH_PRIORITY + next(self._order)
+            if digest not in self._bands:
+                self._bands[digest] = PREFETCH_PRIORITY + PRIORITY_BAND * next(self._order)
+            priority = self._bands[digest]
         futures = prefetch_baseline(scenario, client, priority)
         if futures:
-            self.hold(baseline_digest(scenario), futures)
+            self.hold(digest, futures)
         return futures
+
+    def band(self, scenario: Scenario) -> int:
+        """The priority band of the scenario's baseline (0 when none is held): pass it to
+        :func:`comparison_steps` so the comparison's runs pair with the baseline's."""
+        with self._lock:
+            digest = baseline_digest(scenario)
+            return self._bands.get(digest, 0) if digest in self._held else 0
 
     def hold(self, digest: str, futures: list[Any]) -> None:
         """Keep ``futures`` as the newest baseline, replacing any under the same digest."""
@@ -256,7 +354,8 @@ class HeldBaselines:
             self._held.pop(digest, None)
             self._held[digest] = futures
             while len(self._held) > self.keep:
-                self._held.popitem(last=False)
+                gone, _ = self._held.popitem(last=False)
+                self._bands.pop(gone, None)
 
     def futures(self) -> list[Any]:
         """Every future held, oldest baseline first."""

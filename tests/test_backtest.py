@@ -71,7 +71,7 @@ def test_each_fit_iteration_runs_fresh_seeds_and_the_stock_shortens_stays(monkey
     targets = {"looked_after": 100.0, "care_exits": 40.0}
     stays = params["looked_after"]["duration"]["durations"][0]["median_days"]
     # the stock steers stays: 10 children too many need 40 exits, not 30, so stays shorten
-    out, rows = fit_module.fit(
+    out, _ = fit_module.fit(
         params, targets, iterations=3, steer_looked_after_stock=True, log=lambda _: None
     )
     assert seeds == [1, 2, 3]
@@ -128,9 +128,7 @@ def test_the_looked_after_target_is_the_councils_own_rate_moved_as_englands():
     nbrs = [history(n) for n in ("Bradford", "Kirklees")]
     targets, how = council_targets(h, "2023-24", nbrs, england)
     own = h.per_10k("looked_after", "2023-24")
-    change = england.per_10k("looked_after", "2023-24") / england.per_10k(
-        "looked_after", "2022-23"
-    )
+    change = england.per_10k("looked_after", "2023-24") / england.per_10k("looked_after", "2022-23")
     assert change < 1  # England's rate fell in 2023-24
     assert targets["looked_after"] == pytest.approx(own * change)
     assert how["looked_after"]["england_rate_change"] == pytest.approx(change, abs=1e-4)
