@@ -176,13 +176,13 @@ def report(cold: dict[str, Any], leader: dict[str, Any], replications: int) -> s
     ]
     lines = [
         f"default comparison, {replications} replications, {leader['workers']} worker processes",
-        f"{'page load (cold start / after a moment)':<50}"
+        f"{'page load (cold start / after a moment)':<56}"
         f"{cold['page_load_s']:.1f} s / {leader['page_load_s']:.1f} s",
     ]
     for label, seconds, aim, runs in rows:
         target = f"aim {'<' if aim == 'cached' else '<='} {AIM_S[aim]:g} s"
         lines.append(
-            f"{label:<50}{seconds:<9}{target:<15}{_runs(runs) if runs is not None else ''}"
+            f"{label:<56}{seconds:<9}{target:<15}{_runs(runs) if runs is not None else ''}"
         )
     lines.append(
         f"  (the baseline's {leader['background_runs']} runs were made in the background, "
