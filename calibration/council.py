@@ -362,6 +362,7 @@ def calibrate(
                 "target": round(r.target, 2),
                 "simulated": round(r.simulated, 2),
                 "error_pct": round(r.error_pct, 1),
+                "steered": r.steered,
             }
             for r in rows
         ],

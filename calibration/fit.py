@@ -108,11 +108,14 @@ def _within_limits(params: dict[str, Any], first: dict[str, float]) -> None:
 
 @dataclass
 class FitRow:
-    """Target against simulated value for one measure."""
+    """Target against simulated value for one measure; ``steered``: a parameter was moved to
+    meet it (else it is reported only, e.g. published care exits when the looked-after stock
+    steers stays in care)."""
 
     measure: str
     target: float
     simulated: float
+    steered: bool = True
 
     @property
     def error_pct(self) -> float:
@@ -248,7 +251,9 @@ def fit(
         sim = simulate_first_year(
             params, population, replications, seed=seed + it, start_date=start_date
         )
-        rows = [FitRow(m, t, sim.get(m, 0.0)) for m, t in targets.items()]
+        rows = [
+            FitRow(m, t, sim.get(m, 0.0), m in steering or _is_share(m)) for m, t in targets.items()
+        ]
         # levels no parameter steers are reported, not waited on
         levels = [r for r in rows if not _is_share(r.measure) and r.measure in steering]
         shares = [r for r in rows if _is_share(r.measure)]

@@ -424,9 +424,20 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         f"{prov['reference_year']}; statistical neighbours: "
         f"{', '.join(prov['statistical_neighbours']) or 'none'}"
     )
-    print(f"  {'measure':<26}{'target':>10}{'simulated':>11}{'error %':>9}   (per 10,000 or %)")
+    print(
+        f"  {'measure':<26}{'target':>10}{'simulated':>11}{'error %':>9}  {'fit':<9}"
+        "(per 10,000 or %)"
+    )
     for r in rows:
-        print(f"  {r.measure:<26}{r.target:>10.1f}{r.simulated:>11.1f}{r.error_pct:>9.1f}")
+        print(
+            f"  {r.measure:<26}{r.target:>10.1f}{r.simulated:>11.1f}{r.error_pct:>9.1f}  "
+            f"{'steered' if r.steered else 'reported':<9}"
+        )
+    if not all(r.steered for r in rows):
+        print(
+            "  (reported: no parameter was moved to meet it; e.g. care exits, when the "
+            "looked-after stock steers stays in care)"
+        )
     for note in prov["data_notes"]:
         print(f"  note: {note}")
     if prov.get("backtest"):

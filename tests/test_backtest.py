@@ -71,10 +71,12 @@ def test_each_fit_iteration_runs_fresh_seeds_and_the_stock_shortens_stays(monkey
     targets = {"looked_after": 100.0, "care_exits": 40.0}
     stays = params["looked_after"]["duration"]["durations"][0]["median_days"]
     # the stock steers stays: 10 children too many need 40 exits, not 30, so stays shorten
-    out, _ = fit_module.fit(
+    out, rows = fit_module.fit(
         params, targets, iterations=3, steer_looked_after_stock=True, log=lambda _: None
     )
     assert seeds == [1, 2, 3]
+    # the published exits are then reported, not steered (the calibrate table says which)
+    assert {r.measure: r.steered for r in rows} == {"looked_after": True, "care_exits": False}
     shorter = out["looked_after"]["duration"]["durations"][0]["median_days"]
     assert shorter < stays
     assert "looked-after stock" in out["sources"]["looked_after.duration"]
