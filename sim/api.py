@@ -223,11 +223,12 @@ def comparison_steps(
 
     Yields once ``first`` replications are complete (each with its baseline and every variant),
     again each time ``every`` more are, and always at the end; the last tables equal
-    :func:`run_comparison`'s. With a Dask ``client``, replication ``r``'s runs go at priority
-    ``band - 2 r`` (a prefetched baseline took the same, see :class:`HeldBaselines`), so the
-    workers finish replications one after another instead of every pilot run before the
-    baselines. ``hold(futures)`` is handed every run's future, so an interrupted caller can keep
-    them (and the runs) for its next call. ``progress(runs done, runs in all)``.
+    :func:`run_comparison`'s. With a Dask ``client``, replication ``r``'s runs go at
+    :func:`replication_priority` in ``band`` (a prefetched baseline took the same, see
+    :class:`HeldBaselines`), so the workers finish replications one after another instead of
+    every pilot run before the baselines. ``hold(futures)`` is handed every run's future, so an
+    interrupted caller can keep them (and the runs) for its next call.
+    ``progress(runs done, runs in all)``.
     """
     effects = effect_modes(effects)
     n = scenario.replications
@@ -259,7 +260,10 @@ def comparison_steps(
         return
     from dask.distributed import as_completed
 
-    futures = [submit_runs(client, group, priority=band - 2 * r) for r, group in enumerate(groups)]
+    futures = [
+        submit_runs(client, group, priority=replication_priority(band, r))
+        for r, group in enumerate(groups)
+    ]
     if hold is not None:
         hold([f for fs in futures for f in fs])
     left = [len(fs) for fs in futures]
@@ -279,10 +283,15 @@ def comparison_steps(
 #: Priority band of runs submitted ahead of time: behind any comparison asked for without one
 #: (priority 0 down). A holder gives each new baseline the band :data:`PRIORITY_BAND` above the
 #: last one's, so the latest choice runs first; within a band replication ``r`` takes
-#: ``band - 2 r``, and the comparison run on that baseline the same (:func:`comparison_steps`),
-#: so its replications finish one after another.
+#: :func:`replication_priority`, and the comparison run on that baseline the same
+#: (:func:`comparison_steps`), so its replications finish one after another.
 PREFETCH_PRIORITY = -(10**9)
 PRIORITY_BAND = 10_000
+
+
+def replication_priority(band: int, replication: int) -> int:
+    """Dask priority of a replication's runs in a band: earlier replications first."""
+    return band - replication
 
 
 def baseline_digest(scenario: Scenario) -> str:
@@ -298,7 +307,7 @@ def prefetch_baseline(
     The runs carry the keys :func:`run_comparison` gives them, so while their futures are held
     the comparison reuses them instead of running them again (same numbers either way); runs
     already submitted keep their place (Dask does not change a task's priority). Replication
-    ``r`` goes at ``priority - 2 r``. Without a client, nothing to do: ``[]``.
+    ``r`` goes at ``replication_priority(priority, r)``. Without a client, nothing to do: ``[]``.
     """
     if client is None:
         return []
@@ -306,7 +315,7 @@ def prefetch_baseline(
     return [
         f
         for r, run in enumerate(runs)
-        for f in submit_runs(client, [run], priority=priority - 2 * r)
+        for f in submit_runs(client, [run], priority=replication_priority(priority, r))
     ]
 
 
