@@ -123,7 +123,7 @@ def comparison(text: str, slot=None) -> dict[str, pd.DataFrame]:
     bar.empty()
     done[text] = res
     while len(done) > FINISHED_KEPT:
-        done.pop(next(iter(done)))
+        done.pop(next(iter(done)), None)  # another session may have let it go already
     return res
 
 
