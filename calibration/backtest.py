@@ -55,13 +55,15 @@ def backtest_council(
     *,
     iterations: int = 14,
     replications: int = 2,
+    late_replications: int = 4,
     projection_replications: int = 16,
     tolerance_pct: float = 2.0,
     log: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
     """Errors per measure of the model and of the two naive forecasts for one council.
 
-    ``replications`` per fit iteration; the projection is the mean of
+    ``replications`` per early fit iteration and ``late_replications`` per later one (see
+    :func:`calibration.council.calibrate`); the projection is the mean of
     ``projection_replications`` on the council's own projection seed (not the fit's: the fit
     must not have seen them; and not another council's: councils sharing a seed would share its
     luck, and a median over councils would carry it).
@@ -76,6 +78,7 @@ def backtest_council(
         year=prev,
         iterations=iterations,
         replications=replications,
+        late_replications=late_replications,
         tolerance_pct=tolerance_pct,
         log=log,
     )

@@ -301,6 +301,7 @@ def calibrate(
     year: str | None = None,
     iterations: int = 14,
     replications: int = 2,
+    late_replications: int = 4,
     population: int = 100_000,
     tolerance_pct: float = 2.0,
     log: Callable[[str], None] = lambda _: None,
@@ -308,7 +309,9 @@ def calibrate(
 ) -> tuple[dict[str, Any], list]:
     """A council's parameter mapping (ready to write) and its fit report.
 
-    The fit stops when every level is within ``tolerance_pct`` % of its target.
+    The fit stops when every level is within ``tolerance_pct`` % of its target. Its first
+    iterations run ``replications`` each, the later ones (those averaged into the result)
+    ``late_replications``.
     """
     area = find_area(la)
     hist = history(area)
@@ -337,6 +340,7 @@ def calibrate(
         targets,
         population=population,
         replications=replications,
+        late_replications=late_replications,
         iterations=iterations,
         tolerance_pct=tolerance_pct,
         steer_looked_after_stock="looked_after" in targets,

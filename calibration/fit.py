@@ -208,6 +208,7 @@ def fit(
     damping: float = 0.8,
     shrink_after: int = 5,
     average_from: int | None = None,
+    late_replications: int | None = None,
     steer_looked_after_stock: bool = False,
     start_date: str | None = None,
     seed: int = 1,
@@ -222,7 +223,10 @@ def fit(
     ``tolerance_pct`` % of their target (the others are reported only); published mixes
     (``*_share_*``, see :func:`calibration.targets.mix_targets`) within
     ``share_tolerance_points`` percentage points. Iteration ``i`` runs replications of seed
-    ``seed + i``; steps are ``damping`` until iteration ``shrink_after``, then shrink.
+    ``seed + i``; steps are ``damping`` until iteration ``shrink_after``, then shrink. From
+    then on each iteration runs ``late_replications`` (default ``replications``): the early
+    steps are large and a rough estimate serves them, the late ones are what the average is
+    made of, so their noise is what the fit keeps.
 
     The parameters returned are the average of those the steps from iteration ``average_from``
     (default ``shrink_after``) on reached (Polyak-Ruppert averaging): each iterate carries the
@@ -248,9 +252,8 @@ def fit(
             params = average_parameters(iterates)
             _keep_feasible(params)
             _within_limits(params, first)
-        sim = simulate_first_year(
-            params, population, replications, seed=seed + it, start_date=start_date
-        )
+        reps = replications if late_replications is None or it < shrink_after else late_replications
+        sim = simulate_first_year(params, population, reps, seed=seed + it, start_date=start_date)
         rows = [
             FitRow(m, t, sim.get(m, 0.0), m in steering or _is_share(m)) for m, t in targets.items()
         ]

@@ -245,6 +245,37 @@ def test_the_fit_returns_the_average_of_its_later_iterates(monkeypatch):
     assert rows[0].simulated == 1234.0  # the average's own run
 
 
+def test_later_fit_iterations_run_more_replications(monkeypatch):
+    """The late iterations, which the result averages, run ``late_replications`` each; the
+    early large steps run ``replications``."""
+    import yaml
+
+    import calibration.fit as fit_module
+    from calibration.england import PARAMS_FILE
+
+    runs = []
+
+    def simulated(params, population, replications, seed=1, start_date=None):
+        runs.append(replications)
+        return {"contacts": 1100.0}
+
+    monkeypatch.setattr(fit_module, "simulate_first_year", simulated)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    fit_module.fit(
+        params,
+        {"contacts": 1000.0},
+        iterations=6,
+        replications=2,
+        late_replications=5,
+        shrink_after=3,
+        log=lambda _: None,
+    )
+    assert runs == [2, 2, 2, 5, 5, 5]
+    runs.clear()
+    fit_module.fit(params, {"contacts": 1000.0}, iterations=3, replications=3, log=lambda _: None)
+    assert runs == [3, 3, 3]
+
+
 def test_average_parameters_keeps_shapes_text_and_integers():
     from calibration.fit import average_parameters
 
