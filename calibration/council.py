@@ -37,6 +37,7 @@ from calibration.ees import History, find_area, history, statistical_neighbours
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix, toxic_trio_joint
 from calibration.fit import fit
 from calibration.targets import NationalFigures, substance_misuse_union
+from sim.runner import model_version
 
 #: Events at which a council's own rate gets half the weight (judgement; see module docstring).
 SHRINKAGE_EVENTS = 30
@@ -353,6 +354,8 @@ def calibrate(
         "codes": sorted(area.codes),
         "reference_year": year,
         "calibrated_on": dt.date.today().isoformat(),
+        "model_version": model_version(),
+        "children": int(hist.table.at[year, "population"]),
         "published_tables": "DfE Children in need and Children looked after 2025 releases, "
         "workforce 2025, ONS mid-year estimates (calibration/data/ees)",
         "statistical_neighbours": [h.area.name for h in neighbours],
@@ -373,6 +376,21 @@ def calibrate(
     }
     params["_population"] = int(hist.table.at[year, "population"])
     return params, rows
+
+
+def calibrate_to_file(la: str, out: Path, **options: Any) -> tuple[str, float | None, str]:
+    """Calibrate one council to its published figures and write its parameter file.
+
+    For runs over every council, where one council's missing figures must not stop the others:
+    returns (council, worst steered level's error %, "") or (council, None, why it failed).
+    """
+    try:
+        params, rows = calibrate(la, **options)
+    except ValueError as exc:
+        return la, None, str(exc)
+    write_council_file(params, out)
+    levels = [abs(r.error_pct) for r in rows if r.steered and "_share_" not in r.measure]
+    return params["provenance"]["council"], max(levels, default=0.0), ""
 
 
 def council_seed(name: str, purpose: str = "fit") -> int:
@@ -407,8 +425,11 @@ def write_council_file(params: dict[str, Any], out: Path) -> Path:
         "fit report are under `provenance:`. Child population: "
         f"{params.get('_population', 'n/a')}.\n"
     )
-    out.write_text(
+    # written beside and renamed: an interrupted run never leaves half a file to resume from
+    part = out.with_name(out.name + ".part")
+    part.write_text(
         header + yaml.safe_dump(body, sort_keys=False, width=100, default_flow_style=None),
         encoding="utf-8",
     )
+    part.replace(out)
     return out

@@ -68,7 +68,14 @@ def _parser() -> argparse.ArgumentParser:
         help="give variants their own random numbers (only to show what pairing buys)",
     )
     cal = sub.add_parser("calibrate", help="calibrate to a council's published figures (and files)")
-    cal.add_argument("--la", required=True, help="council name or code (e.g. 'Telford and Wrekin')")
+    who_cal = cal.add_mutually_exclusive_group(required=True)
+    who_cal.add_argument("--la", help="council name or code (e.g. 'Telford and Wrekin')")
+    who_cal.add_argument(
+        "--all",
+        action="store_true",
+        help="every council in the DfE tables, from published figures only: one file each in "
+        "--out (a folder, default councils/); resumes, skipping files already written",
+    )
     cal.add_argument("--year", help="reference year, e.g. 2024-25 (default: the latest)")
     cal.add_argument(
         "--903",
@@ -88,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
         help="skip the back-test (fit on the years before the reference year, project it) "
         "whose errors the file keeps for reports",
     )
+    cal.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes for --all (default: one per core; 1: in this process)",
+    )
+    cal.add_argument("--scheduler", help="address of an existing Dask scheduler, for --all")
     cal.add_argument("--json", action="store_true", help="print the fit report as JSON")
     bt = sub.add_parser("backtest", help="fit on years up to Y-1, project Y, compare")
     who = bt.add_mutually_exclusive_group(required=True)
@@ -379,6 +392,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from calibration.council import calibrate, plain, write_council_file
     from calibration.ees import find_area
 
+    if args.all:
+        return _cmd_calibrate_all(args)
     area = find_area(args.la)
     files = {
         k: v
@@ -453,6 +468,89 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         f"(from this folder) or `council: {out}`"
     )
     return 0
+
+
+def _cmd_calibrate_all(args: argparse.Namespace) -> int:
+    """``calibrate --all``: a parameter file per council, on workers, resumable."""
+    from tqdm import tqdm
+
+    from calibration.council import calibrate_to_file
+    from calibration.ees import councils
+
+    given = [f"--{k.replace('_', '-')}" for k in ("ssda903", "cin", "annex_a") if getattr(args, k)]
+    if given:
+        raise ScenarioError(
+            f"calibrate --all: {', '.join(given)} belong to one council; use --la with them"
+        )
+    out = args.out or Path("councils")
+    if out.suffix in (".yaml", ".yml"):
+        raise ScenarioError(f"calibrate --all: --out {out} must be a folder, not a .yaml file")
+    areas = councils()
+    todo = [a for a in areas if not (out / f"{a.slug}.yaml").exists()]  # resumable
+    fitted: dict[str, float] = {}
+    failed: dict[str, str] = {}
+
+    def keep(name: str, worst: float | None, why: str) -> None:
+        if worst is None:
+            failed[name] = why
+        else:
+            fitted[name] = worst
+
+    options = {"iterations": args.iterations}
+    with tqdm(
+        total=len(areas),
+        initial=len(areas) - len(todo),
+        desc="calibrating",
+        unit="council",
+        file=sys.stderr,
+        disable=args.json,
+    ) as bar:
+        if len(todo) > 1 and (args.scheduler or args.workers != 1):
+            from dask.distributed import as_completed
+
+            from sim.batch import dask_client
+
+            with dask_client(args.workers, args.scheduler) as client:
+                futures = [
+                    client.submit(
+                        calibrate_to_file, a.name, out / f"{a.slug}.yaml", **options, pure=False
+                    )
+                    for a in todo
+                ]
+                for future in as_completed(futures):
+                    keep(*future.result())
+                    bar.update(1)
+        else:
+            for area in todo:
+                keep(*calibrate_to_file(area.name, out / f"{area.slug}.yaml", **options))
+                bar.update(1)
+    import statistics
+
+    worst = sorted(fitted.values())
+    summary = {
+        "folder": str(out),
+        "councils": len(areas),
+        "calibrated_now": len(fitted),
+        "already_there": len(areas) - len(todo),
+        "worst_level_error_pct_median": statistics.median(worst) if worst else None,
+        "worst_level_error_pct_max": worst[-1] if worst else None,
+        "failed": [f"{name}: {why}" for name, why in failed.items()],
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 1 if failed else 0
+    print(
+        f"\nCalibrated {len(fitted)} council(s) into {out}/ ({summary['already_there']} were "
+        "there already). Name one in a scenario with `council: <file name without .yaml>`."
+    )
+    if worst:
+        print(
+            f"  Worst steered level per council, error against its target: median "
+            f"{summary['worst_level_error_pct_median']:.1f}%, largest {worst[-1]:.1f}%"
+        )
+    for line in summary["failed"]:
+        print(f"  not calibrated: {line}")
+    return 1 if failed else 0
 
 
 def _print_backtest_rows(records: list[dict]) -> None:

@@ -1,7 +1,9 @@
 """Scenario files: YAML, safe-loaded, validated, with errors that name the file and field.
 
-A scenario names a parameter set (``council: england``, a file shipped in ``sim/data/params``,
-or a path to a parameter file) and overrides any parameter by nesting under ``parameters:``::
+A scenario names a parameter set (``council: england``, a file shipped in ``sim/data/params``;
+``council: walsall``, a council calibrated to its published figures, shipped in
+``sim/data/params/councils`` or written by ``csc-sim calibrate`` to ``councils/``; or a path to a
+parameter file) and overrides any parameter by nesting under ``parameters:``::
 
     name: baseline
     council: england
@@ -33,6 +35,8 @@ from sim.parameters import Parameters
 from sim.policies import Policy
 
 PARAMS_DIR = Path(__file__).parent / "data" / "params"
+#: Every council calibrated to its published figures (``csc-sim calibrate --all``), shipped.
+COUNCILS_DIR = PARAMS_DIR / "councils"
 
 
 class ScenarioError(ValueError):
@@ -228,13 +232,22 @@ def parameter_file(council: str, relative_to: Path | None = None) -> Path:
         candidates.append(folder / "councils" / f"{council}.yaml")
         candidates.append(folder.parent / "councils" / f"{council}.yaml")
     candidates.append(PARAMS_DIR / f"{council}.yaml")
+    candidates.append(COUNCILS_DIR / f"{council}.yaml")
     for c in candidates:
         if c.exists():
             return c
     shipped = sorted(p.stem for p in PARAMS_DIR.glob("*.yaml"))
+    councils = sorted(p.stem for p in COUNCILS_DIR.glob("*.yaml"))
+    close = difflib.get_close_matches(council, councils, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ScenarioError(
-        f"council: no parameter set named {council!r}; shipped sets: {', '.join(shipped)} "
-        f"(or give the path of a parameter file ending .yaml)"
+        f"council: no parameter set named {council!r}; shipped sets: {', '.join(shipped)}"
+        + (
+            f", and {len(councils)} councils by file name (e.g. {councils[0]!r})"
+            if councils
+            else ""
+        )
+        + f" (or give the path of a parameter file ending .yaml){hint}"
     )
 
 

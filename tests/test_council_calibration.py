@@ -1,11 +1,13 @@
 """Calibration to any council from DfE's published tables, and the back-test."""
 
 import csv
+import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from calibration.council import calibrate, council_targets, write_council_file
 from calibration.ees import (
@@ -15,7 +17,8 @@ from calibration.ees import (
     history,
     statistical_neighbours,
 )
-from sim.scenario import load_scenario
+from calibration.fit import simulate_first_year
+from sim.scenario import COUNCILS_DIR, load_scenario
 
 SEED_COUNCILS = ("Worcestershire", "Cheshire East", "Telford and Wrekin", "Dorset", "Walsall")
 
@@ -185,3 +188,37 @@ def load_scenario_text(folder: Path, text: str):
     path = folder / "scenario.yaml"
     path.write_text(text)
     return load_scenario(path)
+
+
+def test_calibrate_all_writes_a_file_per_council_and_resumes(tmp_path, monkeypatch, capsys):
+    """`calibrate --all` writes one parameter file per council that scenarios can name, and a
+    second run skips the files already written."""
+    from calibration import ees
+    from sim.cli import main
+
+    two = [find_area("Rutland"), find_area("Walsall")]
+    monkeypatch.setattr(ees, "councils", lambda: two)
+    out = tmp_path / "councils"
+    args = ["calibrate", "--all", "--out", str(out), "--iterations", "1", "--workers", "1"]
+    assert main(args) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["rutland.yaml", "walsall.yaml"]
+    assert "Calibrated 2 council(s)" in capsys.readouterr().out
+    made = (out / "walsall.yaml").stat().st_mtime_ns
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["calibrated_now"], report["already_there"]) == (0, 2)
+    assert (out / "walsall.yaml").stat().st_mtime_ns == made
+    (tmp_path / "s.yaml").write_text("name: s\ncouncil: walsall\npopulation: 20000\n")
+    monkeypatch.chdir(tmp_path)
+    sc = load_scenario(tmp_path / "s.yaml")
+    assert sc.parameters.provenance["council"] == "Walsall"
+    assert sc.parameters.provenance["children"] == int(
+        history("Walsall").table.at["2024-25", "population"]
+    )
+
+
+def test_calibrate_all_refuses_one_councils_files(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["calibrate", "--all", "--cin", str(tmp_path / "cin.xml")]) == 2
+    assert "--cin belong to one council; use --la" in capsys.readouterr().err
