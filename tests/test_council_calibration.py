@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from calibration.council import calibrate, council_targets, write_council_file
 from calibration.ees import (
@@ -17,8 +16,7 @@ from calibration.ees import (
     history,
     statistical_neighbours,
 )
-from calibration.fit import simulate_first_year
-from sim.scenario import COUNCILS_DIR, load_scenario
+from sim.scenario import load_scenario
 
 SEED_COUNCILS = ("Worcestershire", "Cheshire East", "Telford and Wrekin", "Dorset", "Walsall")
 
