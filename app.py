@@ -25,9 +25,11 @@ from sim.api import (
     builtin_policies,
     comparison_steps,
     local_workers,
+    published_history,
     resize,
     scenario_from_yaml,
     scenario_yaml,
+    shipped_council,
 )
 from sim.charts import band_chart, cost_total_chart
 from sim.policies import EFFECT_LABELS
@@ -51,6 +53,17 @@ def councils() -> list[str]:
     from calibration.ees import councils as all_councils
 
     return [a.name for a in all_councils()]
+
+
+@st.cache_data(show_spinner=False)
+def history_of(council: str | None, population: int) -> pd.DataFrame:
+    """The published 31 March figures the charts show beside the projection."""
+    return published_history(council, population)
+
+
+@st.cache_data(show_spinner=False)
+def council_set(name: str) -> tuple[str, int] | None:
+    return shipped_council(name)
 
 
 @st.cache_data(show_spinner=False)
@@ -93,10 +106,10 @@ def to_run(text: str) -> Scenario:
     return scenario_from_yaml(text, "scenario")
 
 
-def comparison(text: str, slot=None) -> dict[str, pd.DataFrame]:
+def comparison(text: str, slot=None, history=None) -> dict[str, pd.DataFrame]:
     """The comparison of the scenario ``text``: from memory if finished, else run, showing
     first figures in ``slot`` (if given) once a few replications are complete, then refining
-    them."""
+    them (with the published ``history`` in their charts)."""
     done = finished()
     if text in done:
         return done[text]
@@ -119,7 +132,7 @@ def comparison(text: str, slot=None) -> dict[str, pd.DataFrame]:
                     f"First figures, from {complete} of {n} replications: the ranges narrow, "
                     "and the figures may move a little, as the rest finish."
                 )
-                results(scenario, res, text, final=False, step=complete)
+                results(scenario, res, text, final=False, step=complete, history=history)
     bar.empty()
     done[text] = res
     while len(done) > FINISHED_KEPT:
@@ -154,8 +167,17 @@ def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampl
     return sel.iloc[0]
 
 
-def results(scenario: Scenario, res: dict, text: str, *, final: bool, step: int = 0) -> None:
-    """The comparison's figures and charts (and, when ``final``, its downloads)."""
+def results(
+    scenario: Scenario,
+    res: dict,
+    text: str,
+    *,
+    final: bool,
+    step: int = 0,
+    history: pd.DataFrame | None = None,
+) -> None:
+    """The comparison's figures and charts (and, when ``final``, its downloads); ``history``:
+    the published figures the charts set the projection against."""
     summary, monthly = res["summary"], res["monthly"]
     variant = next(iter(scenario.compared_variants()))
     where_name = scenario.name.split(":")[0]
@@ -234,12 +256,12 @@ def results(scenario: Scenario, res: dict, text: str, *, final: bool, step: int 
     # first figures and final ones are drawn in one run of the page: each chart its own key
     key = f"step{step}" if not final else "final"
     left.plotly_chart(
-        band_chart(monthly, "looked_after", "Children looked after"),
+        band_chart(monthly, "looked_after", "Children looked after", history=history),
         width="stretch",
         key=f"looked_after-{key}",
     )
     right.plotly_chart(
-        band_chart(monthly, "cp_plans", "Children on child protection plans"),
+        band_chart(monthly, "cp_plans", "Children on child protection plans", history=history),
         width="stretch",
         key=f"cp_plans-{key}",
     )
@@ -309,6 +331,7 @@ def page() -> None:
         )
 
     scenario = None
+    past = None
     try:
         if uploaded is not None:
             scenario = scenario_from_yaml(
@@ -317,12 +340,18 @@ def page() -> None:
             st.info(f"Opened {uploaded.name}: {scenario.name}")
         else:
             params, population = ({}, england_size)
-            name = "England"
+            name, council_set_name = "England", "england"
             if not council.startswith("England"):
-                with st.spinner(f"Calibrating to {council}'s published figures (once)..."):
-                    params, population = council_parameters(council)
+                shipped = council_set(council)
+                if shipped is not None:  # calibrated ahead, shipped with the model
+                    council_set_name, population = shipped
+                else:
+                    with st.spinner(f"Calibrating to {council}'s published figures (once)..."):
+                        params, population = council_parameters(council)
                 name = council
+            past = history_of(None if name == "England" else name, population)
             scenario = build_scenario(
+                council=council_set_name,
                 parameters=params,
                 population=population,
                 policies=[resize(pilots[p], size) for p in chosen],
@@ -348,7 +377,7 @@ def page() -> None:
         if run or st.session_state.get("last") == text:
             st.session_state["last"] = text
             slot = st.empty()
-            res = comparison(text, slot)
+            res = comparison(text, slot, past)
             slot.empty()
             with slot.container():
                 # the same first element as the first figures', so the figures below take
@@ -356,7 +385,7 @@ def page() -> None:
                 st.success(
                     f"From all {scenario.replications} replications.",
                 )
-                results(scenario, res, text, final=True)
+                results(scenario, res, text, final=True, history=past)
 
         with st.expander("Save this scenario, reopen or compare saved ones"):
             label = st.text_input("Name", value=scenario.name[:60])

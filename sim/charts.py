@@ -16,6 +16,7 @@ from sim.outputs import MEASURES
 
 TODAY = "Today's way of working"
 BASELINE_COLOUR = "#5b6770"
+HISTORY_COLOUR = "#222222"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 #: Plain names of the cost lines ``sim.costs.costs_by_year`` writes.
 COST_LINES = {
@@ -51,10 +52,35 @@ def _rgba(colour: str, alpha: float) -> str:
 
 
 def band_chart(
-    monthly: pd.DataFrame, measure: str, title: str, effects: str = "sampled", height: int = 340
+    monthly: pd.DataFrame,
+    measure: str,
+    title: str,
+    effects: str = "sampled",
+    height: int = 340,
+    history: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """A measure by month: mean and 5th-95th percentile band, baseline and each variant."""
+    """A measure by month: mean and 5th-95th percentile band, baseline and each variant.
+
+    ``history`` (month, measure, value; see :func:`sim.api.published_history`) adds the
+    published figures of past years as points, so the projection is seen against them.
+    """
     fig = go.Figure()
+    past = None if history is None else history[history["measure"] == measure]
+    if past is not None and not past.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=past["month"].tolist(),
+                y=past["value"].tolist(),
+                name="Published (31 March)",
+                mode="markers+lines",
+                line={"color": HISTORY_COLOUR, "dash": "dot"},
+                marker={"color": HISTORY_COLOUR, "size": 8},
+                hovertemplate=(
+                    f"Published, 31 %{{x|%B %Y}}<br>{MEASURES[measure].label}: "
+                    "%{y:,.0f}<extra></extra>"
+                ),
+            )
+        )
     for i, (variant, g) in enumerate(
         bands(monthly, measure, effects).groupby("variant", sort=False)
     ):

@@ -1,5 +1,6 @@
 """The dashboard's logic with Streamlit's AppTest (no browser): runs, figures, errors."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +51,13 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
     assert "Children waiting for a social worker" in titles or "nobody waited" in titles, (
         "expected a chart of waiting for a social worker, or of caseloads when nobody waited"
     )
+    # the projection is set against the published figures (England's rates at 20,000 children)
+    looked_after = next(
+        json.loads(c.proto.spec) for c in charts if "Children looked after" in c.proto.spec
+    )
+    past = next(t for t in looked_after["data"] if t.get("name") == "Published (31 March)")
+    assert past["x"][-1] == "2025-03"
+    assert past["y"][-1] == pytest.approx(81_770 / 12_183_016 * 20_000, rel=1e-6)
 
 
 def test_no_pilot_asks_for_one(app):
