@@ -25,8 +25,9 @@ POLICY = {
     "name": "strong effect",
     "start_date": "2025-04-01",
     "eligible": {"stages": ["assessment", "cin_plan", "s47_enquiry", "cp_plan"]},
-    "effects": [{"target": "care_entry", "central": 0.6, "low": 0.6, "high": 0.6,
-                 "source": "benchmark"}],
+    "effects": [
+        {"target": "care_entry", "central": 0.6, "low": 0.6, "high": 0.6, "source": "benchmark"}
+    ],
 }
 
 
@@ -47,8 +48,10 @@ def main() -> None:
         crn.append(b - single_run(paired, rep).flows["care_entries"].sum())
         ind.append(b - single_run(independent, rep).flows["care_entries"].sum())
     v_crn, v_ind = statistics.variance(crn), statistics.variance(ind)
-    print(f"Care entries averted, {a.population:,} children, {a.years:g} years, "
-          f"{a.replications} replications ({time.perf_counter() - t0:.0f} s)")
+    print(
+        f"Care entries averted, {a.population:,} children, {a.years:g} years, "
+        f"{a.replications} replications ({time.perf_counter() - t0:.0f} s)"
+    )
     print(f"  common random numbers : mean {statistics.mean(crn):7.1f}, variance {v_crn:9.1f}")
     print(f"  independent streams   : mean {statistics.mean(ind):7.1f}, variance {v_ind:9.1f}")
     print(f"  variance ratio (independent / common): {v_ind / v_crn:.1f}x")

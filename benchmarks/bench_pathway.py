@@ -67,8 +67,7 @@ def bare_simpy_rate(events: int = 1_000_000, processes: int = 100, repeats: int 
 def scenario(population: int, years: float):
     from sim.scenario import load_scenario
 
-    return load_scenario(SCENARIO).with_changes(population=population, years=years,
-                                                replications=1)
+    return load_scenario(SCENARIO).with_changes(population=population, years=years, replications=1)
 
 
 def timed_run(population: int, years: float) -> tuple[float, int]:
@@ -107,8 +106,14 @@ def memory_child(population: int, years: float, trace: bool) -> dict:
 
 
 def spawn_memory_child(population: int, years: float, trace: bool) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_memory-child",
-           str(population), str(years), "trace" if trace else "rss"]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--_memory-child",
+        str(population),
+        str(years),
+        "trace" if trace else "rss",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"memory subprocess ({years} years) failed:\n{done.stderr}")
@@ -128,8 +133,9 @@ def measure(quick: bool) -> dict:
         row = spawn_memory_child(population, years, trace=False) | {"years": years}
         row["rss_added_by_run_mib"] = row["peak_rss_mib"] - row["rss_before_run_mib"]
         if not quick:
-            row["tracemalloc_peak_mib"] = spawn_memory_child(
-                population, years, trace=True)["tracemalloc_peak_mib"]
+            row["tracemalloc_peak_mib"] = spawn_memory_child(population, years, trace=True)[
+                "tracemalloc_peak_mib"
+            ]
         memory.append(row)
 
     say("bare simpy loop ...")
@@ -160,8 +166,11 @@ def measure(quick: bool) -> dict:
         "memory": memory,
         "peak_rss_ratio_10y_2y": last["peak_rss_mib"] / first["peak_rss_mib"],
         "rss_added_ratio_10y_2y": last["rss_added_by_run_mib"] / first["rss_added_by_run_mib"],
-        "tracemalloc_ratio_10y_2y": (last["tracemalloc_peak_mib"] / first["tracemalloc_peak_mib"]
-                                     if "tracemalloc_peak_mib" in first else None),
+        "tracemalloc_ratio_10y_2y": (
+            last["tracemalloc_peak_mib"] / first["tracemalloc_peak_mib"]
+            if "tracemalloc_peak_mib" in first
+            else None
+        ),
     }
 
 
@@ -178,12 +187,15 @@ def _cpu_name() -> str:
 def report(f: dict) -> None:
     m = f["machine"]
     pop = f"{f['population']:,}"
-    print(f"Pathway benchmark ({f['mode']}) - Python {m['python']}, simpy {m['simpy']}, "
-          f"{m['cpu']}, {os.cpu_count()} cores visible")
+    print(
+        f"Pathway benchmark ({f['mode']}) - Python {m['python']}, simpy {m['simpy']}, "
+        f"{m['cpu']}, {os.cpu_count()} cores visible"
+    )
     print()
     print(f"1. Event throughput ({pop} children, 10 years)")
-    print(f"   model       {f['model_events_per_s']:>12,.0f} events/s "
-          f"({f['model_events']:,} events)")
+    print(
+        f"   model       {f['model_events_per_s']:>12,.0f} events/s ({f['model_events']:,} events)"
+    )
     print(f"   bare simpy  {f['bare_simpy_events_per_s']:>12,.0f} events/s")
     print(f"   ratio       {f['event_rate_ratio']:>12.2f}   (aim >= 0.5)")
     print()
@@ -196,36 +208,49 @@ def report(f: dict) -> None:
     for r in f["memory"]:
         tm = r.get("tracemalloc_peak_mib")
         tm_s = f"{tm:>7.1f} MiB" if tm is not None else "  (skipped)"
-        print(f"   {r['years']:>5}  {r['peak_open_children']:>18,}  "
-              f"{r['rss_before_run_mib']:>10.1f} MiB  {r['peak_rss_mib']:>4.0f} MiB  "
-              f"{r['rss_added_by_run_mib']:>8.1f} MiB  {tm_s}")
+        print(
+            f"   {r['years']:>5}  {r['peak_open_children']:>18,}  "
+            f"{r['rss_before_run_mib']:>10.1f} MiB  {r['peak_rss_mib']:>4.0f} MiB  "
+            f"{r['rss_added_by_run_mib']:>8.1f} MiB  {tm_s}"
+        )
     tm_ratio = f["tracemalloc_ratio_10y_2y"]
-    print(f"   10y / 2y: peak RSS x{f['peak_rss_ratio_10y_2y']:.2f}, "
-          f"added by run x{f['rss_added_ratio_10y_2y']:.2f}"
-          + (f", tracemalloc x{tm_ratio:.2f}" if tm_ratio is not None else ""))
+    print(
+        f"   10y / 2y: peak RSS x{f['peak_rss_ratio_10y_2y']:.2f}, "
+        f"added by run x{f['rss_added_ratio_10y_2y']:.2f}"
+        + (f", tracemalloc x{tm_ratio:.2f}" if tm_ratio is not None else "")
+    )
     print("   (aim ~1: memory follows open cases, not the horizon)")
     print()
-    mem = (f"x{f['peak_rss_ratio_10y_2y']:.2f} peak RSS, "
-           f"x{f['rss_added_ratio_10y_2y']:.2f} RSS added by run")
+    mem = (
+        f"x{f['peak_rss_ratio_10y_2y']:.2f} peak RSS, "
+        f"x{f['rss_added_ratio_10y_2y']:.2f} RSS added by run"
+    )
     if tm_ratio is not None:
         mem += f", x{tm_ratio:.2f} tracemalloc"
     print("```markdown")
     print("| Figure | Value | Aim |")
     print("|---|---|---|")
-    print(f"| Model / bare simpy events per second | {f['event_rate_ratio']:.2f} "
-          f"({f['model_events_per_s']:,.0f} / {f['bare_simpy_events_per_s']:,.0f}) | >= 0.5 |")
-    print(f"| Seconds per replication, {pop} children x 10 years | "
-          f"{f['seconds_per_replication']:.1f} s | <= 3 s |")
+    print(
+        f"| Model / bare simpy events per second | {f['event_rate_ratio']:.2f} "
+        f"({f['model_events_per_s']:,.0f} / {f['bare_simpy_events_per_s']:,.0f}) | >= 0.5 |"
+    )
+    print(
+        f"| Seconds per replication, {pop} children x 10 years | "
+        f"{f['seconds_per_replication']:.1f} s | <= 3 s |"
+    )
     last = f["memory"][-1]
-    print(f"| Peak memory, 10 years vs 2 years | {mem} ({last['peak_rss_mib']:.0f} MiB RSS "
-          f"at 10 years) | ~1 (flat in horizon) |")
+    print(
+        f"| Peak memory, 10 years vs 2 years | {mem} ({last['peak_rss_mib']:.0f} MiB RSS "
+        f"at 10 years) | ~1 (flat in horizon) |"
+    )
     print("```")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="100,000 children, one timing run, no tracemalloc runs")
+    ap.add_argument(
+        "--quick", action="store_true", help="100,000 children, one timing run, no tracemalloc runs"
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--_memory-child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
