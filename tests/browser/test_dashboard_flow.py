@@ -56,6 +56,12 @@ def test_choose_council_and_pilot_run_and_see_figures(app_page: Page, shot, wait
     charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg')
     expect(charts.first).to_be_visible(timeout=30_000)
     assert charts.count() >= 4, f"expected four charts, found {charts.count()}"
+    # the looked-after and CP plan charts set the projection against the published figures
+    published = page.locator(".legendtext", has_text="Published (31 March)")
+    expect(published.first).to_be_visible()
+    assert published.count() == 2, (
+        f"expected 2 charts with published figures, found {published.count()}"
+    )
     expect(
         page.get_by_text(
             "Family Safeguarding: against today's way of working in Telford and Wrekin"
