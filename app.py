@@ -3,8 +3,9 @@
 A thin layer over ``sim``'s API: widgets build a scenario with ``sim.api.build_scenario``, the
 comparison runs with common random numbers, and results are cached on the scenario's content,
 so coming back to a scenario is instant. The page shows the pilot with its effects drawn from
-their ranges, so only those runs are made; today's way of working (which does not depend on the
-pilot) starts on the workers as soon as a scenario is built, while the leader is still choosing.
+their ranges, so only those runs are made. Those runs start on the workers as soon as a scenario
+is built, while the leader is still reading and choosing; today's way of working (which does not
+depend on the pilot) is kept for the last few choices.
 The page draws first figures once a few replications are complete and refines them as the rest
 finish. Run with ``streamlit run app.py``.
 """
@@ -370,9 +371,10 @@ def page() -> None:
 
     if scenario is not None:
         text = scenario_yaml(scenario)
-        # today's way of working does not depend on the pilot: start it now, in the background
-        # (from the text, so its runs are the very ones the comparison will ask for)
-        held_baselines().prefetch(to_run(text), workers()["client"])
+        # start the comparison now, in the background, while the leader reads and chooses
+        # (from the text, so its runs are the very ones "Run" will ask for); today's way of
+        # working, which does not depend on the pilot, is kept for the last few choices
+        held_baselines().prefetch(to_run(text), workers()["client"], SHOWN_EFFECTS)
         run = st.button("Run the comparison", type="primary", key="run")
         if run or st.session_state.get("last") == text:
             st.session_state["last"] = text

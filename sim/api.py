@@ -357,26 +357,53 @@ def prefetch_baseline(
     ]
 
 
+def prefetch_pilots(
+    scenario: Scenario, client: Any, priority: int, effects: Iterable[str]
+) -> list[Any]:
+    """Submit the pilot runs of the scenario's comparison (``effects`` modes) to ``client``,
+    each replication's at ``replication_priority(priority, r)``, so each runs right behind its
+    own baseline; do not wait. The keys are those :func:`comparison_steps` gives them."""
+    if client is None:
+        return []
+    runs = [
+        run for run in plan(scenario, scenario.replications, effects) if run[0].variant != BASELINE
+    ]
+    return [
+        f
+        for run in runs
+        for f in submit_runs(
+            client, [run], priority=replication_priority(priority, run[0].replication)
+        )
+    ]
+
+
 class HeldBaselines:
-    """Futures of the last few baselines prefetched, by :func:`baseline_digest` (bounded).
+    """Futures of the last few baselines prefetched, by :func:`baseline_digest` (bounded), and
+    of the latest choice's pilot runs.
 
     Holding a future keeps its run's result on the workers; the oldest baseline beyond ``keep``
-    is let go (Dask forgets it, or cancels it if it has not run). Safe to share across threads.
+    is let go (Dask forgets it, or cancels it if it has not run), and so are a choice's pilot
+    runs once the leader has made another. Safe to share across threads.
     """
 
     def __init__(self, keep: int = 4) -> None:
         self.keep = keep
         self._held: OrderedDict[str, list[Any]] = OrderedDict()
+        self._pilots: list[Any] = []
         self._bands: dict[str, int] = {}
         self._lock = threading.Lock()
         self._order = itertools.count()
 
-    def prefetch(self, scenario: Scenario, client: Any) -> list[Any]:
+    def prefetch(
+        self, scenario: Scenario, client: Any, effects: Iterable[str] | None = None
+    ) -> list[Any]:
         """:func:`prefetch_baseline`, holding the futures; a no-op without a client.
 
         Each new baseline's runs go ahead of those of earlier ones (a leader's latest choice
         first), still behind any comparison asked for without a baseline held; a baseline held
-        already keeps its band (its runs keep their priority).
+        already keeps its band (its runs keep their priority). With ``effects``, the pilot's
+        runs in those modes go too (:func:`prefetch_pilots`): a leader who reads the page
+        before asking finds them made; those of the previous choice are let go.
         """
         digest = baseline_digest(scenario)
         with self._lock:
@@ -386,6 +413,11 @@ class HeldBaselines:
         futures = prefetch_baseline(scenario, client, priority)
         if futures:
             self.hold(digest, futures)
+        if effects is not None:
+            pilots = prefetch_pilots(scenario, client, priority, effects)
+            with self._lock:
+                self._pilots = pilots  # the last choice's go (Dask cancels those not started)
+            futures = futures + pilots
         return futures
 
     def band(self, scenario: Scenario) -> int:
@@ -405,9 +437,9 @@ class HeldBaselines:
                 self._bands.pop(gone, None)
 
     def futures(self) -> list[Any]:
-        """Every future held, oldest baseline first."""
+        """Every future held, oldest baseline first, then the latest choice's pilot runs."""
         with self._lock:
-            return [f for fs in self._held.values() for f in fs]
+            return [f for fs in self._held.values() for f in fs] + list(self._pilots)
 
     def digests(self) -> list[str]:
         """The baselines held, oldest first."""

@@ -302,3 +302,37 @@ def test_a_comparison_pairs_with_its_prefetched_baseline_replication_by_replicat
     # runs go straight to the worker, before the comparison is asked for)
     assert sorted(order[:4]) == [0, 0, 1, 1] and order[4:] == [2, 2, 3, 3], order
     assert [k for k, _, _ in steps] == [1, 2, 3, 4]
+
+
+def test_the_latest_choices_pilot_runs_are_made_ahead_and_a_changed_choice_lets_them_go(
+    client_and_finished, sampled_only
+):
+    """With the page's effect modes, a choice's pilot runs go ahead too, each behind its own
+    baseline, under the keys the comparison asks for: a leader who reads the page first finds
+    the comparison made (the same numbers). Choosing another pilot lets the first one's go."""
+    from dask.distributed import wait
+
+    client, finished = client_and_finished
+    held = HeldBaselines()
+    sc = small()
+    before = len(finished)
+    ahead = held.prefetch(sc, client, SAMPLED)
+    assert len(ahead) == 4
+    wait(ahead)
+    made = finished[before:]
+    assert sorted(made) == sorted(f.key for f in ahead)
+    there = run_comparison(sc, client=client, effects=SAMPLED)
+    assert finished[before:] == made, "expected the comparison to make nothing new"
+    for name in RESULTS:
+        pd.testing.assert_frame_equal(there[name], sampled_only[name], check_exact=True, obj=name)
+    pilot_keys = {f.key for f in ahead if "--sampled--" in f.key}
+    other = build_scenario(
+        policies=[builtin_policies()["Children in need pods"]],
+        population=8000,
+        years=2,
+        replications=2,
+    )
+    held.prefetch(other, client, SAMPLED)
+    still = {f.key for f in held.futures()}
+    assert not pilot_keys & still, "expected the first pilot's runs let go"
+    assert {f.key for f in ahead} - pilot_keys <= still, "expected its baseline kept"
