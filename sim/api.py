@@ -21,10 +21,10 @@ import yaml
 from sim.comparison import (
     BASELINE,
     EFFECT_MODES,
-    _labelled,
     baseline_plan,
     compare,
     effect_modes,
+    labelled,
     paired_results,
     plan,
     run_count,
@@ -278,7 +278,7 @@ def comparison_steps(
 
     def tables() -> dict[str, pd.DataFrame]:
         done = [
-            _labelled(f, sc.name)
+            labelled(f, sc.name)
             for r in sorted(frames)
             for f, (_, sc, _) in zip(frames[r], groups[r], strict=True)
         ]

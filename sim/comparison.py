@@ -192,7 +192,7 @@ def _follow(futures: list[Any], progress: Callable[[int], None] | None) -> None:
             progress(i)
 
 
-def _labelled(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+def labelled(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """A run's frame under this scenario's name (a reused run may carry another label)."""
     if (frame["scenario"] == name).all():
         return frame
@@ -222,7 +222,7 @@ def compare(
         _follow(futures, progress)
         frames = client.gather(futures)
         return pd.concat(
-            [_labelled(f, sc.name) for f, (_, sc, _) in zip(frames, runs, strict=True)],
+            [labelled(f, sc.name) for f, (_, sc, _) in zip(frames, runs, strict=True)],
             ignore_index=True,
         )
     frames = []
