@@ -220,3 +220,18 @@ def test_calibrate_all_refuses_one_councils_files(tmp_path, capsys):
 
     assert main(["calibrate", "--all", "--cin", str(tmp_path / "cin.xml")]) == 2
     assert "--cin belong to one council; use --la" in capsys.readouterr().err
+
+
+def test_published_history_for_the_charts_is_the_councils_counts_or_englands_rates():
+    from sim.api import published_history
+
+    walsall = published_history("Walsall", 71_799)
+    got = walsall.set_index(["month", "measure"])["value"]
+    assert got[("2025-03", "looked_after")] == 578 and got[("2025-03", "cp_plans")] == 227
+    assert sorted(walsall["month"].unique()) == [f"20{y}-03" for y in range(21, 26)]
+    england = published_history(None, 100_000).set_index(["month", "measure"])["value"]
+    assert england[("2025-03", "looked_after")] == pytest.approx(81_770 / 12_183_016 * 1e5)
+    # a year whose figure is missing is left out, not drawn as zero
+    early = published_history("Walsall", 71_799, years=13)
+    assert "2013-03" not in set(early.loc[early["measure"] == "looked_after", "month"])
+    assert "2013-03" in set(early.loc[early["measure"] == "cp_plans", "month"])
