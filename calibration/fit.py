@@ -19,6 +19,7 @@ measure.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,15 +224,19 @@ def fit(
     ``tolerance_pct`` % of their target (the others are reported only); published mixes
     (``*_share_*``, see :func:`calibration.targets.mix_targets`) within
     ``share_tolerance_points`` percentage points. Iteration ``i`` runs replications of seed
-    ``seed + i``; steps are ``damping`` until iteration ``shrink_after``, then shrink. From
-    then on each iteration runs ``late_replications`` (default ``replications``): the early
-    steps are large and a rough estimate serves them, the late ones are what the average is
-    made of, so their noise is what the fit keeps.
+    ``seed + i``. Each steered measure's steps start at ``damping`` and shrink each time its
+    error changes sign (Kesten's rule), so a council far from England's figures keeps moving
+    while measures about their targets settle; the mixes' steps shrink after iteration
+    ``shrink_after``. From then on each iteration runs ``late_replications`` (default
+    ``replications``): the early steps are large and a rough estimate serves them, the late
+    ones are what the average is made of, so their noise is what the fit keeps.
 
     The parameters returned are the average of those the steps from iteration ``average_from``
     (default ``shrink_after``) on reached (Polyak-Ruppert averaging): each iterate carries the
-    noise of the two or so replications that moved it, and their average much less. The last
-    iteration simulates that average, and its rows are the fit reported. A fit that meets its
+    noise of the two or so replications that moved it, and their average much less. A steered
+    measure's parameters are averaged only from when its error first changed sign (before, they
+    were still on their way). The last iteration simulates that average, and its rows are the
+    fit reported. A fit that meets its
     tolerance early returns the parameters that met it.
 
     ``steer_looked_after_stock``: the looked-after stock at the year's end steers the length of
@@ -245,11 +250,14 @@ def fit(
     if steer_looked_after_stock:
         steering["looked_after"] = steering.pop("care_exits")
     average_from = shrink_after if average_from is None else average_from
-    iterates: list[dict[str, Any]] = []
+    iterates: list[tuple[int, dict[str, Any]]] = []  # (iteration, parameters its step reached)
     rows: list[FitRow] = []
+    sign: dict[str, float] = {}  # each steered measure's last direction of step
+    changes = dict.fromkeys(steering, 0)  # how often it turned (Kesten's rule)
+    turned: dict[str, int] = {}  # the iteration it first turned
     for it in range(iterations):
         if it == iterations - 1 and len(iterates) > 1:
-            params = average_parameters(iterates)
+            params = _average_iterates(iterates, steering, turned)
             _keep_feasible(params)
             _within_limits(params, first)
         reps = replications if late_replications is None or it < shrink_after else late_replications
@@ -273,9 +281,16 @@ def fit(
             if measure not in targets or not sim.get(measure):
                 continue
             ratio = steering_ratio(measure, targets, sim)
-            # steps shrink after the first iterations (stochastic approximation), so the fit
-            # settles instead of chasing replication noise
-            step = damping / (1 + max(0, it - shrink_after) / 2)
+            # a measure's steps shrink each time its error changes sign (Kesten's rule): one
+            # still far off keeps its full steps, one about its target settles instead of
+            # chasing replication noise
+            direction = float(np.sign(np.log(ratio)))
+            if direction and sign.get(measure, direction) != direction:
+                changes[measure] += 1
+                turned.setdefault(measure, it)
+            if direction:
+                sign[measure] = direction
+            step = damping / (1 + changes[measure] / 2)
             mixed = len(steered) > 1 and steered[0][1] != steered[1][1]
             factor = ratio ** (step / len(steered) if mixed else step)
             for path, how in steered:
@@ -296,9 +311,29 @@ def fit(
         _keep_feasible(params)
         _within_limits(params, first)
         if it >= average_from:
-            iterates.append(copy.deepcopy(params))
+            iterates.append((it, copy.deepcopy(params)))
     _note_refinements(params, targets, steering)
     return params, rows
+
+
+def _average_iterates(
+    iterates: list[tuple[int, dict[str, Any]]],
+    steering: dict[str, tuple[tuple[str, str], ...]],
+    turned: dict[str, int],
+) -> dict[str, Any]:
+    """The fit's answer: the average of its later iterates (Polyak-Ruppert).
+
+    The parameters behind each steered measure are averaged only over the iterates since the
+    measure's error first changed sign: before that they were still on their way to it, and an
+    average would hold them back. Those of a measure that never turned are the last iterate's.
+    """
+    out = average_parameters([p for _, p in iterates])
+    for measure, steered in steering.items():
+        since = turned.get(measure, math.inf)
+        tail = [p for it, p in iterates if it >= since] or [iterates[-1][1]]
+        for path, _ in steered:
+            _set(out, path, average_parameters([_get(p, path) for p in tail]))
+    return out
 
 
 def average_parameters(iterates: list[dict[str, Any]]) -> dict[str, Any]:

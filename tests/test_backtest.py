@@ -237,9 +237,11 @@ def test_the_fit_returns_the_average_of_its_later_iterates(monkeypatch):
         tolerance_pct=-1.0,  # never met: all five iterations run
         log=lambda _: None,
     )
-    a = params["demand"]["contacts_per_10k_per_year"] / 1.1 / 0.9
+    # the error turns at iteration 1 (high, then low) and again at 3: full steps, then
+    # steps of 1 / (1 + turns / 2) (Kesten's rule; at 2 it is on target and does not move)
+    a = params["demand"]["contacts_per_10k_per_year"] / 1.1 * (1 / 0.9) ** (2 / 3)
     # iterates after iterations 1, 2 and 3 (iteration 0's step is before ``average_from``)
-    average = (a + a + a / 1.25) / 3
+    average = (a + a + a * 0.8**0.5) / 3
     assert out["demand"]["contacts_per_10k_per_year"] == pytest.approx(average, rel=1e-4)
     assert simulated_rates[-1] == pytest.approx(average, rel=1e-4)
     assert rows[0].simulated == 1234.0  # the average's own run
@@ -274,6 +276,56 @@ def test_later_fit_iterations_run_more_replications(monkeypatch):
     runs.clear()
     fit_module.fit(params, {"contacts": 1000.0}, iterations=3, replications=3, log=lambda _: None)
     assert runs == [3, 3, 3]
+
+
+def test_a_measure_still_on_its_way_keeps_full_steps_and_is_not_averaged(monkeypatch):
+    """A council far from England's figures: a measure whose error has not changed sign keeps
+    its full steps, and its parameter is the last iterate's (an average would hold it back),
+    while one that turned about its target is averaged from its turn."""
+    import yaml
+
+    import calibration.fit as fit_module
+    from calibration.england import PARAMS_FILE
+
+    far = iter([2000.0, 1600.0, 1280.0, 1100.0, 1050.0])  # contacts: always too many
+    near = iter([22.0, 18.0, 20.0, 25.0, 20.0])  # repeat CP plans (%): about their target
+    seen = []
+
+    def simulated(params, population, replications, seed=1, start_date=None):
+        seen.append(
+            (
+                params["demand"]["contacts_per_10k_per_year"],
+                params["recontact"]["p_previous_cp_new_family"],
+            )
+        )
+        return {"contacts": next(far), "cp_repeat_rate": next(near)}
+
+    monkeypatch.setattr(fit_module, "simulate_first_year", simulated)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    out, _ = fit_module.fit(
+        params,
+        {"contacts": 1000.0, "cp_repeat_rate": 20.0},
+        iterations=5,
+        damping=0.5,
+        average_from=1,
+        tolerance_pct=-1.0,
+        log=lambda _: None,
+    )
+    contacts = [c for c, _ in seen]
+    # full steps of 0.5 every time: the rate moves by (1000 / simulated) ** 0.5
+    for before, after, sim in zip(contacts[:3], contacts[1:4], [2000, 1600, 1280], strict=True):
+        assert after == pytest.approx(before * (1000 / sim) ** 0.5, rel=1e-4)
+    # returned: the last iterate (the step after iteration 3), not an average
+    last = contacts[3] * (1000 / 1100) ** 0.5
+    assert out["demand"]["contacts_per_10k_per_year"] == pytest.approx(last, rel=1e-4)
+    # repeat plans turned at iteration 1 (steps then 0.5 / 1.5) and at 3 (0.5 / 2): their
+    # parameter is the average of the iterates the steps after iterations 1, 2 and 3 reached
+    p = [r for _, r in seen]
+    third = fit_module._scale_odds(p[3], 0.8**0.25)
+    expected = (p[2] + p[3] + third) / 3
+    assert p[2] == pytest.approx(fit_module._scale_odds(p[1], (20 / 18) ** (1 / 3)), rel=1e-4)
+    assert out["recontact"]["p_previous_cp_new_family"] == pytest.approx(expected, rel=1e-4)
+    assert p[4] == pytest.approx(expected, rel=1e-4)  # the last run simulated the average
 
 
 def test_average_parameters_keeps_shapes_text_and_integers():
