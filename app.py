@@ -244,9 +244,9 @@ def results(
         summary,
         variant,
         "cp_children_safely_home_gained",
-        "More children safely at home after a CP plan",
+        "Safely home after a CP plan",
         count,
-        "Children who had a CP plan, at home at the end with no new referral in the next "
+        "More children who had a CP plan, at home at the end with no new referral in the next "
         "12 months (a count: fewer CP plans also lowers it)",
     )
     st.caption(
