@@ -140,21 +140,36 @@ def backtest_or_reason(la: str, hold_out: str, **options: Any) -> tuple[pd.DataF
         return None, str(exc)
 
 
+def _median_se(values: np.ndarray, resamples: int = 1000) -> float:
+    """Bootstrap standard error of the median over councils (resampled with a fixed seed, so
+    the same results give the same figure): how far chance in which councils were dealt moves
+    a median, against which to read differences between medians."""
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(values), size=(resamples, len(values)))
+    return float(np.median(values[picks], axis=1).std())
+
+
 def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
-    """Median and 90th percentile absolute % error per measure, and how often the model wins."""
+    """Median and 90th percentile absolute % error per measure, and how often the model wins.
+
+    With each median its bootstrap standard error, and with the share of councils where the
+    model beats last year its binomial one: a model within them of a naive forecast is no
+    better or worse than it on this evidence.
+    """
     out = []
     for m, g in results.groupby("measure", sort=False):
+        beats = float((g["model_abs_pct_error"] < g["last_year_abs_pct_error"]).mean())
         out.append(
             {
                 "measure": m,
                 "councils": len(g),
                 "model_median_ape": g["model_abs_pct_error"].median(),
+                "model_median_ape_se": _median_se(g["model_abs_pct_error"].to_numpy()),
                 "model_p90_ape": g["model_abs_pct_error"].quantile(0.9),
                 "last_year_median_ape": g["last_year_abs_pct_error"].median(),
                 "trend_median_ape": g["trend_abs_pct_error"].median(),
-                "model_beats_last_year": float(
-                    (g["model_abs_pct_error"] < g["last_year_abs_pct_error"]).mean()
-                ),
+                "model_beats_last_year": beats,
+                "model_beats_last_year_se": float(np.sqrt(beats * (1 - beats) / len(g))),
                 "model_beats_trend": float(
                     (g["model_abs_pct_error"] < g["trend_abs_pct_error"]).mean()
                 ),

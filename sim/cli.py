@@ -655,6 +655,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             f"{r['last_year_median_ape']:>11.1f}{r['trend_median_ape']:>8.1f}"
             f"{r['model_beats_last_year']:>15.0%}{r['model_beats_trend']:>13.0%}"
         )
+    print(
+        "  chance error (standard error) of the model's median / of how often it beats last "
+        "year: "
+        + "; ".join(
+            f"{r['measure']} {r['model_median_ape_se']:.1f} / {r['model_beats_last_year_se']:.0%}"
+            for _, r in summary.iterrows()
+        )
+    )
     for f in failed_lines:
         print(f"  not back-tested: {f}")
     print(f"Results: {out}/results.csv (per council and measure), {out}/summary.csv")

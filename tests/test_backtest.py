@@ -185,6 +185,11 @@ def test_summary_gives_median_p90_and_how_often_the_model_wins():
     assert s["model_p90_ape"] == pytest.approx(np.quantile([1, 4, 2, 10], 0.9))
     assert s["last_year_median_ape"] == pytest.approx(4.0)
     assert s["model_beats_last_year"] == pytest.approx(0.75)
+    assert s["model_beats_last_year_se"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+    # the median's chance error: councils resampled; zero only if every council agreed
+    assert 0 < s["model_median_ape_se"] < 10
+    same = summarise_backtest(pd.DataFrame(rows).assign(model_abs_pct_error=3.0)).iloc[0]
+    assert same["model_median_ape_se"] == 0
     assert s["model_beats_trend"] == pytest.approx(0.75)
 
 
