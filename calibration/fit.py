@@ -147,10 +147,12 @@ def _scale_odds(p: float, factor: float) -> float:
     return round(o / (1 + o), 6)
 
 
-def _scale_duration(spec: dict[str, Any], factor: float) -> dict[str, Any]:
+def scale_duration(spec: dict[str, Any], factor: float) -> dict[str, Any]:
+    """A duration written as in a parameter file, every time in it times ``factor`` (its shape
+    kept: a lognormal's median and 90th percentile, an empirical table's band edges)."""
     spec = copy.deepcopy(spec)
     if "durations" in spec:
-        spec["durations"] = [_scale_duration(d, factor) for d in spec["durations"]]
+        spec["durations"] = [scale_duration(d, factor) for d in spec["durations"]]
         return spec
     for key in ("median_days", "p90_days", "days", "mean_days"):
         if key in spec:
@@ -300,9 +302,9 @@ def fit(
                 elif how == "times":
                     _set(params, path, round(value * factor, 4))
                 elif how == "scale":
-                    _set(params, path, _scale_duration(value, factor))
+                    _set(params, path, scale_duration(value, factor))
                 elif how == "inverse_scale":  # more leaving needed: shorter stays
-                    _set(params, path, _scale_duration(value, 1 / factor))
+                    _set(params, path, scale_duration(value, 1 / factor))
                 elif how == "reassess":
                     cin = sim.get("cin_plans_started", 1.0)
                     new = value + step * (targets[measure] - sim[measure]) / cin
@@ -447,7 +449,7 @@ def _steer_shares(
         if group == "age_18":  # not chosen: it happens when a stay outlasts childhood
             d = la["duration"]
             d["durations"] = [
-                _scale_duration(spec, k) if lo >= _AGE_18_BANDS_FROM else spec
+                scale_duration(spec, k) if lo >= _AGE_18_BANDS_FROM else spec
                 for lo, spec in zip(d["bands_from_age"], d["durations"], strict=True)
             ]
             continue

@@ -8,8 +8,12 @@ stays, and the provenance says so):
   censored) as the care durations; the mix of ways of leaving care and of placements, as factors
   on England's age patterns.
 - CIN census: the toxic-trio subsets among assessed episodes; the ratios of assessments, s47
-  enquiries and ICPCs to referrals and CP plans (replacing England's); CP plan length (median of
-  ended plans, scaling England's D7 shape).
+  enquiries and ICPCs to referrals and CP plans (replacing England's); how long assessments take
+  (England's C2 shape, stretched to the council's median working days); and the shape of CP plan
+  lengths (England's fitted bands, each weighted by the council's share of plans ended in that
+  D7 band over England's). The fit then sets the CP plans' overall length from the council's
+  published stock, as it does without the file, so the file decides how plans split between
+  short and long ones.
 - Annex A: contacts and early help assessments a year (scaled to a full year from the months
   with data).
 """
@@ -20,10 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter
 
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
+from calibration.fit import scale_duration
 from calibration.readers import read_annex_a, read_cin_census, read_ssda903
-from calibration.targets import NationalFigures
+from calibration.targets import CP_BANDS, NationalFigures, mix_targets
+from sim.distributions import DurationSpec
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20
@@ -106,6 +113,7 @@ def apply_council_files(
                 f"{name}: CIN census factors (toxic-trio subsets among assessments), taken to "
                 "the front door by England's ratio of contacts' mix to C3's"
             )
+        used["cin"].update(_cin_durations(params, o, name))
         if o.referrals >= MIN_EVENTS:
             for measure, count in (
                 ("assessments", o.assessments_completed),
@@ -126,4 +134,43 @@ def apply_council_files(
                 targets["contacts"] = latest.contacts * scale
             if latest.early_help_assessments_started >= MIN_EVENTS:
                 targets["early_help_starts"] = latest.early_help_assessments_started * scale
+    return used
+
+
+def _median_days(spec: dict[str, Any]) -> float:
+    """The median of a duration written as in a parameter file."""
+    return float(TypeAdapter(DurationSpec).validate_python(spec).ppf(0.5))
+
+
+def _cin_durations(params: dict[str, Any], o: Any, name: str) -> dict[str, Any]:
+    """Assessment length and the shape of CP plan lengths from the council's CIN census
+    (``o``: its pooled year), each when it has :data:`MIN_EVENTS` or more; what was used."""
+    src = params["sources"]
+    used: dict[str, Any] = {}
+    a = params["assessment"]
+    if o.assessment_median_working_days and o.assessments_completed >= MIN_EVENTS:
+        england = _median_days(a["duration_working_days"])
+        factor = o.assessment_median_working_days / england
+        a["duration_working_days"] = scale_duration(a["duration_working_days"], factor)
+        src["assessment.duration_working_days"] = (
+            f"{name}: CIN census assessments, median {o.assessment_median_working_days:g} working "
+            f"days (England's {england:g}), on England's C2 shape"
+        )
+        used["assessment_median_working_days"] = o.assessment_median_working_days
+    ended = dict(o.cp_plans_ended_by_duration)
+    total = sum(ended.values())
+    spec = params["cp_plan"]["duration"]
+    if total >= MIN_EVENTS and spec.get("kind") == "empirical" and len(spec["weights"]) == 5:
+        england = mix_targets(NationalFigures())
+        weights = []
+        for b, w in zip(CP_BANDS, spec["weights"], strict=True):
+            share, theirs = 100 * ended[b] / total, england[f"cp_ended_share_{b}"]
+            weights.append(round(w * share / theirs, 4) if theirs > 0 else w)
+        if sum(weights) > 0:
+            spec["weights"] = weights
+            src["cp_plan.duration"] = (
+                f"{name}: CIN census CP plans ended by D7 duration band "
+                f"({', '.join(f'{b} {ended[b]}' for b in CP_BANDS)}), on England's fitted shape"
+            )
+            used["cp_plans_ended_by_duration"] = ended
     return used

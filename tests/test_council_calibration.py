@@ -235,3 +235,91 @@ def test_published_history_for_the_charts_is_the_councils_counts_or_englands_rat
     early = published_history("Walsall", 71_799, years=13)
     assert "2013-03" not in set(early.loc[early["measure"] == "looked_after", "month"])
     assert "2013-03" in set(early.loc[early["measure"] == "cp_plans", "month"])
+
+
+def _cin_return(plans: list[tuple[str, str]], assessments: list[tuple[str, str]]) -> str:
+    """A CIN census return for 31 March 2024: one child per CP plan (start, end) and per
+    assessment (start, authorised)."""
+    details = [
+        "<CINdetails><CINreferralDate>2023-04-03</CINreferralDate><ReferralSource>1A"
+        "</ReferralSource><ReferralNFA>false</ReferralNFA><ChildProtectionPlans>"
+        f"<CPPstartDate>{start}</CPPstartDate><CPPendDate>{end}</CPPendDate>"
+        "<InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse><LatestCategoryOfAbuse>NEG"
+        "</LatestCategoryOfAbuse><NumberOfPreviousCPP>0</NumberOfPreviousCPP>"
+        "</ChildProtectionPlans></CINdetails>"
+        for start, end in plans
+    ] + [
+        "<CINdetails><CINreferralDate>2023-05-01</CINreferralDate><ReferralSource>1A"
+        f"</ReferralSource><Assessments><AssessmentActualStartDate>{start}"
+        f"</AssessmentActualStartDate><AssessmentAuthorisationDate>{done}"
+        "</AssessmentAuthorisationDate><FactorsIdentifiedAtAssessment><AssessmentFactors>21"
+        "</AssessmentFactors></FactorsIdentifiedAtAssessment></Assessments>"
+        "<ReferralNFA>false</ReferralNFA></CINdetails>"
+        for start, done in assessments
+    ]
+    kids = "".join(
+        f"<Child><ChildIdentifiers><LAchildID>C{i:04d}</LAchildID><PersonBirthDate>2015-01-01"
+        "</PersonBirthDate><Sex>F</Sex></ChildIdentifiers><ChildCharacteristics><Ethnicity>WBRI"
+        f"</Ethnicity></ChildCharacteristics>{d}</Child>"
+        for i, d in enumerate(details)
+    )
+    return (
+        "<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2024</Year>"
+        "<ReferenceDate>2024-03-31</ReferenceDate></CollectionDetails><Source><SourceLevel>L"
+        f"</SourceLevel><LEA>999</LEA></Source></Header><Children>{kids}</Children></Message>"
+    )
+
+
+def test_a_councils_cin_census_sets_assessment_length_and_the_split_of_cp_plan_lengths(tmp_path):
+    """From the council's own CIN census: assessments take its median working days on
+    England's shape, and CP plans split between short and long as its ended plans did (each
+    band's weight scaled by the council's D7 share over England's); its counts reach no file."""
+    import yaml
+
+    from calibration.england import PARAMS_FILE
+    from calibration.own_files import _median_days, apply_council_files
+    from calibration.targets import CP_BANDS, NationalFigures, mix_targets
+
+    # 24 plans ended in 2023-24: 16 of 2 months (3 months or less), 8 of 10 months (6-12 months);
+    # 24 assessments: Monday 3 July to Monday 31 July 2023 is 20 working days
+    plans = [("2023-05-01", "2023-07-01")] * 16 + [("2023-04-03", "2024-02-01")] * 8
+    path = tmp_path / "cin_2024.xml"
+    path.write_text(_cin_return(plans, [("2023-07-03", "2023-07-31")] * 24), encoding="utf-8")
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    before = params["cp_plan"]["duration"]["weights"]
+    assert _median_days(params["assessment"]["duration_working_days"]) == pytest.approx(33.0)
+    targets = {"referrals": 500.0, "cp_plans_started": 40.0}
+    used = apply_council_files(params, targets, {"cin": [path]}, "Testshire", 100_000.0)
+
+    assert _median_days(params["assessment"]["duration_working_days"]) == pytest.approx(20.0)
+    england = mix_targets(NationalFigures())
+    council = {"le_3m": 100 * 16 / 24, "6_12m": 100 * 8 / 24}
+    after = params["cp_plan"]["duration"]["weights"]
+    for b, old, new in zip(CP_BANDS, before, after, strict=True):
+        expected = old * council.get(b, 0.0) / england[f"cp_ended_share_{b}"]
+        assert new == pytest.approx(expected, abs=1e-3), f"{b}: expected {expected}, found {new}"
+    assert used["cin"]["assessment_median_working_days"] == 20.0
+    assert used["cin"]["cp_plans_ended_by_duration"]["le_3m"] == 16
+    assert "Testshire: CIN census CP plans ended" in params["sources"]["cp_plan.duration"]
+    assert "C0001" not in yaml.safe_dump(params), "no child identifier in the parameters"
+
+
+def test_a_small_cin_census_leaves_englands_durations(tmp_path):
+    """Fewer than 20 ended plans or assessments: England's shapes stay, and nothing is claimed."""
+    import yaml
+
+    from calibration.england import PARAMS_FILE
+    from calibration.own_files import apply_council_files
+
+    path = tmp_path / "cin_2024.xml"
+    path.write_text(
+        _cin_return([("2023-05-01", "2023-07-01")] * 5, [("2023-07-03", "2023-07-31")] * 5),
+        encoding="utf-8",
+    )
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    used = apply_council_files(params, {"referrals": 500.0}, {"cin": [path]}, "Testshire", 1e5)
+    assert params["assessment"] == england["assessment"]
+    assert params["cp_plan"] == england["cp_plan"]
+    assert "assessment_median_working_days" not in used["cin"]
+    assert "cp_plans_ended_by_duration" not in used["cin"]

@@ -112,6 +112,9 @@ def check_cin(s: Any) -> None:
         assert min(counts) >= 0, f"{y.year}: a count is negative: {counts}"
         assert y.referrals_nfa <= y.referrals, f"{y.year}: more NFA than referrals"
         assert y.repeat_cp_plans <= y.cp_plan_starts, f"{y.year}: more repeat plans than plans"
+        assert sum(y.cp_plans_ended_by_duration.values()) == y.cp_plans_ended, (
+            f"{y.year}: the D7 bands should hold every ended plan: {y.cp_plans_ended_by_duration}"
+        )
         assert set(y.toxic_trio_subsets) == set(TOXIC_TRIO_SUBSETS), "subset labels as the model's"
         if y.episodes_with_assessment_factors:
             total = sum(y.toxic_trio_subsets.values())
@@ -539,6 +542,13 @@ def test_cin_hand_made_returns_give_the_hand_counted_aggregates(tmp_path: Path) 
     assert (a.cp_plans_ended, a.cp_plan_ended_median_days, a.repeat_cp_plans) == (1, 183.0, 0), (
         "X's first CP plan ran 24 June to 24 December 2022 (183 days), none before it"
     )
+    assert dict(a.cp_plans_ended_by_duration) == {
+        "le_3m": 0,
+        "3_6m": 0,
+        "6_12m": 1,
+        "1_2y": 0,
+        "ge_2y": 0,
+    }, "183 days is over 6 months (182.6 days) as the model bands plans (sim.entities)"
     assert dict(a.toxic_trio_shares) == {
         "domestic_abuse": 1.0,
         "parental_mental_health": 1.0,

@@ -32,7 +32,8 @@ measure                         codes         schema wording
 Shares are of episodes with at least one assessment authorised in the year whose factors were
 recorded (code 21, 'no factors identified', counts in the denominator). ``toxic_trio_subsets``
 splits the same episodes into the eight combinations named in ``sim.entities.TOXIC_TRIO_SUBSETS``.
-Assessment length is in working days (Monday to Friday; bank holidays are not removed).
+Assessment length is in working days (Monday to Friday; bank holidays are not removed). CP plans
+ended in a year are also counted by DfE's D7 duration bands (``sim.entities.cp_duration_band``).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ from calibration.readers.common import (
     to_plain,
     twelve_months_before,
 )
-from sim.entities import TOXIC_TRIO_SUBSETS
+from sim.entities import CP_DURATION_BANDS, TOXIC_TRIO_SUBSETS, cp_duration_band
 
 logger = logging.getLogger(__name__)
 READER = "cin_census"
@@ -136,6 +137,7 @@ class CinYear:
     repeat_cp_plan_share: float | None
     cp_plans_ended: int
     cp_plan_ended_median_days: float | None
+    cp_plans_ended_by_duration: Mapping[str, int]
     pre_proceedings_starts: int
     episodes_with_assessment_factors: int
     toxic_trio_shares: Mapping[str, float | None]
@@ -654,6 +656,9 @@ def _as_year(label: str, t: _Tally, re_referrals_known: bool) -> CinYear:
         repeat_cp_plan_share=share(t.cp_repeats, t.cp_starts),
         cp_plans_ended=t.cp_ended,
         cp_plan_ended_median_days=median(t.cp_days),
+        cp_plans_ended_by_duration=frozen_map(
+            {b: sum(cp_duration_band(d) == b for d in t.cp_days) for b in CP_DURATION_BANDS}
+        ),
         pre_proceedings_starts=t.pre_proceedings,
         episodes_with_assessment_factors=t.factor_episodes,
         toxic_trio_shares=frozen_map(
