@@ -607,6 +607,17 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
                 {"kind": "lognormal", "median_days": 240, "p90_days": 900},
                 "judgement: most returns within two years",
             ),
+            "p_return_home_breaks_down": put(
+                "looked_after.p_return_home_breaks_down",
+                0.0,
+                "none: England's tables publish no re-entry to care; a council's own SSDA903 "
+                "re-entry share sets it (calibrate --903)",
+            ),
+            "return_home_breakdown": put(
+                "looked_after.return_home_breakdown",
+                {"kind": "lognormal", "median_days": 120, "p90_days": 330},
+                "judgement: a return home that breaks down mostly does so within a year",
+            ),
         },
         "workforce": {
             "social_worker_fte_per_10k": put(

@@ -67,6 +67,8 @@ STEERING: dict[str, tuple[tuple[str, str], ...]] = {
     "cp_plans": (("cp_plan.duration", "scale"),),
     "care_exits": (("looked_after.duration", "inverse_scale"),),
     "assessments": (("cin_plan.p_reassessment", "reassess"),),
+    # a target only when the council's own SSDA903 gives its re-entry share
+    "care_reentry_rate": (("looked_after.p_return_home_breaks_down", "odds"),),
 }
 
 #: Measures steered by their ratio to the step before them in the pathway, not by their level:

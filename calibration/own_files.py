@@ -31,6 +31,7 @@ from calibration.fit import scale_duration
 from calibration.readers import read_annex_a, read_cin_census, read_ssda903
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
 from sim.distributions import DurationSpec
+from sim.parameters import LookedAfter
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20
@@ -89,6 +90,14 @@ def apply_council_files(
         if total >= MIN_EVENTS:
             la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
             src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
+        if s.re_entries is not None and s.re_entries >= MIN_EVENTS and s.re_entry_share:
+            targets["care_reentry_rate"] = 100 * s.re_entry_share
+            la["p_return_home_breaks_down"] = first_breakdown_estimate(s.re_entry_share, la)
+            src["looked_after.p_return_home_breaks_down"] = (
+                f"{name}: SSDA903 re-entries within 12 months, {100 * s.re_entry_share:.1f}% "
+                "of care entries (first estimate from England's care entries per return home)"
+            )
+            used["ssda903"]["re_entry_share"] = s.re_entry_share
         shares = {k: v for k, v in s.placement_shares_31_march.items() if v is not None}
         if shares and s.by_year:
             la["placement_mix"] = _scale_mix(la["placement_mix"], shares)
@@ -174,3 +183,23 @@ def _cin_durations(params: dict[str, Any], o: Any, name: str) -> dict[str, Any]:
             )
             used["cp_plans_ended_by_duration"] = ended
     return used
+
+
+def first_breakdown_estimate(re_entry_share: float, la: dict[str, Any]) -> float:
+    """A first estimate of the chance a return home breaks down, from a re-entry share.
+
+    Re-entries within 12 months = care entries x the share = returns home x the chance x the
+    part of breakdowns that come within a year; England's care entries and returns home
+    (2024-25) stand in for the council's, which the fit then corrects.
+    """
+    nf = NationalFigures()
+    entries = nf.value("2024-25", "cla_started")
+    home = sum(
+        nf.value("2024-25", f"cla_ceased_reason_returned_home_{k}")
+        for k in ("part_of_care_plan", "not_part_of_care_plan")
+    )
+    breakdown = la.get("return_home_breakdown") or LookedAfter.model_fields[
+        "return_home_breakdown"
+    ].get_default(call_default_factory=True)
+    within_a_year = TypeAdapter(DurationSpec).validate_python(breakdown).cdf(365.25)
+    return round(min(max(re_entry_share * entries / home / within_a_year, 0.01), 0.9), 4)

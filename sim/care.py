@@ -13,7 +13,8 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.entities import CareRoute, Child, Exit, Family, Placement
+from sim.calendar import DAYS_PER_YEAR
+from sim.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
 from sim.services import Services
 from sim.streams import Stream
 
@@ -110,6 +111,8 @@ def care_episode(
     if route is not CareRoute.OPENING:
         svc.flow_by_locality("care_entries", family, 1)
         svc.record.flow(f"care_entries_{route.value}", 1, now)
+        if child.left_care_day is not None and now - child.left_care_day <= DAYS_PER_YEAR:
+            svc.record.flow("care_reentries_12m", 1, now)  # as SSDA903 counts a re-entry
     if planned is None:
         entry_age = age
         reason = (
@@ -131,7 +134,15 @@ def care_episode(
     svc.social_work.release(1)
     if reason is Exit.RETURNED_HOME:
         child.in_care = False
-        if svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
+        child.left_care_day = env.now
+        if svc.params.looked_after.p_return_home_breaks_down > 0 and svc.chance(
+            family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
+        ):
+            delay = svc.duration(
+                family, Stream.RETURN_BREAKDOWN, "looked_after.return_home_breakdown"
+            )
+            svc.start_process(return_breaks_down, child, family, delay=delay)
+        elif svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
             from sim.pathway import new_concern
 
             delay = svc.duration(
@@ -142,3 +153,25 @@ def care_episode(
         child.in_care = False
         if reason is not Exit.AGE_18:
             family.children.remove(child)  # lives with a new legal family, or elsewhere
+
+
+def return_breaks_down(
+    env: simpy.Environment, child: Child, family: Family, svc: Services, delay: float
+) -> Generator[simpy.Event, object, None]:
+    """A return home that breaks down: ``delay`` days after going home the child comes straight
+    back into care (a re-entry, not through a new referral), unless the child is back in care
+    already, has turned 18 or lives elsewhere by then."""
+    yield env.timeout(delay)
+    now = env.now
+    if child.in_care or child not in family.children or child.age(now) >= AGE_OF_MAJORITY:
+        return
+    child.in_care = True
+    family.previous_care = True
+    if family.slots_held > 0:
+        family.slots_held -= 1  # a case place the family holds moves with the child
+    else:
+        svc.social_work.force(1)
+    src = family.stock_key if family.counted > 0 else None
+    if src is not None:
+        family.counted -= 1
+    svc.start_process(care_episode, child, family, route=CareRoute.RETURN_BREAKDOWN, src=src)

@@ -19,7 +19,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import DAYS_PER_YEAR
-from sim.care import care_episode, choose_exit
+from sim.care import care_episode, choose_exit, return_breaks_down
 from sim.distributions import Empirical
 from sim.entities import (
     AGE_OF_MAJORITY,
@@ -38,6 +38,7 @@ from sim.streams import Stream
 UASC_ID_BASE = 1 << 40
 HISTORY_ID_BASE = 2 << 40
 OPENING_ID_BASE = 3 << 40
+RETURNS_ID_BASE = 4 << 40
 #: How far back closed families are remembered at the start (re-referral within 12 months
 #: needs at least one year; two years covers nearly all returns).
 HISTORY_DAYS = 730.0
@@ -364,10 +365,10 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
                 svc.social_work.force(n)
                 family.slots_held = n
             svc.start_process(family_journey, family, state=state)
-    _seed_looked_after(
-        env, svc, rng, round(p.opening_stocks_per_10k.get("looked_after", 0) * scale)
-    )
+    looked_after = round(p.opening_stocks_per_10k.get("looked_after", 0) * scale)
+    _seed_looked_after(env, svc, rng, looked_after)
     _seed_recent_closures(env, svc, factory, rng)
+    _seed_recent_returns_home(env, svc, looked_after)
 
 
 def _seed_looked_after(
@@ -441,3 +442,75 @@ def _seed_recent_closures(
             family.last_referral_day = float(closed[i]) - 60.0
         _new_family_history(family, svc)
         new_concern(family, svc, delay=back - now)
+
+
+#: Entrants drawn to learn the mean stay in care and the share who go home (per run).
+_ENTRANTS_DRAWN = 1000
+
+
+def _seed_recent_returns_home(env: simpy.Environment, svc: Services, looked_after: int) -> None:
+    """Children who returned home from care in the year before the start.
+
+    Some come back to children's services (and some into care), so without them the first year
+    would count almost no re-entries to care within 12 months. In a steady state as many
+    children leave care as enter, about ``looked_after`` / mean stay a day (Little's law); those
+    who went home in the last year are drawn from the entry ages, exit reasons and stays the
+    opening stock is drawn from, on their own stream (the rest of the opening caseload draws
+    the same as without them).
+    """
+    if looked_after <= 0:
+        return
+    la = svc.params.looked_after
+    rng = svc.streams.generator(Stream.RECENT_RETURNS)
+    ages = rng.choice(18, size=_ENTRANTS_DRAWN, p=_weights(la.entry_age_weights))
+    ages = (ages + rng.random(_ENTRANTS_DRAWN)).tolist()
+    stays, home = [], []
+    u_exit, u_stay = rng.random((2, _ENTRANTS_DRAWN)).tolist()
+    for a0, ue, us in zip(ages, u_exit, u_stay, strict=True):
+        reason = choose_exit(a0, ue, svc)
+        stay = la.duration.for_age(a0).sample(us)
+        left = (AGE_OF_MAJORITY - a0) * DAYS_PER_YEAR
+        if left <= stay:
+            reason, stay = Exit.AGE_18, left
+        stays.append(stay)
+        home.append(reason is Exit.RETURNED_HOME)
+    went_home = [i for i, h in enumerate(home) if h]
+    mean_stay = sum(stays) / len(stays)
+    if not went_home or mean_stay <= 0:
+        return
+    expected = looked_after / mean_stay * DAYS_PER_YEAR * len(went_home) / len(home)
+    p_loc = _weights(tuple(loc.population_share for loc in svc.params.demand.localities))
+    now = env.now
+    for k in range(int(rng.poisson(expected))):
+        i = went_home[int(rng.integers(len(went_home)))]
+        returned = now - float(rng.random()) * DAYS_PER_YEAR
+        child = Child(
+            birth_day=returned - stays[i] - ages[i] * DAYS_PER_YEAR, left_care_day=returned
+        )
+        fid = RETURNS_ID_BASE + k
+        family = Family(
+            id=fid,
+            children=[child],
+            locality=_draw_locality(rng, p_loc),
+            at_pod_school=False,
+            risk=RiskFactors.NONE,
+            need=3,
+            draws=svc.streams.family(fid),
+            previous_care=True,
+        )
+        if la.p_return_home_breaks_down > 0 and svc.chance(
+            family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
+        ):
+            back = returned + svc.duration(
+                family, Stream.RETURN_BREAKDOWN, "looked_after.return_home_breakdown"
+            )
+            if back > now:
+                svc.start_process(return_breaks_down, child, family, delay=back - now)
+            continue
+        if not svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
+            continue
+        back = returned + svc.duration(
+            family, Stream.RECONTACT, "looked_after.recontact_after_return_home"
+        )
+        if back > now:
+            new_concern(family, svc, delay=back - now)

@@ -104,6 +104,7 @@ class CareRoute(Enum):
     EMERGENCY = "emergency"  # police protection / EPO during an s47 enquiry
     UASC = "uasc"  # unaccompanied asylum-seeking child
     OPENING = "opening"  # already looked after at the start
+    RETURN_BREAKDOWN = "return_breakdown"  # back into care when a return home breaks down
 
 
 @dataclass(slots=True)
@@ -113,6 +114,7 @@ class Child:
     birth_day: float
     in_care: bool = False
     had_cp_plan: bool = False
+    left_care_day: float | None = None  # the day the child last returned home from care
 
     def age(self, now: float) -> float:
         """Age in years on day ``now``."""

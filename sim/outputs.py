@@ -62,6 +62,12 @@ MEASURES: dict[str, Measure] = {
     ),
     "care_entries": Measure("Care entries", "Children starting to be looked after", "children", _F),
     "care_exits": Measure("Care exits", "Children ceasing to be looked after", "children", _F),
+    "care_reentries_12m": Measure(
+        "Care re-entries within 12 months",
+        "Care entries of children who returned home from care in the 12 months before (SSDA903)",
+        "children",
+        _F,
+    ),
     "allocation_wait_child_days": Measure(
         "Allocation wait (child-days)",
         "Days children spent waiting for a social worker in the period",
@@ -129,6 +135,12 @@ MEASURES: dict[str, Measure] = {
     ),
     "cp_repeat_rate": Measure(
         "Repeat CP plan rate", "Second or later CP plans as % of starts", "%", "rate"
+    ),
+    "care_reentry_rate": Measure(
+        "Care re-entry rate",
+        "Care entries within 12 months of returning home from care, as % of care entries",
+        "%",
+        "rate",
     ),
 }
 _BAND_WORDS = {
@@ -278,6 +290,8 @@ def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:
         rates.append(("rereferral_rate", 100 * wide["rereferrals_12m"] / wide["referrals"]))
     if "cp_plans_repeat" in wide and "cp_plans_started" in wide:
         rates.append(("cp_repeat_rate", 100 * wide["cp_plans_repeat"] / wide["cp_plans_started"]))
+    if "care_reentries_12m" in wide and "care_entries" in wide:
+        rates.append(("care_reentry_rate", 100 * wide["care_reentries_12m"] / wide["care_entries"]))
     for name, values in rates:
         out = pd.concat(
             [out, wide[keys[:3]].assign(measure=name, value=values.to_numpy())], ignore_index=True

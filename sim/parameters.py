@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.distributions import ByAge, DurationSpec
+from sim.distributions import ByAge, DurationSpec, Lognormal
 from sim.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -199,6 +199,13 @@ class LookedAfter(_Model):
     entry_age_weights: tuple[NonNegative, ...] = Field(min_length=18, max_length=18)
     p_recontact_after_return_home: Probability
     recontact_after_return_home: DurationSpec
+    #: A return home that breaks down: the child comes straight back into care (re-entry), not
+    #: through a new referral. England's tables publish no re-entry figure, so England's file
+    #: sets none; a council's own SSDA903 re-entry share sets it (calibrate --903).
+    p_return_home_breaks_down: Probability = 0.0
+    return_home_breakdown: DurationSpec = Field(
+        default_factory=lambda: Lognormal(median_days=120.0, p90_days=330.0)
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LookedAfter:

@@ -44,6 +44,8 @@ class Stream(IntEnum):
     HISTORY = 16
     EFFECT_SIZES = 17
     SIBLINGS = 18
+    RECENT_RETURNS = 19
+    RETURN_BREAKDOWN = 20
 
 
 _N_STREAMS = max(Stream) + 1

@@ -356,3 +356,55 @@ def test_each_council_has_its_own_seeds():
     assert council_seed("Walsall", "projection") != council_seed("Walsall")
     # a fit's iterations (seed + 0, 1, ...) do not run into another council's
     assert min(abs(a - b) for a in seeds for b in seeds if a != b) >= 1000
+
+
+def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monkeypatch):
+    """The council's own SSDA903 re-entry share becomes a target with a first estimate of the
+    chance a return home breaks down; the fit raises that chance while the model's re-entries
+    fall short, and leaves it at England's none when there is no target."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    import calibration.fit as fit_module
+    import calibration.own_files as own_files
+    from calibration.england import PARAMS_FILE
+
+    summary = SimpleNamespace(
+        collection_years=("2022-23", "2023-24"),
+        periods_of_care=400,
+        problems=(),
+        durations_by_age_band={},
+        exits={},
+        placement_shares_31_march={},
+        by_year={},
+        re_entries=24,
+        re_entry_share=0.08,
+    )
+    monkeypatch.setattr(own_files, "read_ssda903", lambda paths: summary)
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    assert params["looked_after"]["p_return_home_breaks_down"] == 0.0
+    targets: dict[str, float] = {}
+    used = own_files.apply_council_files(params, targets, {"ssda903": ["903"]}, "Testshire", 1e5)
+    assert targets["care_reentry_rate"] == pytest.approx(8.0)
+    assert used["ssda903"]["re_entry_share"] == 0.08
+    first = params["looked_after"]["p_return_home_breaks_down"]
+    # 8% of entries, with England's 4.9 care entries per return home, about 0.4 of returns
+    assert 0.2 < first < 0.6, f"found a first estimate of {first}"
+    assert (
+        "Testshire: SSDA903 re-entries"
+        in params["sources"]["looked_after.p_return_home_breaks_down"]
+    )
+
+    def simulated(params, population, replications, seed=1, start_date=None):
+        return {"care_reentry_rate": 4.0, "care_entries_not_uasc": 25.0}  # half the target
+
+    monkeypatch.setattr(fit_module, "simulate_first_year", simulated)
+    out, rows = fit_module.fit(params, targets, iterations=3, log=lambda _: None)
+    assert out["looked_after"]["p_return_home_breaks_down"] > first
+    assert {r.measure: r.steered for r in rows} == {"care_reentry_rate": True}
+    england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    out, _ = fit_module.fit(
+        england, {"care_entries_not_uasc": 30.0}, iterations=2, log=lambda _: None
+    )
+    assert out["looked_after"]["p_return_home_breaks_down"] == 0.0

@@ -18,6 +18,7 @@ from sim.experiment import run_replications, single_run
 from sim.recorder import STATES
 
 LOOKED_AFTER_STATES = [s for s in STATES if s.startswith("looked_after_")]
+RUNS = ["default", "no_opening_caseload", "warm_up", "return_breakdowns"]
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,9 @@ def runs():
         "default": make_scenario(**SMALL),
         "no_opening_caseload": make_scenario(**SMALL, opening_caseload=False),
         "warm_up": make_scenario(**SMALL, warm_up_years=1),
+        "return_breakdowns": make_scenario(
+            {"looked_after": {"p_return_home_breaks_down": 0.5}}, **SMALL
+        ),
     }
     return {name: single_run(s, 0) for name, s in scenarios.items()}
 
@@ -46,6 +50,7 @@ def _errors_text(errors) -> str:
         "default",
         "no_opening_caseload",
         "warm_up",
+        "return_breakdowns",
     ],
 )
 def test_stock_flow_balance(runs, name):
@@ -92,7 +97,7 @@ def test_care_entries_equal_entries_into_looked_after(runs, name):
     )
 
 
-@pytest.mark.parametrize("name", ["default", "no_opening_caseload", "warm_up"])
+@pytest.mark.parametrize("name", RUNS)
 def test_care_exits_equal_sum_of_exits_by_reason_and_exits_from_care(runs, name):
     r = runs[name]
     zeros = np.zeros(r.calendar.months)
@@ -110,7 +115,7 @@ def test_care_exits_equal_sum_of_exits_by_reason_and_exits_from_care(runs, name)
     )
 
 
-@pytest.mark.parametrize("name", ["default", "no_opening_caseload", "warm_up"])
+@pytest.mark.parametrize("name", RUNS)
 def test_care_entries_equal_sum_of_entries_by_route(runs, name):
     r = runs[name]
     zeros = np.zeros(r.calendar.months)
@@ -123,7 +128,7 @@ def test_care_entries_equal_sum_of_entries_by_route(runs, name):
     )
 
 
-@pytest.mark.parametrize("name", ["default", "no_opening_caseload", "warm_up"])
+@pytest.mark.parametrize("name", RUNS)
 def test_front_door_outcomes_do_not_exceed_contacts(runs, name):
     r = runs[name]
     contacts = flow_total(r, "contacts")
@@ -138,7 +143,7 @@ def test_front_door_outcomes_do_not_exceed_contacts(runs, name):
     )
 
 
-@pytest.mark.parametrize("name", ["default", "no_opening_caseload", "warm_up"])
+@pytest.mark.parametrize("name", RUNS)
 def test_cp_plans_by_duration_add_up_to_the_stock_and_the_ends(runs, name):
     """D5 and D7 bands partition the CP plans open at each month end and those ending."""
     r = runs[name]
@@ -156,7 +161,7 @@ def test_cp_plans_by_duration_add_up_to_the_stock_and_the_ends(runs, name):
     )
 
 
-@pytest.mark.parametrize("name", ["default", "no_opening_caseload", "warm_up"])
+@pytest.mark.parametrize("name", RUNS)
 def test_factors_at_assessment_are_bounded_by_assessments(runs, name):
     """Each toxic-trio factor <= any factor <= assessments; any factor <= the sum of factors."""
     r = runs[name]
@@ -682,3 +687,51 @@ def test_deterministic_flows_and_stocks(deterministic):
     assert r.month_end_stock["assessment"].max() < 2 * ASSESSMENT_CALENDAR_DAYS * (
         flow_total(r, "referrals") / r.calendar.end_day
     ), "expected the assessment stock about referrals per day x 14 days"
+
+
+# -- re-entry to care after a return home -------------------------------------------------------
+
+
+def _first_year(r, measure: str) -> float:
+    return float(np.sum(r.flows.get(measure, np.zeros(12))[:12]))
+
+
+def test_returns_home_that_break_down_come_back_into_care_as_re_entries():
+    """A return home that breaks down brings the child straight back into care: counted as a
+    care entry by its own route and, when within 12 months of going home, as a re-entry (as
+    SSDA903 counts one). Children who went home in the year before the start are part of the
+    opening state, so the first year has its re-entries too. England's file sets no breakdowns
+    (no published figure), so its re-entries only come the long way, through a new referral."""
+    results = {
+        p: [
+            single_run(
+                make_scenario({"looked_after": {"p_return_home_breaks_down": p}}, **SMALL), r
+            )
+            for r in range(3)
+        ]
+        for p in (0.0, 0.2, 0.6)
+    }
+
+    def total(p, measure, first_year=False):
+        return sum(
+            _first_year(r, measure) if first_year else flow_total(r, measure) for r in results[p]
+        )
+
+    assert total(0.0, "care_entries_return_breakdown") == 0, "England's file: no breakdowns"
+    assert total(0.0, "care_reentries_12m") <= 0.01 * total(0.0, "care_entries"), (
+        "without breakdowns a re-entry within 12 months needs a whole new referral: rare"
+    )
+    for p in (0.2, 0.6):
+        breakdowns = total(p, "care_entries_return_breakdown")
+        reentries = total(p, "care_reentries_12m")
+        assert total(p, "care_entries_return_breakdown", first_year=True) > 0, (
+            f"p={p}: the returns home before the start should break down in the first year too"
+        )
+        # breakdowns come after a lognormal time with its 90th percentile at 330 days, so
+        # nearly all are re-entries within 12 months; re-entries never outnumber entries
+        assert 0.8 * breakdowns <= reentries <= total(p, "care_entries"), (
+            f"p={p}: {reentries} re-entries within 12 months against {breakdowns} breakdowns"
+        )
+    assert total(0.6, "care_reentries_12m") > 2 * total(0.2, "care_reentries_12m"), (
+        "three times the chance of a breakdown should give well over twice the re-entries"
+    )
