@@ -196,7 +196,9 @@ def local_client(workers: int | None = None) -> Any:
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        # its status page on a free port of this machine only (a fixed port warns when a
+        # second cluster, such as the dashboard's beside a sweep, finds it taken)
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
     return Client(cluster)

@@ -156,7 +156,7 @@ def client_and_finished():
     with (
         dask.config.set({"distributed.scheduler.worker-saturation": 1.0}),
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -247,7 +247,7 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
 
     monkeypatch.setattr(sim.batch, "execute", flaky)
     with (
-        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=1, processes=False, dashboard_address="127.0.0.1:0") as cluster,
         Client(cluster) as client,
     ):
         outcome = run_sweep(sweep, out, client=client)
@@ -264,7 +264,7 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
     )
     monkeypatch.setattr(sim.batch, "execute", real)
     with (
-        LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=1, processes=False, dashboard_address="127.0.0.1:0") as cluster,
         Client(cluster) as client,
     ):
         again = run_sweep(sweep, out, client=client)
