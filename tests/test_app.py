@@ -99,3 +99,21 @@ def test_saved_scenarios_side_by_side_show_the_sampled_figures(app, tmp_path):
     row = tables[0].iloc[0]
     assert row["scenario"] == "small"
     assert row["chance it saves money"].endswith("%"), f"found {row.to_dict()}"
+
+
+def test_a_council_opens_with_its_shipped_calibration_and_its_own_history(app):
+    """Choosing a council uses the set calibrated ahead (no fit on the page) and the charts set
+    the projection against the council's own published counts."""
+    app.selectbox(key="council").set_value("Telford and Wrekin")
+    app.slider(key="years").set_value(2)
+    app.slider(key="reps").set_value(4)
+    app.run()
+    assert not app.exception, f"found {app.exception}"
+    app.button(key="run").click().run()
+    assert not app.exception, f"found {app.exception}"
+    headings = " ".join(h.value for h in app.subheader)
+    assert "in Telford and Wrekin" in headings, headings
+    charts = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    looked_after = next(c for c in charts if "Children looked after" in json.dumps(c["layout"]))
+    past = next(t for t in looked_after["data"] if t.get("name") == "Published (31 March)")
+    assert past["y"][-1] == 411  # Telford and Wrekin's own count at 31 March 2025

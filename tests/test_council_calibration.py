@@ -237,6 +237,75 @@ def test_published_history_for_the_charts_is_the_councils_counts_or_englands_rat
     assert "2013-03" in set(early.loc[early["measure"] == "cp_plans", "month"])
 
 
+#: How close a shipped set's first year must come to its targets, run with the model as it is,
+#: in %: the fit's own residual (a few %, e.g. Cheshire East's looked-after stock +3.7% over 10
+#: replications) plus about three standard errors of the 8 replications run here at 100,000
+#: children (per replication, measured: referrals 3%, looked after 2.7%, CP plans started 6-7%,
+#: care entries 7-8%).
+SHIPPED_TOLERANCE_PCT = {
+    "referrals": 6.0,
+    "looked_after": 6.0,
+    "cp_plans_started": 12.0,
+    "care_entries_not_uasc": 15.0,
+}
+
+
+def test_every_council_has_a_shipped_calibrated_set_with_its_provenance():
+    """`council: <file name>` works for any council with no set-up: each council in DfE's tables
+    has its file, fitted to its own figures in the latest year."""
+    import yaml
+
+    from sim.scenario import COUNCILS_DIR
+
+    missing, wrong = [], []
+    for area in councils():
+        path = COUNCILS_DIR / f"{area.slug}.yaml"
+        if not path.exists():
+            missing.append(area.slug)
+            continue
+        prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
+        if (prov["council"], prov["reference_year"]) != (area.name, "2024-25"):
+            wrong.append((area.slug, prov["council"], prov["reference_year"]))
+    assert not missing, f"councils with no shipped set: {missing}"
+    assert not wrong, f"shipped sets fitted to another council or year: {wrong}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SEED_COUNCILS)
+def test_shipped_seed_council_sets_still_reproduce_their_targets(tmp_path, monkeypatch, name):
+    """Each council is calibrated ahead and shipped (`calibrate --all`); a scenario names it by
+    file name with no set-up, and its first year, on seeds the fit never ran, still comes
+    within a few standard errors of the targets it was fitted to. A change to the model that
+    moves a council away from its figures fails here: refit the shipped sets (README)."""
+    from calibration.council import council_seed
+    from calibration.fit import simulate_first_year
+    from sim.scenario import COUNCILS_DIR
+
+    slug = find_area(name).slug
+    assert (COUNCILS_DIR / f"{slug}.yaml").exists(), f"no shipped set for {name}"
+    monkeypatch.chdir(tmp_path)  # no councils/ folder here: the shipped set is the one named
+    scenario = load_scenario_text(tmp_path, f"name: s\ncouncil: {slug}\n")
+    prov = scenario.parameters.provenance
+    assert prov["council"] == find_area(name).name
+    assert scenario.population == 100_000  # a scenario's own size; the set's is in provenance
+    assert prov["children"] == int(history(name).table.at[prov["reference_year"], "population"])
+    params = scenario.parameters.model_dump(mode="json")
+    year = prov["reference_year"]
+    sim = simulate_first_year(
+        params,
+        100_000,
+        replications=8,
+        seed=council_seed(name, "shipped-check"),
+        start_date=f"{int(year[:4]) + 1}-04-01",
+    )
+    off = {
+        m: round((sim[m] - prov["targets"][m]) / prov["targets"][m] * 100, 1)
+        for m in SHIPPED_TOLERANCE_PCT
+    }
+    bad = {m: e for m, e in off.items() if abs(e) > SHIPPED_TOLERANCE_PCT[m]}
+    assert not bad, f"{name}: % off target beyond {SHIPPED_TOLERANCE_PCT}: {bad} (all: {off})"
+
+
 def _cin_return(plans: list[tuple[str, str]], assessments: list[tuple[str, str]]) -> str:
     """A CIN census return for 31 March 2024: one child per CP plan (start, end) and per
     assessment (start, authorised)."""
