@@ -238,9 +238,11 @@ def fit(
     The parameters returned are the average of those the steps from iteration ``average_from``
     (default ``shrink_after``) on reached (Polyak-Ruppert averaging): each iterate carries the
     noise of the two or so replications that moved it, and their average much less. A steered
-    measure's parameters are averaged only from when its error first changed sign (before, they
-    were still on their way). The last iteration simulates that average, and its rows are the
-    fit reported. A fit that meets its
+    measure's parameters are averaged only from when its error first changed sign in those later
+    iterations: before, they were still on their way, and a measure that stays on one side of its
+    target through them (e.g. referrals that overshot early, then trailed a re-referral rate
+    still coming down) keeps its last iterate. The last iteration simulates that average, and its
+    rows are the fit reported. A fit that meets its
     tolerance early returns the parameters that met it.
 
     ``steer_looked_after_stock``: the looked-after stock at the year's end steers the length of
@@ -291,7 +293,8 @@ def fit(
             direction = float(np.sign(np.log(ratio)))
             if direction and sign.get(measure, direction) != direction:
                 changes[measure] += 1
-                turned.setdefault(measure, it)
+                if it >= average_from:  # an early overshoot is no sign of having arrived
+                    turned.setdefault(measure, it)
             if direction:
                 sign[measure] = direction
             step = damping / (1 + changes[measure] / 2)
