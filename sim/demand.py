@@ -391,18 +391,8 @@ def _seed_looked_after(
         if rng.random() * d_max > stay:
             continue  # length-biased: longer stays are more likely to be open on 31 March
         elapsed = rng.random() * stay
-        fid = OPENING_ID_BASE + (1 << 30) + k
         child = Child(birth_day=now - a0 * to_days - elapsed, in_care=True)
-        family = Family(
-            id=fid,
-            children=[child],
-            locality=_draw_locality(rng, p_loc),
-            at_pod_school=False,
-            risk=RiskFactors.NONE,
-            need=3,
-            draws=svc.streams.family(fid),
-            previous_care=True,
-        )
+        family = _care_leaver_family(svc, rng, p_loc, OPENING_ID_BASE + (1 << 30) + k, child)
         svc.social_work.force(1)
         svc.start_process(
             care_episode,
@@ -414,6 +404,22 @@ def _seed_looked_after(
             planned=(reason, stay - elapsed),
         )
         k += 1
+
+
+def _care_leaver_family(
+    svc: Services, rng: np.random.Generator, p_loc: np.ndarray, fid: int, child: Child
+) -> Family:
+    """The one-child family of a child looked after now or lately (opening caseload)."""
+    return Family(
+        id=fid,
+        children=[child],
+        locality=_draw_locality(rng, p_loc),
+        at_pod_school=False,
+        risk=RiskFactors.NONE,
+        need=3,
+        draws=svc.streams.family(fid),
+        previous_care=True,
+    )
 
 
 def _seed_recent_closures(
@@ -487,17 +493,7 @@ def _seed_recent_returns_home(env: simpy.Environment, svc: Services, looked_afte
         child = Child(
             birth_day=returned - stays[i] - ages[i] * DAYS_PER_YEAR, left_care_day=returned
         )
-        fid = RETURNS_ID_BASE + k
-        family = Family(
-            id=fid,
-            children=[child],
-            locality=_draw_locality(rng, p_loc),
-            at_pod_school=False,
-            risk=RiskFactors.NONE,
-            need=3,
-            draws=svc.streams.family(fid),
-            previous_care=True,
-        )
+        family = _care_leaver_family(svc, rng, p_loc, RETURNS_ID_BASE + k, child)
         if la.p_return_home_breaks_down > 0 and svc.chance(
             family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
         ):
