@@ -73,19 +73,26 @@ def enter_care(
         for c in candidates[1:]
         if svc.chance(family, Stream.SIBLINGS, "looked_after.p_sibling_enters_too")
     ]
-    family.previous_care = True
     for child in entering:
-        child.in_care = True
-        counted = family.counted > 0
-        if family.slots_held > 0:
-            family.slots_held -= 1  # the case place moves with the child
-        else:
-            svc.social_work.force(1)
-        src = family.stock_key if counted else None
-        if counted:
-            family.counted -= 1
-        svc.start_process(care_episode, child, family, route=route, src=src)
+        into_care(child, family, svc, route)
     return len(entering)
+
+
+def into_care(child: Child, family: Family, svc: Services, route: CareRoute) -> None:
+    """One child of the family starts to be looked after: a case place the family holds moves
+    with the child (else a social worker takes the case), and a child counted in the family's
+    stage leaves that stage's stock."""
+    family.previous_care = True
+    child.in_care = True
+    if family.slots_held > 0:
+        family.slots_held -= 1
+    else:
+        svc.social_work.force(1)
+    counted = family.counted > 0
+    src = family.stock_key if counted else None
+    if counted:
+        family.counted -= 1
+    svc.start_process(care_episode, child, family, route=route, src=src)
 
 
 def care_episode(
@@ -165,13 +172,4 @@ def return_breaks_down(
     now = env.now
     if child.in_care or child not in family.children or child.age(now) >= AGE_OF_MAJORITY:
         return
-    child.in_care = True
-    family.previous_care = True
-    if family.slots_held > 0:
-        family.slots_held -= 1  # a case place the family holds moves with the child
-    else:
-        svc.social_work.force(1)
-    src = family.stock_key if family.counted > 0 else None
-    if src is not None:
-        family.counted -= 1
-    svc.start_process(care_episode, child, family, route=CareRoute.RETURN_BREAKDOWN, src=src)
+    into_care(child, family, svc, CareRoute.RETURN_BREAKDOWN)
