@@ -383,11 +383,7 @@ def _seed_looked_after(
     k = 0
     while k < target:
         a0 = rng.choice(18, p=p_entry_age) + rng.random()
-        reason = choose_exit(a0, rng.random(), svc)
-        stay = la.duration.for_age(a0).sample(rng.random())
-        left = (AGE_OF_MAJORITY - a0) * to_days
-        if left <= stay:
-            reason, stay = Exit.AGE_18, left
+        reason, stay = _planned_stay(a0, rng.random(), rng.random(), svc)
         if rng.random() * d_max > stay:
             continue  # length-biased: longer stays are more likely to be open on 31 March
         elapsed = rng.random() * stay
@@ -404,6 +400,15 @@ def _seed_looked_after(
             planned=(reason, stay - elapsed),
         )
         k += 1
+
+
+def _planned_stay(age: float, u_exit: float, u_stay: float, svc: Services) -> tuple[Exit, float]:
+    """How a child entering care at ``age`` will leave, and after how many days (turning 18
+    ends the stay if it comes first)."""
+    reason = choose_exit(age, u_exit, svc)
+    stay = svc.params.looked_after.duration.for_age(age).sample(u_stay)
+    left = (AGE_OF_MAJORITY - age) * DAYS_PER_YEAR
+    return (Exit.AGE_18, left) if left <= stay else (reason, stay)
 
 
 def _care_leaver_family(
@@ -473,11 +478,7 @@ def _seed_recent_returns_home(env: simpy.Environment, svc: Services, looked_afte
     stays, home = [], []
     u_exit, u_stay = rng.random((2, _ENTRANTS_DRAWN)).tolist()
     for a0, ue, us in zip(ages, u_exit, u_stay, strict=True):
-        reason = choose_exit(a0, ue, svc)
-        stay = la.duration.for_age(a0).sample(us)
-        left = (AGE_OF_MAJORITY - a0) * DAYS_PER_YEAR
-        if left <= stay:
-            reason, stay = Exit.AGE_18, left
+        reason, stay = _planned_stay(a0, ue, us, svc)
         stays.append(stay)
         home.append(reason is Exit.RETURNED_HOME)
     went_home = [i for i, h in enumerate(home) if h]
