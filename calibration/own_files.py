@@ -30,8 +30,8 @@ from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
 from calibration.fit import scale_duration
 from calibration.readers import read_annex_a, read_cin_census, read_ssda903
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
+from sim.calendar import DAYS_PER_YEAR
 from sim.distributions import DurationSpec
-from sim.parameters import LookedAfter
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20
@@ -146,9 +146,17 @@ def apply_council_files(
     return used
 
 
+_DURATIONS = TypeAdapter(DurationSpec)
+
+
+def _duration(spec: dict[str, Any]) -> Any:
+    """A duration written as in a parameter file, as the model samples it."""
+    return _DURATIONS.validate_python(spec)
+
+
 def _median_days(spec: dict[str, Any]) -> float:
     """The median of a duration written as in a parameter file."""
-    return float(TypeAdapter(DurationSpec).validate_python(spec).ppf(0.5))
+    return float(_duration(spec).ppf(0.5))
 
 
 def _cin_durations(params: dict[str, Any], o: Any, name: str) -> dict[str, Any]:
@@ -198,8 +206,5 @@ def first_breakdown_estimate(re_entry_share: float, la: dict[str, Any]) -> float
         nf.value("2024-25", f"cla_ceased_reason_returned_home_{k}")
         for k in ("part_of_care_plan", "not_part_of_care_plan")
     )
-    breakdown = la.get("return_home_breakdown") or LookedAfter.model_fields[
-        "return_home_breakdown"
-    ].get_default(call_default_factory=True)
-    within_a_year = TypeAdapter(DurationSpec).validate_python(breakdown).cdf(365.25)
+    within_a_year = _duration(la["return_home_breakdown"]).cdf(DAYS_PER_YEAR)
     return round(min(max(re_entry_share * entries / home / within_a_year, 0.01), 0.9), 4)
