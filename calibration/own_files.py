@@ -6,7 +6,9 @@ stays, and the provenance says so):
 
 - SSDA903: time in care by age at entry (Kaplan-Meier median and 90th percentile, open periods
   censored) as the care durations; the mix of ways of leaving care and of placements, as factors
-  on England's age patterns.
+  on England's age patterns; the re-entry share as a target for how often a return home breaks
+  down, whose first estimate is the share of the council's returns home back in care within 12
+  months, and whose timing is theirs (see :func:`breakdown_time`).
 - CIN census: the toxic-trio subsets among assessed episodes; the ratios of assessments, s47
   enquiries and ICPCs to referrals and CP plans (replacing England's); how long assessments take
   (England's C2 shape, stretched to the council's median working days); and the shape of CP plan
@@ -20,6 +22,7 @@ stays, and the provenance says so):
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +93,29 @@ def apply_council_files(
         if total >= MIN_EVENTS:
             la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
             src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
+        home = s.returns_home
+        if home.reentered >= MIN_EVENTS and home.median_days_to_reentry:
+            la["return_home_breakdown"] = breakdown_time(
+                home.median_days_to_reentry, la["return_home_breakdown"]
+            )
+            src["looked_after.return_home_breakdown"] = (
+                f"{name}: SSDA903 returns home that came back into care within 12 months, median "
+                f"{home.median_days_to_reentry:g} days ({home.reentered} children), on England's "
+                "spread"
+            )
+            used["ssda903"]["median_days_return_home_to_reentry"] = home.median_days_to_reentry
         if s.re_entries is not None and s.re_entries >= MIN_EVENTS and s.re_entry_share:
             targets["care_reentry_rate"] = 100 * s.re_entry_share
-            la["p_return_home_breaks_down"] = first_breakdown_estimate(s.re_entry_share, la)
+            own = home.reentry_share if home.followed >= MIN_EVENTS else None
+            la["p_return_home_breaks_down"] = first_breakdown_estimate(s.re_entry_share, la, own)
             src["looked_after.p_return_home_breaks_down"] = (
                 f"{name}: SSDA903 re-entries within 12 months, {100 * s.re_entry_share:.1f}% "
-                "of care entries (first estimate from England's care entries per return home)"
+                "of care entries (first estimate from "
+                + (
+                    f"the council's returns home, {100 * own:.1f}% back within 12 months)"
+                    if own is not None
+                    else "England's care entries per return home)"
+                )
             )
             used["ssda903"]["re_entry_share"] = s.re_entry_share
         shares = {k: v for k, v in s.placement_shares_31_march.items() if v is not None}
@@ -193,18 +213,57 @@ def _cin_durations(params: dict[str, Any], o: Any, name: str) -> dict[str, Any]:
     return used
 
 
-def first_breakdown_estimate(re_entry_share: float, la: dict[str, Any]) -> float:
-    """A first estimate of the chance a return home breaks down, from a re-entry share.
+def first_breakdown_estimate(
+    re_entry_share: float, la: dict[str, Any], home_reentry_share: float | None = None
+) -> float:
+    """A first estimate of the chance a return home breaks down.
 
-    Re-entries within 12 months = care entries x the share = returns home x the chance x the
-    part of breakdowns that come within a year; England's care entries and returns home
-    (2024-25) stand in for the council's, which the fit then corrects.
+    From the council's own share of returns home back in care within 12 months
+    (``home_reentry_share``) when its SSDA903 follows enough of them; else from its re-entry
+    share: re-entries within 12 months = care entries x the share = returns home x the chance x
+    the part of breakdowns that come within a year, with England's care entries and returns home
+    (2024-25) standing in for the council's. The fit then corrects it.
     """
-    nf = NationalFigures()
-    entries = nf.value("2024-25", "cla_started")
-    home = sum(
-        nf.value("2024-25", f"cla_ceased_reason_returned_home_{k}")
-        for k in ("part_of_care_plan", "not_part_of_care_plan")
-    )
     within_a_year = _duration(la["return_home_breakdown"]).cdf(DAYS_PER_YEAR)
-    return round(min(max(re_entry_share * entries / home / within_a_year, 0.01), 0.9), 4)
+    if home_reentry_share is not None:
+        back = home_reentry_share
+    else:
+        nf = NationalFigures()
+        entries = nf.value("2024-25", "cla_started")
+        home = sum(
+            nf.value("2024-25", f"cla_ceased_reason_returned_home_{k}")
+            for k in ("part_of_care_plan", "not_part_of_care_plan")
+        )
+        back = re_entry_share * entries / home
+    return round(min(max(back / within_a_year, 0.01), 0.9), 4)
+
+
+def breakdown_time(median_within_a_year: float, spread: dict[str, Any]) -> dict[str, Any]:
+    """The time a return home takes to break down, from the median of those seen within a year.
+
+    The returns only show breakdowns within 12 months, whose median is below that of all
+    breakdowns; this is the lognormal, with the spread of ``spread`` (England's), whose part
+    within a year has that median: F(m) = F(365) / 2, solved by bisection on the log of the
+    median.
+    """
+    sigma = _duration(spread).sigma
+    cap = DAYS_PER_YEAR
+
+    def cdf(t: float, log_median: float) -> float:
+        return 0.5 * (1 + math.erf((math.log(t) - log_median) / (sigma * math.sqrt(2))))
+
+    lo, hi = math.log(1.0), math.log(50 * cap)
+    target = min(max(median_within_a_year, 1.0), cap - 1)
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        # the median of the part within a year rises with the whole's median
+        if cdf(target, mid) > cdf(cap, mid) / 2:
+            lo = mid
+        else:
+            hi = mid
+    m = math.exp((lo + hi) / 2)
+    return {
+        "kind": "lognormal",
+        "median_days": round(m, 1),
+        "p90_days": round(m * math.exp(sigma * 1.2815515655446004), 1),
+    }

@@ -369,6 +369,7 @@ def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monk
     import calibration.fit as fit_module
     import calibration.own_files as own_files
     from calibration.england import PARAMS_FILE
+    from calibration.readers.ssda903 import ReturnsHome
 
     summary = SimpleNamespace(
         collection_years=("2022-23", "2023-24"),
@@ -380,6 +381,7 @@ def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monk
         by_year={},
         re_entries=24,
         re_entry_share=0.08,
+        returns_home=ReturnsHome(followed=0, reentered=0, median_days_to_reentry=None),
     )
     monkeypatch.setattr(own_files, "read_ssda903", lambda paths: summary)
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
@@ -408,6 +410,68 @@ def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monk
         england, {"care_entries_not_uasc": 30.0}, iterations=2, log=lambda _: None
     )
     assert out["looked_after"]["p_return_home_breaks_down"] == 0.0
+
+
+def test_a_councils_returns_home_set_when_and_how_often_they_break_down(monkeypatch):
+    """With 20 or more returns home seen coming back within 12 months, the time to break down
+    is the lognormal (England's spread) whose part within a year has the council's median, and
+    the first estimate of the chance is the council's own share back within a year over the
+    part of breakdowns that come within a year; fewer, and England's time stays."""
+    from types import SimpleNamespace
+
+    import yaml
+
+    import calibration.own_files as own_files
+    from calibration.england import PARAMS_FILE
+    from calibration.readers.ssda903 import ReturnsHome
+    from sim.distributions import Lognormal
+
+    def summary(home):
+        return SimpleNamespace(
+            collection_years=("2022-23", "2023-24"),
+            periods_of_care=400,
+            problems=(),
+            durations_by_age_band={},
+            exits={},
+            placement_shares_31_march={},
+            by_year={},
+            re_entries=24,
+            re_entry_share=0.08,
+            returns_home=home,
+        )
+
+    england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))["looked_after"]
+    monkeypatch.setattr(
+        own_files, "read_ssda903", lambda paths: summary(ReturnsHome(200, 40, 60.0))
+    )
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    used = own_files.apply_council_files(params, {}, {"ssda903": ["903"]}, "Testshire", 1e5)
+    spec = params["looked_after"]["return_home_breakdown"]
+    d = Lognormal(**spec)
+    assert d.cdf(60.0) / d.cdf(365.0) == pytest.approx(0.5, abs=0.002), (
+        f"the part of {spec} within a year should have the council's median of 60 days"
+    )
+    assert d.sigma == pytest.approx(Lognormal(**england["return_home_breakdown"]).sigma, rel=0.01)
+    assert spec["median_days"] < england["return_home_breakdown"]["median_days"]
+    assert used["ssda903"]["median_days_return_home_to_reentry"] == 60.0
+    assert "40 children" in params["sources"]["looked_after.return_home_breakdown"]
+    # 40 of 200 returns home back within a year: 0.2 over the part of breakdowns within a year
+    assert params["looked_after"]["p_return_home_breaks_down"] == pytest.approx(
+        0.2 / d.cdf(365.0), abs=1e-4
+    )
+    assert (
+        "the council's returns home, 20.0%"
+        in (params["sources"]["looked_after.p_return_home_breaks_down"])
+    )
+
+    monkeypatch.setattr(own_files, "read_ssda903", lambda paths: summary(ReturnsHome(30, 19, 60.0)))
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    own_files.apply_council_files(params, {}, {"ssda903": ["903"]}, "Testshire", 1e5)
+    assert params["looked_after"]["return_home_breakdown"] == england["return_home_breakdown"]
+    assert (
+        "the council's returns home, 63.3%"
+        in (params["sources"]["looked_after.p_return_home_breaks_down"])
+    ), "30 returns home followed are enough for the chance, 19 comebacks too few for the time"
 
 
 def test_a_measure_that_overshot_early_then_trailed_keeps_its_last_iterate(monkeypatch):

@@ -288,6 +288,40 @@ def test_ssda903_hand_made_history_gives_the_hand_counted_aggregates(tmp_path: P
     assert s.problems == (), f"the hand-made history is clean: {s.problems}"
 
 
+def test_ssda903_follows_returns_home_for_12_months(tmp_path: Path) -> None:
+    """E goes home (E4A) and is back 92 days later; F goes home (E13) and is back after more
+    than a year; G goes home too late in the data for a year to be seen; H goes home at 18 by
+    another reason (E8). Two returns home followed, one back within 12 months, after 92 days."""
+    episodes = {
+        2019: [
+            ["E", "01/01/2019", "S", "C2", "N1", "U1", "PR1", "01/05/2019", "E4A"],
+            ["E", "01/08/2019", "S", "C2", "N1", "U1", "PR1", "", ""],
+            ["F", "01/01/2019", "S", "C2", "N1", "U1", "PR1", "01/06/2019", "E13"],
+            ["H", "01/01/2019", "S", "C2", "N1", "U1", "PR1", "01/07/2019", "E8"],
+            ["H", "01/09/2019", "S", "C2", "N1", "U1", "PR1", "", ""],
+        ],
+        2020: [
+            ["E", "01/08/2019", "S", "C2", "N1", "U1", "PR1", "", ""],
+            ["F", "01/03/2021", "S", "C2", "N1", "U1", "PR1", "", ""],
+            ["G", "01/06/2020", "S", "C2", "N1", "U1", "PR1", "01/02/2021", "E4B"],
+            ["H", "01/09/2019", "S", "C2", "N1", "U1", "PR1", "", ""],
+        ],
+    }
+    births = [["E", "1", "15/06/2010"], ["F", "2", "01/03/2008"], ["G", "1", "01/01/2012"]]
+    births.append(["H", "2", "01/01/2009"])
+    files = []
+    for year, rows in episodes.items():
+        files.append(write_csv(tmp_path / f"{year}-episodes.csv", EPISODE_HEAD, rows))
+        files.append(write_csv(tmp_path / f"{year}-header.csv", ["CHILD", "SEX", "DOB"], births))
+    s = read_ssda903(files)
+    check_ssda903(s)
+    assert s.returns_home.followed == 2, "E and F; G's year is not in the data; H left by E8"
+    assert s.returns_home.reentered == 1, "E is back within 12 months; F after more than 12"
+    assert s.returns_home.median_days_to_reentry == 92.0, "1 May to 1 August 2019"
+    assert s.returns_home.reentry_share == 0.5
+    assert s.to_dict()["returns_home"]["reentered"] == 1, "the JSON summary carries the counts"
+
+
 def test_ssda903_same_history_in_every_layout_and_date_format(tmp_path: Path) -> None:
     reference = read_ssda903(write_dfe(tmp_path / "dmy")).to_dict()
     for name, files in [

@@ -106,6 +106,7 @@ from calibration.readers.common import (
     local_name,
     location,
     log_step,
+    median,
     parse_date,
     parse_required_date,
     previous_year,
@@ -342,13 +343,34 @@ class CareYear:
 
 
 @dataclass(frozen=True)
+class ReturnsHome:
+    """Children who went home from care and how many came back within 12 months (counts only).
+
+    ``followed``: periods ending in a return home (E4A, E4B, E13) in the years supplied whose
+    next 12 months the returns cover; ``reentered``: those followed by a new period of care
+    within 12 months; ``median_days_to_reentry``: the median days from going home to coming back,
+    over ``reentered``.
+    """
+
+    followed: int
+    reentered: int
+    median_days_to_reentry: float | None
+
+    @property
+    def reentry_share(self) -> float | None:
+        """Share of returns home that came back into care within 12 months."""
+        return share(self.reentered, self.followed)
+
+
+@dataclass(frozen=True)
 class SSDA903Summary:
     """Aggregates from a council's SSDA903 returns; no child-level values.
 
     ``by_year`` covers the collection years supplied; totals are over those years. Exits and
     placements are keyed by the values of ``sim.entities.Exit`` and ``Placement``.
     ``re_entry_share`` is the share of entries within 12 months of an earlier period ending,
-    counted only in years whose previous year was supplied. Durations are Kaplan-Meier estimates
+    counted only in years whose previous year was supplied; ``returns_home`` follows returns home
+    for the 12 months after (see :class:`ReturnsHome`). Durations are Kaplan-Meier estimates
     over periods starting in the years supplied, open periods censored at the last 31 March.
     """
 
@@ -366,6 +388,7 @@ class SSDA903Summary:
     placement_shares_31_march: Mapping[str, float | None]
     durations_by_age_band: Mapping[str, DurationSummary]
     duration_all_ages: DurationSummary
+    returns_home: ReturnsHome
     uasc_children: int
     problems: tuple[Problem, ...]
 
@@ -1036,6 +1059,8 @@ def _summarise(
     band_spells: dict[str, tuple[list[float], list[bool]]] = {b: ([], []) for b in AGE_BANDS}
     all_spells: tuple[list[float], list[bool]] = ([], [])
     no_birth = before_birth = rne_not_s = s_within = 0
+    home_followed = 0
+    home_gaps: list[float] = []  # days from home to the next period, within 12 months
     for child, child_periods in by_child.items():
         for k, p in enumerate(child_periods):
             end_of_data = data_end[p.council]
@@ -1044,6 +1069,11 @@ def _summarise(
                 end_year = financial_year(p.end)
                 if end_year in covered[p.council]:
                     counts[end_year].exits[p.exit or Exit.OTHER] += 1
+                    if p.exit is Exit.RETURNED_HOME and p.end <= twelve_months_before(end_of_data):
+                        home_followed += 1
+                        later = [q.start for q in child_periods[k + 1 :] if q.start >= p.end]
+                        if later and twelve_months_before(min(later)) <= p.end:
+                            home_gaps.append(float((min(later) - p.end).days))
             if start_year not in covered[p.council]:
                 continue
             y = counts[start_year]
@@ -1132,6 +1162,7 @@ def _summarise(
             {b: DurationSummary.of(*band_spells[b]) for b in AGE_BANDS}
         ),
         duration_all_ages=DurationSummary.of(*all_spells),
+        returns_home=ReturnsHome(home_followed, len(home_gaps), median(home_gaps)),
         uasc_children=uasc_children,
         problems=problems.frozen(),
     )
