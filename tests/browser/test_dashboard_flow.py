@@ -123,5 +123,10 @@ def test_bad_upload_gets_a_clear_message(app_page: Page, shot, wait_ready) -> No
     )
     message = page.get_by_text(re.compile(r"That scenario cannot be used: bad\.yaml: population"))
     expect(message).to_be_visible(timeout=30_000)
+    # the message comes mid-run; the picture is of the page once the run is over (before, the
+    # last run's elements can still be on it, e.g. a second "Where the numbers come from")
+    wait_ready(page)
+    expect(message).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("Where the numbers come from", exact=True)).to_have_count(1)
     shot(page, "bad_upload.png")
