@@ -509,3 +509,21 @@ def test_a_measure_that_overshot_early_then_trailed_keeps_its_last_iterate(monke
         f"(iterates {seen})"
     )
     assert seen[6] == pytest.approx(last, rel=1e-4)  # the last run simulated it
+
+
+def test_predictability_of_council_figures_is_what_the_readme_says():
+    """DfE's tables: a council's CP plans started are partly undone the next year in every year
+    (the model's shrinkage toward its neighbours uses this), while its referrals' changes have
+    almost no memory and in 2024-25 carried on (correlation +0.16), which is why the model, like
+    any forecast from the history, can hardly beat "same as last year" on referrals there."""
+    from calibration.predictability import predictability
+
+    years = [f"{y}-{(y + 1) % 100:02d}" for y in range(2015, 2025)]
+    cp = predictability("cp_plans_started", years)
+    assert len(cp) == 10 and (cp["change_correlation"] < -0.15).all(), cp
+    assert (cp["toward_neighbours"] > 0.54).all(), cp
+    referrals = predictability("referrals", years).set_index("year")
+    assert referrals.at["2024-25", "change_correlation"] == pytest.approx(0.16, abs=0.01)
+    assert referrals.at["2024-25", "toward_neighbours"] == pytest.approx(0.59, abs=0.01)
+    assert referrals["change_correlation"].mean() == pytest.approx(-0.10, abs=0.02)
+    assert referrals.at["2024-25", "median_abs_change_pct"] == pytest.approx(8.9, abs=0.1)
