@@ -10,7 +10,10 @@ changes have no memory. For each year this measures, over every council with the
 - ``median_abs_change_pct``: the median size of the change, % (the error of "same as last
   year" that a forecast of the change must beat).
 
-``python -m calibration.predictability [measure ...]`` prints them.
+:func:`stronger_pull` asks whether the targets' pull toward the neighbours should be stronger;
+:func:`less_spread` how a back-test's results would read if the model met its targets more
+tightly.
+``python -m calibration.predictability [measure ...]`` prints the first table.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from calibration.backtest import previous_year
-from calibration.ees import councils, history, statistical_neighbours
+from calibration.council import SHRINKAGE_EVENTS, council_targets
+from calibration.ees import councils, find_area, history, statistical_neighbours
 
 
 def _rate(table: pd.DataFrame, measure: str, year: str) -> float:
@@ -30,14 +34,19 @@ def _rate(table: pd.DataFrame, measure: str, year: str) -> float:
     return float(table.at[year, measure] / table.at[year, "population"] * 1e4)
 
 
-def predictability(measure: str, years: list[str]) -> pd.DataFrame:
-    """One row per year in ``years`` (each against the two before it); see the module doc."""
+def _tables_and_peers() -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
     areas = councils()
     tables = {a.name: history(a).table for a in areas}
     peers = {
         a.name: [n.name for n in statistical_neighbours(a) if n.name in tables and n.name != a.name]
         for a in areas
     }
+    return tables, peers
+
+
+def predictability(measure: str, years: list[str]) -> pd.DataFrame:
+    """One row per year in ``years`` (each against the two before it); see the module doc."""
+    tables, peers = _tables_and_peers()
     rows = []
     for year in years:
         last, before = previous_year(year), previous_year(previous_year(year))
@@ -65,6 +74,83 @@ def predictability(measure: str, years: list[str]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def stronger_pull(measure: str, years: list[str], pulls: tuple[float, ...]) -> pd.DataFrame:
+    """Targets made as calibration makes them (last year's rate, weight n / (n + 30) on the
+    council's own and the rest on its neighbours' mean), with the council's weight cut by a
+    further share ``pull``: per year and pull, the median absolute % error against the year's
+    rate and the share of councils where the target is closer than last year's rate."""
+    tables, peers = _tables_and_peers()
+    rows = []
+    for year in years:
+        last = previous_year(year)
+        errors: dict[float, list[float]] = {p: [] for p in pulls}
+        closer: dict[float, list[bool]] = {p: [] for p in pulls}
+        for name, t in tables.items():
+            now, before = _rate(t, measure, year), _rate(t, measure, last)
+            nbr = [_rate(tables[n], measure, last) for n in peers[name]]
+            nbr = [v for v in nbr if not np.isnan(v)]
+            if np.isnan([now, before]).any() or now <= 0 or not nbr:
+                continue
+            events = float(t.at[last, measure])
+            for p in pulls:
+                w = (1 - p) * events / (events + SHRINKAGE_EVENTS)
+                target = w * before + (1 - w) * float(np.mean(nbr))
+                errors[p].append(abs(target - now) / now * 100)
+                closer[p].append(abs(target - now) < abs(before - now))
+        for p in pulls:
+            if errors[p]:
+                rows.append(
+                    {
+                        "year": year,
+                        "pull": p,
+                        "median_ape": float(np.median(errors[p])),
+                        "closer_than_last_year": float(np.mean(closer[p])),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...]) -> pd.DataFrame:
+    """A back-test's projections (``results``, as ``backtest --all`` writes them) moved toward
+    the targets the fit aimed at by ``factor`` (1: as run; 0: the targets themselves): per
+    factor, the share of councils closer than last year and the median absolute % error."""
+    from calibration.backtest import scaling_population
+
+    england = history("England")
+    rows = []
+    for (council, hold_out), r in results[results["measure"] == measure].groupby(
+        ["council", "hold_out"]
+    ):
+        area = find_area(council)
+        hist = history(area)
+        nbrs = [history(a) for a in statistical_neighbours(area) if a.name != area.name]
+        fitted = previous_year(hold_out)
+        targets, _ = council_targets(hist, fitted, nbrs, england)
+        pop = scaling_population(hist.table, fitted, hold_out)
+        row = r.iloc[0]
+        rows.append((targets[measure] / 1e4 * pop, row))
+    out = []
+    for factor in factors:
+        closer, errors = [], []
+        for target, row in rows:
+            if np.isnan([target, row["model"], row["published"]]).any():
+                continue
+            model = target * (1 + factor * (row["model"] / target - 1))
+            closer.append(
+                abs(model - row["published"]) < abs(row["same_as_last_year"] - row["published"])
+            )
+            errors.append(abs(model - row["published"]) / row["published"] * 100)
+        out.append(
+            {
+                "factor": factor,
+                "councils": len(closer),
+                "closer_than_last_year": float(np.mean(closer)),
+                "median_ape": float(np.median(errors)),
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def main(argv: list[str] | None = None) -> None:
