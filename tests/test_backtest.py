@@ -358,20 +358,12 @@ def test_each_council_has_its_own_seeds():
     assert min(abs(a - b) for a in seeds for b in seeds if a != b) >= 1000
 
 
-def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monkeypatch):
-    """The council's own SSDA903 re-entry share becomes a target with a first estimate of the
-    chance a return home breaks down; the fit raises that chance while the model's re-entries
-    fall short, and leaves it at England's none when there is no target."""
+def _ssda903_summary(returns_home):
+    """What the SSDA903 reader returns for a council with 24 re-entries, 8% of its care
+    entries, and ``returns_home`` followed for 12 months; nothing else usable."""
     from types import SimpleNamespace
 
-    import yaml
-
-    import calibration.fit as fit_module
-    import calibration.own_files as own_files
-    from calibration.england import PARAMS_FILE
-    from calibration.readers.ssda903 import ReturnsHome
-
-    summary = SimpleNamespace(
+    return SimpleNamespace(
         collection_years=("2022-23", "2023-24"),
         periods_of_care=400,
         problems=(),
@@ -381,8 +373,23 @@ def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monk
         by_year={},
         re_entries=24,
         re_entry_share=0.08,
-        returns_home=ReturnsHome(followed=0, reentered=0, median_days_to_reentry=None),
+        returns_home=returns_home,
     )
+
+
+def test_a_councils_re_entry_share_steers_how_often_returns_home_break_down(monkeypatch):
+    """The council's own SSDA903 re-entry share becomes a target with a first estimate of the
+    chance a return home breaks down; the fit raises that chance while the model's re-entries
+    fall short, and leaves it at England's none when there is no target."""
+
+    import yaml
+
+    import calibration.fit as fit_module
+    import calibration.own_files as own_files
+    from calibration.england import PARAMS_FILE
+    from calibration.readers.ssda903 import ReturnsHome
+
+    summary = _ssda903_summary(ReturnsHome(followed=0, reentered=0, median_days_to_reentry=None))
     monkeypatch.setattr(own_files, "read_ssda903", lambda paths: summary)
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     assert params["looked_after"]["p_return_home_breaks_down"] == 0.0
@@ -417,7 +424,6 @@ def test_a_councils_returns_home_set_when_and_how_often_they_break_down(monkeypa
     is the lognormal (England's spread) whose part within a year has the council's median, and
     the first estimate of the chance is the council's own share back within a year over the
     part of breakdowns that come within a year; fewer, and England's time stays."""
-    from types import SimpleNamespace
 
     import yaml
 
@@ -426,23 +432,9 @@ def test_a_councils_returns_home_set_when_and_how_often_they_break_down(monkeypa
     from calibration.readers.ssda903 import ReturnsHome
     from sim.distributions import Lognormal
 
-    def summary(home):
-        return SimpleNamespace(
-            collection_years=("2022-23", "2023-24"),
-            periods_of_care=400,
-            problems=(),
-            durations_by_age_band={},
-            exits={},
-            placement_shares_31_march={},
-            by_year={},
-            re_entries=24,
-            re_entry_share=0.08,
-            returns_home=home,
-        )
-
     england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))["looked_after"]
     monkeypatch.setattr(
-        own_files, "read_ssda903", lambda paths: summary(ReturnsHome(200, 40, 60.0))
+        own_files, "read_ssda903", lambda paths: _ssda903_summary(ReturnsHome(200, 40, 60.0))
     )
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     used = own_files.apply_council_files(params, {}, {"ssda903": ["903"]}, "Testshire", 1e5)
@@ -464,7 +456,9 @@ def test_a_councils_returns_home_set_when_and_how_often_they_break_down(monkeypa
         in (params["sources"]["looked_after.p_return_home_breaks_down"])
     )
 
-    monkeypatch.setattr(own_files, "read_ssda903", lambda paths: summary(ReturnsHome(30, 19, 60.0)))
+    monkeypatch.setattr(
+        own_files, "read_ssda903", lambda paths: _ssda903_summary(ReturnsHome(30, 19, 60.0))
+    )
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     own_files.apply_council_files(params, {}, {"ssda903": ["903"]}, "Testshire", 1e5)
     assert params["looked_after"]["return_home_breakdown"] == england["return_home_breakdown"]
