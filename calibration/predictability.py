@@ -23,9 +23,9 @@ import sys
 import numpy as np
 import pandas as pd
 
-from calibration.backtest import previous_year
-from calibration.council import SHRINKAGE_EVENTS, council_targets
-from calibration.ees import councils, find_area, history, statistical_neighbours
+from calibration.backtest import previous_year, scaling_population
+from calibration.council import council_targets
+from calibration.ees import History, councils, find_area, history, statistical_neighbours
 
 
 def _rate(table: pd.DataFrame, measure: str, year: str) -> float:
@@ -34,24 +34,50 @@ def _rate(table: pd.DataFrame, measure: str, year: str) -> float:
     return float(table.at[year, measure] / table.at[year, "population"] * 1e4)
 
 
-def _tables_and_peers() -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+def _histories() -> tuple[dict[str, History], dict[str, list[str]]]:
+    """Every council's history, read once, and the names of its statistical neighbours (as
+    calibration takes them: a neighbour no longer in the tables still counts with its past)."""
     areas = councils()
-    tables = {a.name: history(a).table for a in areas}
-    peers = {
-        a.name: [n.name for n in statistical_neighbours(a) if n.name in tables and n.name != a.name]
-        for a in areas
-    }
-    return tables, peers
+    hists = {a.name: history(a) for a in areas}
+    peers = {}
+    for a in areas:
+        nbrs = [n for n in statistical_neighbours(a) if n.name != a.name]
+        for n in nbrs:
+            if n.name not in hists:
+                hists[n.name] = history(n)
+        peers[a.name] = [n.name for n in nbrs]
+    return hists, peers
+
+
+def _targets(
+    hists: dict[str, History], peers: dict[str, list[str]], name: str, year: str, england: History
+) -> tuple[dict[str, float], dict]:
+    """The council's targets for ``year`` as calibration makes them, and how each was made."""
+    return council_targets(hists[name], year, [hists[n] for n in peers[name]], england)
+
+
+#: Measures whose target is the council's own rate pulled toward its neighbours'.
+PULLED = ("referrals", "cp_plans_started", "children_in_need", "cp_plans")
+
+
+def _pulled(measure: str) -> None:
+    if measure not in PULLED:
+        raise ValueError(
+            f"measure: {measure!r} has no target pulled toward the neighbours; "
+            f"expected one of {', '.join(PULLED)}"
+        )
 
 
 def predictability(measure: str, years: list[str]) -> pd.DataFrame:
     """One row per year in ``years`` (each against the two before it); see the module doc."""
-    tables, peers = _tables_and_peers()
+    hists, peers = _histories()
+    tables = {name: h.table for name, h in hists.items()}
     rows = []
     for year in years:
         last, before = previous_year(year), previous_year(previous_year(year))
         now_changes, last_changes, toward = [], [], []
-        for name, t in tables.items():
+        for name in peers:
+            t = tables[name]
             r0, r1, r2 = (_rate(t, measure, y) for y in (before, last, year))
             if np.isnan([r0, r1, r2]).any() or min(r0, r1, r2) <= 0:
                 continue
@@ -77,26 +103,31 @@ def predictability(measure: str, years: list[str]) -> pd.DataFrame:
 
 
 def stronger_pull(measure: str, years: list[str], pulls: tuple[float, ...]) -> pd.DataFrame:
-    """Targets made as calibration makes them (last year's rate, weight n / (n + 30) on the
-    council's own and the rest on its neighbours' mean), with the council's weight cut by a
-    further share ``pull``: per year and pull, the median absolute % error against the year's
-    rate and the share of councils where the target is closer than last year's rate."""
-    tables, peers = _tables_and_peers()
+    """Each council's target for ``measure`` (one of :data:`PULLED`) as calibration makes it
+    (:func:`calibration.council.council_targets`: its own rate, weight n / (n + 30), the rest on
+    its neighbours'), with the council's weight cut by a further share ``pull``: per year and
+    pull, the median absolute % error against the year's rate and the share of councils where
+    the target is closer than last year's rate."""
+    _pulled(measure)
+    hists, peers = _histories()
+    england = history("England")
     rows = []
     for year in years:
         last = previous_year(year)
         errors: dict[float, list[float]] = {p: [] for p in pulls}
         closer: dict[float, list[bool]] = {p: [] for p in pulls}
-        for name, t in tables.items():
-            now, before = _rate(t, measure, year), _rate(t, measure, last)
-            nbr = [_rate(tables[n], measure, last) for n in peers[name]]
-            nbr = [v for v in nbr if not np.isnan(v)]
-            if np.isnan([now, before]).any() or now <= 0 or not nbr:
+        for name in peers:
+            h = hists[name]
+            now, before = _rate(h.table, measure, year), _rate(h.table, measure, last)
+            if np.isnan([now, before]).any() or now <= 0:
                 continue
-            events = float(t.at[last, measure])
+            targets, how = _targets(hists, peers, name, last, england)
+            made = how[measure]
+            if made["neighbours"] is None:
+                continue
+            gap = made["weight_on_council"] * (made["council"] - made["neighbours"])
             for p in pulls:
-                w = (1 - p) * events / (events + SHRINKAGE_EVENTS)
-                target = w * before + (1 - w) * float(np.mean(nbr))
+                target = targets[measure] - p * gap
                 errors[p].append(abs(target - now) / now * 100)
                 closer[p].append(abs(target - now) < abs(before - now))
         for p in pulls:
@@ -113,24 +144,22 @@ def stronger_pull(measure: str, years: list[str], pulls: tuple[float, ...]) -> p
 
 
 def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...]) -> pd.DataFrame:
-    """A back-test's projections (``results``, as ``backtest --all`` writes them) moved toward
-    the targets the fit aimed at by ``factor`` (1: as run; 0: the targets themselves): per
-    factor, the share of councils closer than last year and the median absolute % error."""
-    from calibration.backtest import scaling_population
-
+    """A back-test's projections of ``measure`` (one of :data:`PULLED`; ``results`` as
+    ``backtest --all`` writes them) moved toward the targets the fit aimed at by ``factor`` (1:
+    as run; 0: the targets themselves): per factor, the share of councils closer than last year
+    and the median absolute % error."""
+    _pulled(measure)
+    hists, peers = _histories()
     england = history("England")
     rows = []
     for (council, hold_out), r in results[results["measure"] == measure].groupby(
         ["council", "hold_out"]
     ):
-        area = find_area(council)
-        hist = history(area)
-        nbrs = [history(a) for a in statistical_neighbours(area) if a.name != area.name]
+        name = find_area(council).name
         fitted = previous_year(hold_out)
-        targets, _ = council_targets(hist, fitted, nbrs, england)
-        pop = scaling_population(hist.table, fitted, hold_out)
-        row = r.iloc[0]
-        rows.append((targets[measure] / 1e4 * pop, row))
+        targets, _ = _targets(hists, peers, name, fitted, england)
+        pop = scaling_population(hists[name].table, fitted, hold_out)
+        rows.append((targets[measure] / 1e4 * pop, r.iloc[0]))
     out = []
     for factor in factors:
         closer, errors = [], []
