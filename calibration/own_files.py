@@ -34,7 +34,7 @@ from calibration.fit import scale_duration
 from calibration.readers import read_annex_a, read_cin_census, read_ssda903
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
 from sim.calendar import DAYS_PER_YEAR
-from sim.distributions import DurationSpec
+from sim.distributions import DurationSpec, Lognormal
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20
@@ -242,28 +242,26 @@ def breakdown_time(median_within_a_year: float, spread: dict[str, Any]) -> dict[
     """The time a return home takes to break down, from the median of those seen within a year.
 
     The returns only show breakdowns within 12 months, whose median is below that of all
-    breakdowns; this is the lognormal, with the spread of ``spread`` (England's), whose part
-    within a year has that median: F(m) = F(365) / 2, solved by bisection on the log of the
-    median.
+    breakdowns; this is the lognormal with the spread of ``spread`` (England's: the same ratio of
+    90th percentile to median) whose part within a year has that median, F(m) = F(365) / 2,
+    solved by bisection on the log of the median.
     """
-    sigma = _duration(spread).sigma
-    cap = DAYS_PER_YEAR
+    england = _duration(spread)
+    ratio = england.p90_days / england.median_days
+    target = min(max(median_within_a_year, 1.0), DAYS_PER_YEAR - 1)
 
-    def cdf(t: float, log_median: float) -> float:
-        return 0.5 * (1 + math.erf((math.log(t) - log_median) / (sigma * math.sqrt(2))))
+    def lognormal(log_median: float) -> Lognormal:
+        m = math.exp(log_median)
+        return Lognormal(median_days=m, p90_days=m * ratio)
 
-    lo, hi = math.log(1.0), math.log(50 * cap)
-    target = min(max(median_within_a_year, 1.0), cap - 1)
+    lo, hi = 0.0, math.log(50 * DAYS_PER_YEAR)
     for _ in range(100):
         mid = (lo + hi) / 2
+        d = lognormal(mid)
         # the median of the part within a year rises with the whole's median
-        if cdf(target, mid) > cdf(cap, mid) / 2:
+        if d.cdf(target) > d.cdf(DAYS_PER_YEAR) / 2:
             lo = mid
         else:
             hi = mid
     m = math.exp((lo + hi) / 2)
-    return {
-        "kind": "lognormal",
-        "median_days": round(m, 1),
-        "p90_days": round(m * math.exp(sigma * 1.2815515655446004), 1),
-    }
+    return {"kind": "lognormal", "median_days": round(m, 1), "p90_days": round(m * ratio, 1)}

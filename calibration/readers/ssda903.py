@@ -1071,9 +1071,9 @@ def _summarise(
                     counts[end_year].exits[p.exit or Exit.OTHER] += 1
                     if p.exit is Exit.RETURNED_HOME and p.end <= twelve_months_before(end_of_data):
                         home_followed += 1
-                        later = [q.start for q in child_periods[k + 1 :] if q.start >= p.end]
-                        if later and twelve_months_before(min(later)) <= p.end:
-                            home_gaps.append(float((min(later) - p.end).days))
+                        back = min((q.start for q in child_periods[k + 1 :]), default=None)
+                        if back is not None and twelve_months_before(back) <= p.end:
+                            home_gaps.append(float((back - p.end).days))
             if start_year not in covered[p.council]:
                 continue
             y = counts[start_year]
