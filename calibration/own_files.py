@@ -94,6 +94,12 @@ def apply_council_files(
             la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
             src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
         home = s.returns_home
+        # counted whether or not there are enough to use, so the analyst sees why not
+        used["ssda903"]["returns_home"] = {
+            "followed_12_months": home.followed,
+            "back_in_care_within_12_months": home.reentered,
+            "fewest_used": MIN_EVENTS,
+        }
         if home.reentered >= MIN_EVENTS and home.median_days_to_reentry:
             la["return_home_breakdown"] = breakdown_time(
                 home.median_days_to_reentry, la["return_home_breakdown"]

@@ -446,6 +446,11 @@ def test_a_councils_returns_home_set_when_and_how_often_they_break_down(monkeypa
     assert d.sigma == pytest.approx(Lognormal(**england["return_home_breakdown"]).sigma, rel=0.01)
     assert spec["median_days"] < england["return_home_breakdown"]["median_days"]
     assert used["ssda903"]["median_days_return_home_to_reentry"] == 60.0
+    assert used["ssda903"]["returns_home"] == {
+        "followed_12_months": 200,
+        "back_in_care_within_12_months": 40,
+        "fewest_used": 20,
+    }
     assert "40 children" in params["sources"]["looked_after.return_home_breakdown"]
     # 40 of 200 returns home back within a year: 0.2 over the part of breakdowns within a year
     assert params["looked_after"]["p_return_home_breaks_down"] == pytest.approx(
