@@ -20,21 +20,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from calibration.published import published_history, shipped_council
 from sim.api import (
     HeldBaselines,
     build_scenario,
     builtin_policies,
     comparison_steps,
     local_workers,
-    published_history,
     resize,
     scenario_from_yaml,
     scenario_yaml,
-    shipped_council,
 )
-from sim.charts import band_chart, cost_total_chart
-from sim.policies import EFFECT_LABELS
-from sim.scenario import Scenario, ScenarioError
+from sim.inputs.policies import EFFECT_LABELS
+from sim.inputs.scenario import Scenario, ScenarioError
+from sim.reporting.charts import band_chart, cost_total_chart
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
 TEXT = Path(__file__).parent / "docs"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.experiment import single_run
-from sim.scenario import scenario_from_dict
+from sim.experiments.experiment import single_run
+from sim.inputs.scenario import scenario_from_dict
 
 POLICY = {
     "name": "strong effect",

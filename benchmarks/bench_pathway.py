@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.experiment import _run_counting  # noqa: E402  (the model's own event loop)
+from sim.experiments.experiment import _run_counting  # noqa: E402  (the model's own event loop)
 
 SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 HORIZONS = (2, 5, 10)
@@ -65,14 +65,14 @@ def bare_simpy_rate(events: int = 1_000_000, processes: int = 100, repeats: int 
 
 
 def scenario(population: int, years: float):
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     return load_scenario(SCENARIO).with_changes(population=population, years=years, replications=1)
 
 
 def timed_run(population: int, years: float) -> tuple[float, int]:
     """Wall seconds and simpy events of ``single_run`` (replication 0)."""
-    from sim.experiment import single_run
+    from sim.experiments.experiment import single_run
 
     sc = scenario(population, years)
     t0 = time.perf_counter()
@@ -87,7 +87,7 @@ def peak_open_children(r) -> int:
 
 def memory_child(population: int, years: float, trace: bool) -> dict:
     """Body of one fresh subprocess: run once, report its memory high-water marks."""
-    from sim.experiment import single_run
+    from sim.experiments.experiment import single_run
 
     sc = scenario(population, years)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

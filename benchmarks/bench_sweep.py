@@ -26,8 +26,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim.batch import dask_client, execute, plan, run_sweep
-from sim.sweep import load_sweep
+from sim.experiments.batch import dask_client, execute, plan, run_sweep
+from sim.inputs.sweep import load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,9 +16,9 @@ import pandas as pd
 
 from calibration.council import calibrate, council_seed
 from calibration.ees import find_area, history
-from sim.experiment import single_run
-from sim.outputs import monthly_frame, yearly_frame
-from sim.scenario import scenario_from_dict
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame, yearly_frame
+from sim.inputs.scenario import scenario_from_dict
 
 MEASURES = (
     "referrals",

@@ -37,7 +37,7 @@ from calibration.ees import History, find_area, history, statistical_neighbours
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix, toxic_trio_joint
 from calibration.fit import fit
 from calibration.targets import NationalFigures, substance_misuse_union
-from sim.runner import model_version
+from sim.experiments.runner import model_version
 
 #: Events at which a council's own rate gets half the weight (judgement; see module docstring).
 SHRINKAGE_EVENTS = 30

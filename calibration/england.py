@@ -1,8 +1,8 @@
 """England's default parameters from published figures: documented arithmetic, then a fit.
 
 ``first_estimates()`` turns the national figures for 2024-25 into every parameter of
-``sim.parameters.Parameters`` by ratios of flows and Little's law (stock = inflow x mean stay),
-recording beside each value where it comes from. Figures no publication gives are marked
+``sim.inputs.parameters.Parameters`` by ratios of flows and Little's law (stock = inflow x mean
+stay), recording beside each value where it comes from. Figures no publication gives are marked
 *judgement* or *UNVERIFIED* in their source, so they are never cited as evidence.
 ``python -m calibration.england`` writes ``sim/data/params/england.yaml``; ``calibration.fit``
 then refines the few parameters that the simulation's own dynamics shift (see that module).

@@ -37,10 +37,10 @@ from calibration.targets import (
     mix_targets,
     simulated_shares,
 )
-from sim.entities import TOXIC_TRIO_SUBSETS
-from sim.experiment import single_run
-from sim.outputs import monthly_frame, yearly_frame
-from sim.scenario import scenario_from_dict
+from sim.core.entities import TOXIC_TRIO_SUBSETS
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame, yearly_frame
+from sim.inputs.scenario import scenario_from_dict
 
 #: measure -> the parameters (dotted paths) it steers, each with how: "odds" scales the odds of a
 #: probability, "times" multiplies a positive number, "scale" multiplies a duration's days,

@@ -33,8 +33,8 @@ from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
 from calibration.fit import scale_duration
 from calibration.readers import read_annex_a, read_cin_census, read_ssda903
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
-from sim.calendar import DAYS_PER_YEAR
-from sim.distributions import DurationSpec, Lognormal
+from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.distributions import DurationSpec, Lognormal
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20

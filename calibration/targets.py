@@ -86,7 +86,7 @@ def fit_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, fl
 
 #: Toxic-trio factors at the end of assessment (C3), as the model names them.
 FACTORS = ("domestic_abuse", "parental_mental_health", "parental_substance_misuse")
-#: CP plan duration bands of D5 and D7, as the model names them (sim.entities).
+#: CP plan duration bands of D5 and D7, as the model names them (sim.core.entities).
 CP_BANDS = ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")
 #: Placement groups the national table can tell apart; the model's types within each.
 PLACEMENT_GROUPS: dict[str, tuple[str, ...]] = {

@@ -7,13 +7,15 @@ Public API::
     results = run_replications(scenario)
 """
 
-from sim.experiment import RunResult, run_replications, single_run
-from sim.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from sim.experiments.experiment import RunResult, run_replications, single_run
+from sim.inputs.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from sim.version import __version__
 
 __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "__version__",
     "default_scenario",
     "load_scenario",
     "run_replications",

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.comparison import (
+from sim.experiments.comparison import (
     BASELINE,
     EFFECT_MODES,
     baseline_plan,
@@ -33,11 +33,11 @@ from sim.comparison import (
     submit_runs,
     summarise,
 )
-from sim.costs import load_cost_book
-from sim.policies import Policy
-from sim.scenario import COUNCILS_DIR, Scenario, ScenarioError, scenario_from_dict
+from sim.inputs.cost_book import load_cost_book
+from sim.inputs.policies import Policy
+from sim.inputs.scenario import Scenario, ScenarioError, scenario_from_dict
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 POLICY_DIR = SCENARIO_DIR / "policies"
 
 
@@ -119,44 +119,6 @@ def build_scenario(
         "parameters": overrides,
     }
     return scenario_from_dict(data, file="<dashboard>")
-
-
-def shipped_council(name: str) -> tuple[str, int] | None:
-    """A council's calibrated parameter set shipped with the model, if there is one: the name
-    a scenario gives it (``council: walsall``) and its children aged 0-17 in the reference year.
-    """
-    from calibration.ees import find_area
-
-    slug = find_area(name).slug
-    path = COUNCILS_DIR / f"{slug}.yaml"
-    if not path.exists():
-        return None
-    prov = yaml.safe_load(path.read_text(encoding="utf-8")).get("provenance", {})
-    return slug, int(prov["children"])
-
-
-#: Stocks at 31 March the charts set the published figures beside.
-HISTORY_MEASURES = ("looked_after", "cp_plans")
-
-
-def published_history(council: str | None, population: int, years: int = 5) -> pd.DataFrame:
-    """The published 31 March figures of the last ``years`` years, for the charts.
-
-    A council's own counts; with no council (``None``), England's rates per child at
-    ``population`` children. Columns: month ("2025-03", as the model's months are labelled),
-    measure, value; years a figure is missing or suppressed for are left out.
-    """
-    from calibration.ees import history
-
-    hist = history(council or "England").table
-    scale = population / hist["population"] if council is None else 1.0
-    rows = []
-    for year in hist.index[-years:]:
-        for m in HISTORY_MEASURES:
-            value = hist.at[year, m] * (scale[year] if council is None else scale)
-            if pd.notna(value):
-                rows.append({"month": f"20{year[-2:]}-03", "measure": m, "value": float(value)})
-    return pd.DataFrame(rows, columns=["month", "measure", "value"])
 
 
 def scenario_yaml(scenario: Scenario) -> str:
@@ -477,7 +439,7 @@ def local_workers(workers: int | None = None) -> Any:
     """
     import dask.distributed  # its config defaults first: leaving `set` must not drop them
 
-    from sim.batch import local_client
+    from sim.experiments.batch import local_client
 
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         client = local_client(workers)
@@ -486,4 +448,4 @@ def local_workers(workers: int | None = None) -> Any:
 
 
 def _import_model() -> None:
-    import sim.comparison  # noqa: F401
+    import sim.experiments.comparison  # noqa: F401

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # so `pytest` works from any directory without installing
     sys.path.insert(0, str(ROOT))
 
-from sim.experiment import RunResult  # noqa: E402
-from sim.scenario import (  # noqa: E402
+from sim.experiments.experiment import RunResult  # noqa: E402
+from sim.inputs.scenario import (  # noqa: E402
     Scenario,
     load_parameters,
     parameter_file,
@@ -33,8 +33,8 @@ SMALL = {"population": 20_000, "years": 2}
 def make_scenario(parameters: dict[str, Any] | None = None, **top: Any) -> Scenario:
     """A validated scenario: England's defaults, ``parameters`` overrides, top-level ``top``.
 
-    Goes through ``sim.scenario.scenario_from_dict``, the path scenario files take, so a duration
-    given with its ``kind`` replaces the default one whole.
+    Goes through ``sim.inputs.scenario.scenario_from_dict``, the path scenario files take, so a
+    duration given with its ``kind`` replaces the default one whole.
     """
     return scenario_from_dict({**top, "parameters": parameters or {}}, file="<test>")
 

@@ -430,7 +430,7 @@ def test_a_councils_returns_home_set_when_and_how_often_they_break_down(monkeypa
     import calibration.own_files as own_files
     from calibration.england import PARAMS_FILE
     from calibration.readers.ssda903 import ReturnsHome
-    from sim.distributions import Lognormal
+    from sim.core.distributions import Lognormal
 
     england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))["looked_after"]
     monkeypatch.setattr(

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.runner import run_to_folder
-from sim.scenario import load_scenario
+from sim.experiments.runner import run_to_folder
+from sim.inputs.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import SMALL, flow_total, make_scenario
 
-from sim.experiment import single_run
+from sim.experiments.experiment import single_run
 
 PAIRS = 12
 MEASURES = ("referrals", "s47_enquiries", "cp_plans_started")

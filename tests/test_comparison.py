@@ -19,7 +19,7 @@ from sim.api import (
     prefetch_baseline,
     run_comparison,
 )
-from sim.comparison import BASELINE, compare, plan, run_count, task_key
+from sim.experiments.comparison import BASELINE, compare, plan, run_count, task_key
 
 FS = "Family Safeguarding"
 SAMPLED = ("sampled",)

@@ -16,7 +16,7 @@ from calibration.ees import (
     history,
     statistical_neighbours,
 )
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 
 SEED_COUNCILS = ("Worcestershire", "Cheshire East", "Telford and Wrekin", "Dorset", "Walsall")
 
@@ -157,7 +157,7 @@ def test_calibrate_keeps_its_back_test_for_reports(tmp_path):
     import yaml
 
     from sim.cli import main
-    from sim.report import calibration as report_calibration
+    from sim.reporting.report import calibration as report_calibration
 
     out = tmp_path / "telford.yaml"
     code = main(["calibrate", "--la", "Telford and Wrekin", "--iterations", "2", "--out", str(out)])
@@ -223,7 +223,7 @@ def test_calibrate_all_refuses_one_councils_files(tmp_path, capsys):
 
 
 def test_published_history_for_the_charts_is_the_councils_counts_or_englands_rates():
-    from sim.api import published_history
+    from calibration.published import published_history
 
     walsall = published_history("Walsall", 71_799)
     got = walsall.set_index(["month", "measure"])["value"]
@@ -255,7 +255,7 @@ def test_every_council_has_a_shipped_calibrated_set_with_its_provenance():
     has its file, fitted to its own figures in the latest year."""
     import yaml
 
-    from sim.scenario import COUNCILS_DIR
+    from sim.inputs.scenario import COUNCILS_DIR
 
     missing, wrong = [], []
     for area in councils():
@@ -279,7 +279,7 @@ def test_shipped_seed_council_sets_still_reproduce_their_targets(tmp_path, monke
     moves a council away from its figures fails here: refit the shipped sets (README)."""
     from calibration.council import council_seed
     from calibration.fit import simulate_first_year
-    from sim.scenario import COUNCILS_DIR
+    from sim.inputs.scenario import COUNCILS_DIR
 
     slug = find_area(name).slug
     assert (COUNCILS_DIR / f"{slug}.yaml").exists(), f"no shipped set for {name}"

@@ -9,7 +9,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from sim.distributions import ByAge, DurationSpec, Empirical, Exponential, Fixed, Lognormal
+from sim.core.distributions import ByAge, DurationSpec, Empirical, Exponential, Fixed, Lognormal
 
 N = 20_000
 

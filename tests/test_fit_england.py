@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from calibration.targets import NationalFigures, fit_targets, mix_targets, simulated_shares
-from sim.experiment import single_run
-from sim.outputs import monthly_frame, yearly_frame
-from sim.scenario import load_scenario
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame, yearly_frame
+from sim.inputs.scenario import load_scenario
 
 FLOWS = (
     "referrals",

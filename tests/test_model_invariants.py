@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from conftest import SMALL, flow_total, looked_after_stock, make_scenario
 
-import sim.demand
-import sim.pathway
-from sim.calendar import working_to_calendar_days
-from sim.checks import littles_law, stock_flow_errors
-from sim.entities import CP_DURATION_BANDS, FACTOR_NAMES, State
-from sim.experiment import run_replications, single_run
-from sim.recorder import STATES
+import sim.model.demand
+import sim.model.pathway
+from sim.core.calendar import working_to_calendar_days
+from sim.core.entities import CP_DURATION_BANDS, FACTOR_NAMES, State
+from sim.experiments.checks import littles_law, stock_flow_errors
+from sim.experiments.experiment import run_replications, single_run
+from sim.model.recorder import STATES
 
 LOOKED_AFTER_STATES = [s for s in STATES if s.startswith("looked_after_")]
 RUNS = ["default", "no_opening_caseload", "warm_up", "return_breakdowns"]
@@ -345,7 +345,7 @@ def test_tiny_staff_allocation_queue_grows(tiny_staff):
 
 
 def test_tiny_staff_allocation_wait_is_positive(tiny_staff):
-    from sim.outputs import monthly_frame
+    from sim.experiments.outputs import monthly_frame
 
     frame = monthly_frame(tiny_staff)
     found = frame.loc[frame["measure"] == "allocation_wait_child_days", "value"].sum()
@@ -583,9 +583,9 @@ def deterministic():
     journeys: dict[int, dict[str, float]] = {}
     mp = pytest.MonkeyPatch()
     real_journey, real_referral, real_close = (
-        sim.demand.family_journey,
-        sim.pathway.STAGES[State.REFERRAL],
-        sim.pathway.close,
+        sim.model.demand.family_journey,
+        sim.model.pathway.STAGES[State.REFERRAL],
+        sim.model.pathway.close,
     )
 
     def journey(env, family, svc, state, delay=0.0):
@@ -600,9 +600,9 @@ def deterministic():
         journeys[family.id]["closed"] = env.now
         real_close(env, family, svc)
 
-    mp.setattr(sim.demand, "family_journey", journey)
-    mp.setitem(sim.pathway.STAGES, State.REFERRAL, referral)
-    mp.setattr(sim.pathway, "close", close)
+    mp.setattr(sim.model.demand, "family_journey", journey)
+    mp.setitem(sim.model.pathway.STAGES, State.REFERRAL, referral)
+    mp.setattr(sim.model.pathway, "close", close)
     try:
         result = single_run(s, 0)
     finally:

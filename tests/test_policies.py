@@ -7,22 +7,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.comparison import paired_results, summarise
-from sim.costs import (
+from sim.experiments.comparison import paired_results, summarise
+from sim.experiments.costs import (
     cost_per_care_entry_averted,
     costs_by_year,
     discount_factor,
-    load_cost_book,
     npv,
     payback_year,
     return_per_pound,
-    uprate,
 )
-from sim.experiment import single_run
-from sim.outputs import monthly_frame
-from sim.policies import Effect, Policy
-from sim.runner import compare_to_folder
-from sim.scenario import ScenarioError, load_scenario, scenario_from_dict
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame
+from sim.experiments.runner import compare_to_folder
+from sim.inputs.cost_book import load_cost_book, uprate
+from sim.inputs.policies import Effect, Policy
+from sim.inputs.scenario import ScenarioError, load_scenario, scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -224,7 +223,7 @@ def test_triangular_effect_draws_have_the_declared_mean_and_range():
 
 
 def test_same_policy_draws_the_same_effect_in_every_variant():
-    from sim.experiment import policy_set
+    from sim.experiments.experiment import policy_set
 
     fs = load_scenario(SCENARIOS / "family_safeguarding.yaml")
     both = fs.with_policies([*fs.policies, Policy(name="other", start_date="2026-04-01")])
@@ -245,7 +244,7 @@ def test_team_capacity_caps_families_enrolled_at_once():
         effects=[effect("cin_plan.duration", 0.9)],
     )
     sc = scenario_from_dict({"population": 20_000, "years": 1, "policies": [capped]})
-    from sim.experiment import build
+    from sim.experiments.experiment import build
 
     env, svc = build(sc, 0)
     peak = 0
@@ -331,7 +330,7 @@ def test_social_workers_in_schools_default_interval_on_care_entries_includes_zer
     sc = load_scenario(SCENARIOS / "social_workers_in_schools.yaml").with_changes(
         population=30_000, years=3, replications=8
     )
-    from sim.comparison import compare
+    from sim.experiments.comparison import compare
 
     paired, _ = paired_results(compare(sc), sc)
     s = summarise(paired)

@@ -17,8 +17,8 @@ import pytest
 from conftest import flow_total, make_scenario
 from scipy import stats
 
-from sim.calendar import DAYS_PER_YEAR, working_to_calendar_days
-from sim.experiment import single_run
+from sim.core.calendar import DAYS_PER_YEAR, working_to_calendar_days
+from sim.experiments.experiment import single_run
 
 POPULATION = 10_000
 REPLICATIONS = 10

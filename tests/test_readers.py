@@ -32,8 +32,8 @@ from calibration.readers.common import (
     parse_date,
 )
 from calibration.readers.ssda903 import PLACE_CODES, REC_CODES, placement_class
-from sim.calendar import financial_year_label
-from sim.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
+from sim.core.calendar import financial_year_label
+from sim.core.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "external-data"
 COMBINED = "cs-demand-model/cs_demand_model_samples/combined"
@@ -582,7 +582,7 @@ def test_cin_hand_made_returns_give_the_hand_counted_aggregates(tmp_path: Path) 
         "6_12m": 1,
         "1_2y": 0,
         "ge_2y": 0,
-    }, "183 days is over 6 months (182.6 days) as the model bands plans (sim.entities)"
+    }, "183 days is over 6 months (182.6 days) as the model bands plans (sim.core.entities)"
     assert dict(a.toxic_trio_shares) == {
         "domestic_abuse": 1.0,
         "parental_mental_health": 1.0,

@@ -18,14 +18,14 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.report import DETAIL, HEADLINE
+from sim.reporting.report import DETAIL, HEADLINE
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--population", "20000", "--years", "2", "--replications", "3"]
 
 
 def _chromium() -> bool:
-    from sim.static_charts import StaticChartError, find_chromium
+    from sim.reporting.static_charts import StaticChartError, find_chromium
 
     try:
         find_chromium()
@@ -300,7 +300,7 @@ def test_pdf_first_page_renders_to_a_readable_png(dorset, tmp_path):
     sorted(p.name for p in (REPO / "scenarios").glob("*.yaml") if p.name != "baseline.yaml"),
 )
 def test_the_report_renders_for_each_builtin_scenario(workspace, file, capsys):
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     out = f"each/{file.removesuffix('.yaml')}.html"
     small = ["--population", "10000", "--years", "2", "--replications", "2"]
@@ -356,7 +356,7 @@ def test_without_a_browser_html_falls_back_and_pdf_says_why(dorset, monkeypatch,
 def test_static_charts_write_png_and_svg(tmp_path):
     import plotly.graph_objects as go
 
-    from sim.static_charts import to_png, to_svg
+    from sim.reporting.static_charts import to_png, to_svg
 
     fig = go.Figure(go.Bar(x=["2025-26", "2026-27"], y=[1.0, 2.0]))
     path = to_png(fig, tmp_path / "chart.png", width=300, height=200, scale=1)

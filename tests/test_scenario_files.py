@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import (
+from sim.inputs.scenario import (
     Scenario,
     ScenarioError,
     default_scenario,
@@ -207,7 +207,7 @@ def test_python_tags_are_not_executed(tmp_path):
 
 
 def test_python_object_tag_is_refused(tmp_path):
-    msg = _error(tmp_path, "obj.yaml", "name: !!python/object:sim.scenario.Scenario {}\n")
+    msg = _error(tmp_path, "obj.yaml", "name: !!python/object:sim.inputs.scenario.Scenario {}\n")
     _has_all(msg, "obj.yaml", "not valid YAML")
 
 

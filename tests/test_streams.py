@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.streams import FamilyDraws, Stream, Streams
+from sim.core.streams import FamilyDraws, Stream, Streams
 
 SEED = 20250401
 

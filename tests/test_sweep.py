@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.batch import plan, run_sweep
 from sim.cli import main
-from sim.sensitivity import sobol_indices
-from sim.sweep import DottedNameError, SweepFile, design_points, load_sweep, set_dotted
+from sim.experiments.batch import plan, run_sweep
+from sim.experiments.sensitivity import sobol_indices
+from sim.inputs.sweep import DottedNameError, SweepFile, design_points, load_sweep, set_dotted
 
 ROOT = Path(__file__).resolve().parents[1]
 FS = ROOT / "scenarios" / "family_safeguarding.yaml"
@@ -232,12 +232,12 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
 ) -> None:
     from dask.distributed import Client, LocalCluster
 
-    import sim.batch
+    import sim.experiments.batch
 
     path = _sweep_file(tmp_path, name="raises", replications=1)
     sweep = load_sweep(path)
     out = tmp_path / "out"
-    real = sim.batch.execute
+    real = sim.experiments.batch.execute
 
     def flaky(scenario, replication, sampled):
         effect = scenario["policies"][0]["effects"][0]["central"] if scenario["policies"] else 1
@@ -245,7 +245,7 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
             raise ValueError("this point's inputs broke the model")
         return real(scenario, replication, sampled)
 
-    monkeypatch.setattr(sim.batch, "execute", flaky)
+    monkeypatch.setattr(sim.experiments.batch, "execute", flaky)
     with (
         LocalCluster(n_workers=1, processes=False, dashboard_address="127.0.0.1:0") as cluster,
         Client(cluster) as client,
@@ -262,7 +262,7 @@ def test_a_run_that_raises_is_reported_with_its_points_and_retried_next_time(
     assert sorted(outcome.tables["points"]["point_id"]) == sorted(
         set(range(len(sweep.points))) - set(bad)
     )
-    monkeypatch.setattr(sim.batch, "execute", real)
+    monkeypatch.setattr(sim.experiments.batch, "execute", real)
     with (
         LocalCluster(n_workers=1, processes=False, dashboard_address="127.0.0.1:0") as cluster,
         Client(cluster) as client,

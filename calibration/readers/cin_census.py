@@ -31,9 +31,10 @@ measure                         codes         schema wording
 
 Shares are of episodes with at least one assessment authorised in the year whose factors were
 recorded (code 21, 'no factors identified', counts in the denominator). ``toxic_trio_subsets``
-splits the same episodes into the eight combinations named in ``sim.entities.TOXIC_TRIO_SUBSETS``.
-Assessment length is in working days (Monday to Friday; bank holidays are not removed). CP plans
-ended in a year are also counted by DfE's D7 duration bands (``sim.entities.cp_duration_band``).
+splits the same episodes into the eight combinations named in
+``sim.core.entities.TOXIC_TRIO_SUBSETS``. Assessment length is in working days (Monday to Friday;
+bank holidays are not removed). CP plans ended in a year are also counted by DfE's D7 duration
+bands (``sim.core.entities.cp_duration_band``).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ from calibration.readers.common import (
     to_plain,
     twelve_months_before,
 )
-from sim.entities import CP_DURATION_BANDS, TOXIC_TRIO_SUBSETS, cp_duration_band
+from sim.core.entities import CP_DURATION_BANDS, TOXIC_TRIO_SUBSETS, cp_duration_band
 
 logger = logging.getLogger(__name__)
 READER = "cin_census"

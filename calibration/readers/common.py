@@ -113,7 +113,7 @@ def parse_required_date(
 
 
 def financial_year(date: dt.date) -> str:
-    """'2019-20' for any date from 1 April 2019 to 31 March 2020 (as ``sim.calendar``)."""
+    """'2019-20' for any date from 1 April 2019 to 31 March 2020 (as ``sim.core.calendar``)."""
     start = date.year if date.month >= 4 else date.year - 1
     return year_label(start)
 

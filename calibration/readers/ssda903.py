@@ -120,7 +120,7 @@ from calibration.readers.common import (
     year_end,
     year_label,
 )
-from sim.entities import Exit, Placement
+from sim.core.entities import Exit, Placement
 
 logger = logging.getLogger(__name__)
 READER = "ssda903"
@@ -367,7 +367,7 @@ class SSDA903Summary:
     """Aggregates from a council's SSDA903 returns; no child-level values.
 
     ``by_year`` covers the collection years supplied; totals are over those years. Exits and
-    placements are keyed by the values of ``sim.entities.Exit`` and ``Placement``.
+    placements are keyed by the values of ``sim.core.entities.Exit`` and ``Placement``.
     ``re_entry_share`` is the share of entries within 12 months of an earlier period ending,
     counted only in years whose previous year was supplied; ``returns_home`` follows returns home
     for the 12 months after (see :class:`ReturnsHome`). Durations are Kaplan-Meier estimates

@@ -25,10 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.costs import CostBook, costs_by_year, load_cost_book, npv, payback_year, return_per_pound
-from sim.experiment import single_run
-from sim.outputs import monthly_frame, yearly_frame
-from sim.scenario import Scenario
+from sim.experiments.costs import costs_by_year, npv, payback_year, return_per_pound
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame, yearly_frame
+from sim.inputs.cost_book import CostBook, load_cost_book
+from sim.inputs.scenario import Scenario
+from sim.version import __version__
 
 BASELINE = "baseline"
 #: What the payback year says when cumulative savings never repay the costs within the horizon.
@@ -137,10 +139,8 @@ def task_key(key: RunKey, scenario: Scenario, sampled: bool, *, independent: boo
     """A run's Dask key: the same for every submission of the same run, and only for that.
 
     Made of the scenario's :func:`run_digest`, the run's variant, effect mode and replication,
-    whether it samples effects, ``independent`` and the model's version (if it has one).
+    whether it samples effects, ``independent`` and the model's version.
     """
-    import sim
-
     decides = {
         "scenario": run_digest(scenario),
         "variant": key.variant,
@@ -148,7 +148,7 @@ def task_key(key: RunKey, scenario: Scenario, sampled: bool, *, independent: boo
         "replication": key.replication,
         "sampled": sampled,
         "independent": independent,
-        "version": getattr(sim, "__version__", None),
+        "version": __version__,
     }
     digest = hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()[:16]
     return f"run-{digest}-{key.file_stem}"

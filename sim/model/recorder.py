@@ -2,7 +2,8 @@
 
 Flows are added to the month they happen in. Stocks are live counters of children in each state,
 moved only through :meth:`Recorder.move`, so every state's opening stock plus entries minus exits
-equals its closing stock by construction, and ``sim.checks`` verifies it. Child-days in each state
+equals its closing stock by construction, and ``sim.experiments.checks`` verifies it. Child-days in
+each state
 are integrated exactly (stock x time between changes), which gives time-average stocks for
 Little's law and the child-days in care that costs need. Memory grows with the number of months
 and states, not with the number of events. Counters are plain lists while the model runs (the
@@ -15,9 +16,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from sim.calendar import Calendar
+from sim.core.calendar import Calendar
 
-#: States whose stocks are counted in children (see sim.outputs.MEASURES for definitions).
+#: States whose stocks are counted in children (see sim.core.measures.MEASURES for definitions).
 STATES: tuple[str, ...] = (
     "waiting_early_help",
     "early_help",

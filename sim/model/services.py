@@ -14,13 +14,13 @@ from typing import Any
 import simpy
 from pydantic import BaseModel
 
-from sim.calendar import Calendar
-from sim.entities import Family
-from sim.parameters import Parameters
-from sim.policies import PolicySet
-from sim.recorder import Recorder
-from sim.streams import Stream, Streams
-from sim.workforce import CaseloadPool
+from sim.core.calendar import Calendar
+from sim.core.entities import Family
+from sim.core.streams import Stream, Streams
+from sim.inputs.parameters import Parameters
+from sim.inputs.policies import PolicySet
+from sim.model.recorder import Recorder
+from sim.model.workforce import CaseloadPool
 
 
 def scaled_probability(p: float, odds_multiplier: float) -> float:

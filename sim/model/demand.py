@@ -18,10 +18,9 @@ from collections.abc import Generator, Iterator
 import numpy as np
 import simpy
 
-from sim.calendar import DAYS_PER_YEAR
-from sim.care import care_episode, choose_exit, return_breaks_down
-from sim.distributions import Empirical
-from sim.entities import (
+from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.distributions import Empirical
+from sim.core.entities import (
     AGE_OF_MAJORITY,
     TOXIC_TRIO_SUBSETS,
     CareRoute,
@@ -31,9 +30,10 @@ from sim.entities import (
     RiskFactors,
     State,
 )
-from sim.pathway import family_journey, new_concern
-from sim.services import Services
-from sim.streams import Stream
+from sim.core.streams import Stream
+from sim.model.care import care_episode, choose_exit, return_breaks_down
+from sim.model.pathway import family_journey, new_concern
+from sim.model.services import Services
 
 UASC_ID_BASE = 1 << 40
 HISTORY_ID_BASE = 2 << 40

@@ -1,6 +1,7 @@
 """What moves the answer: Sobol' indices, a tornado chart and the points ranked by NPV.
 
-Reads a finished sweep's folder (see :mod:`sim.batch`). For a Sobol' design, SALib's analysis
+Reads a finished sweep's folder (see :mod:`sim.experiments.batch`). For a Sobol' design, SALib's
+analysis
 gives each input's first-order index (the share of the output's variance it explains alone) and
 total index (alone and with the others), with confidence intervals from bootstrap resampling.
 For any design the tornado chart shows, for each input, the mean output where that input is low
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.sweep import SweepFile, salib_problem
+from sim.inputs.sweep import SweepFile, salib_problem
 
 #: Outputs analysed for a costed comparison (per point: mean across replications).
 COMPARED_OUTPUTS = {
@@ -218,7 +219,7 @@ def write_analysis(folder: Path) -> dict[str, Any]:
     fig = tornado_figure(results)
     fig.write_html(folder / "tornado.html", include_plotlyjs=True)
     try:
-        from sim.static_charts import to_png
+        from sim.reporting.static_charts import to_png
 
         to_png(fig, folder / "tornado.png", width=fig.layout.width, height=fig.layout.height)
         written["png"] = folder / "tornado.png"

@@ -26,7 +26,7 @@ multiplier (central = low = high); ``...effects.<target>.central`` moves only th
 (widening its range when needed). ``policies.<policy>.size`` scales the staff the policy adds
 (and so its places and staff costs), as the dashboard's size does.
 
-This module decides *which* scenarios a sweep runs; :mod:`sim.batch` runs them.
+This module decides *which* scenarios a sweep runs; :mod:`sim.experiments.batch` runs them.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.outputs import MEASURES
-from sim.scenario import Scenario, ScenarioError, _format_errors, _read_yaml, load_scenario
+from sim.core.measures import MEASURES
+from sim.inputs.scenario import Scenario, ScenarioError, _format_errors, _read_yaml, load_scenario
 
 Scalar = float | int | str | bool | dt.date
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum, IntFlag
 
-from sim.calendar import DAYS_PER_YEAR
-from sim.streams import FamilyDraws
+from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.streams import FamilyDraws
 
 #: A child leaves children's services at 18 (Children Act 1989, s105: "child" means under 18).
 AGE_OF_MAJORITY = 18.0
@@ -74,7 +74,8 @@ class State(Enum):
 
 
 class Placement(Enum):
-    """Placement types while looked after; ``sim.outputs`` maps them to SSDA903 codes."""
+    """Placement types while looked after; ``sim.experiments.outputs`` maps them to SSDA903
+    codes."""
 
     KINSHIP_FOSTER = "kinship_foster"
     IN_HOUSE_FOSTER = "in_house_foster"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.experiment import RunResult
-from sim.recorder import STATES
+from sim.experiments.experiment import RunResult
+from sim.model.recorder import STATES
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.parameters import Parameters
-from sim.policies import Policy
+from sim.inputs.parameters import Parameters
+from sim.inputs.policies import Policy
 
-PARAMS_DIR = Path(__file__).parent / "data" / "params"
+PARAMS_DIR = Path(__file__).resolve().parents[1] / "data" / "params"
 #: Every council calibrated to its published figures (``csc-sim calibrate --all``), shipped.
 COUNCILS_DIR = PARAMS_DIR / "councils"
 
@@ -82,7 +82,7 @@ class Scenario(BaseModel):
     @model_validator(mode="after")
     def _unit_costs(self) -> Scenario:
         if self.unit_costs:
-            from sim.costs import load_cost_book
+            from sim.inputs.cost_book import load_cost_book
 
             try:
                 load_cost_book(self.unit_costs)

@@ -13,10 +13,10 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.calendar import DAYS_PER_YEAR
-from sim.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
-from sim.services import Services
-from sim.streams import Stream
+from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
+from sim.core.streams import Stream
+from sim.model.services import Services
 
 #: Where the children's social work case place is held while a child is looked after.
 LOOKED_AFTER = "looked_after_"
@@ -150,7 +150,7 @@ def care_episode(
             )
             svc.start_process(return_breaks_down, child, family, delay=delay)
         elif svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
-            from sim.pathway import new_concern
+            from sim.model.pathway import new_concern
 
             delay = svc.duration(
                 family, Stream.RECONTACT, "looked_after.recontact_after_return_home"

@@ -9,7 +9,8 @@ room); from then until its case closes, every decision or duration a policy effe
 multiplied for that family. A name that is not a probability or duration of the model is an
 error, never a silent no-op.
 
-This module has no simpy: it decides eligibility and multipliers; ``sim.services`` applies them.
+This module has no simpy: it decides eligibility and multipliers; ``sim.model.services`` applies
+them.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.distributions import ByAge
-from sim.parameters import Parameters
+from sim.core.distributions import ByAge
+from sim.inputs.parameters import Parameters
 
 #: Stages a policy can enrol families at (where the family's case sits).
 STAGES = ("front_door", "early_help", "assessment", "cin_plan", "s47_enquiry", "cp_plan")

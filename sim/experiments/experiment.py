@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.calendar import DAYS_PER_YEAR, Calendar
-from sim.demand import front_door, seed_opening_caseload, uasc_arrivals
-from sim.entities import AGE_OF_MAJORITY, CP_DURATION_BANDS, cp_duration_band
-from sim.policies import PolicySet
-from sim.recorder import STATES, Recorder
-from sim.scenario import Scenario
-from sim.services import Services
-from sim.streams import Stream, Streams
-from sim.workforce import CaseloadPool
+from sim.core.calendar import DAYS_PER_YEAR, Calendar
+from sim.core.entities import AGE_OF_MAJORITY, CP_DURATION_BANDS, cp_duration_band
+from sim.core.streams import Stream, Streams
+from sim.inputs.policies import PolicySet
+from sim.inputs.scenario import Scenario
+from sim.model.demand import front_door, seed_opening_caseload, uasc_arrivals
+from sim.model.recorder import STATES, Recorder
+from sim.model.services import Services
+from sim.model.workforce import CaseloadPool
 
 
 @dataclass
 class RunResult:
-    """Counters of one replication (see :mod:`sim.recorder`), plus how it was made."""
+    """Counters of one replication (see :mod:`sim.model.recorder`), plus how it was made."""
 
     scenario: str
     replication: int

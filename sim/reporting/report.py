@@ -2,9 +2,9 @@
 
 ``make_report`` runs (or reads back) a scenario's paired comparison, reads every figure from the
 results files it wrote (``summary.csv``, ``paired.csv``, ``costs.csv``, ``monthly.parquet``),
-draws the charts, and renders one Jinja2 template (``sim/templates/report.html.j2``) to a
+draws the charts, and renders one Jinja2 template (``sim/reporting/templates/report.html.j2``) to a
 self-contained HTML file and, through WeasyPrint, the same HTML to PDF. Beside the report it
-writes the headline figures as JSON and a reproducibility manifest (:mod:`sim.manifest`).
+writes the headline figures as JSON and a reproducibility manifest (:mod:`sim.reporting.manifest`).
 
 The report holds: a one-page summary (the pilot, where and when, children kept safely at home,
 net cost and NPV, return per £1, payback year, the probability it saves money, each with its
@@ -27,9 +27,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.comparison import BASELINE, NO_PAYBACK
-from sim.policies import EFFECT_LABELS
-from sim.scenario import Scenario
+from sim.experiments.comparison import BASELINE, NO_PAYBACK
+from sim.inputs.policies import EFFECT_LABELS
+from sim.inputs.scenario import Scenario
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -341,7 +341,7 @@ def where_and_when(scenario: Scenario, policies: list) -> dict[str, str]:
             where.append("across the whole council")
     starts = sorted({p.start_date for p in policies})
     ramp = max(p.ramp_up_months for p in policies)
-    from sim.calendar import Calendar
+    from sim.core.calendar import Calendar
 
     cal = Calendar.from_start(scenario.start_date, scenario.months)
     end = cal.date_of(cal.end_day - 1)
@@ -419,7 +419,7 @@ def evidence_rows(policies: list) -> list[dict[str, Any]]:
 
 def unit_cost_rows(scenario: Scenario) -> tuple[Any, list[dict[str, Any]]]:
     """The cost book the figures used, item by item, placeholders flagged."""
-    from sim.costs import load_cost_book
+    from sim.inputs.cost_book import load_cost_book
 
     book = load_cost_book(scenario.unit_costs)
     units = {
@@ -469,7 +469,7 @@ def chart_figures(
     scenario: Scenario, monthly: pd.DataFrame, costs: pd.DataFrame, paired: pd.DataFrame
 ) -> list[tuple[str, Any, int]]:
     """The report's charts: (key, plotly figure, height in pixels)."""
-    from sim.charts import band_chart, cost_change_chart, net_cost_spread_chart
+    from sim.reporting.charts import band_chart, cost_change_chart, net_cost_spread_chart
 
     charts = [
         ("looked_after", band_chart(monthly, "looked_after", "Children looked after"), 320),
@@ -489,7 +489,7 @@ def render_charts(charts: list[tuple[str, Any, int]], static: bool) -> dict[str,
     for _, fig, height in charts:
         fig.update_layout(width=width, height=height, template="plotly_white")
     if static:
-        from sim.static_charts import StaticChartError, to_svgs
+        from sim.reporting.static_charts import StaticChartError, to_svgs
 
         out = {}
         try:
@@ -525,7 +525,7 @@ def check_reportable(scenario: Scenario, file: str) -> dict[str, list]:
 
 def report_command(scenario_path: Path, overrides: dict[str, Any], fmt: str, out: Path) -> str:
     """The command that makes this report again (paths relative to the working folder)."""
-    from sim.manifest import display_path
+    from sim.reporting.manifest import display_path
 
     parts = ["csc-sim", "report", display_path(scenario_path)]
     for key, value in overrides.items():
@@ -593,8 +593,8 @@ def make_report(
 
     Returns the paths written, by kind (``html``, ``pdf``, ``figures``, ``manifest``).
     """
-    from sim.manifest import build_manifest, display_path, write_json
-    from sim.runner import compare_to_folder
+    from sim.experiments.runner import compare_to_folder
+    from sim.reporting.manifest import build_manifest, display_path, write_json
 
     if fmt not in FORMATS:
         raise ReportError(f"--format: expected one of {', '.join(FORMATS)} (got {fmt!r})")

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from sim.outputs import MEASURES
-from sim.scenario import ScenarioError, load_scenario
+from sim.core.measures import MEASURES
+from sim.inputs.scenario import ScenarioError, load_scenario
 
 HEADLINE = (
     "referrals",
@@ -183,7 +183,7 @@ def _summary_rows(summary, first_fy: str) -> list[dict]:
 def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.runner import run_to_folder
+    from sim.experiments.runner import run_to_folder
 
     scenario = _scenario_from_args(args)
     out = args.out or Path("results") / scenario.name
@@ -289,9 +289,10 @@ COMPARE_ROWS = (
 def _cmd_compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.comparison import BASELINE
-    from sim.costs import load_cost_book, placeholder_items
-    from sim.runner import compare_to_folder
+    from sim.experiments.comparison import BASELINE
+    from sim.experiments.costs import placeholder_items
+    from sim.experiments.runner import compare_to_folder
+    from sim.inputs.cost_book import load_cost_book
 
     scenario = _scenario_from_args(args)
     variants = scenario.compared_variants()
@@ -322,7 +323,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    from sim.calendar import Calendar
+    from sim.core.calendar import Calendar
 
     cal = Calendar.from_start(scenario.start_date, scenario.months)
     end = cal.date_of(cal.end_day - 1)
@@ -508,7 +509,7 @@ def _cmd_calibrate_all(args: argparse.Namespace) -> int:
         if len(todo) > 1 and (args.scheduler or args.workers != 1):
             from dask.distributed import as_completed
 
-            from sim.batch import dask_client
+            from sim.experiments.batch import dask_client
 
             with dask_client(args.workers, args.scheduler) as client:
                 futures = [
@@ -596,7 +597,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         if len(todo) > 1 and (args.scheduler or args.workers != 1):
             from dask.distributed import as_completed
 
-            from sim.batch import dask_client
+            from sim.experiments.batch import dask_client
 
             with dask_client(args.workers, args.scheduler) as client:
                 futures = {
@@ -672,8 +673,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.batch import run_sweep
-    from sim.sweep import load_sweep
+    from sim.experiments.batch import run_sweep
+    from sim.inputs.sweep import load_sweep
 
     sweep = load_sweep(args.sweep)
     out = args.out or Path("results") / sweep.spec.name
@@ -775,7 +776,7 @@ def _short(value) -> str:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim.sensitivity import write_analysis
+    from sim.experiments.sensitivity import write_analysis
 
     written = write_analysis(args.folder)
     results = written["results"]
@@ -819,12 +820,12 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario import _read_yaml
+    from sim.inputs.scenario import _read_yaml
 
     raw = _read_yaml(args.file)
     if "base" in raw and "parameters" in raw and isinstance(raw["parameters"], list):
-        from sim.batch import plan
-        from sim.sweep import load_sweep
+        from sim.experiments.batch import plan
+        from sim.inputs.sweep import load_sweep
 
         sweep = load_sweep(args.file)
         bad = [p for p in sweep.points if p.scenario is None]
@@ -848,7 +849,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.report import make_report, report_command
+    from sim.reporting.report import make_report, report_command
 
     scenario = _scenario_from_args(args)
     suffix = args.out.suffix.lower().lstrip(".") if args.out else ""
@@ -874,7 +875,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.manifest import read_manifest, reproduce, scenario_from_manifest
+    from sim.reporting.manifest import read_manifest, reproduce, scenario_from_manifest
 
     # a file that is not a manifest fails before any progress bar
     sc = scenario_from_manifest(read_manifest(args.manifest), args.manifest.name)

@@ -11,9 +11,8 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.calendar import working_to_calendar_days
-from sim.care import enter_care
-from sim.entities import (
+from sim.core.calendar import working_to_calendar_days
+from sim.core.entities import (
     CP_DURATION_BANDS,
     FACTOR_NAMES,
     CareRoute,
@@ -21,9 +20,10 @@ from sim.entities import (
     State,
     cp_duration_band,
 )
-from sim.policies import STAGES
-from sim.services import Services, scaled_probability
-from sim.streams import Stream
+from sim.core.streams import Stream
+from sim.inputs.policies import STAGES
+from sim.model.care import enter_care
+from sim.model.services import Services, scaled_probability
 
 StageGenerator = Generator[simpy.Event, object, State]
 POLICY_STAGES = frozenset(STAGES) - {"front_door"}

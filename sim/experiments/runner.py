@@ -12,29 +12,28 @@ import hashlib
 import json
 import platform
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment import single_run
-from sim.outputs import monthly_frame, summary_frame, yearly_frame
-from sim.scenario import Scenario
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame, summary_frame, yearly_frame
+from sim.inputs.scenario import Scenario
+from sim.version import __version__
 
 
 def model_version() -> str:
-    """The installed csc-sim version (or 'dev' when run from a checkout)."""
-    try:
-        return metadata.version("csc-sim")
-    except metadata.PackageNotFoundError:
-        return "dev"
+    """The model's version (:data:`sim.version.__version__`), the same installed or not."""
+    return __version__
 
 
 def code_fingerprint() -> str:
-    """SHA-256 of the model's source files, so results from changed code are never reused."""
+    """SHA-256 of every source file of the ``sim`` package, subpackages included, so results from
+    changed code are never reused."""
     h = hashlib.sha256()
-    for f in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(f.name.encode())
+    package = Path(__file__).resolve().parents[1]
+    for f in sorted(package.rglob("*.py")):
+        h.update(f.relative_to(package).as_posix().encode())
         h.update(f.read_bytes())
     return h.hexdigest()
 
@@ -116,8 +115,8 @@ def compare_to_folder(
     replication, against the baseline), ``costs.csv`` (by financial year and line) and
     ``summary.csv`` (intervals and the finance lead's figures).
     """
-    from sim.comparison import paired_results, plan, run_one, summarise
-    from sim.costs import load_cost_book
+    from sim.experiments.comparison import paired_results, plan, run_one, summarise
+    from sim.inputs.cost_book import load_cost_book
 
     parts = _prepare(out, "runs", scenario, independent=independent)
     frames = []

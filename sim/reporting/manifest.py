@@ -26,11 +26,11 @@ from typing import Any
 
 import yaml
 
-from sim.costs import COST_BOOK
-from sim.scenario import Scenario, ScenarioError, parameter_file
+from sim.inputs.cost_book import COST_BOOK
+from sim.inputs.scenario import Scenario, ScenarioError, parameter_file
 
 MANIFEST_VERSION = 1
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 #: Packages whose versions can change the figures or the report.
 PACKAGES = (
     "csc-sim",
@@ -197,7 +197,7 @@ def build_manifest(
     outputs: list[Path],
 ) -> dict[str, Any]:
     """The manifest of a report (see the module docstring)."""
-    from sim.runner import code_fingerprint, model_version
+    from sim.experiments.runner import code_fingerprint, model_version
 
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -376,8 +376,8 @@ def reproduce(
     manifest_path: Path, *, progress: Callable[[int], None] | None = None
 ) -> Reproduction:
     """Run a manifest's scenario again in a fresh folder and compare every headline figure."""
-    from sim.report import headline_figures
-    from sim.runner import code_fingerprint, compare_to_folder, model_version
+    from sim.experiments.runner import code_fingerprint, compare_to_folder, model_version
+    from sim.reporting.report import headline_figures
 
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.distributions import ByAge, DurationSpec, Lognormal
-from sim.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
+from sim.core.distributions import ByAge, DurationSpec, Lognormal
+from sim.core.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]

@@ -38,12 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.comparison import BASELINE, paired_results, variant_yearly
-from sim.costs import load_cost_book
-from sim.outputs import monthly_frame
-from sim.runner import code_fingerprint, model_version
-from sim.scenario import Scenario
-from sim.sweep import Sweep, plain
+from sim.experiments.comparison import BASELINE, paired_results, variant_yearly
+from sim.experiments.outputs import monthly_frame
+from sim.experiments.runner import code_fingerprint, model_version
+from sim.inputs.cost_book import load_cost_book
+from sim.inputs.scenario import Scenario
+from sim.inputs.sweep import Sweep, plain
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def execute(
     scenario: dict[str, Any], replication: int, sampled: bool
 ) -> tuple[pd.DataFrame, float]:
     """One run on a worker: the scenario (as plain data) to a tidy monthly frame, and seconds."""
-    from sim.experiment import single_run
+    from sim.experiments.experiment import single_run
 
     t0 = time.perf_counter()
     sc = Scenario.model_validate(scenario)
@@ -437,7 +437,7 @@ def assemble(
 
 def horizon_totals(yearly: pd.DataFrame) -> pd.DataFrame:
     """Per point and replication: flows summed over the horizon, stocks at its end."""
-    from sim.outputs import MEASURES
+    from sim.core.measures import MEASURES
 
     last_fy = yearly["financial_year"].max()
     rows = []

@@ -11,14 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.api import bands, cost_by_year
-from sim.comparison import BASELINE
-from sim.outputs import MEASURES
+from sim.core.measures import MEASURES
+from sim.experiments.comparison import BASELINE
 
 TODAY = "Today's way of working"
 BASELINE_COLOUR = "#5b6770"
 HISTORY_COLOUR = "#222222"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-#: Plain names of the cost lines ``sim.costs.costs_by_year`` writes.
+#: Plain names of the cost lines ``sim.experiments.costs.costs_by_year`` writes.
 COST_LINES = {
     "placements_kinship_foster": "Placements: kinship foster care",
     "placements_in_house_foster": "Placements: in-house foster care",
@@ -61,8 +61,8 @@ def band_chart(
 ) -> go.Figure:
     """A measure by month: mean and 5th-95th percentile band, baseline and each variant.
 
-    ``history`` (month, measure, value; see :func:`sim.api.published_history`) adds the
-    published figures of past years as points, so the projection is seen against them.
+    ``history`` (month, measure, value; see :func:`calibration.published.published_history`) adds
+    the published figures of past years as points, so the projection is seen against them.
     """
     fig = go.Figure()
     past = None if history is None else history[history["measure"] == measure]
