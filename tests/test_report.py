@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.reporting.report import DETAIL, HEADLINE
+from sim.reporting.labels import DETAIL, HEADLINE
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--population", "20000", "--years", "2", "--replications", "3"]
