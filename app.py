@@ -15,24 +15,29 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from calibration.council import QUICK_FIT, calibrate, plain
+from calibration.ees import councils as all_councils
 from calibration.published import published_history, shipped_council
 from sim.api import (
     HeldBaselines,
     build_scenario,
     builtin_policies,
     comparison_steps,
+    example_locality,
     local_workers,
     resize,
     scenario_from_yaml,
     scenario_yaml,
 )
-from sim.inputs.policies import EFFECT_LABELS
 from sim.inputs.scenario import Scenario, ScenarioError
+from sim.reporting import labels
 from sim.reporting.charts import band_chart, cost_total_chart
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
@@ -50,8 +55,7 @@ FIRST_FIGURES = 4
 
 @st.cache_data(show_spinner=False)
 def councils() -> list[str]:
-    from calibration.ees import councils as all_councils
-
+    """The councils a leader can choose, by name."""
     return [a.name for a in all_councils()]
 
 
@@ -63,16 +67,22 @@ def history_of(council: str | None, population: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def council_set(name: str) -> tuple[str, int] | None:
+    """A council's shipped parameter set and children, if it was calibrated ahead."""
     return shipped_council(name)
 
 
 @st.cache_data(show_spinner=False)
 def council_parameters(name: str) -> tuple[dict, int]:
-    from calibration.council import calibrate, plain
-
-    params, _ = calibrate(name, iterations=4, replications=2, population=50_000)
+    """A quick calibration to a council's published figures (the library's quick fit)."""
+    params, _ = calibrate(name, **QUICK_FIT.options())
     pop = params.pop("_population")
     return plain(params), pop
+
+
+@st.cache_data(show_spinner=False)
+def locality_defaults() -> dict[str, float]:
+    """The example locality the "One locality" choice starts from (share, demand, risk)."""
+    return example_locality()
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,31 +150,27 @@ def comparison(text: str, slot=None, history=None) -> dict[str, pd.DataFrame]:
     return res
 
 
-def money(v: float) -> str:
-    return f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m"  # -£2.55m, as the CLI writes it
-
-
-def count(v: float) -> str:
-    return f"{round(v):,}"
-
-
-def figure(
-    col, summary: pd.DataFrame, variant: str, measure: str, label: str, fmt, explain: str
-) -> None:
-    """A headline figure with its range and a one-line explanation in plain words."""
-    r = row(summary, variant, measure)
-    rng = f"range {fmt(r['p5'])} to {fmt(r['p95'])}"
-    col.metric(label, fmt(r["mean"]), help=f"{explain}; {rng} (5th-95th percentile)")
-    col.caption(rng)
-
-
 def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampled") -> pd.Series:
+    """A figure's row of a comparison's summary (mean, 5th and 95th percentile)."""
     sel = summary[
         (summary["variant"] == variant)
         & (summary["effects"] == effects)
         & (summary["measure"] == measure)
     ]
     return sel.iloc[0]
+
+
+def tile(col, summary: pd.DataFrame, variant: str, measure: str) -> None:
+    """A headline figure, with its range where it has one, and what it means in plain words."""
+    r = row(summary, variant, measure)
+    name, explain = labels.short_label(measure), labels.help_text(measure)
+    if not labels.has_range(measure):
+        col.metric(name, labels.tile_text(measure, r["mean"]), help=explain)
+        return
+    fmt = labels.value_format(measure)
+    rng = f"range {fmt(r['p5'])} to {fmt(r['p95'])}"
+    col.metric(name, fmt(r["mean"]), help=f"{explain}; {rng} (5th-95th percentile)")
+    col.caption(rng)
 
 
 def results(
@@ -178,104 +184,47 @@ def results(
 ) -> None:
     """The comparison's figures and charts (and, when ``final``, its downloads); ``history``:
     the published figures the charts set the projection against."""
-    summary, monthly = res["summary"], res["monthly"]
+    summary = res["summary"]
     variant = next(iter(scenario.compared_variants()))
     where_name = scenario.name.split(":")[0]
     st.subheader(f"{variant}: against today's way of working in {where_name}")
-    c = st.columns(4)
-    figure(
-        c[0],
-        summary,
-        variant,
-        "care_entries_averted",
-        "Care entries averted",
-        count,
-        "Children kept out of care over the horizon",
-    )
-    figure(
-        c[1],
-        summary,
-        variant,
-        "child_days_in_care_avoided",
-        "Child-days in care avoided",
-        count,
-        "Days children would otherwise have spent looked after",
-    )
-    figure(
-        c[2],
-        summary,
-        variant,
-        "net_cost_gbp",
-        "Net cost against today",
-        money,
-        "Pilot costs less savings on placements, proceedings and casework",
-    )
-    figure(
-        c[3],
-        summary,
-        variant,
-        "npv_net_saving_gbp",
-        "Net present value of the saving",
-        money,
-        "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book)",
-    )
-    c = st.columns(4)
-    ret = row(summary, variant, "return_per_pound")["mean"]
-    c[0].metric(
-        "Return per £1 invested",
-        f"£{ret:.2f}",
-        help="Savings for each pound the pilot costs (discounted)",
-    )
-    payback = str(row(summary, variant, "payback_year")["mean"])
-    c[1].metric(
-        "Payback year",
-        "none yet" if payback.startswith("none") else payback,
-        help="First financial year by whose end the savings repay the costs",
-    )
-    chance = row(summary, variant, "prob_saves_money")["mean"]
-    c[2].metric(
-        "Chance it saves money",
-        f"{chance:.0%}",
-        help="Share of replications in which the discounted saving is above zero",
-    )
-    figure(
-        c[3],
-        summary,
-        variant,
-        "cp_children_safely_home_gained",
-        "Safely home after a CP plan",
-        count,
-        "More children who had a CP plan, at home at the end with no new referral in the next "
-        "12 months (a count: fewer CP plans also lowers it)",
-    )
+    for measures in labels.DASHBOARD_TILES:
+        for col, measure in zip(st.columns(len(measures)), measures, strict=True):
+            tile(col, summary, variant, measure)
     st.caption(
         "Ranges include both chance and what the evidence does not pin down (each "
         "replication draws the pilot's effect sizes from their evidence ranges)."
     )
-    left, right = st.columns(2)
     # first figures and final ones are drawn in one run of the page: each chart its own key
-    key = f"step{step}" if not final else "final"
-    left.plotly_chart(
-        band_chart(monthly, "looked_after", "Children looked after", history=history),
-        width="stretch",
-        key=f"looked_after-{key}",
-    )
-    right.plotly_chart(
-        band_chart(monthly, "cp_plans", "Children on child protection plans", history=history),
-        width="stretch",
-        key=f"cp_plans-{key}",
-    )
+    charts(res, "final" if final else f"step{step}", history)
+    if final:
+        downloads(res, text)
+
+
+def charts(res: dict, key: str, history: pd.DataFrame | None) -> None:
+    """Children looked after and on CP plans against the published figures, cost by year, and
+    waiting for a social worker (or, when nobody waited, how full the social workers are)."""
+    monthly = res["monthly"]
+    left, right = st.columns(2)
+    for col, measure in ((left, "looked_after"), (right, "cp_plans")):
+        col.plotly_chart(
+            band_chart(monthly, measure, labels.chart_title(measure), history=history),
+            width="stretch",
+            key=f"{measure}-{key}",
+        )
     left.plotly_chart(cost_total_chart(res["costs"]), width="stretch", key=f"cost-{key}")
     waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
+    capacity = "waiting_allocation" if waited else "caseload_per_sw"
     right.plotly_chart(
-        band_chart(monthly, "waiting_allocation", "Children waiting for a social worker")
-        if waited  # when capacity binds; otherwise how full the social workers are
-        else band_chart(monthly, "caseload_per_sw", "Caseload per social worker (nobody waited)"),
+        band_chart(monthly, capacity, labels.chart_title(capacity)),
         width="stretch",
         key=f"capacity-{key}",
     )
-    if not final:
-        return
+
+
+def downloads(res: dict, text: str) -> None:
+    """The results as CSV and Excel, and the scenario as YAML."""
+    summary = res["summary"]
     out = io.BytesIO()
     with pd.ExcelWriter(out) as xl:
         summary.to_excel(xl, sheet_name="summary", index=False)
@@ -286,15 +235,23 @@ def results(
     d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
 
 
-def page() -> None:
-    """The page, top to bottom (only when Streamlit runs this file)."""
-    st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
-    st.title("What would a pilot mean for children and for the budget?")
-    st.caption(
-        "A simulation of children's social care: the same families, with and without the pilot. "
-        "Every figure has a range; read the notes below before quoting one."
-    )
+@dataclass(frozen=True)
+class Choices:
+    """What a leader chose in the sidebar."""
 
+    uploaded: Any
+    council: str
+    england_size: int
+    chosen: list[str]
+    locality: dict[str, float] | None
+    start: dt.date
+    size: float
+    years: int
+    replications: int
+
+
+def sidebar() -> Choices:
+    """The council, the pilot, where, when, how big, how long and how many replications."""
     with st.sidebar:
         st.header("Your council and pilot")
         uploaded = st.file_uploader("Open a scenario file (YAML)", type=["yaml", "yml"])
@@ -313,135 +270,172 @@ def page() -> None:
                     key="children",
                 )
             )
-        pilots = builtin_policies()
         chosen = st.multiselect(
-            "Pilot", list(pilots), default=["Family Safeguarding"], key="pilots"
+            "Pilot", list(builtin_policies()), default=["Family Safeguarding"], key="pilots"
         )
         where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
-        locality = None
-        if where == "One locality":
-            share = st.slider("Locality's share of the council's children (%)", 5, 50, 17) / 100
-            demand = st.slider("Its demand relative to the council average", 1.0, 3.0, 2.1, 0.1)
-            locality = {"share": share, "demand": demand, "risk": 1.25}
+        locality = locality_choice() if where == "One locality" else None
         start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
         size = st.slider("Size of the pilot (staff, relative to the default)", 0.25, 2.0, 1.0, 0.25)
         years = st.slider("Years to project", 2, 10, 5, key="years")
         replications = st.slider(
             "Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps"
         )
+    return Choices(
+        uploaded, council, england_size, chosen, locality, start, size, years, replications
+    )
 
-    scenario = None
-    past = None
+
+def locality_choice() -> dict[str, float]:
+    """The pilot's locality: its share of children and its demand (the example's risk)."""
+    example = locality_defaults()
+    share = (
+        st.slider(
+            "Locality's share of the council's children (%)",
+            5,
+            50,
+            round(example["share"] * 100),
+        )
+        / 100
+    )
+    demand = st.slider(
+        "Its demand relative to the council average", 1.0, 3.0, example["demand"], 0.1
+    )
+    return {"share": share, "demand": demand, "risk": example["risk"]}
+
+
+def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
+    """The scenario the choices (or an uploaded file) make, and the published history to chart
+    it against; the library's error is shown as it is when the scenario cannot be used."""
     try:
-        if uploaded is not None:
+        if c.uploaded is not None:
             scenario = scenario_from_yaml(
-                uploaded.getvalue().decode("utf-8", "replace"), uploaded.name
+                c.uploaded.getvalue().decode("utf-8", "replace"), c.uploaded.name
             )
-            st.info(f"Opened {uploaded.name}: {scenario.name}")
-        else:
-            params, population = ({}, england_size)
-            name, council_set_name = "England", "england"
-            if not council.startswith("England"):
-                shipped = council_set(council)
-                if shipped is not None:  # calibrated ahead, shipped with the model
-                    council_set_name, population = shipped
-                else:
-                    with st.spinner(f"Calibrating to {council}'s published figures (once)..."):
-                        params, population = council_parameters(council)
-                name = council
-            past = history_of(None if name == "England" else name, population)
-            scenario = build_scenario(
-                council=council_set_name,
-                parameters=params,
-                population=population,
-                policies=[resize(pilots[p], size) for p in chosen],
-                start=start,
-                years=years,
-                replications=replications,
-                locality=locality,
-                name=f"{name}: {' + '.join(chosen) or 'no pilot'}",
-            )
+            st.info(f"Opened {c.uploaded.name}: {scenario.name}")
+            return scenario, None
+        params, population = ({}, c.england_size)
+        name, council_set_name = "England", "england"
+        if not c.council.startswith("England"):
+            shipped = council_set(c.council)
+            if shipped is not None:  # calibrated ahead, shipped with the model
+                council_set_name, population = shipped
+            else:
+                with st.spinner(f"Calibrating to {c.council}'s published figures (once)..."):
+                    params, population = council_parameters(c.council)
+            name = c.council
+        past = history_of(None if name == "England" else name, population)
+        pilots = builtin_policies()
+        scenario = build_scenario(
+            council=council_set_name,
+            parameters=params,
+            population=population,
+            policies=[resize(pilots[p], c.size) for p in c.chosen],
+            start=c.start,
+            years=c.years,
+            replications=c.replications,
+            locality=c.locality,
+            name=f"{name}: {' + '.join(c.chosen) or 'no pilot'}",
+        )
+        return scenario, past
     except ScenarioError as exc:
         st.error(f"That scenario cannot be used: {exc}")
+        return None, None
 
-    if scenario is not None and not scenario.compared_variants():
-        st.warning("Choose at least one pilot to compare with today's way of working.")
-        scenario = None
 
-    if scenario is not None:
-        text = scenario_yaml(scenario)
-        # start the comparison now, in the background, while the leader reads and chooses
-        # (from the text, so its runs are the very ones "Run" will ask for); today's way of
-        # working, which does not depend on the pilot, is kept for the last few choices
-        held_baselines().prefetch(to_run(text), workers()["client"], SHOWN_EFFECTS)
-        run = st.button("Run the comparison", type="primary", key="run")
-        if run or st.session_state.get("last") == text:
-            st.session_state["last"] = text
-            slot = st.empty()
-            res = comparison(text, slot, past)
-            slot.empty()
-            with slot.container():
-                # the same first element as the first figures', so the figures below take
-                # their places
-                st.success(
-                    f"From all {scenario.replications} replications.",
-                )
-                results(scenario, res, text, final=True, history=past)
+def run_section(scenario: Scenario, text: str, past: pd.DataFrame | None) -> None:
+    """Start the comparison in the background; show it when asked for (and after)."""
+    # start the comparison now, in the background, while the leader reads and chooses
+    # (from the text, so its runs are the very ones "Run" will ask for); today's way of
+    # working, which does not depend on the pilot, is kept for the last few choices
+    held_baselines().prefetch(to_run(text), workers()["client"], SHOWN_EFFECTS)
+    run = st.button("Run the comparison", type="primary", key="run")
+    if run or st.session_state.get("last") == text:
+        st.session_state["last"] = text
+        slot = st.empty()
+        res = comparison(text, slot, past)
+        slot.empty()
+        with slot.container():
+            # the same first element as the first figures', so the figures below take
+            # their places
+            st.success(
+                f"From all {scenario.replications} replications.",
+            )
+            results(scenario, res, text, final=True, history=past)
 
-        with st.expander("Save this scenario, reopen or compare saved ones"):
-            label = st.text_input("Name", value=scenario.name[:60])
-            if st.button("Save scenario"):
-                SAVED.mkdir(parents=True, exist_ok=True)
-                safe = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-") or "scenario"
-                (SAVED / f"{safe}.yaml").write_text(text, encoding="utf-8")
-                st.success(f"Saved as {safe}")
-            saved = sorted(p.stem for p in SAVED.glob("*.yaml")) if SAVED.exists() else []
-            picked = st.multiselect("Saved scenarios to compare side by side", saved)
-            rows = []
-            for s_name in picked:
-                res = comparison((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
-                sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
-                v = next(iter(sc.compared_variants()))
-                s = res["summary"]
-                rows.append(
-                    {
-                        "scenario": s_name,
-                        "care entries averted": round(row(s, v, "care_entries_averted")["mean"]),
-                        "net cost (£m)": round(row(s, v, "net_cost_gbp")["mean"] / 1e6, 2),
-                        "chance it saves money": f"{row(s, v, 'prob_saves_money')['mean']:.0%}",
-                    }
-                )
-            if rows:
-                st.dataframe(pd.DataFrame(rows), hide_index=True)
 
+def saved_section(scenario: Scenario, text: str) -> None:
+    """Save the scenario, and compare saved ones side by side."""
+    with st.expander("Save this scenario, reopen or compare saved ones"):
+        label = st.text_input("Name", value=scenario.name[:60])
+        if st.button("Save scenario"):
+            SAVED.mkdir(parents=True, exist_ok=True)
+            safe = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-") or "scenario"
+            (SAVED / f"{safe}.yaml").write_text(text, encoding="utf-8")
+            st.success(f"Saved as {safe}")
+        saved = sorted(p.stem for p in SAVED.glob("*.yaml")) if SAVED.exists() else []
+        picked = st.multiselect("Saved scenarios to compare side by side", saved)
+        rows = [saved_row(s_name) for s_name in picked]
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def saved_row(s_name: str) -> dict[str, Any]:
+    """A saved scenario's figures for the side-by-side table."""
+    res = comparison((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+    sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+    v = next(iter(sc.compared_variants()))
+    s = res["summary"]
+    return {
+        "scenario": s_name,
+        "care entries averted": round(row(s, v, "care_entries_averted")["mean"]),
+        "net cost (£m)": round(row(s, v, "net_cost_gbp")["mean"] / 1e6, 2),
+        "chance it saves money": labels.percent(row(s, v, "prob_saves_money")["mean"]),
+    }
+
+
+def notes_section() -> None:
+    """What the model is and is not, and where each pilot's effects come from."""
     with st.expander("What this model is and is not"):
         st.markdown((TEXT / "what_this_model_is.md").read_text(encoding="utf-8"))
     with st.expander("Where the numbers come from"):
         for p in builtin_policies().values():
             st.markdown(f"**{p.name}**: {p.description}")
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "changes": EFFECT_LABELS.get(e.target, e.target),
-                            "central": e.central,
-                            "range": f"{e.low} to {e.high}",
-                            "evidence": e.evidence
-                            + (
-                                " (weak: treat with care)"
-                                if e.evidence in ("weak", "testimony", "none")
-                                else ""
-                            ),
-                            "study": e.study or "not named",
-                            "design": e.design or "not stated",
-                            "year": str(e.year) if e.year else "",
-                            "source": e.source,
-                        }
-                        for e in p.effects
-                    ]
-                ),
-                hide_index=True,
-            )
+            st.dataframe(pd.DataFrame([effect_row(e) for e in p.effects]), hide_index=True)
+
+
+def effect_row(e: Any) -> dict[str, str]:
+    """An effect of a pilot as a row: what it changes, by how much, and the evidence."""
+    warning = labels.evidence_warning(e)
+    return {
+        "changes": labels.effect_label(e.target),
+        "central": e.central,
+        "range": f"{e.low} to {e.high}",
+        "evidence": e.evidence + (f" ({warning})" if warning else ""),
+        "study": e.study or "not named",
+        "design": e.design or "not stated",
+        "year": str(e.year) if e.year else "",
+        "source": e.source,
+    }
+
+
+def page() -> None:
+    """The page, top to bottom (only when Streamlit runs this file)."""
+    st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
+    st.title("What would a pilot mean for children and for the budget?")
+    st.caption(
+        "A simulation of children's social care: the same families, with and without the pilot. "
+        "Every figure has a range; read the notes below before quoting one."
+    )
+    scenario, past = chosen_scenario(sidebar())
+    if scenario is not None and not scenario.compared_variants():
+        st.warning("Choose at least one pilot to compare with today's way of working.")
+        scenario = None
+    if scenario is not None:
+        text = scenario_yaml(scenario)
+        run_section(scenario, text, past)
+        saved_section(scenario, text)
+    notes_section()
 
 
 # Streamlit runs this file as __main__; the worker processes that share a comparison's runs

@@ -27,6 +27,7 @@ import copy
 import datetime as dt
 import zlib
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -296,14 +297,40 @@ def size_early_help(params: dict[str, Any], targets: dict[str, float], name: str
     src["opening_stocks_per_10k.early_help"] = note
 
 
+@dataclass(frozen=True)
+class FitSettings:
+    """How hard a calibration works: fit iterations, replications, and the simulated council.
+
+    ``iterations`` steer the parameters towards the targets; the first run ``replications``
+    each, the later ones (averaged into the result) ``late_replications``; every run simulates
+    a council of ``population`` children (rates scale to the real council's size after).
+    """
+
+    iterations: int = 14
+    replications: int = 2
+    late_replications: int = 4
+    population: int = 100_000
+
+    def options(self) -> dict[str, int]:
+        """The settings as keyword arguments of :func:`calibrate`."""
+        return asdict(self)
+
+
+#: The full fit, as ``csc-sim calibrate`` makes it and shipped council files are made.
+FULL_FIT = FitSettings()
+#: A quick fit for a council with no shipped file, made while a leader waits on the
+#: dashboard: fewer iterations on a smaller simulated council (a rougher fit, in seconds).
+QUICK_FIT = FitSettings(iterations=4, population=50_000)
+
+
 def calibrate(
     la: str,
     *,
     year: str | None = None,
-    iterations: int = 14,
-    replications: int = 2,
-    late_replications: int = 4,
-    population: int = 100_000,
+    iterations: int = FULL_FIT.iterations,
+    replications: int = FULL_FIT.replications,
+    late_replications: int = FULL_FIT.late_replications,
+    population: int = FULL_FIT.population,
     tolerance_pct: float = 2.0,
     log: Callable[[str], None] = lambda _: None,
     council_files: dict[str, Any] | None = None,

@@ -8,6 +8,7 @@ ahead of it, in the background), and shape results for charts. No Streamlit here
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 import threading
 from collections import OrderedDict
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sim.experiments.batch import local_client
 from sim.experiments.comparison import (
     BASELINE,
     EFFECT_MODES,
@@ -33,10 +35,14 @@ from sim.experiments.comparison import (
     submit_runs,
     summarise,
 )
+from sim.experiments.summaries import bands as bands
+from sim.experiments.summaries import cost_by_year as cost_by_year
 from sim.inputs.cost_book import load_cost_book
 from sim.inputs.policies import Policy
-from sim.inputs.scenario import Scenario, ScenarioError, scenario_from_dict
+from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 
+#: The module a worker loads when it starts, so its first run does not wait for the import.
+MODEL_MODULE = "sim.experiments.comparison"
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 POLICY_DIR = SCENARIO_DIR / "policies"
 
@@ -58,6 +64,48 @@ def resize(policy: Policy, size: float) -> Policy:
     return Policy.model_validate(data)
 
 
+#: The scenario whose first locality the dashboard offers as its example of a targeted pilot.
+LOCALITY_EXAMPLE = SCENARIO_DIR / "targeted_locality_dorset.yaml"
+#: The name a targeted pilot's locality takes in a dashboard scenario.
+PILOT_LOCALITY = "pilot locality"
+
+
+def example_locality() -> dict[str, float]:
+    """A high-need locality, as ``build_scenario`` takes it: ``{"share", "demand", "risk"}``.
+
+    Read from :data:`LOCALITY_EXAMPLE` (Dorset's Weymouth & Portland: a sixth of the children
+    and about 40% of the county's care entries), so the dashboard's defaults have a source.
+    """
+    loc = load_scenario(LOCALITY_EXAMPLE).parameters.demand.localities[0]
+    return {
+        "share": loc.population_share,
+        "demand": loc.relative_demand,
+        "risk": loc.relative_risk,
+    }
+
+
+def locality_split(locality: dict[str, float]) -> list[dict[str, Any]]:
+    """The council as a pilot locality and the rest, from ``{"share", "demand", "risk"}``.
+
+    The rest of the council takes the demand that keeps the council's average (at least 0.05).
+    """
+    share = float(locality["share"])
+    demand = float(locality.get("demand", 1.0))
+    return [
+        {
+            "name": PILOT_LOCALITY,
+            "population_share": share,
+            "relative_demand": demand,
+            "relative_risk": float(locality.get("risk", 1.0)),
+        },
+        {
+            "name": "rest of the council",
+            "population_share": 1 - share,
+            "relative_demand": max((1 - share * demand) / (1 - share), 0.05),
+        },
+    ]
+
+
 def build_scenario(
     *,
     council: str = "england",
@@ -75,34 +123,20 @@ def build_scenario(
     """A validated scenario from a leader's choices.
 
     ``locality`` targets the policies at one locality: ``{"share": 0.17, "demand": 2.1,
-    "risk": 1.25}`` (its share of children, and its demand and risk relative to the council).
+    "risk": 1.25}`` (its share of children, and its demand and risk relative to the council;
+    :func:`example_locality`). The choices are applied to the policies' and parameters' data,
+    and the whole scenario is validated once (``ScenarioError`` names a field that is wrong).
     """
     overrides: dict[str, Any] = dict(parameters or {})
-    chosen = list(policies)
+    chosen = [p.model_dump(mode="python") for p in policies]
     if locality:
-        share = float(locality["share"])
-        demand = float(locality.get("demand", 1.0))
-        overrides.setdefault("demand", {})["localities"] = [
-            {
-                "name": "pilot locality",
-                "population_share": share,
-                "relative_demand": demand,
-                "relative_risk": float(locality.get("risk", 1.0)),
-            },
-            {
-                "name": "rest of the council",
-                "population_share": 1 - share,
-                "relative_demand": max((1 - share * demand) / (1 - share), 0.05),
-            },
-        ]
-        chosen = []
-        for p in policies:
-            data = p.model_dump(mode="python")
-            data["eligible"]["localities"] = ["pilot locality"]
-            chosen.append(Policy.model_validate(data))
+        overrides.setdefault("demand", {})["localities"] = locality_split(locality)
+        for p in chosen:
+            p["eligible"]["localities"] = [PILOT_LOCALITY]
     if start is not None:
-        chosen = [p.model_copy(update={"start_date": start}) for p in chosen]
-    if any(p.eligible.pod_school_only for p in chosen):
+        for p in chosen:
+            p["start_date"] = start
+    if any(p["eligible"]["pod_school_only"] for p in chosen):
         locs = overrides.setdefault("demand", {}).setdefault(
             "localities", [{"name": "whole council", "population_share": 1.0}]
         )
@@ -115,7 +149,7 @@ def build_scenario(
         "years": years,
         "replications": replications,
         "seed": seed,
-        "policies": [p.model_dump(mode="python") for p in chosen],
+        "policies": chosen,
         "parameters": overrides,
     }
     return scenario_from_dict(data, file="<dashboard>")
@@ -235,31 +269,57 @@ def comparison_steps(
     runs = plan(scenario, n, effects)
     per = len(runs) // n
     groups = [runs[r * per : (r + 1) * per] for r in range(n)]
+    complete = (
+        _replications_here(groups, progress)
+        if client is None
+        else _replications_on(client, groups, band, progress, hold)
+    )
     frames: dict[int, list[pd.DataFrame]] = {}
     shown = 0
+    for r, replication_frames in complete:
+        frames[r] = replication_frames
+        if len(frames) == n or (len(frames) >= first and len(frames) - shown >= every):
+            shown = len(frames)
+            yield shown, n, _tables(scenario, groups, frames)
 
-    def tables() -> dict[str, pd.DataFrame]:
-        done = [
-            labelled(f, sc.name)
-            for r in sorted(frames)
-            for f, (_, sc, _) in zip(frames[r], groups[r], strict=True)
-        ]
-        return comparison_results(pd.concat(done, ignore_index=True), scenario)
 
-    def due() -> bool:
-        return len(frames) == n or (len(frames) >= first and len(frames) - shown >= every)
+def _tables(
+    scenario: Scenario, groups: list[list[Any]], frames: dict[int, list[pd.DataFrame]]
+) -> dict[str, pd.DataFrame]:
+    """A comparison's tables from the replications complete so far."""
+    done = [
+        labelled(f, sc.name)
+        for r in sorted(frames)
+        for f, (_, sc, _) in zip(frames[r], groups[r], strict=True)
+    ]
+    return comparison_results(pd.concat(done, ignore_index=True), scenario)
 
-    if client is None:
-        for r, group in enumerate(groups):
-            frames[r] = [run_one(*run) for run in group]
-            if progress is not None:
-                progress((r + 1) * per, n * per)
-            if due():
-                shown = len(frames)
-                yield shown, n, tables()
-        return
+
+def _replications_here(
+    groups: list[list[Any]], progress: Callable[[int, int], None] | None
+) -> Iterator[tuple[int, list[pd.DataFrame]]]:
+    """Run each replication's runs in this process, in order: yields (replication, frames)."""
+    n, per = len(groups), len(groups[0]) if groups else 0
+    for r, group in enumerate(groups):
+        frames = [run_one(*run) for run in group]
+        if progress is not None:
+            progress((r + 1) * per, n * per)
+        yield r, frames
+
+
+def _replications_on(
+    client: Any,
+    groups: list[list[Any]],
+    band: int,
+    progress: Callable[[int, int], None] | None,
+    hold: Callable[[list[Any]], None] | None,
+) -> Iterator[tuple[int, list[pd.DataFrame]]]:
+    """Run every replication on a Dask ``client``: yields (replication, frames) as each
+    replication's runs are all done, whichever finishes first."""
+    # imported here: Dask is heavy, and only a page or sweep with workers needs it
     from dask.distributed import as_completed
 
+    n, per = len(groups), len(groups[0]) if groups else 0
     futures = [
         submit_runs(client, group, priority=replication_priority(band, r))
         for r, group in enumerate(groups)
@@ -274,10 +334,7 @@ def comparison_steps(
         r = replication_of[future.key]
         left[r] -= 1
         if left[r] == 0:
-            frames[r] = client.gather(futures[r])
-            if due():
-                shown = len(frames)
-                yield shown, n, tables()
+            yield r, client.gather(futures[r])
 
 
 #: Priority band of runs submitted ahead of time: behind any comparison asked for without one
@@ -409,27 +466,6 @@ class HeldBaselines:
             return list(self._held)
 
 
-def bands(monthly: pd.DataFrame, measure: str, effects: str = "sampled") -> pd.DataFrame:
-    """Mean and 5th-95th percentile by month for the baseline and each variant."""
-    sel = monthly[
-        (monthly["measure"] == measure)
-        & ((monthly["variant"] == BASELINE) | (monthly["effects"] == effects))
-    ]
-    g = sel.groupby(["variant", "month"])["value"]
-    out = g.agg(mean="mean", p5=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95))
-    return out.reset_index()
-
-
-def cost_by_year(
-    costs: pd.DataFrame, effects: str = "sampled", *, by_line: bool = False
-) -> pd.DataFrame:
-    """Mean cost by financial year (and line, if ``by_line``) for the baseline and each variant."""
-    sel = costs[(costs["variant"] == BASELINE) | (costs["effects"] == effects)]
-    keys = ["variant", "financial_year", *(["line"] if by_line else [])]
-    per_rep = sel.groupby([*keys[:1], "replication", *keys[1:]])["cost_gbp"].sum()
-    return per_rep.groupby(keys).mean().reset_index()
-
-
 def local_workers(workers: int | None = None) -> Any:
     """A Dask client on worker processes of this machine (one per core by default).
 
@@ -437,9 +473,9 @@ def local_workers(workers: int | None = None) -> Any:
     handed one run at a time (Dask's default is a little more), so a comparison asked for goes
     ahead of runs submitted earlier at a lower priority, once the runs being made end.
     """
-    import dask.distributed  # its config defaults first: leaving `set` must not drop them
-
-    from sim.experiments.batch import local_client
+    # imported here: Dask is heavy and only a page with workers needs it; and its config
+    # defaults first, so that leaving `set` does not drop them
+    import dask.distributed
 
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
         client = local_client(workers)
@@ -448,4 +484,5 @@ def local_workers(workers: int | None = None) -> Any:
 
 
 def _import_model() -> None:
-    import sim.experiments.comparison  # noqa: F401
+    """Load the model's modules on a worker (run there by :func:`local_workers`)."""
+    importlib.import_module(MODEL_MODULE)

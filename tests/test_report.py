@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.reporting.report import DETAIL, HEADLINE
+from sim.reporting.labels import DETAIL, HEADLINE
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--population", "20000", "--years", "2", "--replications", "3"]
@@ -365,3 +365,30 @@ def test_static_charts_write_png_and_svg(tmp_path):
 
     assert Image.open(path).size == (300, 200)
     assert to_svg(fig, 300, 200).lstrip().startswith("<svg")
+
+
+def test_labels_name_every_figure_a_comparison_summarises_and_format_as_the_cli_did():
+    """One table of labels covers every figure in summary.csv; the terminal formats are kept."""
+    from sim.experiments.comparison import EXTRA_LABELS, SUMMARY_MEASURES
+    from sim.reporting import labels
+
+    summarised = set(SUMMARY_MEASURES) | set(EXTRA_LABELS)
+    assert set(labels.FIGURES) == summarised, (
+        f"expected a label for each summarised figure, found {sorted(labels.FIGURES)} for "
+        f"{sorted(summarised)}"
+    )
+    assert set(labels.COMPARE_ROWS) == summarised
+    cases = {
+        ("net_cost_gbp", -2_554_000.0, -3e6, 1e5): "-£2.55m (-£3.00m to £0.10m)",
+        ("care_entries_averted", 12.4, 3.0, 3.0): "12",
+        ("prob_saves_money", 0.625, 0.0, 1.0): "62%",
+        ("return_per_pound", 1.234, 0.5, 2.0): "£1.23",
+        ("payback_year", "2028-29", None, None): "2028-29",
+        ("npv_net_saving_gbp", float("nan"), None, None): "n/a",
+    }
+    for (measure, *values), expected in cases.items():
+        found = labels.figure_text(measure, *values)
+        assert found == expected, f"{measure}: expected {expected!r}, found {found!r}"
+    assert labels.format_value("money", -25_000.0) == "−£25k"
+    assert labels.short_label("prob_saves_money") == "Chance it saves money"
+    assert labels.label("looked_after") == "Children looked after"  # from MEASURES

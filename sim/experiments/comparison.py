@@ -330,6 +330,9 @@ def paired_results(
     return pd.DataFrame(rows), costs
 
 
+#: The measures of ``summary.csv`` and the wording of its ``label`` column. The file keeps this
+#: wording so that results files stay comparable across versions; what the CLI, dashboard and
+#: report show comes from :mod:`sim.reporting.labels` (the bid report's words).
 SUMMARY_MEASURES = {
     "care_entries_averted": "Care entries averted",
     "child_days_in_care_avoided": "Child-days in care avoided",

@@ -154,6 +154,15 @@ class Effect(_Model):
             )
         return self
 
+    @property
+    def evidence_is_weak(self) -> bool:
+        """Whether a bid must warn about this effect's evidence.
+
+        Weak evidence, local testimony and no impact estimate at all are not findings a council
+        can quote without a warning; strong and moderate evidence are.
+        """
+        return self.evidence in ("weak", "testimony", "none")
+
     def draw(self, u: float) -> float:
         """The multiplier for a uniform ``u`` (inverse CDF of the effect's distribution)."""
         lo, c, hi = self.low, self.central, self.high

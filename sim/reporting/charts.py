@@ -1,8 +1,9 @@
 """Charts of a comparison's results (plotly figures), shared by the dashboard and the reports.
 
 Each function takes the frames a comparison writes (``monthly``, ``costs``, ``paired``) and
-returns a ``plotly.graph_objects.Figure``; shaping goes through :mod:`sim.api`'s helpers
-(``bands``, ``cost_by_year``), so the dashboard and the report draw the same numbers.
+returns a ``plotly.graph_objects.Figure``; shaping goes through
+:mod:`sim.experiments.summaries` (``bands``, ``cost_by_year``), so the dashboard and the report
+draw the same numbers, and names come from :mod:`sim.reporting.labels`.
 """
 
 from __future__ import annotations
@@ -10,40 +11,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.api import bands, cost_by_year
 from sim.core.measures import MEASURES
 from sim.experiments.comparison import BASELINE
+from sim.experiments.summaries import bands, cost_by_year
+from sim.reporting.labels import cost_line_label, label, variant_label
 
-TODAY = "Today's way of working"
 BASELINE_COLOUR = "#5b6770"
 HISTORY_COLOUR = "#222222"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-#: Plain names of the cost lines ``sim.experiments.costs.costs_by_year`` writes.
-COST_LINES = {
-    "placements_kinship_foster": "Placements: kinship foster care",
-    "placements_in_house_foster": "Placements: in-house foster care",
-    "placements_ifa": "Placements: independent fostering agencies",
-    "placements_residential": "Placements: children's homes",
-    "placements_placed_with_parents": "Placements: placed with parents",
-    "placements_other": "Placements: other",
-    "staff_social_workers": "Social work staff (core)",
-    "staff_early_help": "Early help staff (core)",
-    "assessments": "Assessments (beyond core staff time)",
-    "early_help": "Early help (beyond core staff time)",
-    "care_proceedings": "Care proceedings",
-}
-
-
-def variant_label(variant: str) -> str:
-    """The name shown for a variant ('baseline' is today's way of working)."""
-    return TODAY if variant == BASELINE else variant
-
-
-def cost_line_label(line: str) -> str:
-    """Plain name of a cost line (policy lines keep the policy's name)."""
-    if line.startswith("policy: "):
-        return f"{line.removeprefix('policy: ')} (the pilot's own cost)"
-    return COST_LINES.get(line, line.replace("_", " "))
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -67,55 +42,13 @@ def band_chart(
     fig = go.Figure()
     past = None if history is None else history[history["measure"] == measure]
     if past is not None and not past.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=past["month"].tolist(),
-                y=past["value"].tolist(),
-                name="Published (31 March)",
-                mode="markers+lines",
-                line={"color": HISTORY_COLOUR, "dash": "dot"},
-                marker={"color": HISTORY_COLOUR, "size": 8},
-                hovertemplate=(
-                    f"Published, 31 %{{x|%B %Y}}<br>{MEASURES[measure].label}: "
-                    "%{y:,.0f}<extra></extra>"
-                ),
-            )
-        )
+        fig.add_trace(history_trace(past, measure))
     for i, (variant, g) in enumerate(
         bands(monthly, measure, effects).groupby("variant", sort=False)
     ):
         colour = BASELINE_COLOUR if variant == BASELINE else PALETTE[i % len(PALETTE)]
-        label = variant_label(variant)
-        fig.add_trace(
-            go.Scatter(
-                x=g["month"], y=g["p95"], line={"width": 0}, showlegend=False, hoverinfo="skip"
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=g["month"],
-                y=g["p5"],
-                fill="tonexty",
-                line={"width": 0},
-                fillcolor=_rgba(colour, 0.18),
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=g["month"],
-                y=g["mean"],
-                name=label,
-                line={"color": colour},
-                customdata=g[["p5", "p95"]],
-                hovertemplate=(
-                    f"{label}<br>Month %{{x}}<br>{MEASURES[measure].label}: %{{y:,.0f}} "
-                    "(range %{customdata[0]:,.0f} to %{customdata[1]:,.0f})"
-                    "<extra></extra>"
-                ),
-            )
-        )
+        for trace in band_traces(g, measure, variant_label(variant), colour):
+            fig.add_trace(trace)
     fig.update_layout(
         title=title,
         height=height,
@@ -124,6 +57,49 @@ def band_chart(
         legend={"orientation": "h"},
     )
     return fig
+
+
+def history_trace(past: pd.DataFrame, measure: str) -> go.Scatter:
+    """The published 31 March figures of past years, as points joined by a dotted line."""
+    return go.Scatter(
+        x=past["month"].tolist(),
+        y=past["value"].tolist(),
+        name="Published (31 March)",
+        mode="markers+lines",
+        line={"color": HISTORY_COLOUR, "dash": "dot"},
+        marker={"color": HISTORY_COLOUR, "size": 8},
+        hovertemplate=(
+            f"Published, 31 %{{x|%B %Y}}<br>{label(measure)}: %{{y:,.0f}}<extra></extra>"
+        ),
+    )
+
+
+def band_traces(g: pd.DataFrame, measure: str, name: str, colour: str) -> list[go.Scatter]:
+    """One variant's band (5th to 95th percentile, shaded) and its mean line."""
+    return [
+        go.Scatter(x=g["month"], y=g["p95"], line={"width": 0}, showlegend=False, hoverinfo="skip"),
+        go.Scatter(
+            x=g["month"],
+            y=g["p5"],
+            fill="tonexty",
+            line={"width": 0},
+            fillcolor=_rgba(colour, 0.18),
+            showlegend=False,
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=g["month"],
+            y=g["mean"],
+            name=name,
+            line={"color": colour},
+            customdata=g[["p5", "p95"]],
+            hovertemplate=(
+                f"{name}<br>Month %{{x}}<br>{label(measure)}: %{{y:,.0f}} "
+                "(range %{customdata[0]:,.0f} to %{customdata[1]:,.0f})"
+                "<extra></extra>"
+            ),
+        ),
+    ]
 
 
 def cost_total_chart(costs: pd.DataFrame, effects: str = "sampled") -> go.Figure:
@@ -202,14 +178,14 @@ def net_cost_spread_chart(paired: pd.DataFrame, variant: str) -> go.Figure:
     """Net cost against today in every replication (£m), effects central and sampled."""
     fig = go.Figure()
     modes = {"central": "Effects at central values", "sampled": "Effects drawn from evidence"}
-    for effects, label in modes.items():
+    for effects, name in modes.items():
         g = paired[(paired["variant"] == variant) & (paired["effects"] == effects)]
         if g.empty:
             continue
         fig.add_trace(
             go.Box(
                 x=g["net_cost_gbp"] / 1e6,
-                name=label,
+                name=name,
                 boxpoints="all",
                 jitter=0.4,
                 pointpos=0,

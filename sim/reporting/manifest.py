@@ -26,8 +26,10 @@ from typing import Any
 
 import yaml
 
+from sim.experiments.runner import code_fingerprint, compare_to_folder, model_version
 from sim.inputs.cost_book import COST_BOOK
 from sim.inputs.scenario import Scenario, ScenarioError, parameter_file
+from sim.reporting.figures import headline_figures
 
 MANIFEST_VERSION = 1
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -197,8 +199,6 @@ def build_manifest(
     outputs: list[Path],
 ) -> dict[str, Any]:
     """The manifest of a report (see the module docstring)."""
-    from sim.experiments.runner import code_fingerprint, model_version
-
     return {
         "manifest_version": MANIFEST_VERSION,
         "project": {
@@ -376,9 +376,6 @@ def reproduce(
     manifest_path: Path, *, progress: Callable[[int], None] | None = None
 ) -> Reproduction:
     """Run a manifest's scenario again in a fresh folder and compare every headline figure."""
-    from sim.experiments.runner import code_fingerprint, compare_to_folder, model_version
-    from sim.reporting.report import headline_figures
-
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     scenario = scenario_from_manifest(manifest, manifest_path.name)

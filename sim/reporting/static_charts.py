@@ -62,7 +62,7 @@ def _render(
 
     A size left as None is the figure's own layout size (else 760 x 340).
     """
-    import kaleido
+    import kaleido  # imported here: heavy, and only needed when a chart is drawn as an image
 
     path = find_chromium()
     dicts = [f if isinstance(f, dict) else f.to_dict() for f in figs]

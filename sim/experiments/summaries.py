@@ -1,0 +1,33 @@
+"""A comparison's frames shaped for charts and tables: bands by month, costs by year.
+
+Pure functions of the frames a comparison writes (``monthly``, ``costs``): no simpy, no
+randomness, no file I/O. The dashboard and the bid report draw from them, so both show the same
+numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.experiments.comparison import BASELINE
+
+
+def bands(monthly: pd.DataFrame, measure: str, effects: str = "sampled") -> pd.DataFrame:
+    """Mean and 5th-95th percentile by month for the baseline and each variant."""
+    sel = monthly[
+        (monthly["measure"] == measure)
+        & ((monthly["variant"] == BASELINE) | (monthly["effects"] == effects))
+    ]
+    g = sel.groupby(["variant", "month"])["value"]
+    out = g.agg(mean="mean", p5=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95))
+    return out.reset_index()
+
+
+def cost_by_year(
+    costs: pd.DataFrame, effects: str = "sampled", *, by_line: bool = False
+) -> pd.DataFrame:
+    """Mean cost by financial year (and line, if ``by_line``) for the baseline and each variant."""
+    sel = costs[(costs["variant"] == BASELINE) | (costs["effects"] == effects)]
+    keys = ["variant", "financial_year", *(["line"] if by_line else [])]
+    per_rep = sel.groupby([*keys[:1], "replication", *keys[1:]])["cost_gbp"].sum()
+    return per_rep.groupby(keys).mean().reset_index()

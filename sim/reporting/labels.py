@@ -1,0 +1,327 @@
+"""Labels, help texts and number formats: one place for the CLI, the dashboard and the report.
+
+A comparison's figures (care entries averted, net cost, return per £1 ...) are named and
+explained in :data:`FIGURES`; the model's own measures (children looked after, referrals ...)
+take their labels from :data:`sim.core.measures.MEASURES`. :func:`label` and :func:`help_text`
+read both, so a figure reads the same wherever it is shown.
+
+Two families of formats:
+
+- the terminal and the dashboard show money in £ millions (``-£2.55m``), counts rounded
+  (``1,234``), returns in pounds and pence (``£1.20``) and probabilities in whole percent:
+  :func:`money_m`, :func:`count`, :func:`pounds`, :func:`percent`, and :func:`figure_text`
+  to pick one by measure (with its range);
+- the bid report scales money to a figure's size (``£2.55m``, ``£120k``, ``£950``) and writes a
+  minus sign (``−``): :func:`format_value`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sim.core.measures import MEASURES
+from sim.experiments.comparison import BASELINE
+from sim.inputs.policies import EFFECT_LABELS, Effect
+
+
+@dataclass(frozen=True)
+class FigureText:
+    """How a comparison's figure is named and explained, and what kind of number it is.
+
+    ``kind`` is one of ``count``, ``money``, ``pounds`` (pounds and pence), ``prob`` or
+    ``text``; ``short`` is the dashboard tile's label where the full one is too long for it.
+    """
+
+    label: str
+    kind: str
+    help: str
+    short: str = ""
+
+
+#: A comparison's figures in the words of the bid report (and so of the CLI and dashboard).
+FIGURES: dict[str, FigureText] = {
+    "care_entries_averted": FigureText(
+        "Care entries averted",
+        "count",
+        "Children kept out of care over the horizon, against today's way of working",
+    ),
+    "child_days_in_care_avoided": FigureText(
+        "Child-days in care avoided",
+        "count",
+        "Days children would otherwise have spent looked after",
+    ),
+    "cp_children_safely_home_gained": FigureText(
+        "More children safely at home after a CP plan",
+        "count",
+        "Children who had a CP plan, at home at the end with no new referral in the next 12 "
+        "months (a count: fewer CP plans also lowers it)",
+        short="Safely home after a CP plan",
+    ),
+    "policy_cost_gbp": FigureText(
+        "Cost of the pilot",
+        "money",
+        "Its staff, set-up, training and per-family costs over the horizon",
+    ),
+    "net_cost_gbp": FigureText(
+        "Net cost against today",
+        "money",
+        "The pilot's cost less savings on placements, proceedings and casework (undiscounted; "
+        "below 0 saves money)",
+    ),
+    "npv_net_saving_gbp": FigureText(
+        "Net present value of the saving",
+        "money",
+        "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book); above 0 "
+        "saves money",
+    ),
+    "return_per_pound": FigureText(
+        "Return per £1 invested",
+        "pounds",
+        "Discounted savings for each pound the pilot costs; £1.00 pays for itself",
+    ),
+    "payback_year": FigureText(
+        "Payback year",
+        "text",
+        "First financial year by whose end savings repay the costs (mean across replications)",
+    ),
+    "prob_saves_money": FigureText(
+        "Probability it saves money",
+        "prob",
+        "Share of simulated futures in which the discounted saving is above zero",
+        short="Chance it saves money",
+    ),
+    "prob_reduces_care_entries": FigureText(
+        "Probability it reduces care entries",
+        "prob",
+        "Share of simulated futures with fewer care entries than today",
+    ),
+    "cost_per_care_entry_averted_gbp": FigureText(
+        "Net cost per care entry averted",
+        "money",
+        "Mean net cost divided by mean care entries averted (no range: a ratio of means)",
+    ),
+}
+#: The one-page summary's figures, in order.
+HEADLINE_MEASURES = (
+    "care_entries_averted",
+    "child_days_in_care_avoided",
+    "cp_children_safely_home_gained",
+    "policy_cost_gbp",
+    "net_cost_gbp",
+    "npv_net_saving_gbp",
+    "return_per_pound",
+    "payback_year",
+    "prob_saves_money",
+)
+#: Further figures in the report's detail table.
+DETAIL_MEASURES = ("prob_reduces_care_entries", "cost_per_care_entry_averted_gbp")
+#: The rows of the CLI's ``compare`` table: every figure, headline first.
+COMPARE_ROWS = HEADLINE_MEASURES + DETAIL_MEASURES
+#: The dashboard's headline tiles, row by row.
+DASHBOARD_TILES = (
+    ("care_entries_averted", "child_days_in_care_avoided", "net_cost_gbp", "npv_net_saving_gbp"),
+    ("return_per_pound", "payback_year", "prob_saves_money", "cp_children_safely_home_gained"),
+)
+
+
+def _rows(measures: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple((m, FIGURES[m].label, FIGURES[m].kind, FIGURES[m].help) for m in measures)
+
+
+#: (measure, label, kind, help text) of the summary's figures and of the detail table's.
+HEADLINE = _rows(HEADLINE_MEASURES)
+DETAIL = _rows(DETAIL_MEASURES)
+
+#: Chart titles, by measure, where a chart's words differ from the measure's label.
+CHART_TITLES = {
+    "looked_after": "Children looked after",
+    "cp_plans": "Children on child protection plans",
+    "waiting_allocation": "Children waiting for a social worker",
+    "caseload_per_sw": "Caseload per social worker (nobody waited)",
+}
+#: The name shown for the baseline of a comparison.
+TODAY = "Today's way of working"
+#: Plain names of the cost lines ``sim.experiments.costs.costs_by_year`` writes.
+COST_LINES = {
+    "placements_kinship_foster": "Placements: kinship foster care",
+    "placements_in_house_foster": "Placements: in-house foster care",
+    "placements_ifa": "Placements: independent fostering agencies",
+    "placements_residential": "Placements: children's homes",
+    "placements_placed_with_parents": "Placements: placed with parents",
+    "placements_other": "Placements: other",
+    "staff_social_workers": "Social work staff (core)",
+    "staff_early_help": "Early help staff (core)",
+    "assessments": "Assessments (beyond core staff time)",
+    "early_help": "Early help (beyond core staff time)",
+    "care_proceedings": "Care proceedings",
+}
+#: Plain words for the pathway stages a pilot enrols families at.
+STAGE_WORDS = {
+    "front_door": "the front door",
+    "early_help": "early help",
+    "assessment": "assessment",
+    "cin_plan": "CIN plans",
+    "s47_enquiry": "s47 enquiries",
+    "cp_plan": "CP plans",
+}
+#: The warning a bid writer reads beside an effect whose evidence is weak
+#: (:attr:`sim.inputs.policies.Effect.evidence_is_weak`), by strength of evidence.
+EVIDENCE_WARNINGS = {
+    "weak": "weak evidence: treat with care",
+    "testimony": "local testimony only: no trial or comparison",
+    "none": "no impact estimate: a prior, not a finding",
+}
+
+
+# -- labels ------------------------------------------------------------------------------------
+
+
+def label(measure: str) -> str:
+    """A figure's or a measure's label (the measure's own name if it has none)."""
+    if measure in FIGURES:
+        return FIGURES[measure].label
+    return MEASURES[measure].label if measure in MEASURES else measure
+
+
+def short_label(measure: str) -> str:
+    """The label of a dashboard tile: the full label unless it is too long for a tile."""
+    if measure in FIGURES:
+        return FIGURES[measure].short or FIGURES[measure].label
+    return label(measure)
+
+
+def help_text(measure: str) -> str:
+    """What a figure means (a measure's definition), in plain words."""
+    if measure in FIGURES:
+        return FIGURES[measure].help
+    return MEASURES[measure].definition if measure in MEASURES else ""
+
+
+def chart_title(measure: str) -> str:
+    """A chart's title for a measure by month."""
+    return CHART_TITLES.get(measure) or label(measure)
+
+
+def variant_label(variant: str) -> str:
+    """The name shown for a variant ('baseline' is today's way of working)."""
+    return TODAY if variant == BASELINE else variant
+
+
+def cost_line_label(line: str) -> str:
+    """Plain name of a cost line (policy lines keep the policy's name)."""
+    if line.startswith("policy: "):
+        return f"{line.removeprefix('policy: ')} (the pilot's own cost)"
+    return COST_LINES.get(line, line.replace("_", " "))
+
+
+def effect_label(target: str) -> str:
+    """What an effect changes, in plain words (its target if it has none)."""
+    return EFFECT_LABELS.get(target, target)
+
+
+def evidence_warning(effect: Effect) -> str:
+    """The warning shown beside an effect whose evidence is weak; ``""`` when it is not."""
+    return EVIDENCE_WARNINGS.get(effect.evidence, "") if effect.evidence_is_weak else ""
+
+
+# -- terminal and dashboard formats ------------------------------------------------------------
+
+
+def money_m(value: float) -> str:
+    """Money in £ millions, two decimals, a hyphen for a minus: ``-£2.55m``."""
+    return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.2f}m"
+
+
+def count(value: float) -> str:
+    """A count rounded to a whole number: ``1,234``."""
+    return f"{round(value):,}"
+
+
+def pounds(value: float) -> str:
+    """Pounds and pence: ``£1.20``."""
+    return f"£{value:.2f}"
+
+
+def percent(value: float) -> str:
+    """A share in whole percent: ``64%``."""
+    return f"{value:.0%}"
+
+
+def payback_short(value: Any) -> str:
+    """A payback year for a tile: the year, or ``none yet`` when none pays back."""
+    text = str(value)
+    return "none yet" if text.startswith("none") else text
+
+
+def tile_text(measure: str, value: Any) -> str:
+    """A figure's value on a dashboard tile (a payback year, or its format by measure)."""
+    if measure == "payback_year":
+        return payback_short(value)
+    return value_format(measure)(value)
+
+
+def has_range(measure: str) -> bool:
+    """Whether a tile shows a figure's range: counts and money do; shares, returns and years
+    show the figure alone."""
+    return measure in FIGURES and FIGURES[measure].kind in ("count", "money")
+
+
+def value_format(measure: str) -> Callable[[float], str]:
+    """The terminal and dashboard format of a figure: percent, pounds, £m or a count."""
+    if measure.startswith("prob_"):
+        return percent
+    if measure == "return_per_pound":
+        return pounds
+    return money_m if measure.endswith("_gbp") else count
+
+
+def figure_text(measure: str, mean: Any, p5: Any = None, p95: Any = None) -> str:
+    """A figure with its range as the terminal shows it: ``£1.20m (£0.40m to £2.10m)``.
+
+    Text (a payback year) is shown as it is, a missing number as ``n/a``; the range is left out
+    when there is none or it is a single value.
+    """
+    if isinstance(mean, str):
+        return mean
+    if mean != mean:  # nan
+        return "n/a"
+    if measure.startswith("prob_") or measure == "return_per_pound":
+        return value_format(measure)(mean)
+    f = value_format(measure)
+    if p5 is None or p5 != p5 or p5 == p95:
+        return f(mean)
+    return f"{f(mean)} ({f(p5)} to {f(p95)})"
+
+
+# -- the bid report's format -------------------------------------------------------------------
+
+
+def _signed(text: str, value: float) -> str:
+    zero = text.strip("£mk%,.0") == ""
+    return ("−" + text) if value < 0 and not zero else text
+
+
+def format_value(kind: str, value: Any, scale: float | None = None) -> str:
+    """A figure as the report shows it; ``scale`` (the largest of a figure and its range)
+    picks the unit so a figure and its range read alike."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "text" or isinstance(value, str):
+        return str(value)
+    scale = abs(value) if scale is None else scale
+    if kind == "count":
+        return _signed(f"{abs(value):,.{1 if scale < 10 else 0}f}", value)
+    if kind == "money":
+        if scale >= 1e6:
+            return _signed(f"£{abs(value) / 1e6:,.2f}m", value)
+        if scale >= 1e4:
+            return _signed(f"£{abs(value) / 1e3:,.0f}k", value)
+        return _signed(f"£{abs(value):,.0f}", value)
+    if kind == "pounds":
+        return _signed(f"£{abs(value):,.2f}", value)
+    if kind == "prob":
+        return f"{value:.0%}"
+    raise ValueError(f"unknown kind of figure {kind!r}")
