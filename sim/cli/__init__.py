@@ -776,7 +776,7 @@ def _short(value) -> str:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim.experiments.sensitivity import write_analysis
+    from sim.reporting.sensitivity_charts import write_analysis
 
     written = write_analysis(args.folder)
     results = written["results"]
