@@ -3,10 +3,10 @@ are :mod:`sim.reporting.sensitivity_charts`).
 
 Reads a finished sweep's folder (see :mod:`sim.experiments.batch`). For a Sobol' design, SALib's
 analysis gives each input's first-order index (the share of the output's variance it explains
-alone) and total index (alone and with the others), with confidence intervals from bootstrap resampling.
-For any design the tornado chart shows, for each input, the mean output where that input is low
-(its lowest third of points, or its lowest value in a grid) and where it is high: the longer the
-bar, the more that input moves the answer.
+alone) and total index (alone and with the others), with confidence intervals from bootstrap
+resampling. For any design the tornado table gives, for each input, the mean output where that
+input is low (its lowest third of points, or its lowest value in a grid) and where it is high: the
+longer the bar, the more that input moves the answer.
 """
 
 from __future__ import annotations
