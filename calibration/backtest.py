@@ -49,6 +49,56 @@ def scaling_population(table: pd.DataFrame, fitted: str, hold_out: str) -> float
     return float(table.at[hold_out, "population"] if np.isnan(pop) else pop)
 
 
+def _project(name: str, params: dict[str, Any], hold_out: str, replications: int) -> pd.Series:
+    """The held-out year's mean count per measure, at :data:`RUN_POPULATION` children, on the
+    council's own projection seed."""
+    params = {k: v for k, v in params.items() if not k.startswith("_")}
+    scenario = scenario_from_dict(
+        {
+            "name": f"backtest {name}",
+            "population": RUN_POPULATION,
+            "start_date": f"{hold_out[:4]}-04-01",
+            "years": 1,
+            "seed": council_seed(name, "projection"),
+            "replications": replications,
+            "parameters": params,
+        },
+        file="<backtest>",
+    )
+    frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]
+    yearly = yearly_frame(pd.concat(frames, ignore_index=True))
+    return yearly.groupby("measure")["value"].mean()
+
+
+def _linear_trend(series: pd.Series) -> float:
+    """The linear trend of the years given, one year on (NaN with fewer than two figures)."""
+    if series.notna().sum() < 2:
+        return np.nan
+    x = np.arange(len(series))[series.notna().to_numpy()]
+    slope, intercept = np.polyfit(x, series.dropna().to_numpy(), 1)
+    return slope * len(series) + intercept
+
+
+def _error_row(
+    council: str, hold_out: str, measure: str, actual: float, forecasts: tuple[float, float, float]
+) -> dict[str, Any]:
+    """One measure's published value beside the model's and the naive forecasts (``forecasts``:
+    model, same as last year, linear trend), with their absolute errors, % of published."""
+    projected, last, trend = forecasts
+    return {
+        "council": council,
+        "hold_out": hold_out,
+        "measure": measure,
+        "published": actual,
+        "model": projected,
+        "same_as_last_year": last,
+        "linear_trend": trend,
+        "model_abs_pct_error": abs(projected - actual) / actual * 100,
+        "last_year_abs_pct_error": abs(last - actual) / actual * 100,
+        "trend_abs_pct_error": abs(trend - actual) / actual * 100,
+    }
+
+
 def backtest_council(
     la: str,
     hold_out: str,
@@ -82,52 +132,18 @@ def backtest_council(
         tolerance_pct=tolerance_pct,
         log=log,
     )
-    params = {k: v for k, v in params.items() if not k.startswith("_")}
-    start = f"{hold_out[:4]}-04-01"
-    scenario = scenario_from_dict(
-        {
-            "name": f"backtest {area.name}",
-            "population": RUN_POPULATION,
-            "start_date": start,
-            "years": 1,
-            "seed": council_seed(area.name, "projection"),
-            "replications": projection_replications,
-            "parameters": params,
-        },
-        file="<backtest>",
-    )
-    frames = [monthly_frame(single_run(scenario, r)) for r in range(projection_replications)]
-    yearly = yearly_frame(pd.concat(frames, ignore_index=True))
-    model = yearly.groupby("measure")["value"].mean()
+    model = _project(area.name, params, hold_out, projection_replications)
     pop = scaling_population(hist.table, prev, hold_out)
-    rows: list[dict[str, Any]] = []
     years = [y for y in hist.table.index if y <= prev][-3:]
+    rows: list[dict[str, Any]] = []
     for m in MEASURES:
         actual = hist.table.at[hold_out, m]
         if np.isnan(actual) or actual == 0:
             continue
         projected = model.get(m, np.nan) / RUN_POPULATION * pop
+        trend = _linear_trend(hist.table.loc[years, m].astype(float))
         last = hist.table.at[prev, m]
-        series = hist.table.loc[years, m].astype(float)
-        trend = np.nan
-        if series.notna().sum() >= 2:
-            x = np.arange(len(series))[series.notna().to_numpy()]
-            slope, intercept = np.polyfit(x, series.dropna().to_numpy(), 1)
-            trend = slope * len(series) + intercept
-        rows.append(
-            {
-                "council": area.name,
-                "hold_out": hold_out,
-                "measure": m,
-                "published": actual,
-                "model": projected,
-                "same_as_last_year": last,
-                "linear_trend": trend,
-                "model_abs_pct_error": abs(projected - actual) / actual * 100,
-                "last_year_abs_pct_error": abs(last - actual) / actual * 100,
-                "trend_abs_pct_error": abs(trend - actual) / actual * 100,
-            }
-        )
+        rows.append(_error_row(area.name, hold_out, m, actual, (projected, last, trend)))
     return pd.DataFrame(rows)
 
 

@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import yaml
 
-from calibration.ees import History, find_area, history, statistical_neighbours
+from calibration.ees import Area, History, find_area, history, statistical_neighbours
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix, toxic_trio_joint
-from calibration.fit import fit
+from calibration.fit import FitRow, england_targets, fit
+from calibration.own_files import apply_council_files
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.experiments.runner import model_version
 
@@ -189,8 +191,6 @@ def _ratio(hist: History, num: str, den: str, year: str) -> float:
 
 
 def _england_ratios(england: History) -> dict[str, float]:
-    from calibration.fit import england_targets
-
     t = england_targets()
     out = {m: t[m] / t[base] for m, base in BY_RATIO.items()}
 
@@ -200,52 +200,70 @@ def _england_ratios(england: History) -> dict[str, float]:
     return out
 
 
-def first_estimates(hist: History, year: str, england_params: dict[str, Any]) -> dict[str, Any]:
-    """England's parameters with the council's workforce, risk mix, trend and stocks."""
-    p = copy.deepcopy(england_params)
+def _own_workforce(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
+    """The council's case-holding FTE per 10,000 children, and its children in need per FTE."""
     src = p["sources"]
-    t = hist.table
-    name = hist.area.name
     pop = t.at[year, "population"]
     fte = t.at[year, "sw_case_holders_fte"]
     cin = t.at[year, "children_in_need"]
-    if not np.isnan(fte) and fte > 0:
-        p["workforce"]["social_worker_fte_per_10k"] = round(float(fte / pop * 1e4), 3)
-        src["workforce.social_worker_fte_per_10k"] = f"{name}: case-holding FTE ({year}) per 10k"
-        if not np.isnan(cin):
-            ref = float(cin / fte)
-            p["workforce"]["caseload_reference"] = round(ref, 2)
-            p["workforce"]["caseload_ceiling"] = round(ref * 1.25, 2)
-            src["workforce.caseload_reference"] = f"{name}: children in need per case-holding FTE"
+    if np.isnan(fte) or fte <= 0:
+        return
+    p["workforce"]["social_worker_fte_per_10k"] = round(float(fte / pop * 1e4), 3)
+    src["workforce.social_worker_fte_per_10k"] = f"{name}: case-holding FTE ({year}) per 10k"
+    if not np.isnan(cin):
+        ref = float(cin / fte)
+        p["workforce"]["caseload_reference"] = round(ref, 2)
+        p["workforce"]["caseload_ceiling"] = round(ref * 1.25, 2)
+        src["workforce.caseload_reference"] = f"{name}: children in need per case-holding FTE"
+
+
+def _own_toxic_trio(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
+    """The council's C3 factors taken to the front door, when it has 50 episodes or more
+    (fewer: England's mix stays; shares too noisy)."""
     episodes = t.at[year, "episodes_with_factors"]
-    if not np.isnan(episodes) and episodes >= 50:  # fewer: England's mix (shares too noisy)
-        share = {
-            k: t.at[year, f"factor_{k}"] / episodes
-            for k in (
-                "domestic_abuse_parent",
-                "mental_health_parent",
-                "drug_misuse_parent",
-                "alcohol_misuse_parent",
-            )
-        }
-        if all(0 < v < 1 for v in share.values()):
-            sm = substance_misuse_union(share["drug_misuse_parent"], share["alcohol_misuse_parent"])
-            assessed = toxic_trio_joint(
-                share["domestic_abuse_parent"], share["mental_health_parent"], min(sm, 0.99)
-            )
-            p["demand"]["toxic_trio_shares"] = contact_mix(
-                assessed, england_assessed_mix(NationalFigures()), p["demand"]["toxic_trio_shares"]
-            )
-            src["demand.toxic_trio_shares"] = (
-                f"{name}: C3 factors at end of assessment, {year}, taken to the front door by "
-                "England's ratio of contacts' mix to C3's"
-            )
+    if np.isnan(episodes) or episodes < 50:
+        return
+    share = {
+        k: t.at[year, f"factor_{k}"] / episodes
+        for k in (
+            "domestic_abuse_parent",
+            "mental_health_parent",
+            "drug_misuse_parent",
+            "alcohol_misuse_parent",
+        )
+    }
+    if not all(0 < v < 1 for v in share.values()):
+        return
+    sm = substance_misuse_union(share["drug_misuse_parent"], share["alcohol_misuse_parent"])
+    assessed = toxic_trio_joint(
+        share["domestic_abuse_parent"], share["mental_health_parent"], min(sm, 0.99)
+    )
+    p["demand"]["toxic_trio_shares"] = contact_mix(
+        assessed, england_assessed_mix(NationalFigures()), p["demand"]["toxic_trio_shares"]
+    )
+    p["sources"]["demand.toxic_trio_shares"] = (
+        f"{name}: C3 factors at end of assessment, {year}, taken to the front door by "
+        "England's ratio of contacts' mix to C3's"
+    )
+
+
+def _own_population_trend(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
+    """The council's 0-17 population growth a year over up to five years."""
     years = [y for y in t.index if y <= year and not np.isnan(t.at[y, "population"])]
-    if len(years) >= 2:
-        span = min(5, len(years) - 1)
-        g = (t.at[years[-1], "population"] / t.at[years[-1 - span], "population"]) ** (1 / span) - 1
-        p["demand"]["population_growth_per_year"] = round(float(g), 5)
-        src["demand.population_growth_per_year"] = f"{name}: ONS 0-17 population trend"
+    if len(years) < 2:
+        return
+    span = min(5, len(years) - 1)
+    g = (t.at[years[-1], "population"] / t.at[years[-1 - span], "population"]) ** (1 / span) - 1
+    p["demand"]["population_growth_per_year"] = round(float(g), 5)
+    p["sources"]["demand.population_growth_per_year"] = f"{name}: ONS 0-17 population trend"
+
+
+def _own_stocks(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
+    """The council's CP plans and children looked after at 31 March; the rest of its children
+    in need split between assessments and CIN plans as England's are."""
+    src = p["sources"]
+    pop = t.at[year, "population"]
+    cin = t.at[year, "children_in_need"]
     stocks = p["opening_stocks_per_10k"]
     eng_cin_parts = stocks["assessment"] + stocks["cin_plan"]
     for key, column in (("cp_plan", "cp_plans"), ("looked_after", "looked_after")):
@@ -260,7 +278,11 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
             src[f"opening_stocks_per_10k.{key}"] = (
                 f"{name}: children in need at 31 March less CP and looked after, split as England"
             )
-    ref_own = t.at[year, "referrals"] / pop * 1e4
+
+
+def _own_contacts(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
+    """England's contacts per referral times the council's referrals."""
+    ref_own = t.at[year, "referrals"] / t.at[year, "population"] * 1e4
     eng = (
         history("England").per_10k("referrals", year)
         if year in history("England").table.index
@@ -270,10 +292,23 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
         p["demand"]["contacts_per_10k_per_year"] = round(
             float(p["demand"]["contacts_per_10k_per_year"] * ref_own / eng), 1
         )
-        src["demand.contacts_per_10k_per_year"] = (
+        p["sources"]["demand.contacts_per_10k_per_year"] = (
             f"England's contacts per referral x {name}'s referrals; refined by calibration.fit"
         )
-    p["description"] = f"{name}, calibrated to DfE figures up to {year}"
+
+
+def first_estimates(hist: History, year: str, england_params: dict[str, Any]) -> dict[str, Any]:
+    """England's parameters with the council's workforce, risk mix, trend and stocks."""
+    p = copy.deepcopy(england_params)
+    for step in (
+        _own_workforce,
+        _own_toxic_trio,
+        _own_population_trend,
+        _own_stocks,
+        _own_contacts,
+    ):
+        step(p, hist.table, year, hist.area.name)
+    p["description"] = f"{hist.area.name}, calibrated to DfE figures up to {year}"
     p["reference_year"] = year
     return p
 
@@ -286,8 +321,6 @@ def size_early_help(params: dict[str, Any], targets: dict[str, float], name: str
     waiting list no front-door share can clear (the fit then pushed the share of contacts sent to
     early help eightfold and still fell a third short).
     """
-    from calibration.fit import england_targets
-
     ratio = targets["early_help_starts"] / england_targets()["early_help_starts"]
     eh, stocks, src = params["early_help"], params["opening_stocks_per_10k"], params["sources"]
     eh["practitioner_fte_per_10k"] = round(eh["practitioner_fte_per_10k"] * ratio, 3)
@@ -323,24 +356,8 @@ FULL_FIT = FitSettings()
 QUICK_FIT = FitSettings(iterations=4, population=50_000)
 
 
-def calibrate(
-    la: str,
-    *,
-    year: str | None = None,
-    iterations: int = FULL_FIT.iterations,
-    replications: int = FULL_FIT.replications,
-    late_replications: int = FULL_FIT.late_replications,
-    population: int = FULL_FIT.population,
-    tolerance_pct: float = 2.0,
-    log: Callable[[str], None] = lambda _: None,
-    council_files: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], list]:
-    """A council's parameter mapping (ready to write) and its fit report.
-
-    The fit stops when every level is within ``tolerance_pct`` % of its target. Its first
-    iterations run ``replications`` each, the later ones (those averaged into the result)
-    ``late_replications``.
-    """
+def _council_history(la: str, year: str | None) -> tuple[Area, History, str]:
+    """The council, its DfE figures by year, and the reference year (its latest by default)."""
     area = find_area(la)
     hist = history(area)
     years = [y for y in hist.table.index if not np.isnan(hist.table.at[y, "referrals"])]
@@ -350,33 +367,21 @@ def calibrate(
             f"--hold-out/--year: no DfE figures for {area.name} in {year}; "
             f"years available: {years[0]} to {years[-1]}"
         )
-    neighbours = [history(a) for a in statistical_neighbours(area) if a.name != area.name]
-    england = history("England")
-    targets, how = council_targets(hist, year, neighbours, england)
-    england_params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
-    params = first_estimates(hist, year, england_params)
-    size_early_help(params, targets, area.name)
-    own: dict[str, Any] = {}
-    if council_files:
-        from calibration.own_files import apply_council_files
+    return area, hist, year
 
-        own = apply_council_files(
-            params, targets, council_files, area.name, float(hist.table.at[year, "population"])
-        )
-    params, rows = fit(
-        params,
-        targets,
-        population=population,
-        replications=replications,
-        late_replications=late_replications,
-        iterations=iterations,
-        tolerance_pct=tolerance_pct,
-        steer_looked_after_stock="looked_after" in targets,
-        start_date=f"{int(year[:4]) + 1}-04-01",
-        seed=council_seed(area.name),
-        log=log,
-    )
-    params["provenance"] = {
+
+def _provenance(
+    area: Area,
+    hist: History,
+    year: str,
+    neighbours: list[History],
+    made: tuple[dict[str, float], dict[str, Any], dict[str, Any]],
+    rows: list[FitRow],
+) -> dict[str, Any]:
+    """How a council's parameters were made: figures, targets (``made``: the targets, how each
+    was made, what the council's own files set) and the fit per measure."""
+    targets, how, own = made
+    return {
         "council": area.name,
         "codes": sorted(area.codes),
         "reference_year": year,
@@ -401,6 +406,50 @@ def calibrate(
             for r in rows
         ],
     }
+
+
+def calibrate(
+    la: str,
+    *,
+    year: str | None = None,
+    iterations: int = FULL_FIT.iterations,
+    replications: int = FULL_FIT.replications,
+    late_replications: int = FULL_FIT.late_replications,
+    population: int = FULL_FIT.population,
+    tolerance_pct: float = 2.0,
+    log: Callable[[str], None] = lambda _: None,
+    council_files: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[FitRow]]:
+    """A council's parameter mapping (ready to write) and its fit report.
+
+    The fit stops when every level is within ``tolerance_pct`` % of its target. Its first
+    iterations run ``replications`` each, the later ones (those averaged into the result)
+    ``late_replications``.
+    """
+    area, hist, year = _council_history(la, year)
+    neighbours = [history(a) for a in statistical_neighbours(area) if a.name != area.name]
+    targets, how = council_targets(hist, year, neighbours, history("England"))
+    england_params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+    params = first_estimates(hist, year, england_params)
+    size_early_help(params, targets, area.name)
+    children = float(hist.table.at[year, "population"])
+    own: dict[str, Any] = {}
+    if council_files:
+        own = apply_council_files(params, targets, council_files, area.name, children)
+    params, rows = fit(
+        params,
+        targets,
+        population=population,
+        replications=replications,
+        late_replications=late_replications,
+        iterations=iterations,
+        tolerance_pct=tolerance_pct,
+        steer_looked_after_stock="looked_after" in targets,
+        start_date=f"{int(year[:4]) + 1}-04-01",
+        seed=council_seed(area.name),
+        log=log,
+    )
+    params["provenance"] = _provenance(area, hist, year, neighbours, (targets, how, own), rows)
     params["_population"] = int(hist.table.at[year, "population"])
     return params, rows
 

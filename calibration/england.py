@@ -2,15 +2,20 @@
 
 ``first_estimates()`` turns the national figures for 2024-25 into every parameter of
 ``sim.inputs.parameters.Parameters`` by ratios of flows and Little's law (stock = inflow x mean
-stay), recording beside each value where it comes from. Figures no publication gives are marked
-*judgement* or *UNVERIFIED* in their source, so they are never cited as evidence.
+stay), recording beside each value where it comes from. The values, sources and assumptions are
+data (``calibration/data/england_first_estimates.yaml``); the arithmetic is here, as small steps
+that compute the national figures (:func:`national_figures`) and one rule per derived parameter
+(:data:`RULES`). Figures no publication gives are marked *judgement* or *UNVERIFIED* in their
+source, so they are never cited as evidence.
 ``python -m calibration.england`` writes ``sim/data/params/england.yaml``; ``calibration.fit``
 then refines the few parameters that the simulation's own dynamics shift (see that module).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -19,26 +24,43 @@ from calibration.targets import NationalFigures, toxic_trio_marginals
 
 YEAR = "2024-25"
 PARAMS_FILE = Path(__file__).resolve().parent.parent / "sim" / "data" / "params" / "england.yaml"
+#: Every parameter's value or the rule that derives it, with its source; the assumptions the
+#: arithmetic makes, each with a note; the publications the sources cite.
+ESTIMATES_FILE = Path(__file__).resolve().parent / "data" / "england_first_estimates.yaml"
 
-C1 = "DfE Children in need 2025, table C1 (referrals)"
-C2 = "DfE Children in need 2025, data set C2 (assessment durations)"
-C3 = "DfE Children in need 2025, table C3 (factors at end of assessment)"
-C4 = "DfE Children in need 2025, table C4 (s47 enquiries and ICPCs)"
-D = "DfE Children in need 2025, tables D3/D5/D7 (CP plans)"
-B1 = "DfE Children in need 2025, table B1"
-CLA = "DfE Children looked after in England 2025, national tables"
-WF = "DfE Children's social work workforce 2025, national indicators"
-ADCS = "ADCS Safeguarding Pressures Phase 9 (2025)"
-ONS = "ONS mid-year population estimates (as used by DfE)"
-JUDGEMENT = "judgement (no published figure); see README 'Calibration'"
-
-
-#: Contacts one MASH worker triages in a working day (judgement; see the source note below).
-TRIAGE_CONTACTS_PER_WORKING_DAY = 12.0
-
-
-def _share(x: float, total: float) -> float:
-    return x / total
+#: C2's bands of assessment duration (column suffix) -> (first, last working day); the open
+#: 61+ band is capped at 90 working days (judgement).
+C2_BANDS: dict[str, tuple[int, int]] = {
+    "same_day": (0, 1),
+    "1_10_days": (1, 10),
+    "11_20_days": (10, 20),
+    "21_30_days": (20, 30),
+    "31_40_days": (30, 40),
+    "41_45_days": (40, 45),
+    "46_50_days": (45, 50),
+    "51_60_days": (50, 60),
+    "61plus_days": (60, 90),
+}
+#: D7's bands of CP plans ended by duration (column suffix), shortest first.
+D7_BANDS = ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")
+#: CLA starts by age band (column suffix) -> the years of age the band spans.
+CLA_START_AGE_BANDS: dict[str, int] = {
+    "under_1_year": 1,
+    "1_to_4_years": 4,
+    "5_to_9_years": 5,
+    "10_to_15_years": 6,
+    "16_years_and_over": 2,
+}
+#: Judgements the arithmetic reads from parameters the file sets (name -> dotted path).
+FROM_PARAMETERS = {
+    "children_per_family": "demand.children_per_family",
+    "triage_contacts_per_working_day": "front_door.contacts_per_triage_fte_per_working_day",
+    "families_per_practitioner": "early_help.families_per_practitioner",
+    "p_cin_plan_if_no_icpc": "s47_enquiry.p_cin_plan_if_no_icpc",
+    "p_pre_proceedings": "cp_plan.p_pre_proceedings",
+    "p_issued": "proceedings.p_proceedings_issued",
+    "p_sibling": "looked_after.p_sibling_enters_too",
+}
 
 
 def toxic_trio_joint(
@@ -116,622 +138,263 @@ def contact_mix(
     return {k: round(v / total, 5) for k, v in w.items()}
 
 
+def load_estimates(path: Path = ESTIMATES_FILE) -> dict[str, Any]:
+    """The first estimates' file: parameters (value or rule, and source), assumptions, sources."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _r(x: float, n: int = 4) -> float:
+    return round(float(x), n)
+
+
+def _flows(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
+    """England's flows per 10,000 children in 2024-25 (C1, C4, D, CLA; ADCS for 2023-24)."""
+    y, pop = YEAR, q.population
+
+    def per10k(m: str) -> float:
+        return fig.value(y, m) / pop * 1e4
+
+    police = fig.value(y, "cla_started_legal_police_protection_in_la_accommodation")
+    referrals = per10k("referrals")
+    return {
+        "referrals": referrals,
+        "assessments": per10k("assessments_completed"),
+        "s47": per10k("section_47_enquiries"),
+        "icpc": per10k("initial_child_protection_conferences"),
+        "cp_starts": per10k("cp_plans_started"),
+        "cla_starts": per10k("cla_started"),
+        "uasc": per10k("cla_started_unaccompanied_unaccompanied_asylum_seeking_children"),
+        "emergency": (police + fig.value(y, "cla_started_legal_emergency_protection_order"))
+        / pop
+        * 1e4,
+        "via_ico": fig.value(y, "cla_started_legal_interim_care_order") / pop * 1e4,
+        "p_nfa": fig.value(y, "referrals_resulting_in_no_further_action_share") / 100,
+        "not_in_need": fig.value(y, "referrals_assessed_child_not_in_need_share") / 100 * referrals,
+        "contacts": fig.value("2023-24", "contacts_to_childrens_social_care")
+        / fig.population("2023-24")
+        * 1e4,
+        "eh_starts": fig.value("2021-22", "early_help_assessments")
+        * q.early_help_growth_2021_22_to_2023_24
+        / fig.population("2023-24")
+        * 1e4,
+        "cin_stock": per10k("children_in_need_at_31_march"),
+        "cp_stock": per10k("cp_plans_at_31_march"),
+        "cla_stock": per10k("cla_at_31_march"),
+    }
+
+
+def _families(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
+    """Children per family, and children entering care per child whose family's case leads there."""
+    kbar = sum((i + 1) * w for i, w in enumerate(q.children_per_family))
+    return {"kbar": kbar, "children_entering_per_child": (1 + q.p_sibling * (kbar - 1)) / kbar}
+
+
+def _routes(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
+    """Where assessments lead, and the routes into care (CLA starts by legal status).
+
+    s47 enquiries come from assessments (most) and from open CIN plans (the rest). Interim care
+    orders follow proceedings issued from CP plans; s20 and remand come from CP and CIN plans
+    (adolescents); emergency starts from s47 enquiries; UASC on their own.
+    """
+    p_s47_assessment = q.share_s47_from_assessment * q.s47 / q.assessments
+    cin_from_assessment = q.assessments * (1 - p_s47_assessment) - q.not_in_need
+    cin_plans_started = (
+        cin_from_assessment + (q.s47 - q.icpc) * q.p_cin_plan_if_no_icpc + (q.icpc - q.cp_starts)
+    )
+    s20_non_uasc = q.cla_starts - q.uasc - q.emergency - q.via_ico  # s20, remand, other
+    p_care_via_cp = q.via_ico / q.cp_starts / q.children_entering_per_child
+    return {
+        "p_s47_assessment": p_s47_assessment,
+        "reassessments": q.assessments - q.referrals * (1 - q.p_nfa),
+        "p_not_in_need": q.not_in_need / (q.assessments * (1 - p_s47_assessment)),
+        "cin_plans_started": cin_plans_started,
+        "p_care_at_issue": min(
+            q.most_care_entries_at_issue, p_care_via_cp / (q.p_pre_proceedings * q.p_issued)
+        ),
+        "p_s20_cp": q.share_s20_from_cp
+        * s20_non_uasc
+        / q.cp_starts
+        / q.children_entering_per_child
+        / (1 - q.p_pre_proceedings),
+        "p_s20_cin": q.share_s20_from_cin
+        * s20_non_uasc
+        / (cin_plans_started * q.share_cin_with_adolescent),
+    }
+
+
+def _assessment_durations(fig: NationalFigures, q: SimpleNamespace) -> dict[str, Any]:
+    """C2's bands of assessment duration, cut at its published quartiles, and their mean.
+
+    A band that holds a quartile is split there, so the duration reproduces them too (uniform
+    within each band alone puts the median at 31.7, not 33).
+    """
+    edges = [lo for lo, _ in C2_BANDS.values()] + [list(C2_BANDS.values())[-1][1]]
+    weights = [fig.value(YEAR, f"assessments_duration_{k}") for k in C2_BANDS]
+    quartiles = {
+        0.25: fig.value(YEAR, "assessment_duration_p25"),
+        0.5: fig.value(YEAR, "assessment_duration_median"),
+        0.75: fig.value(YEAR, "assessment_duration_p75"),
+    }
+    edges, weights = split_at_quantiles(edges, weights, quartiles)
+    mean = sum(w * (a + b) / 2 for w, a, b in zip(weights, edges, edges[1:], strict=False))
+    return {
+        "c2_edges": edges,
+        "c2_weights": weights,
+        "c2_quartiles": ", ".join(f"{v:g}" for v in quartiles.values()),
+        "c2_mean_wd": mean / sum(weights),
+    }
+
+
+def _stocks(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
+    """Open cases at 31 March by Little's law (stock = starts x mean length) where unpublished."""
+    assessment_stock = q.assessments * q.c2_mean_wd * 7 / 5 / 365.25
+    s47_stock = q.s47 * q.s47_enquiry_working_days * 7 / 5 / 365.25
+    cin_plan_stock = q.cin_stock - q.cp_stock - q.cla_stock - assessment_stock - s47_stock
+    return {
+        "assessment_stock": assessment_stock,
+        "cin_plan_stock": cin_plan_stock,
+        "cin_plan_mean_days": cin_plan_stock / q.cin_plans_started * 365.25,
+        "eh_stock": q.eh_starts * q.early_help_mean_days / 365.25,
+        "mean_stay_years": q.cla_stock / q.cla_starts,
+    }
+
+
+def _workforce(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
+    """Case-holding social workers, and their caseload counted in children in need (B1)."""
+    published_caseload = fig.value("2025-09-30", "sw_caseload_fte")
+    return {
+        "sw_per_10k": fig.value("2025-09-30", "sw_case_holders_fte") / q.population * 1e4,
+        "published_caseload": published_caseload,
+        "model_caseload": published_caseload
+        * fig.value(YEAR, "children_in_need_at_31_march")
+        / fig.value("2025-09-30", "sw_cases"),
+    }
+
+
+def _mixes_and_trend(fig: NationalFigures, q: SimpleNamespace) -> dict[str, Any]:
+    """Toxic-trio factors (C3), CP plan lengths (D7), ages at care entry, population trend."""
+    da, mh, sm = toxic_trio_marginals(fig, YEAR)  # of episodes with factors
+    return {
+        "da": da,
+        "mh": mh,
+        "sm": sm,
+        "d7": [fig.value(YEAR, f"cp_plans_ended_duration_{k}_share") for k in D7_BANDS],
+        "entry_age_weights": [
+            fig.value(YEAR, f"cla_started_age_{band}") / years
+            for band, years in CLA_START_AGE_BANDS.items()
+            for _ in range(years)
+        ],
+        "growth": (fig.population("2024-25") / fig.population("2019-20")) ** (1 / 5) - 1,
+    }
+
+
+def _parameter_literal(estimates: dict[str, Any], path: str) -> Any:
+    group, name = path.split(".")
+    return estimates["parameters"][group][name]["value"]
+
+
+def national_figures(fig: NationalFigures, estimates: dict[str, Any]) -> SimpleNamespace:
+    """Every figure the rules read: the assumptions, the judgements parameters hold, then each
+    step's figures from the national tables (in order: a step reads those before it)."""
+    q = SimpleNamespace(**{k: a["value"] for k, a in estimates["assumptions"].items()})
+    for name, path in FROM_PARAMETERS.items():
+        setattr(q, name, _parameter_literal(estimates, path))
+    q.population = fig.population(YEAR)
+    for step in (_flows, _families, _routes, _assessment_durations, _stocks, _workforce):
+        vars(q).update(step(fig, q))
+    vars(q).update(_mixes_and_trend(fig, q))
+    return q
+
+
+#: Parameter path -> the rule deriving its value from the national figures (for an entry that
+#: also has a ``value``, the keys it adds to it). The source of each is in the estimates file.
+RULES: dict[str, Callable[[SimpleNamespace], Any]] = {
+    "demand.contacts_per_10k_per_year": lambda q: _r(q.contacts, 1),
+    "demand.population_growth_per_year": lambda q: _r(q.growth, 5),
+    "demand.toxic_trio_shares": lambda q: toxic_trio_joint(q.da, q.mh, min(q.sm, 0.99)),
+    "demand.uasc_per_10k_per_year": lambda q: _r(q.uasc, 3),
+    "front_door.triage_fte_per_10k": lambda q: _r(
+        q.contacts
+        / 365.25
+        * q.triage_capacity_over_mean
+        / (q.triage_contacts_per_working_day * 5 / 7),
+        3,
+    ),
+    "front_door.p_referral": lambda q: _r(
+        q.referrals / q.contacts * q.share_referrals_from_front_door
+    ),
+    "front_door.p_early_help": lambda q: _r(
+        q.eh_starts * q.share_early_help_from_front_door / q.contacts
+    ),
+    "early_help.practitioner_fte_per_10k": lambda q: _r(
+        q.eh_stock / q.kbar / q.families_per_practitioner * q.early_help_team_headroom, 2
+    ),
+    "assessment.p_nfa_at_referral": lambda q: _r(q.p_nfa),
+    "assessment.duration_working_days": lambda q: {
+        "edges_days": q.c2_edges,
+        "weights": q.c2_weights,
+    },
+    "assessment.p_s47": lambda q: _r(q.p_s47_assessment),
+    "assessment.p_not_in_need": lambda q: _r(q.p_not_in_need),
+    "cin_plan.duration": lambda q: {
+        "median_days": _r(q.cin_plan_mean_days / q.cin_plan_mean_over_median, 1),
+        "p90_days": _r(
+            q.cin_plan_mean_days / q.cin_plan_mean_over_median * q.cin_plan_p90_over_median, 1
+        ),
+    },
+    "cin_plan.p_s47": lambda q: _r((1 - q.share_s47_from_assessment) * q.s47 / q.cin_plans_started),
+    "cin_plan.p_s20_care": lambda q: _r(q.p_s20_cin),
+    "cin_plan.p_reassessment": lambda q: _r(q.reassessments / q.cin_plans_started),
+    "s47_enquiry.p_emergency_care": lambda q: _r(
+        q.emergency / q.s47 / q.children_entering_per_child
+    ),
+    "s47_enquiry.p_icpc": lambda q: _r(q.icpc / q.s47),
+    "icpc.p_cp_plan": lambda q: _r(q.cp_starts / q.icpc),
+    "cp_plan.duration": lambda q: {"weights": q.d7},
+    "cp_plan.p_s20_care": lambda q: _r(q.p_s20_cp),
+    "proceedings.p_care_entry_at_issue": lambda q: _r(q.p_care_at_issue),
+    "looked_after.entry_age_weights": lambda q: [_r(x, 1) for x in q.entry_age_weights],
+    "workforce.social_worker_fte_per_10k": lambda q: _r(q.sw_per_10k, 3),
+    "workforce.caseload_ceiling": lambda q: _r(q.model_caseload * q.caseload_ceiling_headroom, 2),
+    "workforce.caseload_reference": lambda q: _r(q.model_caseload, 2),
+    "recontact.closures_before_start_per_10k_per_year": lambda q: _r(
+        q.referrals + q.share_early_help_from_front_door * q.eh_starts, 1
+    ),
+    "recontact.share_closures_after_referral": lambda q: _r(
+        q.referrals / (q.referrals + q.share_early_help_from_front_door * q.eh_starts)
+    ),
+    "opening_stocks_per_10k.early_help": lambda q: _r(q.eh_stock, 2),
+    "opening_stocks_per_10k.assessment": lambda q: _r(q.assessment_stock, 2),
+    "opening_stocks_per_10k.cin_plan": lambda q: _r(q.cin_plan_stock, 2),
+    "opening_stocks_per_10k.cp_plan": lambda q: _r(q.cp_stock, 2),
+    "opening_stocks_per_10k.looked_after": lambda q: _r(q.cla_stock, 2),
+}
+
+
+def _entry_value(path: str, entry: dict[str, Any], q: SimpleNamespace) -> Any:
+    """A parameter's value: the file's, the rule's, or the file's with the rule's keys added."""
+    if not entry.get("derived"):
+        return entry["value"]
+    if "value" in entry:
+        return {**entry["value"], **RULES[path](q)}
+    return RULES[path](q)
+
+
 def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
     """Every parameter for England 2024-25, with a ``sources`` entry per value."""
     fig = fig or NationalFigures()
-    y = YEAR
-    pop = fig.population(y)
-    per10k = lambda m: fig.value(y, m) / pop * 1e4  # noqa: E731
-    src: dict[str, str] = {}
-
-    def put(path: str, value: Any, source: str) -> Any:
-        src[path] = source
-        return value
-
-    referrals = per10k("referrals")
-    assessments = per10k("assessments_completed")
-    s47 = per10k("section_47_enquiries")
-    icpc = per10k("initial_child_protection_conferences")
-    cp_starts = per10k("cp_plans_started")
-    cla_starts = per10k("cla_started")
-    uasc = per10k("cla_started_unaccompanied_unaccompanied_asylum_seeking_children")
-    emergency = (
-        (
-            fig.value(y, "cla_started_legal_police_protection_in_la_accommodation")
-            + fig.value(y, "cla_started_legal_emergency_protection_order")
-        )
-        / pop
-        * 1e4
-    )
-    via_ico = fig.value(y, "cla_started_legal_interim_care_order") / pop * 1e4
-    s20_non_uasc = cla_starts - uasc - emergency - via_ico  # s20 (not UASC), remand, other
-    p_nfa = fig.value(y, "referrals_resulting_in_no_further_action_share") / 100
-    not_in_need = fig.value(y, "referrals_assessed_child_not_in_need_share") / 100 * referrals
-    contacts = (
-        fig.value("2023-24", "contacts_to_childrens_social_care") / fig.population("2023-24") * 1e4
-    )
-    # ADCS Phase 9: early help assessments in 2023-24 were 8% above 2021-22's 282,320
-    eh_starts = (
-        fig.value("2021-22", "early_help_assessments") * 1.08 / fig.population("2023-24") * 1e4
-    )
-
-    children_per_family = (0.55, 0.27, 0.12, 0.06)
-    kbar = sum((i + 1) * w for i, w in enumerate(children_per_family))
-    p_sibling = 0.6
-    children_entering_per_child = (1 + p_sibling * (kbar - 1)) / kbar
-
-    # s47 enquiries come from assessments (most) and from open CIN plans (the rest)
-    share_s47_from_assessment = 0.8
-    p_s47_assessment = share_s47_from_assessment * s47 / assessments
-    reassessments = assessments - referrals * (1 - p_nfa)
-    cin_from_assessment = assessments * (1 - p_s47_assessment) - not_in_need
-    p_not_in_need = not_in_need / (assessments * (1 - p_s47_assessment))
-    cin_plans_started = cin_from_assessment + (s47 - icpc) * 0.5 + (icpc - cp_starts)
-
-    # care entry routes (CLA starts by legal status): ICO at issue of proceedings from CP plans;
-    # s20 and remand from CP and CIN plans (adolescents); emergency from s47; UASC on their own
-    p_care_via_cp = via_ico / cp_starts / children_entering_per_child
-    p_pre_proceedings, p_issued = 0.30, 0.717
-    p_care_at_issue = min(0.95, p_care_via_cp / (p_pre_proceedings * p_issued))
-    s20_from_cp = 0.4 * s20_non_uasc
-    s20_from_cin = 0.6 * s20_non_uasc
-    p_s20_cp = s20_from_cp / cp_starts / children_entering_per_child / (1 - p_pre_proceedings)
-    share_cin_with_adolescent = 0.4
-    p_s20_cin = s20_from_cin / (cin_plans_started * share_cin_with_adolescent)
-
-    cin_stock = per10k("children_in_need_at_31_march")
-    cp_stock = per10k("cp_plans_at_31_march")
-    cla_stock = per10k("cla_at_31_march")
-    c2_edges = [0, 1, 10, 20, 30, 40, 45, 50, 60, 90]
-    c2_keys = [
-        "same_day",
-        "1_10_days",
-        "11_20_days",
-        "21_30_days",
-        "31_40_days",
-        "41_45_days",
-        "46_50_days",
-        "51_60_days",
-        "61plus_days",
-    ]
-    c2_weights = [fig.value(y, f"assessments_duration_{k}") for k in c2_keys]
-    # C2 also publishes the quartiles: a band that holds one is split there, so the duration
-    # reproduces them too (uniform within each band alone puts the median at 31.7, not 33)
-    quartiles = {
-        0.25: fig.value(y, "assessment_duration_p25"),
-        0.5: fig.value(y, "assessment_duration_median"),
-        0.75: fig.value(y, "assessment_duration_p75"),
-    }
-    c2_quartiles = ", ".join(f"{v:g}" for v in quartiles.values())
-    c2_edges, c2_weights = split_at_quantiles(c2_edges, c2_weights, quartiles)
-    c2_mean_wd = sum(
-        w * (a + b) / 2 for w, a, b in zip(c2_weights, c2_edges, c2_edges[1:], strict=False)
-    ) / sum(c2_weights)
-    assessment_stock = assessments * c2_mean_wd * 7 / 5 / 365.25
-    s47_stock = s47 * 14 * 7 / 5 / 365.25
-    cin_plan_stock = cin_stock - cp_stock - cla_stock - assessment_stock - s47_stock
-    cin_plan_mean_days = cin_plan_stock / cin_plans_started * 365.25
-    eh_mean_days = 190.0
-    eh_stock = eh_starts * eh_mean_days / 365.25
-
-    d7 = [
-        fig.value(y, f"cp_plans_ended_duration_{k}_share")
-        for k in ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")
-    ]
-    case_holders = fig.value("2025-09-30", "sw_case_holders_fte")
-    sw_per_10k = case_holders / pop * 1e4
-    published_caseload = fig.value("2025-09-30", "sw_caseload_fte")
-    model_caseload = (
-        published_caseload
-        * fig.value(y, "children_in_need_at_31_march")
-        / fig.value("2025-09-30", "sw_cases")
-    )
-    da, mh, sm = toxic_trio_marginals(fig, y)  # of episodes with factors
-    age_starts = [
-        fig.value(y, f"cla_started_age_{k}")
-        for k in (
-            "under_1_year",
-            "1_to_4_years",
-            "5_to_9_years",
-            "10_to_15_years",
-            "16_years_and_over",
-        )
-    ]
-    entry_age_weights = (
-        [age_starts[0]]
-        + [age_starts[1] / 4] * 4
-        + [age_starts[2] / 5] * 5
-        + [age_starts[3] / 6] * 6
-        + [age_starts[4] / 2] * 2
-    )
-    g = (fig.population("2024-25") / fig.population("2019-20")) ** (1 / 5) - 1
-
-    r = lambda x, n=4: round(float(x), n)  # noqa: E731
-    params: dict[str, Any] = {
-        "description": "England 2024-25, from DfE national statistics (first estimates + fit)",
-        "reference_year": y,
-        "demand": {
-            "contacts_per_10k_per_year": put(
-                "demand.contacts_per_10k_per_year",
-                r(contacts, 1),
-                f"{ADCS}: about 3.0 million contacts in 2023-24 / {ONS} 2023, less those about "
-                "families already known (refined by calibration.fit so all contacts match)",
-            ),
-            "population_growth_per_year": put(
-                "demand.population_growth_per_year",
-                r(g, 5),
-                f"{ONS}: average growth of the 0-17 population 2019 to 2024",
-            ),
-            "monthly_profile": put(
-                "demand.monthly_profile",
-                [1.02, 1.05, 1.05, 0.98, 1.05, 1.04, 1.04, 0.80, 0.98, 1.06, 1.08, 0.90],
-                "judgement: contacts dip in the August and Christmas school holidays (schools "
-                "make 21% of referrals, DfE Children in need 2025); January to December",
-            ),
-            "children_per_family": put(
-                "demand.children_per_family",
-                list(children_per_family),
-                "UNVERIFIED: mean 1.7 children per family with dependent children (ONS "
-                "Families and households); shares 1/2/3/4+ children are judgement",
-            ),
-            "child_age_weights": put(
-                "demand.child_age_weights",
-                [6] + [5] * 4 + [5.5] * 5 + [6] * 6 + [4.5] * 2,
-                "judgement: referrals spread over ages 0-17 with more infants and "
-                "adolescents; shapes ages at care entry (CLA starts by age, 2024-25)",
-            ),
-            "need_level_shares": put(
-                "demand.need_level_shares",
-                [0.35, 0.35, 0.2, 0.1],
-                "judgement: latent need at first contact, low to acute",
-            ),
-            "toxic_trio_shares": put(
-                "demand.toxic_trio_shares",
-                toxic_trio_joint(da, mh, min(sm, 0.99)),
-                f"{C3}: parental domestic abuse {da:.1%}, mental health {mh:.1%}, substance "
-                f"misuse {sm:.1%} (drug or alcohol) of episodes with factors; joint shares "
-                "with a pairwise odds ratio of 2 (judgement) by iterative proportional fitting",
-            ),
-            "uasc_per_10k_per_year": put(
-                "demand.uasc_per_10k_per_year",
-                r(uasc, 3),
-                f"{CLA}: UASC starting to be looked after per 10,000 children",
-            ),
-            "uasc_age_weights": put(
-                "demand.uasc_age_weights",
-                [0] * 13 + [3, 10, 22, 35, 30],
-                "judgement: most UASC are 16-17 on arrival (CLA starts 16+: 28% of all starts)",
-            ),
-            "localities": put(
-                "demand.localities",
-                [
-                    {
-                        "name": "whole council",
-                        "population_share": 1.0,
-                        "relative_demand": 1.0,
-                        "relative_risk": 1.0,
-                        "p_family_at_pod_school": 0.0,
-                    }
-                ],
-                "one locality by default; scenarios add theirs",
-            ),
-        },
-        "front_door": {
-            "triage_fte_per_10k": put(
-                "front_door.triage_fte_per_10k",
-                r(contacts / 365.25 * 1.3 / (TRIAGE_CONTACTS_PER_WORKING_DAY * 5 / 7), 3),
-                "judgement: MASH triage staff for a capacity 30% above the mean daily "
-                "contacts, so term-time peaks clear within a day or two (no published "
-                "national count of front-door staff)",
-            ),
-            "contacts_per_triage_fte_per_working_day": put(
-                "front_door.contacts_per_triage_fte_per_working_day",
-                TRIAGE_CONTACTS_PER_WORKING_DAY,
-                "judgement: contacts (children) one MASH worker can screen and decide in a "
-                "working day, most needing only checks and a short conversation",
-            ),
-            "triage_days": put(
-                "front_door.triage_days",
-                {"kind": "lognormal", "median_days": 0.7, "p90_days": 1.4},
-                "Working Together 2023: decision on a contact within one working day",
-            ),
-            "p_referral": put(
-                "front_door.p_referral",
-                r(referrals / contacts * 0.8),
-                f"first estimate: referrals / contacts ({C1}; {ADCS}), less re-referrals and "
-                "step-ups which arrive by other routes; refined by calibration.fit",
-            ),
-            "p_early_help": put(
-                "front_door.p_early_help",
-                r(eh_starts * 0.7 / contacts),
-                f"first estimate: 70% of early help starts ({ADCS}: {eh_starts:.0f} per 10k "
-                "early help assessments, 2023-24) come from the front door; refined by fit",
-            ),
-            "odds_referral_known_family": put(
-                "front_door.odds_referral_known_family",
-                2.0,
-                "judgement: a new concern about a family already known is more often referred",
-            ),
-        },
-        "early_help": {
-            "practitioner_fte_per_10k": put(
-                "early_help.practitioner_fte_per_10k",
-                r(eh_stock / kbar / 15 * 1.15, 2),
-                "derived: early help families open "
-                "(Little's law on ADCS starts x mean stay) / 15 families each, +15% headroom",
-            ),
-            "families_per_practitioner": put(
-                "early_help.families_per_practitioner",
-                15,
-                "judgement: typical family practitioner caseload",
-            ),
-            "duration": put(
-                "early_help.duration",
-                {"kind": "lognormal", "median_days": 160, "p90_days": 365},
-                "judgement: early help episodes of about six months (mean ~190 days)",
-            ),
-            "patience": put(
-                "early_help.patience",
-                {"kind": "lognormal", "median_days": 90, "p90_days": 240},
-                "judgement: families disengage from a long early help waiting list",
-            ),
-            "p_step_up": put(
-                "early_help.p_step_up",
-                0.10,
-                "judgement: about one early help episode in ten steps up to social care",
-            ),
-            "p_need_falls": put(
-                "early_help.p_need_falls",
-                0.5,
-                "judgement: early help lowers need for half of families it completes with",
-            ),
-        },
-        "assessment": {
-            "p_nfa_at_referral": put(
-                "assessment.p_nfa_at_referral",
-                r(p_nfa),
-                f"{C1}: referrals resulting in no further action",
-            ),
-            "duration_working_days": put(
-                "assessment.duration_working_days",
-                {"kind": "empirical", "edges_days": c2_edges, "weights": c2_weights},
-                f"{C2}: completed assessments by duration band (61+ capped at 90), bands cut "
-                f"at the published quartiles ({c2_quartiles} working days)",
-            ),
-            "p_s47": put(
-                "assessment.p_s47",
-                r(p_s47_assessment),
-                f"derived: 80% (judgement) of s47 enquiries ({C4}) follow an assessment, "
-                "the rest arise in open CIN plans; / assessments",
-            ),
-            "p_not_in_need": put(
-                "assessment.p_not_in_need",
-                r(p_not_in_need),
-                f"derived: referrals assessed as not in need ({C1}) / assessments not "
-                "leading to s47",
-            ),
-            "p_step_down_early_help": put(
-                "assessment.p_step_down_early_help",
-                0.15,
-                "judgement: share of 'not in need' assessments stepped down to early help",
-            ),
-        },
-        "cin_plan": {
-            "duration": put(
-                "cin_plan.duration",
-                {
-                    "kind": "lognormal",
-                    "median_days": r(cin_plan_mean_days / 1.7, 1),
-                    "p90_days": r(cin_plan_mean_days / 1.7 * 3.75, 1),
-                },
-                f"derived by Little's law: CIN plan stock ({B1} CIN at 31 March less CP, "
-                "looked after, open assessments and s47s) / CIN plans started; lognormal "
-                "with p90 = 3.75 x median (right-skewed, B1 release text); refined by fit",
-            ),
-            "p_s47": put(
-                "cin_plan.p_s47",
-                r((1 - share_s47_from_assessment) * s47 / cin_plans_started),
-                "derived: 20% (judgement) of s47 enquiries arise from open CIN plans",
-            ),
-            "p_s20_care": put(
-                "cin_plan.p_s20_care",
-                r(p_s20_cin),
-                f"derived: 60% (judgement) of non-UASC s20 and remand starts ({CLA} by "
-                "legal status) come from CIN plans with an adolescent; refined by fit",
-            ),
-            "s20_min_age": put(
-                "cin_plan.s20_min_age", 10, f"{CLA}: 55% of starts are aged 10 or over"
-            ),
-            "p_reassessment": put(
-                "cin_plan.p_reassessment",
-                r(reassessments / cin_plans_started),
-                f"derived: assessments ({C2}) beyond referrals assessed ({C1}) are "
-                "re-assessments of open cases / CIN plans started",
-            ),
-            "p_step_down_early_help": put(
-                "cin_plan.p_step_down_early_help",
-                0.2,
-                "judgement: share of CIN plans closing to early help",
-            ),
-        },
-        "s47_enquiry": {
-            "working_days_to_icpc": put(
-                "s47_enquiry.working_days_to_icpc",
-                {
-                    "kind": "empirical",
-                    "edges_days": [0, 10, 13, 15, 20, 40],
-                    "weights": [10, 15, 50, 15, 10],
-                },
-                f"{C4}: s47 start to ICPC median 14 working days, p25 13, p75 15",
-            ),
-            "p_emergency_care": put(
-                "s47_enquiry.p_emergency_care",
-                r(emergency / s47 / children_entering_per_child),
-                f"derived: starts under police protection or EPO ({CLA}) / s47 enquiries",
-            ),
-            "p_icpc": put("s47_enquiry.p_icpc", r(icpc / s47), f"{C4}: ICPCs / s47 enquiries"),
-            "p_cin_plan_if_no_icpc": put(
-                "s47_enquiry.p_cin_plan_if_no_icpc",
-                0.5,
-                "judgement: half of s47s not going to conference continue as CIN plans",
-            ),
-        },
-        "icpc": {
-            "p_cp_plan": put(
-                "icpc.p_cp_plan", r(cp_starts / icpc), f"{D}/{C4}: CP plans started / ICPCs"
-            )
-        },
-        "cp_plan": {
-            "duration": put(
-                "cp_plan.duration",
-                {"kind": "empirical", "edges_days": [0, 91, 182, 365, 730, 1095], "weights": d7},
-                f"{D}: D7 plans ending in 2024-25 by duration (2y+ band to 3 years)",
-            ),
-            "p_pre_proceedings": put(
-                "cp_plan.p_pre_proceedings",
-                p_pre_proceedings,
-                "judgement: share of CP plans entering the Public Law Outline",
-            ),
-            "p_s20_care": put(
-                "cp_plan.p_s20_care",
-                r(p_s20_cp),
-                f"derived: 40% (judgement) of non-UASC s20 and remand starts ({CLA}) come "
-                "from CP plans not in pre-proceedings",
-            ),
-            "p_step_down_cin": put(
-                "cp_plan.p_step_down_cin",
-                0.5,
-                "judgement: half of ending CP plans step down to a CIN plan",
-            ),
-        },
-        "proceedings": {
-            "pre_proceedings_duration": put(
-                "proceedings.pre_proceedings_duration",
-                {"kind": "lognormal", "median_days": 100, "p90_days": 200},
-                "PLO guidance: pre-proceedings within 16 weeks; judgement on the spread",
-            ),
-            "p_proceedings_issued": put(
-                "proceedings.p_proceedings_issued",
-                p_issued,
-                "Taylor et al. 2024 FGC trial, control arm: 71.7% had proceedings issued",
-            ),
-            "p_care_entry_at_issue": put(
-                "proceedings.p_care_entry_at_issue",
-                r(p_care_at_issue),
-                f"derived: starts under interim care orders ({CLA}) / CP plans started, "
-                "given the PLO shares above",
-            ),
-            "proceedings_duration": put(
-                "proceedings.proceedings_duration",
-                {"kind": "lognormal", "median_days": 260, "p90_days": 420},
-                "MoJ Family Court Statistics Quarterly: 40 weeks average (2024-25)",
-            ),
-        },
-        "looked_after": {
-            "p_sibling_enters_too": put(
-                "looked_after.p_sibling_enters_too",
-                p_sibling,
-                "judgement: sibling groups enter care together more often than not",
-            ),
-            "placement_age_bands": put(
-                "looked_after.placement_age_bands", [0, 5, 10, 16], "age bands at entry"
-            ),
-            "placement_mix": put(
-                "looked_after.placement_mix",
-                {
-                    "kinship_foster": [20, 18, 12, 5],
-                    "in_house_foster": [45, 37, 25, 15],
-                    "ifa": [25, 32, 33, 20],
-                    "residential": [0, 3, 18, 20],
-                    "placed_with_parents": [5, 7, 7, 5],
-                    "other": [5, 3, 5, 35],
-                },
-                f"judgement shaped to {CLA} placements at 31 March 2025: foster 67%, "
-                "children's homes 12%, supported/independent 9%, with parents 6%",
-            ),
-            "uasc_placement_mix": put(
-                "looked_after.uasc_placement_mix",
-                {
-                    "kinship_foster": 0,
-                    "in_house_foster": 15,
-                    "ifa": 25,
-                    "residential": 10,
-                    "placed_with_parents": 0,
-                    "other": 50,
-                },
-                "judgement: most UASC aged 16-17 live in supported accommodation",
-            ),
-            "exit_age_bands": put(
-                "looked_after.exit_age_bands", [0, 1, 5, 10, 16], "age bands at entry"
-            ),
-            "exit_mix": put(
-                "looked_after.exit_mix",
-                {
-                    "returned_home": [20, 30, 40, 40, 30],
-                    "sgo": [25, 25, 22, 10, 0],
-                    "cao": [5, 6, 6, 3, 0],
-                    "adoption": [40, 25, 3, 0, 0],
-                    "other": [10, 14, 29, 47, 70],
-                },
-                f"judgement shaped to {CLA} reasons ceased 2024-25: returned home 19%, "
-                "SGO/CAO 15%, adoption 9%, 18+ 33%, other 24%",
-            ),
-            "duration": put(
-                "looked_after.duration",
-                {
-                    "bands_from_age": [0, 1, 5, 10, 16],
-                    "durations": [
-                        {"kind": "lognormal", "median_days": 640, "p90_days": 1500},
-                        {"kind": "lognormal", "median_days": 700, "p90_days": 2200},
-                        {"kind": "lognormal", "median_days": 800, "p90_days": 3200},
-                        {"kind": "lognormal", "median_days": 600, "p90_days": 2800},
-                        {"kind": "lognormal", "median_days": 300, "p90_days": 700},
-                    ],
-                },
-                f"derived: mean stay {cla_stock / cla_starts:.2f} years (Little's law, {CLA} "
-                "stock / starts), spread by age at entry (judgement); refined by fit",
-            ),
-            "entry_age_weights": put(
-                "looked_after.entry_age_weights",
-                [r(x, 1) for x in entry_age_weights],
-                f"{CLA}: starts by age band 2024-25, spread evenly within bands",
-            ),
-            "p_recontact_after_return_home": put(
-                "looked_after.p_recontact_after_return_home",
-                0.3,
-                "UNVERIFIED: about a third of children returning home come back to "
-                "children's social care",
-            ),
-            "recontact_after_return_home": put(
-                "looked_after.recontact_after_return_home",
-                {"kind": "lognormal", "median_days": 240, "p90_days": 900},
-                "judgement: most returns within two years",
-            ),
-            "p_return_home_breaks_down": put(
-                "looked_after.p_return_home_breaks_down",
-                0.0,
-                "none: England's tables publish no re-entry to care; a council's own SSDA903 "
-                "re-entry share sets it (calibrate --903)",
-            ),
-            "return_home_breakdown": put(
-                "looked_after.return_home_breakdown",
-                {"kind": "lognormal", "median_days": 120, "p90_days": 330},
-                "judgement: a return home that breaks down mostly does so within a year",
-            ),
-        },
-        "workforce": {
-            "social_worker_fte_per_10k": put(
-                "workforce.social_worker_fte_per_10k",
-                r(sw_per_10k, 3),
-                f"{WF}: case-holding FTE at 30 September 2025 per 10,000 children",
-            ),
-            "caseload_ceiling": put(
-                "workforce.caseload_ceiling",
-                r(model_caseload * 1.25, 2),
-                "derived: the reference caseload plus 25% (judgement) before work waits",
-            ),
-            "caseload_reference": put(
-                "workforce.caseload_reference",
-                r(model_caseload, 2),
-                f"derived: published caseload {published_caseload} per FTE ({WF}) rescaled "
-                f"from cases held to children in need ({B1})",
-            ),
-        },
-        "escalation": {
-            "odds_by_need": put(
-                "escalation.odds_by_need",
-                [0.5, 1.0, 2.0, 4.0],
-                "judgement: each level of need doubles the odds of escalation",
-            ),
-            "odds_toxic_trio": put(
-                "escalation.odds_toxic_trio",
-                1.5,
-                "judgement: parental risk factors raise the odds of escalation by half",
-            ),
-            "p_need_rises_per_month_waiting": put(
-                "escalation.p_need_rises_per_month_waiting",
-                0.1,
-                "judgement: a month of waiting raises need a level for one family in ten",
-            ),
-            "odds_previous_care": put(
-                "escalation.odds_previous_care",
-                1.5,
-                "judgement: a family with a child looked after before escalates more readily "
-                "(re-entry to care); no published odds ratio",
-            ),
-            "p_need_falls_after_social_care": put(
-                "escalation.p_need_falls_after_social_care",
-                0.5,
-                "judgement: help lowers need a level for half of families it closes with "
-                "(without it need only rises, and known families escalate year on year)",
-            ),
-            "caseload_elasticity": put(
-                "escalation.caseload_elasticity",
-                0.5,
-                "judgement: escalation odds rise with the square root of caseload above the "
-                "reference (no published elasticity; a parameter for sweeps)",
-            ),
-        },
-        "recontact": {
-            "p_recontact": put(
-                "recontact.p_recontact",
-                0.45,
-                f"first estimate for re-referrals within 12 months ({C1}: 22.6%); refined by fit",
-            ),
-            "time_to_recontact": put(
-                "recontact.time_to_recontact",
-                {"kind": "lognormal", "median_days": 120, "p90_days": 700},
-                "judgement: most new concerns about a closed family come within a year",
-            ),
-            "p_previous_cp_new_family": put(
-                "recontact.p_previous_cp_new_family",
-                0.15,
-                f"first estimate for repeat CP plans ({D}: 24.5% of starts); refined by fit",
-            ),
-            "p_previous_care_new_family": put(
-                "recontact.p_previous_care_new_family",
-                0.05,
-                "judgement: families with a child looked after before",
-            ),
-            "closures_before_start_per_10k_per_year": put(
-                "recontact.closures_before_start_per_10k_per_year",
-                r(referrals + 0.7 * eh_starts, 1),
-                f"derived: every referral ({C1}) and every early help episode from the front "
-                f"door (70% of {ADCS} early help starts) eventually closes",
-            ),
-            "share_closures_after_referral": put(
-                "recontact.share_closures_after_referral",
-                r(referrals / (referrals + 0.7 * eh_starts)),
-                "derived: referrals / (referrals + front-door early help starts)",
-            ),
-        },
-        "opening_stocks_per_10k": {
-            "early_help": put(
-                "opening_stocks_per_10k.early_help",
-                r(eh_stock, 2),
-                f"UNVERIFIED derived: early help starts ({ADCS}) x mean stay",
-            ),
-            "assessment": put(
-                "opening_stocks_per_10k.assessment",
-                r(assessment_stock, 2),
-                f"derived: assessments x mean C2 duration ({c2_mean_wd:.1f} working days)",
-            ),
-            "cin_plan": put(
-                "opening_stocks_per_10k.cin_plan",
-                r(cin_plan_stock, 2),
-                f"derived: {B1} CIN at 31 March less CP, looked after, assessments, s47s",
-            ),
-            "cp_plan": put(
-                "opening_stocks_per_10k.cp_plan", r(cp_stock, 2), f"{D}: CP plans at 31 March 2025"
-            ),
-            "looked_after": put(
-                "opening_stocks_per_10k.looked_after",
-                r(cla_stock, 2),
-                f"{CLA}: children looked after at 31 March 2025",
-            ),
-        },
-    }
-    params["sources"] = src
+    estimates = load_estimates()
+    q = national_figures(fig, estimates)
+    cited = {**estimates["publications"], **vars(q)}
+    params: dict[str, Any] = {"description": estimates["description"], "reference_year": YEAR}
+    sources: dict[str, str] = {}
+    for group, entries in estimates["parameters"].items():
+        params[group] = {}
+        for name, entry in entries.items():
+            path = f"{group}.{name}"
+            params[group][name] = _entry_value(path, entry, q)
+            sources[path] = entry["source"].format(**cited)
+    params["sources"] = sources
     return params
 
 

@@ -18,14 +18,18 @@ measure.
 
 from __future__ import annotations
 
+import argparse
 import copy
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import yaml
 
-from calibration.england import toxic_trio_joint
+from calibration.england import PARAMS_FILE, first_estimates, toxic_trio_joint, write
 from calibration.targets import (
     CP_BANDS,
     EXIT_GROUPS,
@@ -189,8 +193,6 @@ def simulate_first_year(
         file="<calibration>",
     )
     frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]
-    import pandas as pd
-
     yearly = yearly_frame(pd.concat(frames, ignore_index=True))
     means = yearly.groupby("measure")["value"].mean()
     out = {}
@@ -199,6 +201,130 @@ def simulate_first_year(
     out["care_entries_not_uasc"] = out.get("care_entries", 0.0) - out.get("care_entries_uasc", 0.0)
     out.update(simulated_shares(out))
     return out
+
+
+@dataclass
+class _Kesten:
+    """Each steered measure's step size by Kesten's rule: it shrinks each time the measure's
+    error changes sign, so one still far off keeps its full steps, and one about its target
+    settles instead of chasing replication noise."""
+
+    steering: dict[str, tuple[tuple[str, str], ...]]
+    sign: dict[str, float] = field(default_factory=dict)  # last direction of step
+    changes: dict[str, int] = field(default_factory=dict)  # how often it turned
+    turned: dict[str, int] = field(default_factory=dict)  # the iteration it first turned
+
+    def __post_init__(self) -> None:
+        self.changes = dict.fromkeys(self.steering, 0)
+
+    def step(self, measure: str, ratio: float, it: int, damping: float, average_from: int) -> float:
+        """The step toward ``ratio`` (target over simulated) at iteration ``it``."""
+        direction = float(np.sign(np.log(ratio)))
+        if direction and self.sign.get(measure, direction) != direction:
+            self.changes[measure] += 1
+            if it >= average_from:  # an early overshoot is no sign of having arrived
+                self.turned.setdefault(measure, it)
+        if direction:
+            self.sign[measure] = direction
+        return damping / (1 + self.changes[measure] / 2)
+
+
+def _move(
+    params: dict[str, Any],
+    path: str,
+    how: str,
+    factor: float,
+    *,
+    step: float,
+    missing: float,
+    cin_plans_started: float,
+) -> None:
+    """Move one parameter as :data:`STEERING` says (``missing``: target less simulated)."""
+    value = _get(params, path)
+    if how == "odds":
+        _set(params, path, _scale_odds(value, factor))
+    elif how == "times":
+        _set(params, path, round(value * factor, 4))
+    elif how == "scale":
+        _set(params, path, scale_duration(value, factor))
+    elif how == "inverse_scale":  # more leaving needed: shorter stays
+        _set(params, path, scale_duration(value, 1 / factor))
+    elif how == "reassess":
+        new = value + step * missing / cin_plans_started
+        _set(params, path, round(float(np.clip(new, 0.0, 0.9)), 6))
+
+
+def _steer_levels(
+    params: dict[str, Any],
+    targets: dict[str, float],
+    sim: dict[str, float],
+    kesten: _Kesten,
+    *,
+    it: int,
+    damping: float,
+    average_from: int,
+) -> None:
+    """Move the parameters behind each steered level by its :func:`steering_ratio`.
+
+    A measure steered by parameters moved in different ways shares its step among them.
+    """
+    for measure, steered in kesten.steering.items():
+        if measure not in targets or not sim.get(measure):
+            continue
+        ratio = steering_ratio(measure, targets, sim)
+        step = kesten.step(measure, ratio, it, damping, average_from)
+        mixed = len(steered) > 1 and steered[0][1] != steered[1][1]
+        factor = ratio ** (step / len(steered) if mixed else step)
+        for path, how in steered:
+            _move(
+                params,
+                path,
+                how,
+                factor,
+                step=step,
+                missing=targets[measure] - sim[measure] if how == "reassess" else 0.0,
+                cin_plans_started=sim.get("cin_plans_started", 1.0),
+            )
+
+
+def _compare(
+    it: int,
+    targets: dict[str, float],
+    sim: dict[str, float],
+    steering: dict[str, tuple[tuple[str, str], ...]],
+    tolerances: tuple[float, float],
+    log: Callable[[str], None],
+) -> tuple[list[FitRow], bool]:
+    """An iteration's rows, logged, and whether every steered level is within ``tolerances[0]``
+    % and every mix within ``tolerances[1]`` points (levels no parameter steers are reported,
+    not waited on)."""
+    rows = [
+        FitRow(m, t, sim.get(m, 0.0), m in steering or _is_share(m)) for m, t in targets.items()
+    ]
+    levels = [r for r in rows if not _is_share(r.measure) and r.measure in steering]
+    shares = [r for r in rows if _is_share(r.measure)]
+    worst = max((abs(r.error_pct) for r in levels), default=0.0)
+    worst_share = max((abs(r.simulated - r.target) for r in shares), default=0.0)
+    log(
+        f"iteration {it}: worst error {worst:.1f}%, worst share {worst_share:.1f} points; "
+        + ", ".join(f"{r.measure} {r.error_pct:+.1f}%" for r in rows)
+    )
+    return rows, worst <= tolerances[0] and worst_share <= tolerances[1]
+
+
+def _steering(steer_looked_after_stock: bool) -> dict[str, tuple[tuple[str, str], ...]]:
+    """:data:`STEERING`, with the looked-after stock steering stays in care instead of the
+    published exits when ``steer_looked_after_stock``."""
+    steering = dict(STEERING)
+    if steer_looked_after_stock:
+        steering["looked_after"] = steering.pop("care_exits")
+    return steering
+
+
+def _hold(params: dict[str, Any], first: dict[str, float]) -> None:
+    """Keep the parameters possible and within :data:`LIMITS` of their first estimates."""
+    _keep_feasible(params)
+    _within_limits(params, first)
 
 
 def fit(
@@ -217,106 +343,45 @@ def fit(
     steer_looked_after_stock: bool = False,
     start_date: str | None = None,
     seed: int = 1,
-    log=print,
+    log: Callable[[str], None] = print,
 ) -> tuple[dict[str, Any], list[FitRow]]:
     """Adjust ``params`` (a parameter-file mapping) until the first year meets ``targets``.
 
-    The first year starts on ``start_date`` (the 1 April after the reference year, whose 31 March
-    stocks open the run; the default scenario's when None).
-
-    Levels (per 10,000 children, rates) that a parameter steers must come within
-    ``tolerance_pct`` % of their target (the others are reported only); published mixes
-    (``*_share_*``, see :func:`calibration.targets.mix_targets`) within
-    ``share_tolerance_points`` percentage points. Iteration ``i`` runs replications of seed
-    ``seed + i``. Each steered measure's steps start at ``damping`` and shrink each time its
-    error changes sign (Kesten's rule), so a council far from England's figures keeps moving
-    while measures about their targets settle; the mixes' steps shrink after iteration
-    ``shrink_after``. From then on each iteration runs ``late_replications`` (default
-    ``replications``): the early steps are large and a rough estimate serves them, the late
-    ones are what the average is made of, so their noise is what the fit keeps.
-
-    The parameters returned are the average of those the steps from iteration ``average_from``
-    (default ``shrink_after``) on reached (Polyak-Ruppert averaging): each iterate carries the
-    noise of the two or so replications that moved it, and their average much less. A steered
-    measure's parameters are averaged only from when its error first changed sign in those later
-    iterations: before, they were still on their way, and a measure that stays on one side of its
-    target through them (e.g. referrals that overshot early, then trailed a re-referral rate
-    still coming down) keeps its last iterate. The last iteration simulates that average, and its
-    rows are the fit reported. A fit that meets its
-    tolerance early returns the parameters that met it.
-
-    ``steer_looked_after_stock``: the looked-after stock at the year's end steers the length of
-    stays in care (through the exits it needs), instead of the published exits; the exits are
-    then reported only.
+    The first year starts on ``start_date`` (the 1 April after the reference year; the default
+    scenario's when None). Steered levels (per 10,000 children, rates) must come within
+    ``tolerance_pct`` %, published mixes (``*_share_*``) within ``share_tolerance_points``
+    points. Iteration ``i`` runs seed ``seed + i``, with ``late_replications`` (default
+    ``replications``) from iteration ``shrink_after``, when the mixes' steps start to shrink;
+    the levels' steps start at ``damping`` (:class:`_Kesten`). The parameters returned average
+    the iterates from ``average_from`` (default ``shrink_after``) on (:func:`_average_iterates`);
+    the last iteration simulates that average and its rows are the fit reported. A fit that
+    meets its tolerance early returns the parameters that met it. ``steer_looked_after_stock``:
+    the stock at the year's end steers stays in care instead of the published exits.
     """
-    params = copy.deepcopy(params)
-    targets = dict(targets)
+    params, targets = copy.deepcopy(params), dict(targets)
     first = {path: _get(params, path) for path in LIMITS}
-    steering = dict(STEERING)
-    if steer_looked_after_stock:
-        steering["looked_after"] = steering.pop("care_exits")
+    steering = _steering(steer_looked_after_stock)
     average_from = shrink_after if average_from is None else average_from
+    kesten = _Kesten(steering)
     iterates: list[tuple[int, dict[str, Any]]] = []  # (iteration, parameters its step reached)
     rows: list[FitRow] = []
-    sign: dict[str, float] = {}  # each steered measure's last direction of step
-    changes = dict.fromkeys(steering, 0)  # how often it turned (Kesten's rule)
-    turned: dict[str, int] = {}  # the iteration it first turned
     for it in range(iterations):
-        if it == iterations - 1 and len(iterates) > 1:
-            params = _average_iterates(iterates, steering, turned)
-            _keep_feasible(params)
-            _within_limits(params, first)
-        reps = replications if late_replications is None or it < shrink_after else late_replications
+        last = it == iterations - 1
+        if last and len(iterates) > 1:
+            params = _average_iterates(iterates, steering, kesten.turned)
+            _hold(params, first)
+        late = late_replications is not None and it >= shrink_after
+        reps = late_replications if late else replications
         sim = simulate_first_year(params, population, reps, seed=seed + it, start_date=start_date)
-        rows = [
-            FitRow(m, t, sim.get(m, 0.0), m in steering or _is_share(m)) for m, t in targets.items()
-        ]
-        # levels no parameter steers are reported, not waited on
-        levels = [r for r in rows if not _is_share(r.measure) and r.measure in steering]
-        shares = [r for r in rows if _is_share(r.measure)]
-        worst = max((abs(r.error_pct) for r in levels), default=0.0)
-        worst_share = max((abs(r.simulated - r.target) for r in shares), default=0.0)
-        log(
-            f"iteration {it}: worst error {worst:.1f}%, worst share {worst_share:.1f} points; "
-            + ", ".join(f"{r.measure} {r.error_pct:+.1f}%" for r in rows)
-        )
-        done = worst <= tolerance_pct and worst_share <= share_tolerance_points
-        if done or it == iterations - 1:
+        tolerances = (tolerance_pct, share_tolerance_points)
+        rows, met = _compare(it, targets, sim, steering, tolerances, log)
+        if met or last:
             break  # the reported fit is that of the parameters returned
-        for measure, steered in steering.items():
-            if measure not in targets or not sim.get(measure):
-                continue
-            ratio = steering_ratio(measure, targets, sim)
-            # a measure's steps shrink each time its error changes sign (Kesten's rule): one
-            # still far off keeps its full steps, one about its target settles instead of
-            # chasing replication noise
-            direction = float(np.sign(np.log(ratio)))
-            if direction and sign.get(measure, direction) != direction:
-                changes[measure] += 1
-                if it >= average_from:  # an early overshoot is no sign of having arrived
-                    turned.setdefault(measure, it)
-            if direction:
-                sign[measure] = direction
-            step = damping / (1 + changes[measure] / 2)
-            mixed = len(steered) > 1 and steered[0][1] != steered[1][1]
-            factor = ratio ** (step / len(steered) if mixed else step)
-            for path, how in steered:
-                value = _get(params, path)
-                if how == "odds":
-                    _set(params, path, _scale_odds(value, factor))
-                elif how == "times":
-                    _set(params, path, round(value * factor, 4))
-                elif how == "scale":
-                    _set(params, path, scale_duration(value, factor))
-                elif how == "inverse_scale":  # more leaving needed: shorter stays
-                    _set(params, path, scale_duration(value, 1 / factor))
-                elif how == "reassess":
-                    cin = sim.get("cin_plans_started", 1.0)
-                    new = value + step * (targets[measure] - sim[measure]) / cin
-                    _set(params, path, round(float(np.clip(new, 0.0, 0.9)), 6))
+        _steer_levels(
+            params, targets, sim, kesten, it=it, damping=damping, average_from=average_from
+        )
         _steer_shares(params, targets, sim, damping / (1 + max(0, it - shrink_after) / 2))
-        _keep_feasible(params)
-        _within_limits(params, first)
+        _hold(params, first)
         if it >= average_from:
             iterates.append((it, copy.deepcopy(params)))
     _note_refinements(params, targets, steering)
@@ -539,12 +604,6 @@ def main(argv: list[str] | None = None) -> None:
     ``--warm-start`` starts the fit from the shipped parameter file instead of the first
     estimates (quicker after a small change to the model; the sources stay as they are).
     """
-    import argparse
-
-    import yaml
-
-    from calibration.england import PARAMS_FILE, first_estimates, write
-
     ap = argparse.ArgumentParser(prog="python -m calibration.fit")
     ap.add_argument("--warm-start", action="store_true")
     ap.add_argument("--iterations", type=int, default=20)

@@ -31,7 +31,15 @@ from pydantic import TypeAdapter
 
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
 from calibration.fit import scale_duration
-from calibration.readers import read_annex_a, read_cin_census, read_ssda903
+from calibration.readers import (
+    AnnexASummary,
+    CinCensusSummary,
+    SSDA903Summary,
+    read_annex_a,
+    read_cin_census,
+    read_ssda903,
+)
+from calibration.readers.ssda903 import ReturnsHome
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
 from sim.core.calendar import DAYS_PER_YEAR
 from sim.core.distributions import DurationSpec, Lognormal
@@ -63,112 +71,165 @@ def apply_council_files(
 ) -> dict[str, Any]:
     """Change ``params`` and ``targets`` in place from the council's files; returns provenance."""
     used: dict[str, Any] = {}
-    src = params["sources"]
-    la = params["looked_after"]
     if files.get("ssda903"):
         s = read_ssda903([Path(p) for p in files["ssda903"]])
-        used["ssda903"] = {
-            "years": list(s.collection_years),
-            "periods_of_care": s.periods_of_care,
-            "problems": len(s.problems),
-        }
-        durations = la["duration"]["durations"]
-        for i, band in enumerate(AGE_BAND_KEYS):
-            d = s.durations_by_age_band.get(band)
-            if (
-                d
-                and d.spells >= MIN_EVENTS
-                and d.median_days
-                and d.p90_days
-                and d.p90_days > d.median_days
-            ):
-                durations[i] = {
-                    "kind": "lognormal",
-                    "median_days": round(d.median_days, 1),
-                    "p90_days": round(d.p90_days, 1),
-                }
-                src["looked_after.duration"] = f"{name}: SSDA903 time in care by age at entry"
-        non18 = {k: v for k, v in s.exits.items() if k != "age_18"}
-        total = sum(non18.values())
-        if total >= MIN_EVENTS:
-            la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
-            src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
-        home = s.returns_home
-        # counted whether or not there are enough to use, so the analyst sees why not
-        used["ssda903"]["returns_home"] = {
+        used["ssda903"] = _apply_ssda903(params, targets, s, name)
+    if files.get("cin"):
+        c = read_cin_census([Path(p) for p in files["cin"]])
+        used["cin"] = _apply_cin_census(params, targets, c, name)
+    if files.get("annex_a"):
+        a = read_annex_a(Path(files["annex_a"]))
+        used["annex_a"] = _apply_annex_a(targets, a, population)
+    return used
+
+
+def _apply_ssda903(
+    params: dict[str, Any], targets: dict[str, float], s: SSDA903Summary, name: str
+) -> dict[str, Any]:
+    """Care durations, exit mix, returns home, re-entry and placements from the SSDA903."""
+    used: dict[str, Any] = {
+        "years": list(s.collection_years),
+        "periods_of_care": s.periods_of_care,
+        "problems": len(s.problems),
+    }
+    la, src = params["looked_after"], params["sources"]
+    _care_durations(la["duration"]["durations"], s, src, name)
+    non18 = {k: v for k, v in s.exits.items() if k != "age_18"}
+    total = sum(non18.values())
+    if total >= MIN_EVENTS:
+        la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
+        src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
+    used.update(_returns_home(la, s.returns_home, src, name))
+    used.update(_re_entry(la, targets, s, src, name))
+    shares = {k: v for k, v in s.placement_shares_31_march.items() if v is not None}
+    if shares and s.by_year:
+        la["placement_mix"] = _scale_mix(la["placement_mix"], shares)
+        src["looked_after.placement_mix"] = f"{name}: SSDA903 placements at 31 March"
+    return used
+
+
+def _care_durations(
+    durations: list[dict[str, Any]], s: SSDA903Summary, src: dict[str, str], name: str
+) -> None:
+    """Time in care by age at entry, for each band with enough spells (lognormal)."""
+    for i, band in enumerate(AGE_BAND_KEYS):
+        d = s.durations_by_age_band.get(band)
+        if (
+            d
+            and d.spells >= MIN_EVENTS
+            and d.median_days
+            and d.p90_days
+            and d.p90_days > d.median_days
+        ):
+            durations[i] = {
+                "kind": "lognormal",
+                "median_days": round(d.median_days, 1),
+                "p90_days": round(d.p90_days, 1),
+            }
+            src["looked_after.duration"] = f"{name}: SSDA903 time in care by age at entry"
+
+
+def _returns_home(
+    la: dict[str, Any], home: ReturnsHome, src: dict[str, str], name: str
+) -> dict[str, Any]:
+    """When returns home break down, from those back in care within 12 months."""
+    # counted whether or not there are enough to use, so the analyst sees why not
+    used: dict[str, Any] = {
+        "returns_home": {
             "followed_12_months": home.followed,
             "back_in_care_within_12_months": home.reentered,
             "fewest_used": MIN_EVENTS,
         }
-        if home.reentered >= MIN_EVENTS and home.median_days_to_reentry:
-            la["return_home_breakdown"] = breakdown_time(
-                home.median_days_to_reentry, la["return_home_breakdown"]
-            )
-            src["looked_after.return_home_breakdown"] = (
-                f"{name}: SSDA903 returns home that came back into care within 12 months, median "
-                f"{home.median_days_to_reentry:g} days ({home.reentered} children), on England's "
-                "spread"
-            )
-            used["ssda903"]["median_days_return_home_to_reentry"] = home.median_days_to_reentry
-        if s.re_entries is not None and s.re_entries >= MIN_EVENTS and s.re_entry_share:
-            targets["care_reentry_rate"] = 100 * s.re_entry_share
-            own = home.reentry_share if home.followed >= MIN_EVENTS else None
-            la["p_return_home_breaks_down"] = first_breakdown_estimate(s.re_entry_share, la, own)
-            src["looked_after.p_return_home_breaks_down"] = (
-                f"{name}: SSDA903 re-entries within 12 months, {100 * s.re_entry_share:.1f}% "
-                "of care entries (first estimate from "
-                + (
-                    f"the council's returns home, {100 * own:.1f}% back within 12 months)"
-                    if own is not None
-                    else "England's care entries per return home)"
-                )
-            )
-            used["ssda903"]["re_entry_share"] = s.re_entry_share
-        shares = {k: v for k, v in s.placement_shares_31_march.items() if v is not None}
-        if shares and s.by_year:
-            la["placement_mix"] = _scale_mix(la["placement_mix"], shares)
-            src["looked_after.placement_mix"] = f"{name}: SSDA903 placements at 31 March"
-    if files.get("cin"):
-        c = read_cin_census([Path(p) for p in files["cin"]])
-        o = c.overall
-        used["cin"] = {
-            "years": list(c.collection_years),
-            "episodes": c.episodes,
-            "problems": len(c.problems),
-        }
-        subsets = {k: v for k, v in o.toxic_trio_subsets.items() if v is not None}
-        if o.episodes_with_assessment_factors >= MIN_EVENTS and len(subsets) == 8:
-            england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
-            params["demand"]["toxic_trio_shares"] = contact_mix(
-                subsets,
-                england_assessed_mix(NationalFigures(), per="assessment"),
-                england["demand"]["toxic_trio_shares"],
-            )
-            src["demand.toxic_trio_shares"] = (
-                f"{name}: CIN census factors (toxic-trio subsets among assessments), taken to "
-                "the front door by England's ratio of contacts' mix to C3's"
-            )
-        used["cin"].update(_cin_durations(params, o, name))
-        if o.referrals >= MIN_EVENTS:
-            for measure, count in (
-                ("assessments", o.assessments_completed),
-                ("s47_enquiries", o.s47_enquiries),
-            ):
-                if count:
-                    targets[measure] = targets["referrals"] * count / o.referrals
-        if o.cp_plan_starts >= MIN_EVENTS and o.icpcs:
-            targets["icpcs"] = targets["cp_plans_started"] * o.icpcs / o.cp_plan_starts
-    if files.get("annex_a"):
-        a = read_annex_a(Path(files["annex_a"]))
-        used["annex_a"] = {"years": list(a.by_year), "problems": len(a.problems)}
-        full = [y for y in a.by_year.values() if y.months_with_data >= 3]
-        if full:
-            latest = full[-1]
-            scale = 12 / latest.months_with_data / population * 1e4
-            if latest.contacts >= MIN_EVENTS:
-                targets["contacts"] = latest.contacts * scale
-            if latest.early_help_assessments_started >= MIN_EVENTS:
-                targets["early_help_starts"] = latest.early_help_assessments_started * scale
+    }
+    if home.reentered >= MIN_EVENTS and home.median_days_to_reentry:
+        la["return_home_breakdown"] = breakdown_time(
+            home.median_days_to_reentry, la["return_home_breakdown"]
+        )
+        src["looked_after.return_home_breakdown"] = (
+            f"{name}: SSDA903 returns home that came back into care within 12 months, median "
+            f"{home.median_days_to_reentry:g} days ({home.reentered} children), on England's "
+            "spread"
+        )
+        used["median_days_return_home_to_reentry"] = home.median_days_to_reentry
+    return used
+
+
+def _re_entry(
+    la: dict[str, Any],
+    targets: dict[str, float],
+    s: SSDA903Summary,
+    src: dict[str, str],
+    name: str,
+) -> dict[str, Any]:
+    """The re-entry share as a target, and a first estimate of how often returns home break down."""
+    if s.re_entries is None or s.re_entries < MIN_EVENTS or not s.re_entry_share:
+        return {}
+    home = s.returns_home
+    targets["care_reentry_rate"] = 100 * s.re_entry_share
+    own = home.reentry_share if home.followed >= MIN_EVENTS else None
+    la["p_return_home_breaks_down"] = first_breakdown_estimate(s.re_entry_share, la, own)
+    src["looked_after.p_return_home_breaks_down"] = (
+        f"{name}: SSDA903 re-entries within 12 months, {100 * s.re_entry_share:.1f}% "
+        "of care entries (first estimate from "
+        + (
+            f"the council's returns home, {100 * own:.1f}% back within 12 months)"
+            if own is not None
+            else "England's care entries per return home)"
+        )
+    )
+    return {"re_entry_share": s.re_entry_share}
+
+
+def _apply_cin_census(
+    params: dict[str, Any], targets: dict[str, float], c: CinCensusSummary, name: str
+) -> dict[str, Any]:
+    """Toxic-trio mix, durations, and the ratios of assessments, s47s and ICPCs, from the CIN
+    census (its pooled years)."""
+    o = c.overall
+    used: dict[str, Any] = {
+        "years": list(c.collection_years),
+        "episodes": c.episodes,
+        "problems": len(c.problems),
+    }
+    subsets = {k: v for k, v in o.toxic_trio_subsets.items() if v is not None}
+    if o.episodes_with_assessment_factors >= MIN_EVENTS and len(subsets) == 8:
+        england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+        params["demand"]["toxic_trio_shares"] = contact_mix(
+            subsets,
+            england_assessed_mix(NationalFigures(), per="assessment"),
+            england["demand"]["toxic_trio_shares"],
+        )
+        params["sources"]["demand.toxic_trio_shares"] = (
+            f"{name}: CIN census factors (toxic-trio subsets among assessments), taken to "
+            "the front door by England's ratio of contacts' mix to C3's"
+        )
+    used.update(_cin_durations(params, o, name))
+    if o.referrals >= MIN_EVENTS:
+        for measure, count in (
+            ("assessments", o.assessments_completed),
+            ("s47_enquiries", o.s47_enquiries),
+        ):
+            if count:
+                targets[measure] = targets["referrals"] * count / o.referrals
+    if o.cp_plan_starts >= MIN_EVENTS and o.icpcs:
+        targets["icpcs"] = targets["cp_plans_started"] * o.icpcs / o.cp_plan_starts
+    return used
+
+
+def _apply_annex_a(
+    targets: dict[str, float], a: AnnexASummary, population: float
+) -> dict[str, Any]:
+    """Contacts and early help assessments a year (per 10,000 children), from the latest year
+    with three months of data or more, scaled to a full year."""
+    used = {"years": list(a.by_year), "problems": len(a.problems)}
+    full = [y for y in a.by_year.values() if y.months_with_data >= 3]
+    if full:
+        latest = full[-1]
+        scale = 12 / latest.months_with_data / population * 1e4
+        if latest.contacts >= MIN_EVENTS:
+            targets["contacts"] = latest.contacts * scale
+        if latest.early_help_assessments_started >= MIN_EVENTS:
+            targets["early_help_starts"] = latest.early_help_assessments_started * scale
     return used
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from calibration import england
 from calibration.targets import NationalFigures, fit_targets, mix_targets, simulated_shares
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
@@ -89,3 +90,27 @@ def test_published_mix_within_3_points(first_year, published_mixes, share):
         f"{share}: expected {target:.1f}% (DfE 2024-25) +-{MIX_TOLERANCE_POINTS:g} points, "
         f"found {found:.1f}%"
     )
+
+
+def test_first_estimates_file_and_rules_agree():
+    estimates = england.load_estimates()
+    derived = {
+        f"{group}.{name}"
+        for group, entries in estimates["parameters"].items()
+        for name, entry in entries.items()
+        if entry.get("derived")
+    }
+    assert derived == set(england.RULES), (
+        f"entries marked derived without a rule: {sorted(derived - set(england.RULES))}; "
+        f"rules no entry uses: {sorted(set(england.RULES) - derived)}"
+    )
+    params = england.first_estimates()
+    for group, entries in estimates["parameters"].items():
+        for name, entry in entries.items():
+            path = f"{group}.{name}"
+            assert entry.get("source"), f"{path} has no source in the estimates file"
+            assert "{" not in params["sources"][path], (
+                f"{path}: source left a placeholder unfilled: {params['sources'][path]}"
+            )
+            if not entry.get("derived"):
+                assert params[group][name] == entry["value"], f"{path}: not the file's value"

@@ -189,7 +189,8 @@ def read_annex_a(path: Path | str) -> AnnexASummary:
         when the file is not a workbook, a list has no header row or date column, or a date cell
         is not a date; the message names the file, sheet, row and column.
     """
-    from openpyxl import load_workbook  # imported here: only Annex A needs it
+    # openpyxl is slow to import and only Annex A workbooks need it: imported when one is read
+    from openpyxl import load_workbook
 
     path = Path(path)
     if not path.is_file():

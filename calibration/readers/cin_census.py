@@ -674,74 +674,114 @@ def _as_year(label: str, t: _Tally, re_referrals_known: bool) -> CinYear:
     )
 
 
-def _summarise(raw: _Raw, episodes: list[_Episode], problems: ProblemLog) -> CinCensusSummary:
-    """Summarise step: per collection year and pooled."""
+@dataclass(slots=True)
+class _Window:
+    """The collection years a child's council supplied, up to its latest reference date, and
+    the tallies of those years."""
+
+    covered: set[str]
+    end_of_data: dt.date
+    tallies: dict[str, _Tally]
+
+    def label_of(self, d: dt.date | None) -> str | None:
+        """The collection year of a date, if supplied (else None)."""
+        if d is None or d > self.end_of_data:
+            return None
+        label = financial_year(d)
+        return label if label in self.covered else None
+
+    def tally(self, d: dt.date | None) -> _Tally | None:
+        """The tally of a date's collection year, if supplied (else None)."""
+        label = self.label_of(d)
+        return None if label is None else self.tallies[label]
+
+
+@dataclass(slots=True)
+class _Seen:
+    """Events counted once per child although several episodes hold them, and CP plan spells."""
+
+    icpcs: set[tuple[Hashable, dt.date]] = field(default_factory=set)
+    cp_plans: set[tuple[Hashable, dt.date]] = field(default_factory=set)
+    plan_spells: tuple[list[float], list[bool]] = field(default_factory=lambda: ([], []))
+
+
+def _tally_referral(child_episodes: list[_Episode], k: int, w: _Window) -> None:
+    """A referral, whether it ended in no further action, and whether it is a re-referral."""
+    e = child_episodes[k]
+    t = w.tally(e.referral)
+    if t is None:
+        return
+    t.referrals += 1
+    t.nfa += bool(e.nfa)
+    if previous_year(financial_year(e.referral)) in w.covered:
+        t.re_referral_base += 1
+        t.re_referrals += k > 0 and child_episodes[k - 1].referral >= twelve_months_before(
+            e.referral
+        )
+
+
+def _tally_cp_plans(e: _Episode, w: _Window, seen: _Seen, earlier_plans: int) -> int:
+    """CP plans started (repeats among them) and ended; returns the child's plans so far."""
+    for p in sorted(e.cp_plans, key=lambda p: p.start):
+        if (e.child, p.start) in seen.cp_plans:
+            continue
+        seen.cp_plans.add((e.child, p.start))
+        if (t := w.tally(p.start)) is not None:
+            t.cp_starts += 1
+            t.cp_repeats += (p.previous or 0) > 0 or earlier_plans > 0
+            ended = p.end is not None
+            seen.plan_spells[0].append(float(((p.end or w.end_of_data) - p.start).days))
+            seen.plan_spells[1].append(ended)
+        if p.end is not None and (t := w.tally(p.end)) is not None:
+            t.cp_ended += 1
+            t.cp_days.append((p.end - p.start).days)
+        earlier_plans += 1
+    return earlier_plans
+
+
+def _tally_child(child_episodes: list[_Episode], w: _Window, seen: _Seen) -> None:
+    """Count one child's episodes in the years supplied, event by event."""
+    earlier_plans = 0
+    for k, e in enumerate(child_episodes):
+        _tally_referral(child_episodes, k, w)
+        _tally_assessments(e, w.label_of, w.tallies)
+        for d in e.cin_plans:
+            if (t := w.tally(d)) is not None:
+                t.cin_plans += 1
+        for d in e.s47:
+            if (t := w.tally(d)) is not None:
+                t.s47 += 1
+        for d in set(e.icpcs):
+            if (e.child, d) not in seen.icpcs and (t := w.tally(d)) is not None:
+                seen.icpcs.add((e.child, d))
+                t.icpcs += 1
+        earlier_plans = _tally_cp_plans(e, w, seen, earlier_plans)
+        for d in e.pre_proceedings:
+            if (t := w.tally(d)) is not None:
+                t.pre_proceedings += 1
+
+
+def _council_years(raw: _Raw) -> tuple[dict[str, set[str]], dict[str, dt.date]]:
+    """Each council's collection years and its latest reference date."""
     years: dict[str, set[str]] = defaultdict(set)
     reference: dict[str, dt.date] = {}
     for r in raw.returns:
         years[r.council].add(r.year)
         reference[r.council] = max(reference.get(r.council, r.reference), r.reference)
+    return years, reference
+
+
+def _summarise(raw: _Raw, episodes: list[_Episode], problems: ProblemLog) -> CinCensusSummary:
+    """Summarise step: per collection year and pooled."""
+    years, reference = _council_years(raw)
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     by_child: dict[Hashable, list[_Episode]] = defaultdict(list)
     for e in episodes:
         by_child[e.child].append(e)
-    seen: dict[str, set[tuple[Hashable, dt.date]]] = defaultdict(set)
-    plan_spells: tuple[list[float], list[bool]] = ([], [])
+    seen = _Seen()
     for child_episodes in by_child.values():
         council = raw.returns[child_episodes[0].ret].council
-        covered, end_of_data = years[council], reference[council]
-
-        def label_of(
-            d: dt.date | None, cov: set[str] = covered, last: dt.date = end_of_data
-        ) -> str | None:
-            if d is None or d > last:
-                return None
-            label = financial_year(d)
-            return label if label in cov else None
-
-        def tally(d: dt.date | None) -> _Tally | None:
-            label = label_of(d)
-            return None if label is None else tallies[label]
-
-        earlier_plans = 0
-        for k, e in enumerate(child_episodes):
-            t = tally(e.referral)
-            if t is not None:
-                t.referrals += 1
-                t.nfa += bool(e.nfa)
-                if previous_year(financial_year(e.referral)) in covered:
-                    t.re_referral_base += 1
-                    t.re_referrals += k > 0 and child_episodes[
-                        k - 1
-                    ].referral >= twelve_months_before(e.referral)
-            _tally_assessments(e, label_of, tallies)
-            for d in e.cin_plans:
-                if (t := tally(d)) is not None:
-                    t.cin_plans += 1
-            for d in e.s47:
-                if (t := tally(d)) is not None:
-                    t.s47 += 1
-            for d in set(e.icpcs):
-                if (e.child, d) not in seen["icpc"] and (t := tally(d)) is not None:
-                    seen["icpc"].add((e.child, d))
-                    t.icpcs += 1
-            for p in sorted(e.cp_plans, key=lambda p: p.start):
-                if (e.child, p.start) in seen["cp"]:
-                    continue
-                seen["cp"].add((e.child, p.start))
-                if (t := tally(p.start)) is not None:
-                    t.cp_starts += 1
-                    t.cp_repeats += (p.previous or 0) > 0 or earlier_plans > 0
-                    ended = p.end is not None
-                    plan_spells[0].append(float(((p.end or end_of_data) - p.start).days))
-                    plan_spells[1].append(ended)
-                if p.end is not None and (t := tally(p.end)) is not None:
-                    t.cp_ended += 1
-                    t.cp_days.append((p.end - p.start).days)
-                earlier_plans += 1
-            for d in e.pre_proceedings:
-                if (t := tally(d)) is not None:
-                    t.pre_proceedings += 1
+        _tally_child(child_episodes, _Window(years[council], reference[council], tallies), seen)
     all_years = sorted({y for ys in years.values() for y in ys})
     by_year: dict[str, CinYear] = {}
     pooled = _Tally()
@@ -756,7 +796,7 @@ def _summarise(raw: _Raw, episodes: list[_Episode], problems: ProblemLog) -> Cin
         episodes=len(episodes),
         by_year=frozen_map(by_year),
         overall=_as_year("all", pooled, pooled.re_referral_base > 0),
-        cp_plan_duration=DurationSummary.of(*plan_spells),
+        cp_plan_duration=DurationSummary.of(*seen.plan_spells),
         problems=problems.frozen(),
     )
     log_step(

@@ -887,66 +887,68 @@ def _council_years(history: _History) -> dict[str, list[str]]:
     return {council: sorted(ys) for council, ys in years.items()}
 
 
+def _close_episode(e: _Episode, nxt: _Episode | None, year: str, latest: str) -> str | None:
+    """Close an open episode, or trim one that overlaps the next; what was done (None: nothing).
+
+    An open episode followed by the child's next episode ends at its start (X1); followed by a
+    new period of care, the day before (or 31 March), reason unknown; not carried into the
+    council's later returns, on 31 March, reason unknown.
+    """
+    if e.dec is None:
+        if nxt is not None and nxt.rne != "S":
+            e.dec, e.rec = nxt.decom, "X1"
+            return "closed_next"
+        if nxt is not None:
+            e.dec = max(e.decom, min(year_end(year), nxt.decom - dt.timedelta(days=1)))
+            e.rec = _UNKNOWN_END
+            return "closed_gap"
+        if year < latest:
+            e.dec, e.rec = max(e.decom, year_end(year)), _UNKNOWN_END
+            return "closed_absent"
+        return None
+    if nxt is not None and e.dec > nxt.decom:
+        e.dec = nxt.decom
+        return "overlaps"
+    return None
+
+
+#: What :func:`_close_episode` did -> the problem reported for each such episode.
+_STITCH_NOTES = {
+    "closed_next": "open episode followed by the child's next episode: closed at its start (X1)",
+    "closed_gap": "open episode followed by a new period of care: closed "
+    "the day before (or 31 March), reason unknown, exit counted as other",
+    "closed_absent": "open episode not carried into the council's later "
+    "returns: closed on 31 March, reason unknown, exit counted as other",
+    "overlaps": "episode overlaps the next one: ended at its start",
+}
+
+
 def _stitch(history: _History, problems: ProblemLog) -> dict[str, list[str]]:
     """Stitch step: close open episodes and trim overlaps; returns each council's years."""
     years = _council_years(history)
     latest = {council: ys[-1] for council, ys in years.items()}
     episodes = sorted(history.episodes, key=lambda e: (int(e.child), e.decom))
-    closed_next = closed_gap = closed_absent = overlaps = 0
+    done: Counter[str] = Counter()
     for i, e in enumerate(episodes):
         nxt = episodes[i + 1] if i + 1 < len(episodes) else None
         if nxt is not None and nxt.child != e.child:
             nxt = None
-        year = history.returns[e.ret].year or latest[history.returns[e.ret].council]
-        if e.dec is None:
-            if nxt is not None and nxt.rne != "S":
-                e.dec, e.rec = nxt.decom, "X1"
-                closed_next += 1
-            elif nxt is not None:
-                e.dec = max(e.decom, min(year_end(year), nxt.decom - dt.timedelta(days=1)))
-                e.rec = _UNKNOWN_END
-                closed_gap += 1
-            elif year < latest[history.returns[e.ret].council]:
-                e.dec, e.rec = max(e.decom, year_end(year)), _UNKNOWN_END
-                closed_absent += 1
-        elif nxt is not None and e.dec > nxt.decom:
-            e.dec = nxt.decom
-            overlaps += 1
-    problems.add(
-        "episodes",
-        "DEC",
-        "",
-        "open episode followed by the child's next episode: closed at its start (X1)",
-        closed_next,
-    )
-    problems.add(
-        "episodes",
-        "DEC",
-        "",
-        "open episode followed by a new period of care: closed "
-        "the day before (or 31 March), reason unknown, exit counted as other",
-        closed_gap,
-    )
-    problems.add(
-        "episodes",
-        "DEC",
-        "",
-        "open episode not carried into the council's later "
-        "returns: closed on 31 March, reason unknown, exit counted as other",
-        closed_absent,
-    )
-    problems.add(
-        "episodes", "DEC", "", "episode overlaps the next one: ended at its start", overlaps
-    )
+        council = history.returns[e.ret].council
+        year = history.returns[e.ret].year or latest[council]
+        what = _close_episode(e, nxt, year, latest[council])
+        if what is not None:
+            done[what] += 1
+    for what, note in _STITCH_NOTES.items():
+        problems.add("episodes", "DEC", "", note, done[what])
     log_step(
         logger,
         READER,
         "stitch",
         episodes=len(episodes),
-        open_closed_by_next=closed_next,
-        open_closed_before_new_period=closed_gap,
-        open_closed_absent=closed_absent,
-        overlaps_trimmed=overlaps,
+        open_closed_by_next=done["closed_next"],
+        open_closed_before_new_period=done["closed_gap"],
+        open_closed_absent=done["closed_absent"],
+        overlaps_trimmed=done["overlaps"],
     )
     history.episodes = episodes
     return years
@@ -1046,86 +1048,126 @@ def _placement_shares(c: Counter[Placement]) -> dict[str, float | None]:
     return {p.value: share(c[p], total) for p in Placement}
 
 
-def _summarise(
-    history: _History, periods: list[_Period], years: dict[str, list[str]], problems: ProblemLog
-) -> SSDA903Summary:
-    """Summarise step: per-year and overall aggregates."""
-    counts: dict[str, _YearCounts] = defaultdict(_YearCounts)
+@dataclass(slots=True)
+class _Tally:
+    """What the summarise step counts over the periods of care, before the summary is made."""
+
+    counts: dict[str, _YearCounts] = field(default_factory=lambda: defaultdict(_YearCounts))
+    band_spells: dict[str, tuple[list[float], list[bool]]] = field(
+        default_factory=lambda: {b: ([], []) for b in AGE_BANDS}
+    )
+    all_spells: tuple[list[float], list[bool]] = field(default_factory=lambda: ([], []))
+    home_followed: int = 0
+    home_gaps: list[float] = field(default_factory=list)  # days home to the next period, <= 12m
+    children: int = 0
+    no_birth: int = 0
+    before_birth: int = 0
+    rne_not_s: int = 0
+    s_within: int = 0
+
+
+def _tally_exit(
+    t: _Tally, p: _Period, later: list[_Period], end_of_data: dt.date, covered: set[str]
+) -> None:
+    """Count a period's exit in a year supplied, and follow a return home for 12 months."""
+    if p.end is None or p.end > end_of_data:
+        return
+    end_year = financial_year(p.end)
+    if end_year not in covered:
+        return
+    t.counts[end_year].exits[p.exit or Exit.OTHER] += 1
+    if p.exit is Exit.RETURNED_HOME and p.end <= twelve_months_before(end_of_data):
+        t.home_followed += 1
+        back = min((q.start for q in later), default=None)
+        if back is not None and twelve_months_before(back) <= p.end:
+            t.home_gaps.append(float((back - p.end).days))
+
+
+def _tally_entry(t: _Tally, p: _Period, earlier: list[_Period], covered: set[str]) -> None:
+    """Count a care entry, and whether it came within 12 months of an earlier period's end."""
+    start_year = financial_year(p.start)
+    y = t.counts[start_year]
+    y.entries += 1
+    if p.episodes[0].rne != "S":
+        t.rne_not_s += 1
+    t.s_within += sum(e.rne == "S" for e in p.episodes[1:])
+    if previous_year(start_year) in covered:
+        y.re_entry_base += 1
+        ends = [q.end for q in earlier if q.end is not None]
+        if ends and max(ends) >= twelve_months_before(p.start):
+            y.re_entries += 1
+
+
+def _tally_spell(t: _Tally, p: _Period, birth: dt.date | None, end_of_data: dt.date) -> None:
+    """Add a period's time in care (censored when open) overall and in its age band at entry."""
+    ended = p.end is not None and p.end <= end_of_data
+    days = float(((p.end if ended and p.end else end_of_data) - p.start).days)
+    t.all_spells[0].append(days)
+    t.all_spells[1].append(ended)
+    if birth is None:
+        t.no_birth += 1
+    elif p.start < birth:
+        t.before_birth += 1
+    else:
+        band = age_band(age_in_years(birth, p.start))
+        t.band_spells[band][0].append(days)
+        t.band_spells[band][1].append(ended)
+
+
+def _tally_periods(
+    history: _History, periods: list[_Period], years: dict[str, list[str]]
+) -> _Tally:
+    """Count each child's periods of care: exits, returns home, entries, time in care."""
+    t = _Tally()
     data_end = {council: year_end(ys[-1]) for council, ys in years.items()}
     covered = {council: set(ys) for council, ys in years.items()}
     by_child: dict[int, list[_Period]] = defaultdict(list)
     for p in periods:
         by_child[p.child].append(p)
-    band_spells: dict[str, tuple[list[float], list[bool]]] = {b: ([], []) for b in AGE_BANDS}
-    all_spells: tuple[list[float], list[bool]] = ([], [])
-    no_birth = before_birth = rne_not_s = s_within = 0
-    home_followed = 0
-    home_gaps: list[float] = []  # days from home to the next period, within 12 months
+    t.children = len(by_child)
     for child, child_periods in by_child.items():
         for k, p in enumerate(child_periods):
             end_of_data = data_end[p.council]
-            start_year = financial_year(p.start)
-            if p.end is not None and p.end <= end_of_data:
-                end_year = financial_year(p.end)
-                if end_year in covered[p.council]:
-                    counts[end_year].exits[p.exit or Exit.OTHER] += 1
-                    if p.exit is Exit.RETURNED_HOME and p.end <= twelve_months_before(end_of_data):
-                        home_followed += 1
-                        back = min((q.start for q in child_periods[k + 1 :]), default=None)
-                        if back is not None and twelve_months_before(back) <= p.end:
-                            home_gaps.append(float((back - p.end).days))
-            if start_year not in covered[p.council]:
+            _tally_exit(t, p, child_periods[k + 1 :], end_of_data, covered[p.council])
+            if financial_year(p.start) not in covered[p.council]:
                 continue
-            y = counts[start_year]
-            y.entries += 1
-            if p.episodes[0].rne != "S":
-                rne_not_s += 1
-            s_within += sum(e.rne == "S" for e in p.episodes[1:])
-            if previous_year(start_year) in covered[p.council]:
-                y.re_entry_base += 1
-                earlier = [q.end for q in child_periods[:k] if q.end is not None]
-                if earlier and max(earlier) >= twelve_months_before(p.start):
-                    y.re_entries += 1
-            ended = p.end is not None and p.end <= end_of_data
-            days = float(((p.end if ended and p.end else end_of_data) - p.start).days)
-            all_spells[0].append(days)
-            all_spells[1].append(ended)
-            birth = history.births.get(child)
-            if birth is None:
-                no_birth += 1
-            elif p.start < birth:
-                before_birth += 1
-            else:
-                band = age_band(age_in_years(birth, p.start))
-                band_spells[band][0].append(days)
-                band_spells[band][1].append(ended)
+            _tally_entry(t, p, child_periods[:k], covered[p.council])
+            _tally_spell(t, p, history.births.get(child), end_of_data)
+    return t
+
+
+def _period_problems(t: _Tally, problems: ProblemLog) -> None:
+    """Report the episodes and headers the tally found wanting."""
     problems.add(
         "episodes",
         "RNE",
         "",
         "first episode of a period of care is not S (started to be looked after)",
-        rne_not_s,
+        t.rne_not_s,
     )
     problems.add(
-        "episodes", "RNE", "S", "S (started to be looked after) within a period of care", s_within
+        "episodes", "RNE", "S", "S (started to be looked after) within a period of care", t.s_within
     )
     problems.add(
-        "header", "DOB", "", "no date of birth: period left out of the age bands", no_birth
+        "header", "DOB", "", "no date of birth: period left out of the age bands", t.no_birth
     )
     problems.add(
         "header",
         "DOB",
         "",
         "care starts before the month of birth: period left out of the age bands",
-        before_birth,
+        t.before_birth,
     )
-    uasc_children = _count_31_march(history, periods, years, counts)
 
+
+def _care_years(
+    counts: dict[str, _YearCounts], covered: list[set[str]], all_years: list[str]
+) -> dict[str, CareYear]:
+    """Each collection year's counts; re-entries only where the year before was supplied."""
     by_year: dict[str, CareYear] = {}
-    all_years = sorted({y for ys in years.values() for y in ys})
     for label in all_years:
         y = counts[label]
-        eligible = any(label in cov and previous_year(label) in cov for cov in covered.values())
+        eligible = any(label in cov and previous_year(label) in cov for cov in covered)
         by_year[label] = CareYear(
             year=label,
             care_entries=y.entries,
@@ -1138,31 +1180,44 @@ def _summarise(
             placement_shares_31_march=frozen_map(_placement_shares(y.placements)),
             uasc_31_march=y.uasc,
         )
+    return by_year
+
+
+def _summarise(
+    history: _History, periods: list[_Period], years: dict[str, list[str]], problems: ProblemLog
+) -> SSDA903Summary:
+    """Summarise step: per-year and overall aggregates."""
+    t = _tally_periods(history, periods, years)
+    _period_problems(t, problems)
+    uasc_children = _count_31_march(history, periods, years, t.counts)
+    all_years = sorted({y for ys in years.values() for y in ys})
+    covered = [set(ys) for ys in years.values()]
+    counts = [t.counts[label] for label in all_years]
     exits: Counter[Exit] = Counter()
     placements: Counter[Placement] = Counter()
-    for label in all_years:
-        exits.update(counts[label].exits)
-        placements.update(counts[label].placements)
-    re_base = sum(counts[y].re_entry_base for y in all_years)
-    re_n = sum(counts[y].re_entries for y in all_years)
+    for y in counts:
+        exits.update(y.exits)
+        placements.update(y.placements)
+    re_base = sum(y.re_entry_base for y in counts)
+    re_n = sum(y.re_entries for y in counts)
     summary = SSDA903Summary(
         layouts=history.layouts,
         collection_years=tuple(all_years),
         councils=len(years),
-        children=len(by_child),
+        children=t.children,
         periods_of_care=len(periods),
-        by_year=frozen_map(by_year),
-        care_entries=sum(counts[y].entries for y in all_years),
+        by_year=frozen_map(_care_years(t.counts, covered, all_years)),
+        care_entries=sum(y.entries for y in counts),
         re_entries=re_n if re_base else None,
         re_entry_share=share(re_n, re_base),
         exits=frozen_map({x.value: exits[x] for x in Exit}),
         exits_total=sum(exits.values()),
         placement_shares_31_march=frozen_map(_placement_shares(placements)),
         durations_by_age_band=frozen_map(
-            {b: DurationSummary.of(*band_spells[b]) for b in AGE_BANDS}
+            {b: DurationSummary.of(*t.band_spells[b]) for b in AGE_BANDS}
         ),
-        duration_all_ages=DurationSummary.of(*all_spells),
-        returns_home=ReturnsHome(home_followed, len(home_gaps), median(home_gaps)),
+        duration_all_ages=DurationSummary.of(*t.all_spells),
+        returns_home=ReturnsHome(t.home_followed, len(t.home_gaps), median(t.home_gaps)),
         uasc_children=uasc_children,
         problems=problems.frozen(),
     )
