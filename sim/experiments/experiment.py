@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.core.calendar import DAYS_PER_YEAR, Calendar
+from sim.core.calendar import DAYS_PER_YEAR, WITHIN_12_MONTHS_DAYS, Calendar
 from sim.core.entities import AGE_OF_MAJORITY, CP_DURATION_BANDS, cp_duration_band
 from sim.core.streams import Stream, Streams
 from sim.inputs.policies import PolicySet
 from sim.inputs.scenario import Scenario
 from sim.model.demand import front_door, seed_opening_caseload, uasc_arrivals
-from sim.model.recorder import STATES, Recorder
+from sim.model.recorder import Recorder
 from sim.model.services import Services
 from sim.model.workforce import CaseloadPool
 
@@ -137,7 +137,7 @@ def build(
 
 
 #: Children kept safely at home are followed for 12 months after the horizon (model.md, Outputs).
-FOLLOW_UP_DAYS = 365.25
+FOLLOW_UP_DAYS = WITHIN_12_MONTHS_DAYS
 
 
 def single_run(
@@ -250,4 +250,4 @@ def run_replications(
     return results
 
 
-__all__ = ["STATES", "RunResult", "build", "run_replications", "single_run"]
+__all__ = ["RunResult", "build", "run_replications", "single_run"]

@@ -13,13 +13,18 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import DAYS_PER_YEAR
-from sim.core.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
+from sim.core.calendar import WITHIN_12_MONTHS_DAYS
+from sim.core.entities import (
+    AGE_OF_MAJORITY,
+    LOOKED_AFTER_PREFIX,
+    CareRoute,
+    Child,
+    Exit,
+    Family,
+    Placement,
+)
 from sim.core.streams import Stream
 from sim.model.services import Services
-
-#: Where the children's social work case place is held while a child is looked after.
-LOOKED_AFTER = "looked_after_"
 
 
 def _pick(weights: list[tuple[object, float]], u: float) -> object:
@@ -113,12 +118,12 @@ def care_episode(
     age = child.age(now)
     uasc = route is CareRoute.UASC
     placement = choose_placement(age, svc.u(family, Stream.LOOKED_AFTER), svc, uasc=uasc)
-    state = LOOKED_AFTER + placement.value
+    state = LOOKED_AFTER_PREFIX + placement.value
     svc.record.move(1, src, state, now)
     if route is not CareRoute.OPENING:
         svc.flow_by_locality("care_entries", family, 1)
         svc.record.flow(f"care_entries_{route.value}", 1, now)
-        if child.left_care_day is not None and now - child.left_care_day <= DAYS_PER_YEAR:
+        if child.left_care_day is not None and now - child.left_care_day <= WITHIN_12_MONTHS_DAYS:
             svc.record.flow("care_reentries_12m", 1, now)  # as SSDA903 counts a re-entry
     if planned is None:
         entry_age = age

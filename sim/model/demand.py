@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterator
 import numpy as np
 import simpy
 
-from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.calendar import DAYS_PER_YEAR, WITHIN_12_MONTHS_WHOLE_DAYS
 from sim.core.distributions import Empirical
 from sim.core.entities import (
     AGE_OF_MAJORITY,
@@ -355,7 +355,7 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
             placed += n
             elapsed, remaining = _length_biased(dist, rng)
             family.resume = (elapsed * unit, remaining * unit)
-            family.last_referral_day = now - rng.random() * 365
+            family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
             _new_family_history(family, svc)
             if state is State.CP_PLAN:
                 family.previous_cp_plan = True

@@ -11,25 +11,28 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import working_to_calendar_days
+from sim.core.calendar import DAYS_PER_MONTH, WITHIN_12_MONTHS_WHOLE_DAYS, working_to_calendar_days
 from sim.core.entities import (
     CP_DURATION_BANDS,
     FACTOR_NAMES,
+    POLICY_STAGES,
+    SOCIAL_WORK_STAGES,
+    WAITING_ALLOCATION,
+    WAITING_EARLY_HELP,
     CareRoute,
     Family,
     State,
     cp_duration_band,
 )
 from sim.core.streams import Stream
-from sim.inputs.policies import STAGES
 from sim.model.care import enter_care
 from sim.model.services import Services, scaled_probability
 
 StageGenerator = Generator[simpy.Event, object, State]
-POLICY_STAGES = frozenset(STAGES) - {"front_door"}
-#: Stages whose work a social worker holds (a case place each child).
-SOCIAL_WORK_STAGES = frozenset({"assessment", "cin_plan", "s47_enquiry", "cp_plan"})
-DAYS_PER_MONTH = 365.25 / 12
+#: Stages at which a family entering them is enrolled in policies (the front door enrols its own).
+ENROLLING_STAGES = frozenset(POLICY_STAGES) - {State.FRONT_DOOR.value}
+#: Stages whose work a social worker holds, as a set (``enter`` runs on every move).
+_SOCIAL_WORK = frozenset(SOCIAL_WORK_STAGES)
 #: Measure names built once (this code runs for every assessment and CP plan).
 FACTOR_MEASURES = tuple((f, f"assessments_factor_{name}") for f, name in FACTOR_NAMES.items())
 CP_ENDED_MEASURES = {b: f"cp_plans_ended_{b}" for b in CP_DURATION_BANDS}
@@ -71,11 +74,11 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
         svc.record.move(at_home - family.counted, None, key, now)
     family.stock_key = key
     family.counted = at_home if key is not None else 0
-    if svc.policies and key in POLICY_STAGES:
+    if svc.policies and key in ENROLLING_STAGES:
         svc.enrol(family, key)
     if key == "cin_plan" and svc.policies and svc.policies.holds_cases(family):
         release(family, family.slots_held, svc)  # a pod holds the case, not a social worker
-    elif key in SOCIAL_WORK_STAGES and family.slots_held < family.counted:
+    elif key in _SOCIAL_WORK and family.slots_held < family.counted:
         # a case coming back to social work (e.g. from a pod, on escalation) is allocated at once
         svc.social_work.force(family.counted - family.slots_held)
         family.slots_held = family.counted
@@ -94,7 +97,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     now = env.now
     if family.counted:
         svc.record.flow("closures", family.counted, now)
-    helped = family.stock_key in ("assessment", "cin_plan", "s47_enquiry", "cp_plan")
+    helped = family.stock_key in _SOCIAL_WORK
     if (
         helped
         and family.need > 1
@@ -182,7 +185,7 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     resuming = family.resume is not None
     elapsed = 0.0
     if not resuming:
-        enter(family, "waiting_early_help", svc, now)
+        enter(family, WAITING_EARLY_HELP, svc, now)
         # drawn whether or not the family has to wait, so its later draws do not depend on it
         patience = svc.duration(family, Stream.EARLY_HELP, "early_help.patience")
         if not svc.early_help_team.take(1):
@@ -216,13 +219,16 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     now = env.now
     n = family.n_at_home(now)
     svc.flow_by_locality("referrals", family, n)
-    if family.last_referral_day is not None and now - family.last_referral_day <= 365:
+    if (
+        family.last_referral_day is not None
+        and now - family.last_referral_day <= WITHIN_12_MONTHS_WHOLE_DAYS
+    ):
         svc.record.flow("rereferrals_12m", n, now)
     family.last_referral_day = now
     if svc.chance(family, Stream.ASSESSMENT, "assessment.p_nfa_at_referral"):
         svc.record.flow("referrals_nfa", n, now)
         return State.CLOSED
-    enter(family, "waiting_allocation", svc, now)
+    enter(family, WAITING_ALLOCATION, svc, now)
     need = family.counted - family.slots_held
     if need > 0:
         if not svc.social_work.take(need):
