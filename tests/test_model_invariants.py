@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import SMALL, flow_total, looked_after_stock, make_scenario
 
-import sim.model.demand
+import sim.model.front_door
 import sim.model.pathway
 from sim.core.calendar import working_to_calendar_days
 from sim.core.entities import CP_DURATION_BANDS, FACTOR_NAMES, LOOKED_AFTER_STOCKS, STOCKS, State
@@ -582,7 +582,7 @@ def deterministic():
     journeys: dict[int, dict[str, float]] = {}
     mp = pytest.MonkeyPatch()
     real_journey, real_referral, real_close = (
-        sim.model.demand.family_journey,
+        sim.model.front_door.family_journey,
         sim.model.pathway.STAGES[State.REFERRAL],
         sim.model.pathway.close,
     )
@@ -599,7 +599,7 @@ def deterministic():
         journeys[family.id]["closed"] = env.now
         real_close(env, family, svc)
 
-    mp.setattr(sim.model.demand, "family_journey", journey)
+    mp.setattr(sim.model.front_door, "family_journey", journey)
     mp.setitem(sim.model.pathway.STAGES, State.REFERRAL, referral)
     mp.setattr(sim.model.pathway, "close", close)
     try:

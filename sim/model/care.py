@@ -155,12 +155,10 @@ def care_episode(
             )
             svc.start_process(return_breaks_down, child, family, delay=delay)
         elif svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
-            from sim.model.pathway import new_concern
-
             delay = svc.duration(
                 family, Stream.RECONTACT, "looked_after.recontact_after_return_home"
             )
-            new_concern(family, svc, delay)
+            svc.new_concern(family, delay)
     else:
         child.in_care = False
         if reason is not Exit.AGE_18:

@@ -26,7 +26,7 @@ from sim.core.entities import (
 )
 from sim.core.streams import Stream
 from sim.model.care import enter_care
-from sim.model.services import Services, scaled_probability
+from sim.model.services import Services
 
 StageGenerator = Generator[simpy.Event, object, State]
 #: Stages at which a family entering them is enrolled in policies (the front door enrols its own).
@@ -45,7 +45,8 @@ def family_journey(
 ) -> Generator[simpy.Event, object, None]:
     """One episode for a family, from a contact's outcome to closure.
 
-    A new concern after closure (re-referral) starts a new journey at the front door.
+    A new concern after closure (re-referral) goes to the front door, which may start a new
+    journey.
     """
     if delay > 0:
         yield env.timeout(delay)
@@ -109,7 +110,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     family.open = False
     if family.n_at_home(now) and svc.chance(family, Stream.RECONTACT, "recontact.p_recontact"):
         delay = svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
-        new_concern(family, svc, delay)
+        svc.new_concern(family, delay)
     if family.policies:  # after the re-referral decision, which a policy may change
         svc.policies.leave(family)
 
@@ -121,59 +122,6 @@ def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> No
             family, Stream.NEED, "escalation.p_need_rises_per_month_waiting"
         ):
             family.need += 1
-
-
-# -- the front door for known families -------------------------------------------------------
-
-
-def new_concern(family: Family, svc: Services, delay: float) -> None:
-    """A new concern about a known family in ``delay`` days: triaged by the MASH again.
-
-    The triage is decided now, from the family's own draws: a concern closed at the front door
-    is only counted (on the day it arrives) and needs no process; one that goes on starts the
-    family's next journey after triage.
-    """
-    fd = svc.params.front_door
-    triage = svc.duration(family, Stream.FRONT_DOOR, "front_door.triage_days")
-    odds = fd.odds_referral_known_family * svc.family_odds(family)
-    u = svc.u(family, Stream.FRONT_DOOR)
-    p_ref = scaled_probability(fd.p_referral, odds)
-    if u < p_ref:
-        state = State.REFERRAL
-    elif u < p_ref + fd.p_early_help * (1 - p_ref) / max(1 - fd.p_referral, 1e-12):
-        state = State.EARLY_HELP
-    else:
-        day = svc.env.now + delay
-        if day < svc.cal.end_day:
-            n = family.n_at_home(day)
-            svc.record.flow("contacts", n, day)
-            svc.record.flow("contacts_nfa", n, day + triage)
-        return
-    svc.start_process(known_family_contact, family, delay=delay, triage=triage, state=state)
-
-
-def known_family_contact(
-    env: simpy.Environment,
-    family: Family,
-    svc: Services,
-    delay: float,
-    triage: float,
-    state: State,
-) -> Generator[simpy.Event, object, None]:
-    """A known family's new concern, triaged on to early help or a referral.
-
-    A concern about a family whose case is open by then joins that case (counted as a contact).
-    """
-    yield env.timeout(delay + triage)
-    contact_day = env.now - triage
-    n = family.n_at_home(contact_day)
-    if n == 0:
-        return
-    svc.record.flow("contacts", n, contact_day)
-    if family.open:
-        svc.record.flow("contacts_about_open_cases", n, contact_day)
-        return
-    yield from family_journey(env, family, svc, state)
 
 
 # -- stages ----------------------------------------------------------------------------------
