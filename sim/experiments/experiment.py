@@ -153,4 +153,4 @@ def run_replications(
     return results
 
 
-__all__ = ["RunResult", "build", "run_replications", "single_run"]
+__all__ = ["RunResult", "run_replications", "single_run"]
