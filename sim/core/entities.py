@@ -76,6 +76,8 @@ class State(Enum):
     ICPC = "icpc"
     CP_PLAN = "cp_plan"
     CLOSED = "closed"
+    #: A child's own episode in care (``care_episode``), after leaving the family's stages.
+    LOOKED_AFTER = "looked_after"
 
 
 class Placement(Enum):
@@ -95,7 +97,7 @@ class Placement(Enum):
 WAITING_EARLY_HELP = "waiting_early_help"
 WAITING_ALLOCATION = "waiting_allocation"
 #: A looked-after child is counted in the stock of their placement type: this prefix + its value.
-LOOKED_AFTER_PREFIX = "looked_after_"
+LOOKED_AFTER_PREFIX = State.LOOKED_AFTER.value + "_"
 
 #: Stages whose work a social worker holds (a case place each child).
 SOCIAL_WORK_STAGES: tuple[str, ...] = tuple(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.entities import LOOKED_AFTER_STOCKS, STOCKS
+from sim.core.entities import LOOKED_AFTER_STOCKS, STOCKS, State
 from sim.experiments.experiment import RunResult
 
 
@@ -57,7 +57,7 @@ def littles_law(result: RunResult, state: str, from_month: int = 0) -> LittlesLa
     Mean stock comes from exact child-days; arrivals from entries; mean stay from completed
     stays. Valid over a long window in near steady state.
     """
-    names = list(LOOKED_AFTER_STOCKS) if state == "looked_after" else [state]
+    names = list(LOOKED_AFTER_STOCKS) if state == State.LOOKED_AFTER.value else [state]
     days = np.diff(np.asarray(result.calendar.month_starts))[from_month:]
     child_days = sum(result.child_days[s][from_month:].sum() for s in names)
     entries = sum(result.entries[s][from_month:].sum() for s in names)

@@ -74,10 +74,10 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     return out
 
 
+#: Measures that are stocks (taken at a month end, not summed) when MEASURES does not say.
 _OTHER_STOCKS = frozenset(
     {
-        "assessment",
-        "s47_enquiry",
+        *_HOME_STOCKS,
         "social_worker_fte",
         "social_worker_fte_core",
         "early_help_fte_core",

@@ -22,6 +22,7 @@ from sim.core.entities import (
     Exit,
     Family,
     Placement,
+    State,
 )
 from sim.core.streams import Stream
 from sim.model.services import Services
@@ -160,7 +161,7 @@ def _count_care_exit(svc: Services, reason: Exit, stay: float) -> None:
     now = svc.env.now
     svc.record.flow("care_exits", 1, now)
     svc.record.flow(f"care_exits_{reason.value}", 1, now)
-    svc.record.stay("looked_after", stay, 1, now)
+    svc.record.stay(State.LOOKED_AFTER.value, stay, 1, now)
 
 
 def _after_return_home(child: Child, family: Family, svc: Services) -> None:

@@ -76,19 +76,14 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
     now = env.now
     next_id = OPENING_ID_BASE
     # (state, duration, days per unit, escalating decisions passed to get there)
-    stage_dist = {
-        "early_help": (State.EARLY_HELP, p.early_help.duration, 1.0, 0),
-        "assessment": (
-            State.ASSESSMENT,
-            p.assessment.duration_working_days,
-            CALENDAR_DAYS_PER_WORKING_DAY,
-            0,
-        ),
-        "cin_plan": (State.CIN_PLAN, p.cin_plan.duration, 1.0, 1),
-        "cp_plan": (State.CP_PLAN, p.cp_plan.duration, 1.0, 3),
-    }
-    for stock, (state, dist, unit, steps) in stage_dist.items():
-        target = round(p.opening_stocks_per_10k.get(stock, 0.0) * scale)
+    stages = (
+        (State.EARLY_HELP, p.early_help.duration, 1.0, 0),
+        (State.ASSESSMENT, p.assessment.duration_working_days, CALENDAR_DAYS_PER_WORKING_DAY, 0),
+        (State.CIN_PLAN, p.cin_plan.duration, 1.0, 1),
+        (State.CP_PLAN, p.cp_plan.duration, 1.0, 3),
+    )
+    for state, dist, unit, steps in stages:
+        target = round(p.opening_stocks_per_10k.get(state.value, 0.0) * scale)
         placed = 0
         for fam, i in _candidates(factory, rng, steps):
             if placed >= target:
@@ -109,7 +104,7 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
                 svc.social_work.force(n)
                 family.slots_held = n
             svc.start_process(family_journey, family, state=state)
-    looked_after = round(p.opening_stocks_per_10k.get("looked_after", 0) * scale)
+    looked_after = round(p.opening_stocks_per_10k.get(State.LOOKED_AFTER.value, 0) * scale)
     _seed_looked_after(env, svc, rng, looked_after)
     _seed_recent_closures(env, svc, factory, rng)
     _seed_recent_returns_home(env, svc, looked_after)

@@ -77,7 +77,7 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
     family.counted = at_home if key is not None else 0
     if svc.policies and key in ENROLLING_STAGES:
         svc.enrol(family, key)
-    if key == "cin_plan" and svc.policies and svc.policies.holds_cases(family):
+    if key == State.CIN_PLAN.value and svc.policies and svc.policies.holds_cases(family):
         release(family, family.slots_held, svc)  # a pod holds the case, not a social worker
     elif key in _SOCIAL_WORK and family.slots_held < family.counted:
         # a case coming back to social work (e.g. from a pod, on escalation) is allocated at once
@@ -147,13 +147,13 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     else:
         svc.early_help_team.force(1)
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "early_help", svc, env.now)
+    n = enter(family, State.EARLY_HELP.value, svc, env.now)
     if not resuming:
         svc.record.flow("early_help_starts", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.early_help_team.release(1)
-    svc.record.stay("early_help", env.now - start, n, env.now)
+    svc.record.stay(State.EARLY_HELP.value, env.now - start, n, env.now)
     if svc.escalates(family, Stream.EARLY_HELP, "early_help.p_step_up"):
         svc.record.flow("early_help_step_ups", family.counted, env.now)
         return State.REFERRAL
@@ -198,7 +198,7 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
         duration = working_to_calendar_days(working_days)
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "assessment", svc, env.now)
+    n = enter(family, State.ASSESSMENT.value, svc, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
@@ -209,7 +209,7 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
                 svc.record.flow(measure, n, env.now)
     if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
         svc.record.flow("assessments_over_45_working_days", n, env.now)
-    svc.record.stay("assessment", env.now - start, n, env.now)
+    svc.record.stay(State.ASSESSMENT.value, env.now - start, n, env.now)
     if svc.escalates(family, Stream.ASSESSMENT, "assessment.p_s47"):
         return State.S47_ENQUIRY
     if svc.chance(family, Stream.ASSESSMENT, "assessment.p_not_in_need"):
@@ -232,7 +232,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         duration = svc.duration(family, Stream.CIN_PLAN, "cin_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "cin_plan", svc, env.now)
+    n = enter(family, State.CIN_PLAN.value, svc, env.now)
     if not resuming:
         svc.record.flow("cin_plans_started", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
@@ -243,7 +243,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s20_care")
     if to_s47 or to_care:
         yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
-        svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
+        svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
         if to_s47:
             return State.S47_ENQUIRY
         enter_care(
@@ -251,7 +251,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         )
         return State.CLOSED
     yield env.timeout(duration)
-    svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
+    svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
     if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_reassessment"):
         return State.ASSESSMENT
     if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_step_down_early_help"):
@@ -264,17 +264,17 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
 
 def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Strategy discussion and s47 enquiry; emergency protection for a few; then ICPC or not."""
-    n = enter(family, "s47_enquiry", svc, env.now)
+    n = enter(family, State.S47_ENQUIRY.value, svc, env.now)
     svc.record.flow("s47_enquiries", n, env.now)
     start = env.now
     working_days = svc.duration(family, Stream.S47_ENQUIRY, "s47_enquiry.working_days_to_icpc")
     if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_emergency_care"):
         yield env.timeout(min(1.0, working_to_calendar_days(working_days)))
-        svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
+        svc.record.stay(State.S47_ENQUIRY.value, env.now - start, family.counted, env.now)
         enter_care(env, family, svc, CareRoute.EMERGENCY)
         return State.CLOSED
     yield env.timeout(working_to_calendar_days(working_days))
-    svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
+    svc.record.stay(State.S47_ENQUIRY.value, env.now - start, family.counted, env.now)
     if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_icpc"):
         return State.ICPC
     if svc.chance(family, Stream.S47_ENQUIRY, "s47_enquiry.p_cin_plan_if_no_icpc"):
@@ -299,7 +299,7 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
         duration = svc.duration(family, Stream.CP_PLAN, "cp_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "cp_plan", svc, env.now)
+    n = enter(family, State.CP_PLAN.value, svc, env.now)
     if not resuming:
         svc.flow_by_locality("cp_plans_started", family, n)
         repeat = sum(
@@ -345,7 +345,7 @@ def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
     svc.open_cp_plans.pop(family.id, None)
     svc.record.flow("cp_plans_ended", family.counted, now)
     svc.record.flow(CP_ENDED_MEASURES[cp_duration_band(now - start)], family.counted, now)
-    svc.record.stay("cp_plan", now - start, family.counted, now)
+    svc.record.stay(State.CP_PLAN.value, now - start, family.counted, now)
 
 
 def _end_cp_plan_into_care(
