@@ -201,14 +201,7 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     n = enter(family, State.ASSESSMENT.value, svc, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
-    svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
-    if family.risk:  # factors identified at the end of assessment (C3)
-        svc.record.flow("assessments_any_toxic_trio", n, env.now)
-        for factor, measure in FACTOR_MEASURES:
-            if family.risk & factor:
-                svc.record.flow(measure, n, env.now)
-    if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
-        svc.record.flow("assessments_over_45_working_days", n, env.now)
+    _assessment_completed(family, svc, n, elapsed + duration)
     svc.record.stay(State.ASSESSMENT.value, env.now - start, n, env.now)
     if svc.escalates(family, Stream.ASSESSMENT, "assessment.p_s47"):
         return State.S47_ENQUIRY
@@ -221,6 +214,20 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
             return State.EARLY_HELP
         return State.CLOSED
     return State.CIN_PLAN
+
+
+def _assessment_completed(family: Family, svc: Services, n: int, days: float) -> None:
+    """Count a completed assessment (as DfE does), the factors it found (C3), and whether it
+    took longer than the 45 working days of Working Together."""
+    now = svc.env.now
+    svc.record.flow("assessments", n, now)
+    if family.risk:
+        svc.record.flow("assessments_any_toxic_trio", n, now)
+        for factor, measure in FACTOR_MEASURES:
+            if family.risk & factor:
+                svc.record.flow(measure, n, now)
+    if days > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
+        svc.record.flow("assessments_over_45_working_days", n, now)
 
 
 def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
@@ -300,21 +307,8 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     else:
         (elapsed, duration), family.resume = family.resume, None
     n = enter(family, State.CP_PLAN.value, svc, env.now)
-    if not resuming:
-        svc.flow_by_locality("cp_plans_started", family, n)
-        repeat = sum(
-            1
-            for ch in family.children_at_home(env.now)
-            if ch.had_cp_plan or family.previous_cp_plan
-        )
-        svc.record.flow("cp_plans_repeat", repeat, env.now)
-    for ch in family.children_at_home(env.now):
-        ch.had_cp_plan = True
-    family.previous_cp_plan = True
-    if svc.cp_families is not None:
-        svc.cp_families[family.id] = family
     start = env.now - elapsed  # an opening case began before day 0
-    svc.open_cp_plans[family.id] = (family, start)
+    _cp_plan_started(family, svc, n, start, new=not resuming)
     if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         svc.record.flow("pre_proceedings", family.counted, env.now)
@@ -337,6 +331,24 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     if svc.chance(family, Stream.CP_PLAN, "cp_plan.p_step_down_cin"):
         return State.CIN_PLAN
     return State.CLOSED
+
+
+def _cp_plan_started(family: Family, svc: Services, n: int, start: float, new: bool) -> None:
+    """Count a new plan and its repeats; the children have had a CP plan from now on; the plan
+    is open (for D5's durations) from ``start``."""
+    now = svc.env.now
+    if new:
+        svc.flow_by_locality("cp_plans_started", family, n)
+        repeat = sum(
+            1 for ch in family.children_at_home(now) if ch.had_cp_plan or family.previous_cp_plan
+        )
+        svc.record.flow("cp_plans_repeat", repeat, now)
+    for ch in family.children_at_home(now):
+        ch.had_cp_plan = True
+    family.previous_cp_plan = True
+    if svc.cp_families is not None:
+        svc.cp_families[family.id] = family
+    svc.open_cp_plans[family.id] = (family, start)
 
 
 def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
