@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 from conftest import SMALL, flow_total, looked_after_stock, make_scenario
 
-import sim.model.demand
+import sim.model.front_door
 import sim.model.pathway
 from sim.core.calendar import working_to_calendar_days
-from sim.core.entities import CP_DURATION_BANDS, FACTOR_NAMES, State
+from sim.core.entities import CP_DURATION_BANDS, FACTOR_NAMES, LOOKED_AFTER_STOCKS, STOCKS, State
 from sim.experiments.checks import littles_law, stock_flow_errors
 from sim.experiments.experiment import run_replications, single_run
-from sim.model.recorder import STATES
 
-LOOKED_AFTER_STATES = [s for s in STATES if s.startswith("looked_after_")]
+LOOKED_AFTER_STATES = list(LOOKED_AFTER_STOCKS)
 RUNS = ["default", "no_opening_caseload", "warm_up", "return_breakdowns"]
 
 
@@ -66,7 +65,7 @@ def test_child_days_bounded_by_stocks(runs, name):
     """Child-days in a month lie between 0 and (largest possible stock) x days in the month."""
     r = runs[name]
     days = np.diff(np.asarray(r.calendar.month_starts))
-    for s in STATES:
+    for s in STOCKS:
         opening = r.opening.get(s, 0)
         most = opening + np.cumsum(r.entries[s])  # no stock can exceed everything that came in
         assert np.all(r.child_days[s] >= 0), f"{name} {s}: expected child-days >= 0"
@@ -138,7 +137,7 @@ def test_front_door_outcomes_do_not_exceed_contacts(runs, name):
         f"({contacts:g})"
     )
     alloc, refs = flow_total(r, "allocations"), flow_total(r, "referrals")
-    assert alloc <= refs + sum(r.opening.get(s, 0) for s in STATES), (
+    assert alloc <= refs + sum(r.opening.get(s, 0) for s in STOCKS), (
         f"{name}: expected allocations ({alloc:g}) <= referrals ({refs:g}) + opening caseload"
     )
 
@@ -583,7 +582,7 @@ def deterministic():
     journeys: dict[int, dict[str, float]] = {}
     mp = pytest.MonkeyPatch()
     real_journey, real_referral, real_close = (
-        sim.model.demand.family_journey,
+        sim.model.front_door.family_journey,
         sim.model.pathway.STAGES[State.REFERRAL],
         sim.model.pathway.close,
     )
@@ -600,7 +599,7 @@ def deterministic():
         journeys[family.id]["closed"] = env.now
         real_close(env, family, svc)
 
-    mp.setattr(sim.model.demand, "family_journey", journey)
+    mp.setattr(sim.model.front_door, "family_journey", journey)
     mp.setitem(sim.model.pathway.STAGES, State.REFERRAL, referral)
     mp.setattr(sim.model.pathway, "close", close)
     try:

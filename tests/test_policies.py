@@ -22,6 +22,7 @@ from sim.experiments.runner import compare_to_folder
 from sim.inputs.cost_book import load_cost_book, uprate
 from sim.inputs.policies import Effect, Policy
 from sim.inputs.scenario import ScenarioError, load_scenario, scenario_from_dict
+from sim.model.build import build, policy_set
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
@@ -223,8 +224,6 @@ def test_triangular_effect_draws_have_the_declared_mean_and_range():
 
 
 def test_same_policy_draws_the_same_effect_in_every_variant():
-    from sim.experiments.experiment import policy_set
-
     fs = load_scenario(SCENARIOS / "family_safeguarding.yaml")
     both = fs.with_policies([*fs.policies, Policy(name="other", start_date="2026-04-01")])
     for rep in range(3):
@@ -244,8 +243,6 @@ def test_team_capacity_caps_families_enrolled_at_once():
         effects=[effect("cin_plan.duration", 0.9)],
     )
     sc = scenario_from_dict({"population": 20_000, "years": 1, "policies": [capped]})
-    from sim.experiments.experiment import build
-
     env, svc = build(sc, 0)
     peak = 0
     while env.peek() <= svc.cal.end_day:

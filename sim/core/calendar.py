@@ -11,6 +11,16 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 DAYS_PER_YEAR = 365.25
+#: A month as a twelfth of a year (months of waiting, policies' ramp-up).
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+#: "Within 12 months" of an earlier event as a year of days: re-entries to care within 12 months
+#: of going home, and the 12-month follow-up of children kept at home.
+WITHIN_12_MONTHS_DAYS = DAYS_PER_YEAR
+#: "Within 12 months" as 365 whole days: re-referrals within 12 months of the previous referral,
+#: and the last referral of a case open at the start (sometime in the 12 months before). Kept
+#: apart from ``WITHIN_12_MONTHS_DAYS`` (a quarter of a day longer) because the two have always
+#: differed here, and one value for both would change the model's outputs.
+WITHIN_12_MONTHS_WHOLE_DAYS = 365
 #: Working days to calendar days: five working days a week (bank holidays ignored).
 CALENDAR_DAYS_PER_WORKING_DAY = 7 / 5
 

@@ -61,8 +61,13 @@ def cp_duration_band(days: float) -> str:
 
 
 class State(Enum):
-    """Stages of a family's episode (design/model.md, 'The pathway')."""
+    """Stages of a family's episode (design/model.md, 'The pathway').
 
+    A contact is triaged at the front door before the family's journey starts; the journey
+    then moves through the other stages until it is closed.
+    """
+
+    FRONT_DOOR = "front_door"
     EARLY_HELP = "early_help"
     REFERRAL = "referral"
     ASSESSMENT = "assessment"
@@ -71,6 +76,8 @@ class State(Enum):
     ICPC = "icpc"
     CP_PLAN = "cp_plan"
     CLOSED = "closed"
+    #: A child's own episode in care (``care_episode``), after leaving the family's stages.
+    LOOKED_AFTER = "looked_after"
 
 
 class Placement(Enum):
@@ -83,6 +90,36 @@ class Placement(Enum):
     RESIDENTIAL = "residential"
     PLACED_WITH_PARENTS = "placed_with_parents"
     OTHER = "other"
+
+
+#: Where children are counted (stocks), beside the stages they wait for or are in. Children
+#: waiting for early help or for a social worker to be allocated are counted on their own.
+WAITING_EARLY_HELP = "waiting_early_help"
+WAITING_ALLOCATION = "waiting_allocation"
+#: A looked-after child is counted in the stock of their placement type: this prefix + its value.
+LOOKED_AFTER_PREFIX = State.LOOKED_AFTER.value + "_"
+
+#: Stages whose work a social worker holds (a case place each child).
+SOCIAL_WORK_STAGES: tuple[str, ...] = tuple(
+    s.value for s in (State.ASSESSMENT, State.CIN_PLAN, State.S47_ENQUIRY, State.CP_PLAN)
+)
+#: Stages a policy can enrol families at (where the family's case sits).
+POLICY_STAGES: tuple[str, ...] = (
+    State.FRONT_DOOR.value,
+    State.EARLY_HELP.value,
+    *SOCIAL_WORK_STAGES,
+)
+#: Stocks of children known to social care at home: children in need other than looked after.
+CHILDREN_IN_NEED_STOCKS: tuple[str, ...] = (WAITING_ALLOCATION, *SOCIAL_WORK_STAGES)
+#: Stocks of looked-after children, one per placement type (in :class:`Placement`'s order).
+LOOKED_AFTER_STOCKS: tuple[str, ...] = tuple(LOOKED_AFTER_PREFIX + p.value for p in Placement)
+#: Every stock the recorder counts, in the order of its counters and of output columns.
+STOCKS: tuple[str, ...] = (
+    WAITING_EARLY_HELP,
+    State.EARLY_HELP.value,
+    *CHILDREN_IN_NEED_STOCKS,
+    *LOOKED_AFTER_STOCKS,
+)
 
 
 class Exit(Enum):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.core.entities import LOOKED_AFTER_STOCKS, STOCKS, State
 from sim.experiments.experiment import RunResult
-from sim.model.recorder import STATES
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class StockFlowError:
 def stock_flow_errors(result: RunResult) -> list[StockFlowError]:
     """Every (state, month) where closing != opening + entries - exits (should be none)."""
     errors = []
-    for s in STATES:
+    for s in STOCKS:
         expected = result.opening.get(s, 0) + np.cumsum(result.entries[s] - result.exits[s])
         found = result.month_end_stock[s]
         for m in np.flatnonzero(np.abs(expected - found) > 1e-9):
@@ -57,9 +57,7 @@ def littles_law(result: RunResult, state: str, from_month: int = 0) -> LittlesLa
     Mean stock comes from exact child-days; arrivals from entries; mean stay from completed
     stays. Valid over a long window in near steady state.
     """
-    names = (
-        [s for s in STATES if s.startswith("looked_after")] if state == "looked_after" else [state]
-    )
+    names = list(LOOKED_AFTER_STOCKS) if state == State.LOOKED_AFTER.value else [state]
     days = np.diff(np.asarray(result.calendar.month_starts))[from_month:]
     child_days = sum(result.child_days[s][from_month:].sum() for s in names)
     entries = sum(result.entries[s][from_month:].sum() for s in names)

@@ -11,10 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.core.entities import (
+    CHILDREN_IN_NEED_STOCKS,
+    LOOKED_AFTER_PREFIX,
+    STOCKS,
+    WAITING_ALLOCATION,
+    State,
+)
 from sim.core.measures import MEASURES
 from sim.experiments.experiment import RunResult
 
-CIN_STATES = ("waiting_allocation", "assessment", "cin_plan", "s47_enquiry", "cp_plan")
+#: Stocks of children at home shown under their own name (CP plans are shown as ``cp_plans``).
+_HOME_STOCKS = tuple(
+    s for s in STOCKS if not s.startswith(LOOKED_AFTER_PREFIX) and s != State.CP_PLAN.value
+)
 
 
 def monthly_frame(result: RunResult) -> pd.DataFrame:
@@ -24,28 +34,21 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     fys = [cal.financial_year(m) for m in range(cal.months)]
     cols: dict[str, np.ndarray] = {k: v for k, v in result.flows.items()}
     stock = result.month_end_stock
-    placements = [k for k in stock if k.startswith("looked_after_")]
+    placements = [k for k in stock if k.startswith(LOOKED_AFTER_PREFIX)]
     cols["looked_after"] = sum(stock[k] for k in placements)
     for k in placements:
         cols[k] = stock[k]
     cols["child_days_in_care"] = sum(result.child_days[k] for k in placements)
     for k in placements:
-        cols["child_days_" + k.removeprefix("looked_after_")] = result.child_days[k]
+        cols["child_days_" + k.removeprefix(LOOKED_AFTER_PREFIX)] = result.child_days[k]
     # waiting child-days in the month, including waits still running at its end
-    cols["allocation_wait_child_days"] = result.child_days["waiting_allocation"]
+    cols["allocation_wait_child_days"] = result.child_days[WAITING_ALLOCATION]
     for name, m in MEASURES.items():
         if m.kind == "flow" and name not in cols:
             cols[name] = np.zeros(cal.months)
-    cols["children_in_need"] = cols["looked_after"] + sum(stock[k] for k in CIN_STATES)
-    cols["cp_plans"] = stock["cp_plan"]
-    for k in (
-        "early_help",
-        "cin_plan",
-        "waiting_allocation",
-        "waiting_early_help",
-        "assessment",
-        "s47_enquiry",
-    ):
+    cols["children_in_need"] = cols["looked_after"] + sum(stock[k] for k in CHILDREN_IN_NEED_STOCKS)
+    cols["cp_plans"] = stock[State.CP_PLAN.value]
+    for k in _HOME_STOCKS:
         cols[k] = stock[k]
     cols.update(result.month_end_values)
     for name, value in result.extra.items():  # run-level results, shown at the horizon
@@ -71,10 +74,10 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     return out
 
 
+#: Measures that are stocks (taken at a month end, not summed) when MEASURES does not say.
 _OTHER_STOCKS = frozenset(
     {
-        "assessment",
-        "s47_enquiry",
+        *_HOME_STOCKS,
         "social_worker_fte",
         "social_worker_fte_core",
         "early_help_fte_core",

@@ -22,11 +22,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.core.calendar import DAYS_PER_MONTH
 from sim.core.distributions import ByAge
+from sim.core.entities import POLICY_STAGES
 from sim.inputs.parameters import Parameters
 
-#: Stages a policy can enrol families at (where the family's case sits).
-STAGES = ("front_door", "early_help", "assessment", "cin_plan", "s47_enquiry", "cp_plan")
 ROLES = ("social_worker", "family_practitioner", "adult_specialist", "supervisor", "peer_mentor")
 #: Plain-words names for groups of the model's probabilities.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -84,7 +84,7 @@ class Eligibility(_Model):
     """Which families a policy works with; every condition given must hold."""
 
     risk_factors: Literal["any", "all_families"] | list[Literal["da", "mh", "sm"]] = "all_families"
-    stages: list[Literal[STAGES]] = Field(default_factory=lambda: list(STAGES))  # type: ignore[valid-type]
+    stages: list[Literal[POLICY_STAGES]] = Field(default_factory=lambda: list(POLICY_STAGES))  # type: ignore[valid-type]
     min_need: int = Field(1, ge=1, le=4)
     localities: list[str] | None = None
     pod_school_only: bool = False
@@ -233,7 +233,7 @@ class ActivePolicy:
         self.policy = policy
         self.index = index
         self.start_day = start_day
-        self.ramp_days = policy.ramp_up_months * 365.25 / 12
+        self.ramp_days = policy.ramp_up_months * DAYS_PER_MONTH
         self.multipliers = multipliers
         self.capacity = policy.team_capacity
         self.enrolled = 0

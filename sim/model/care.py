@@ -13,13 +13,19 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import DAYS_PER_YEAR
-from sim.core.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, Placement
+from sim.core.calendar import WITHIN_12_MONTHS_DAYS
+from sim.core.entities import (
+    AGE_OF_MAJORITY,
+    LOOKED_AFTER_PREFIX,
+    CareRoute,
+    Child,
+    Exit,
+    Family,
+    Placement,
+    State,
+)
 from sim.core.streams import Stream
 from sim.model.services import Services
-
-#: Where the children's social work case place is held while a child is looked after.
-LOOKED_AFTER = "looked_after_"
 
 
 def _pick(weights: list[tuple[object, float]], u: float) -> object:
@@ -113,53 +119,62 @@ def care_episode(
     age = child.age(now)
     uasc = route is CareRoute.UASC
     placement = choose_placement(age, svc.u(family, Stream.LOOKED_AFTER), svc, uasc=uasc)
-    state = LOOKED_AFTER + placement.value
+    state = LOOKED_AFTER_PREFIX + placement.value
     svc.record.move(1, src, state, now)
     if route is not CareRoute.OPENING:
-        svc.flow_by_locality("care_entries", family, 1)
-        svc.record.flow(f"care_entries_{route.value}", 1, now)
-        if child.left_care_day is not None and now - child.left_care_day <= DAYS_PER_YEAR:
-            svc.record.flow("care_reentries_12m", 1, now)  # as SSDA903 counts a re-entry
-    if planned is None:
-        entry_age = age
-        reason = (
-            Exit.AGE_18 if uasc else choose_exit(entry_age, svc.u(family, Stream.CARE_EXIT), svc)
-        )
-        stay = svc.duration(family, Stream.CARE_EXIT, "looked_after.duration", age=entry_age)
-        if uasc:
-            stay = float("inf")
-    else:
-        reason, stay = planned
+        _count_care_entry(child, family, svc, route)
+    reason, stay = planned if planned is not None else _plan_leaving(family, svc, age, uasc)
     to_18 = child.day_turns_18() - now
     if to_18 <= stay:
         reason, stay = Exit.AGE_18, max(to_18, 0.0)
     yield env.timeout(stay)
     svc.record.move(1, state, None, env.now)
-    svc.record.flow("care_exits", 1, env.now)
-    svc.record.flow(f"care_exits_{reason.value}", 1, env.now)
-    svc.record.stay("looked_after", stay + elapsed, 1, env.now)
+    _count_care_exit(svc, reason, stay + elapsed)
     svc.social_work.release(1)
+    child.in_care = False
     if reason is Exit.RETURNED_HOME:
-        child.in_care = False
         child.left_care_day = env.now
-        if svc.params.looked_after.p_return_home_breaks_down > 0 and svc.chance(
-            family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
-        ):
-            delay = svc.duration(
-                family, Stream.RETURN_BREAKDOWN, "looked_after.return_home_breakdown"
-            )
-            svc.start_process(return_breaks_down, child, family, delay=delay)
-        elif svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
-            from sim.model.pathway import new_concern
+        _after_return_home(child, family, svc)
+    elif reason is not Exit.AGE_18:
+        family.children.remove(child)  # lives with a new legal family, or elsewhere
 
-            delay = svc.duration(
-                family, Stream.RECONTACT, "looked_after.recontact_after_return_home"
-            )
-            new_concern(family, svc, delay)
-    else:
-        child.in_care = False
-        if reason is not Exit.AGE_18:
-            family.children.remove(child)  # lives with a new legal family, or elsewhere
+
+def _plan_leaving(family: Family, svc: Services, age: float, uasc: bool) -> tuple[Exit, float]:
+    """How a child entering care at ``age`` will leave, and after how many days (an
+    unaccompanied child stays until 18; the stay is drawn all the same, so later draws match)."""
+    reason = Exit.AGE_18 if uasc else choose_exit(age, svc.u(family, Stream.CARE_EXIT), svc)
+    stay = svc.duration(family, Stream.CARE_EXIT, "looked_after.duration", age=age)
+    return reason, float("inf") if uasc else stay
+
+
+def _count_care_entry(child: Child, family: Family, svc: Services, route: CareRoute) -> None:
+    """Count an entry to care by its route, and as a re-entry if within 12 months of going home."""
+    now = svc.env.now
+    svc.flow_by_locality("care_entries", family, 1)
+    svc.record.flow(f"care_entries_{route.value}", 1, now)
+    if child.left_care_day is not None and now - child.left_care_day <= WITHIN_12_MONTHS_DAYS:
+        svc.record.flow("care_reentries_12m", 1, now)  # as SSDA903 counts a re-entry
+
+
+def _count_care_exit(svc: Services, reason: Exit, stay: float) -> None:
+    """Count a child leaving care, by reason, and the length of the stay."""
+    now = svc.env.now
+    svc.record.flow("care_exits", 1, now)
+    svc.record.flow(f"care_exits_{reason.value}", 1, now)
+    svc.record.stay(State.LOOKED_AFTER.value, stay, 1, now)
+
+
+def _after_return_home(child: Child, family: Family, svc: Services) -> None:
+    """A child back home: the return may break down (straight back into care), or the family
+    may come back to the front door with a new concern."""
+    if svc.params.looked_after.p_return_home_breaks_down > 0 and svc.chance(
+        family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
+    ):
+        delay = svc.duration(family, Stream.RETURN_BREAKDOWN, "looked_after.return_home_breakdown")
+        svc.start_process(return_breaks_down, child, family, delay=delay)
+    elif svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
+        delay = svc.duration(family, Stream.RECONTACT, "looked_after.recontact_after_return_home")
+        svc.new_concern(family, delay)
 
 
 def return_breaks_down(

@@ -11,25 +11,28 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import working_to_calendar_days
+from sim.core.calendar import DAYS_PER_MONTH, WITHIN_12_MONTHS_WHOLE_DAYS, working_to_calendar_days
 from sim.core.entities import (
     CP_DURATION_BANDS,
     FACTOR_NAMES,
+    POLICY_STAGES,
+    SOCIAL_WORK_STAGES,
+    WAITING_ALLOCATION,
+    WAITING_EARLY_HELP,
     CareRoute,
     Family,
     State,
     cp_duration_band,
 )
 from sim.core.streams import Stream
-from sim.inputs.policies import STAGES
 from sim.model.care import enter_care
-from sim.model.services import Services, scaled_probability
+from sim.model.services import Services
 
 StageGenerator = Generator[simpy.Event, object, State]
-POLICY_STAGES = frozenset(STAGES) - {"front_door"}
-#: Stages whose work a social worker holds (a case place each child).
-SOCIAL_WORK_STAGES = frozenset({"assessment", "cin_plan", "s47_enquiry", "cp_plan"})
-DAYS_PER_MONTH = 365.25 / 12
+#: Stages at which a family entering them is enrolled in policies (the front door enrols its own).
+ENROLLING_STAGES = frozenset(POLICY_STAGES) - {State.FRONT_DOOR.value}
+#: Stages whose work a social worker holds, as a set (``enter`` runs on every move).
+_SOCIAL_WORK = frozenset(SOCIAL_WORK_STAGES)
 #: Measure names built once (this code runs for every assessment and CP plan).
 FACTOR_MEASURES = tuple((f, f"assessments_factor_{name}") for f, name in FACTOR_NAMES.items())
 CP_ENDED_MEASURES = {b: f"cp_plans_ended_{b}" for b in CP_DURATION_BANDS}
@@ -42,7 +45,8 @@ def family_journey(
 ) -> Generator[simpy.Event, object, None]:
     """One episode for a family, from a contact's outcome to closure.
 
-    A new concern after closure (re-referral) starts a new journey at the front door.
+    A new concern after closure (re-referral) goes to the front door, which may start a new
+    journey.
     """
     if delay > 0:
         yield env.timeout(delay)
@@ -71,11 +75,11 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
         svc.record.move(at_home - family.counted, None, key, now)
     family.stock_key = key
     family.counted = at_home if key is not None else 0
-    if svc.policies and key in POLICY_STAGES:
+    if svc.policies and key in ENROLLING_STAGES:
         svc.enrol(family, key)
-    if key == "cin_plan" and svc.policies and svc.policies.holds_cases(family):
+    if key == State.CIN_PLAN.value and svc.policies and svc.policies.holds_cases(family):
         release(family, family.slots_held, svc)  # a pod holds the case, not a social worker
-    elif key in SOCIAL_WORK_STAGES and family.slots_held < family.counted:
+    elif key in _SOCIAL_WORK and family.slots_held < family.counted:
         # a case coming back to social work (e.g. from a pod, on escalation) is allocated at once
         svc.social_work.force(family.counted - family.slots_held)
         family.slots_held = family.counted
@@ -94,7 +98,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     now = env.now
     if family.counted:
         svc.record.flow("closures", family.counted, now)
-    helped = family.stock_key in ("assessment", "cin_plan", "s47_enquiry", "cp_plan")
+    helped = family.stock_key in _SOCIAL_WORK
     if (
         helped
         and family.need > 1
@@ -106,7 +110,7 @@ def close(env: simpy.Environment, family: Family, svc: Services) -> None:
     family.open = False
     if family.n_at_home(now) and svc.chance(family, Stream.RECONTACT, "recontact.p_recontact"):
         delay = svc.duration(family, Stream.RECONTACT, "recontact.time_to_recontact")
-        new_concern(family, svc, delay)
+        svc.new_concern(family, delay)
     if family.policies:  # after the re-referral decision, which a policy may change
         svc.policies.leave(family)
 
@@ -120,59 +124,6 @@ def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> No
             family.need += 1
 
 
-# -- the front door for known families -------------------------------------------------------
-
-
-def new_concern(family: Family, svc: Services, delay: float) -> None:
-    """A new concern about a known family in ``delay`` days: triaged by the MASH again.
-
-    The triage is decided now, from the family's own draws: a concern closed at the front door
-    is only counted (on the day it arrives) and needs no process; one that goes on starts the
-    family's next journey after triage.
-    """
-    fd = svc.params.front_door
-    triage = svc.duration(family, Stream.FRONT_DOOR, "front_door.triage_days")
-    odds = fd.odds_referral_known_family * svc.family_odds(family)
-    u = svc.u(family, Stream.FRONT_DOOR)
-    p_ref = scaled_probability(fd.p_referral, odds)
-    if u < p_ref:
-        state = State.REFERRAL
-    elif u < p_ref + fd.p_early_help * (1 - p_ref) / max(1 - fd.p_referral, 1e-12):
-        state = State.EARLY_HELP
-    else:
-        day = svc.env.now + delay
-        if day < svc.cal.end_day:
-            n = family.n_at_home(day)
-            svc.record.flow("contacts", n, day)
-            svc.record.flow("contacts_nfa", n, day + triage)
-        return
-    svc.start_process(known_family_contact, family, delay=delay, triage=triage, state=state)
-
-
-def known_family_contact(
-    env: simpy.Environment,
-    family: Family,
-    svc: Services,
-    delay: float,
-    triage: float,
-    state: State,
-) -> Generator[simpy.Event, object, None]:
-    """A known family's new concern, triaged on to early help or a referral.
-
-    A concern about a family whose case is open by then joins that case (counted as a contact).
-    """
-    yield env.timeout(delay + triage)
-    contact_day = env.now - triage
-    n = family.n_at_home(contact_day)
-    if n == 0:
-        return
-    svc.record.flow("contacts", n, contact_day)
-    if family.open:
-        svc.record.flow("contacts_about_open_cases", n, contact_day)
-        return
-    yield from family_journey(env, family, svc, state)
-
-
 # -- stages ----------------------------------------------------------------------------------
 
 
@@ -182,7 +133,7 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     resuming = family.resume is not None
     elapsed = 0.0
     if not resuming:
-        enter(family, "waiting_early_help", svc, now)
+        enter(family, WAITING_EARLY_HELP, svc, now)
         # drawn whether or not the family has to wait, so its later draws do not depend on it
         patience = svc.duration(family, Stream.EARLY_HELP, "early_help.patience")
         if not svc.early_help_team.take(1):
@@ -196,13 +147,13 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     else:
         svc.early_help_team.force(1)
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "early_help", svc, env.now)
+    n = enter(family, State.EARLY_HELP.value, svc, env.now)
     if not resuming:
         svc.record.flow("early_help_starts", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.early_help_team.release(1)
-    svc.record.stay("early_help", env.now - start, n, env.now)
+    svc.record.stay(State.EARLY_HELP.value, env.now - start, n, env.now)
     if svc.escalates(family, Stream.EARLY_HELP, "early_help.p_step_up"):
         svc.record.flow("early_help_step_ups", family.counted, env.now)
         return State.REFERRAL
@@ -216,13 +167,16 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     now = env.now
     n = family.n_at_home(now)
     svc.flow_by_locality("referrals", family, n)
-    if family.last_referral_day is not None and now - family.last_referral_day <= 365:
+    if (
+        family.last_referral_day is not None
+        and now - family.last_referral_day <= WITHIN_12_MONTHS_WHOLE_DAYS
+    ):
         svc.record.flow("rereferrals_12m", n, now)
     family.last_referral_day = now
     if svc.chance(family, Stream.ASSESSMENT, "assessment.p_nfa_at_referral"):
         svc.record.flow("referrals_nfa", n, now)
         return State.CLOSED
-    enter(family, "waiting_allocation", svc, now)
+    enter(family, WAITING_ALLOCATION, svc, now)
     need = family.counted - family.slots_held
     if need > 0:
         if not svc.social_work.take(need):
@@ -244,18 +198,11 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
         duration = working_to_calendar_days(working_days)
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "assessment", svc, env.now)
+    n = enter(family, State.ASSESSMENT.value, svc, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
-    svc.record.flow("assessments", n, env.now)  # DfE counts assessments when completed
-    if family.risk:  # factors identified at the end of assessment (C3)
-        svc.record.flow("assessments_any_toxic_trio", n, env.now)
-        for factor, measure in FACTOR_MEASURES:
-            if family.risk & factor:
-                svc.record.flow(measure, n, env.now)
-    if elapsed + duration > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
-        svc.record.flow("assessments_over_45_working_days", n, env.now)
-    svc.record.stay("assessment", env.now - start, n, env.now)
+    _assessment_completed(family, svc, n, elapsed + duration)
+    svc.record.stay(State.ASSESSMENT.value, env.now - start, n, env.now)
     if svc.escalates(family, Stream.ASSESSMENT, "assessment.p_s47"):
         return State.S47_ENQUIRY
     if svc.chance(family, Stream.ASSESSMENT, "assessment.p_not_in_need"):
@@ -269,6 +216,20 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     return State.CIN_PLAN
 
 
+def _assessment_completed(family: Family, svc: Services, n: int, days: float) -> None:
+    """Count a completed assessment (as DfE does), the factors it found (C3), and whether it
+    took longer than the 45 working days of Working Together."""
+    now = svc.env.now
+    svc.record.flow("assessments", n, now)
+    if family.risk:
+        svc.record.flow("assessments_any_toxic_trio", n, now)
+        for factor, measure in FACTOR_MEASURES:
+            if family.risk & factor:
+                svc.record.flow(measure, n, now)
+    if days > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
+        svc.record.flow("assessments_over_45_working_days", n, now)
+
+
 def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Child in need plan: may escalate to s47 or s20 care; ends in review, step-down or closure."""
     c = svc.params.cin_plan
@@ -278,7 +239,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         duration = svc.duration(family, Stream.CIN_PLAN, "cin_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "cin_plan", svc, env.now)
+    n = enter(family, State.CIN_PLAN.value, svc, env.now)
     if not resuming:
         svc.record.flow("cin_plans_started", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
@@ -289,7 +250,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s20_care")
     if to_s47 or to_care:
         yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
-        svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
+        svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
         if to_s47:
             return State.S47_ENQUIRY
         enter_care(
@@ -297,7 +258,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         )
         return State.CLOSED
     yield env.timeout(duration)
-    svc.record.stay("cin_plan", env.now - start, family.counted, env.now)
+    svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
     if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_reassessment"):
         return State.ASSESSMENT
     if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_step_down_early_help"):
@@ -310,17 +271,17 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
 
 def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Strategy discussion and s47 enquiry; emergency protection for a few; then ICPC or not."""
-    n = enter(family, "s47_enquiry", svc, env.now)
+    n = enter(family, State.S47_ENQUIRY.value, svc, env.now)
     svc.record.flow("s47_enquiries", n, env.now)
     start = env.now
     working_days = svc.duration(family, Stream.S47_ENQUIRY, "s47_enquiry.working_days_to_icpc")
     if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_emergency_care"):
         yield env.timeout(min(1.0, working_to_calendar_days(working_days)))
-        svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
+        svc.record.stay(State.S47_ENQUIRY.value, env.now - start, family.counted, env.now)
         enter_care(env, family, svc, CareRoute.EMERGENCY)
         return State.CLOSED
     yield env.timeout(working_to_calendar_days(working_days))
-    svc.record.stay("s47_enquiry", env.now - start, family.counted, env.now)
+    svc.record.stay(State.S47_ENQUIRY.value, env.now - start, family.counted, env.now)
     if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_icpc"):
         return State.ICPC
     if svc.chance(family, Stream.S47_ENQUIRY, "s47_enquiry.p_cin_plan_if_no_icpc"):
@@ -345,22 +306,9 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
         duration = svc.duration(family, Stream.CP_PLAN, "cp_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, "cp_plan", svc, env.now)
-    if not resuming:
-        svc.flow_by_locality("cp_plans_started", family, n)
-        repeat = sum(
-            1
-            for ch in family.children_at_home(env.now)
-            if ch.had_cp_plan or family.previous_cp_plan
-        )
-        svc.record.flow("cp_plans_repeat", repeat, env.now)
-    for ch in family.children_at_home(env.now):
-        ch.had_cp_plan = True
-    family.previous_cp_plan = True
-    if svc.cp_families is not None:
-        svc.cp_families[family.id] = family
+    n = enter(family, State.CP_PLAN.value, svc, env.now)
     start = env.now - elapsed  # an opening case began before day 0
-    svc.open_cp_plans[family.id] = (family, start)
+    _cp_plan_started(family, svc, n, start, new=not resuming)
     if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         svc.record.flow("pre_proceedings", family.counted, env.now)
@@ -385,13 +333,31 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     return State.CLOSED
 
 
+def _cp_plan_started(family: Family, svc: Services, n: int, start: float, new: bool) -> None:
+    """Count a new plan and its repeats; the children have had a CP plan from now on; the plan
+    is open (for D5's durations) from ``start``."""
+    now = svc.env.now
+    if new:
+        svc.flow_by_locality("cp_plans_started", family, n)
+        repeat = sum(
+            1 for ch in family.children_at_home(now) if ch.had_cp_plan or family.previous_cp_plan
+        )
+        svc.record.flow("cp_plans_repeat", repeat, now)
+    for ch in family.children_at_home(now):
+        ch.had_cp_plan = True
+    family.previous_cp_plan = True
+    if svc.cp_families is not None:
+        svc.cp_families[family.id] = family
+    svc.open_cp_plans[family.id] = (family, start)
+
+
 def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
     """Count the plan's end, by its duration band (D7)."""
     now = svc.env.now
     svc.open_cp_plans.pop(family.id, None)
     svc.record.flow("cp_plans_ended", family.counted, now)
     svc.record.flow(CP_ENDED_MEASURES[cp_duration_band(now - start)], family.counted, now)
-    svc.record.stay("cp_plan", now - start, family.counted, now)
+    svc.record.stay(State.CP_PLAN.value, now - start, family.counted, now)
 
 
 def _end_cp_plan_into_care(

@@ -17,23 +17,7 @@ from collections import defaultdict
 import numpy as np
 
 from sim.core.calendar import Calendar
-
-#: States whose stocks are counted in children (see sim.core.measures.MEASURES for definitions).
-STATES: tuple[str, ...] = (
-    "waiting_early_help",
-    "early_help",
-    "waiting_allocation",
-    "assessment",
-    "cin_plan",
-    "s47_enquiry",
-    "cp_plan",
-    "looked_after_kinship_foster",
-    "looked_after_in_house_foster",
-    "looked_after_ifa",
-    "looked_after_residential",
-    "looked_after_placed_with_parents",
-    "looked_after_other",
-)
+from sim.core.entities import STOCKS
 
 
 class Recorder:
@@ -43,15 +27,15 @@ class Recorder:
         self.cal = calendar
         m = calendar.months
         self.flows: dict[str, list[float]] = defaultdict(lambda: [0.0] * m)
-        self.stock: dict[str, int] = dict.fromkeys(STATES, 0)
+        self.stock: dict[str, int] = dict.fromkeys(STOCKS, 0)
         self.opening: dict[str, int] = {}
-        self.entries = {s: [0.0] * m for s in STATES}
-        self.exits = {s: [0.0] * m for s in STATES}
-        self.child_days = {s: [0.0] * m for s in STATES}
-        self.month_end_stock = {s: [0.0] * m for s in STATES}
+        self.entries = {s: [0.0] * m for s in STOCKS}
+        self.exits = {s: [0.0] * m for s in STOCKS}
+        self.child_days = {s: [0.0] * m for s in STOCKS}
+        self.month_end_stock = {s: [0.0] * m for s in STOCKS}
         self.month_end_values: dict[str, list[float]] = defaultdict(lambda: [0.0] * m)
         self.stays: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # total days, count
-        self._last_change = dict.fromkeys(STATES, 0.0)
+        self._last_change = dict.fromkeys(STOCKS, 0.0)
         self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
         self._end = calendar.end_day
         self._month = (0, 0.0, calendar.month_starts[1] if calendar.months else 0.0)
@@ -114,12 +98,12 @@ class Recorder:
     def start_counting(self) -> None:
         """Freeze the opening stocks at day 0 (after any warm-up)."""
         self.opening = dict(self.stock)
-        self._last_change = dict.fromkeys(STATES, 0.0)
+        self._last_change = dict.fromkeys(STOCKS, 0.0)
         self.counting = True
 
     def month_end(self, m: int, now: float, extra: dict[str, float]) -> None:
         """Close month ``m`` at day ``now``: integrate stocks and keep the month-end values."""
-        for s in STATES:
+        for s in STOCKS:
             last = self._last_change[s]
             if now > last and self.stock[s]:
                 self.child_days[s][m] += self.stock[s] * (now - last)

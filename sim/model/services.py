@@ -57,6 +57,9 @@ class Services:
     social_work: CaseloadPool
     early_help_team: CaseloadPool
     population: float
+    #: The front door for known families, ``(family, svc, delay)``: passed in when the model is
+    #: built, so that the stages and care can send a family back without importing the door.
+    known_family_front_door: Callable[[Family, Services, float], None]
     policies: PolicySet | None = None
     front_door_waiting: int = 0
     cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
@@ -102,6 +105,10 @@ class Services:
         self.policies.enrol(family, stage, self.env.now)
         for i in family.policies - before:
             self.record.flow(f"policy_enrolments_{i}", 1, self.env.now)
+
+    def new_concern(self, family: Family, delay: float) -> None:
+        """A new concern about a known family in ``delay`` days goes to the front door."""
+        self.known_family_front_door(family, self, delay)
 
     def start_process(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Start a simpy process ``fn(env, *args, svc=self, **kwargs)``."""

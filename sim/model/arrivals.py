@@ -1,0 +1,177 @@
+"""Who arrives: families with their children, risk and need; contacts a day; UASC arrivals.
+
+New concerns arrive as contacts about families not currently known, at a rate that follows the
+child population (with its trend) and a monthly profile (school terms). Families are drawn in
+bulk by :class:`FamilyFactory`; the front door (:mod:`sim.model.front_door`) decides what
+happens to each contact. Unaccompanied asylum-seeking children arrive as their own stream
+straight into care.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import numpy as np
+import simpy
+
+from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.entities import TOXIC_TRIO_SUBSETS, CareRoute, Child, Family, RiskFactors
+from sim.core.streams import Stream
+from sim.model.care import care_episode
+from sim.model.services import Services
+
+#: Family ids: contacts about new families count up from 0; the other ways in have their own
+#: ranges, so that no two families share an id (and their draws).
+UASC_ID_BASE = 1 << 40
+HISTORY_ID_BASE = 2 << 40
+OPENING_ID_BASE = 3 << 40
+RETURNS_ID_BASE = 4 << 40
+#: Contacts are drawn 30 days at a time: fewer, larger numpy calls, in a fixed order.
+BATCH_DAYS = 30
+
+
+def shares(weights: tuple[float, ...]) -> np.ndarray:
+    """Weights as shares that sum to 1."""
+    a = np.asarray(weights, dtype=float)
+    return a / a.sum()
+
+
+def draw_locality(rng: np.random.Generator, p_loc: np.ndarray) -> int:
+    """A locality by population share (no draw at all when the council is one locality)."""
+    return 0 if len(p_loc) == 1 else int(rng.choice(len(p_loc), p=p_loc))
+
+
+class FamilyFactory:
+    """Draws families' attributes in bulk (children, ages, locality, school, risk, need)."""
+
+    def __init__(self, svc: Services) -> None:
+        d = svc.params.demand
+        self.svc = svc
+        self.p_children = shares(d.children_per_family)
+        self.p_age = shares(d.child_age_weights)
+        self.p_need = shares(d.need_level_shares)
+        self.p_risk = shares(tuple(d.toxic_trio_shares[k] for k in TOXIC_TRIO_SUBSETS))
+        loc_w = np.array([loc.population_share * loc.relative_demand for loc in d.localities])
+        self.p_locality = loc_w / loc_w.sum()
+        self.p_pod = np.array([loc.p_family_at_pod_school for loc in d.localities])
+        self.risks = [RiskFactors(r) for r in range(8)]  # one flag object per subset
+        self.mean_children = float(np.dot(np.arange(1, len(self.p_children) + 1), self.p_children))
+        esc = svc.params.escalation
+        self.max_odds = (
+            max(esc.odds_by_need)
+            * max(esc.odds_toxic_trio, 1.0)
+            * max(loc.relative_risk for loc in d.localities)
+            / svc.odds_norm
+        )
+
+    def draw(self, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+        """Attributes of ``n`` families as arrays (ages in years for up to the largest family)."""
+        kmax = len(self.p_children)
+        out = {
+            "children": rng.choice(kmax, size=n, p=self.p_children) + 1,
+            "ages": rng.choice(18, size=(n, kmax), p=self.p_age) + rng.random((n, kmax)),
+            "locality": rng.choice(len(self.p_locality), size=n, p=self.p_locality),
+            "risk": rng.choice(8, size=n, p=self.p_risk),
+            "need": rng.choice(4, size=n, p=self.p_need) + 1,
+        }
+        out["pod"] = rng.random(n) < self.p_pod[out["locality"]]
+        return out
+
+    def odds(self, fam: dict[str, np.ndarray]) -> np.ndarray:
+        """Escalation odds multiplier of each family (need, toxic trio, locality)."""
+        esc = self.svc.params.escalation
+        locs = self.svc.params.demand.localities
+        rr = np.array([loc.relative_risk for loc in locs])[fam["locality"]]
+        return (
+            np.asarray(esc.odds_by_need)[fam["need"] - 1]
+            * np.where(fam["risk"] > 0, esc.odds_toxic_trio, 1.0)
+            * rr
+        ) / self.svc.odds_norm
+
+    def make(self, fam: dict[str, np.ndarray], i: int, family_id: int, now: float) -> Family:
+        """One :class:`Family` from row ``i`` of drawn attributes."""
+        k = int(fam["children"][i])
+        children = [Child(now - a * DAYS_PER_YEAR) for a in fam["ages"][i, :k].tolist()]
+        return Family(
+            id=family_id,
+            children=children,
+            locality=int(fam["locality"][i]),
+            at_pod_school=bool(fam["pod"][i]),
+            risk=self.risks[fam["risk"][i]],
+            need=int(fam["need"][i]),
+            draws=self.svc.streams.family(family_id),
+        )
+
+
+def new_family_history(family: Family, svc: Services) -> None:
+    """History before the model's memory: an earlier CP plan or period in care."""
+    family.previous_cp_plan = svc.chance(
+        family, Stream.HISTORY, "recontact.p_previous_cp_new_family"
+    )
+    family.previous_care = svc.chance(
+        family, Stream.HISTORY, "recontact.p_previous_care_new_family"
+    )
+    if family.previous_cp_plan:
+        for c in family.children:
+            c.had_cp_plan = True
+
+
+def contacts_per_day(svc: Services, day: float) -> float:
+    """Expected contacts (children) on ``day``: population, trend and month of the year."""
+    d = svc.params.demand
+    month = svc.cal.date_of(math.floor(day)).month
+    seasonal = d.monthly_profile[month - 1] / (sum(d.monthly_profile) / 12)
+    growth = (1 + d.population_growth_per_year) ** (day / DAYS_PER_YEAR)
+    return d.contacts_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4 * growth * seasonal
+
+
+def draw_contacts(
+    svc: Services, factory: FamilyFactory, rng: np.random.Generator, first_day: float
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Contacts about new families on ``BATCH_DAYS`` days from ``first_day``, drawn at once.
+
+    Returns the families' attributes with each contact's arrival ``time``, and the offsets of
+    each day's contacts (day ``k``'s are rows ``offsets[k]`` to ``offsets[k + 1]``).
+    """
+    days = np.arange(first_day, first_day + BATCH_DAYS)
+    lam = np.array([contacts_per_day(svc, d) for d in days]) / factory.mean_children
+    counts = rng.poisson(lam)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    batch = factory.draw(rng, int(offsets[-1]))
+    batch["time"] = np.repeat(days, counts) + rng.random(int(offsets[-1]))
+    return batch, offsets
+
+
+def uasc_arrivals(
+    env: simpy.Environment, svc: Services, end_day: float
+) -> Generator[simpy.Event, object, None]:
+    """Unaccompanied asylum-seeking children: their own arrival stream, straight into care."""
+    d = svc.params.demand
+    rng = svc.streams.generator(Stream.UASC)
+    p_age = shares(d.uasc_age_weights)
+    p_loc = shares(tuple(loc.population_share for loc in d.localities))
+    k = 0
+    while True:
+        rate = d.uasc_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4
+        if rate <= 0:
+            return
+        growth = (1 + d.population_growth_per_year) ** (env.now / DAYS_PER_YEAR)
+        yield env.timeout(rng.exponential(1 / (rate * growth)))
+        if env.now >= end_day:
+            return
+        age = rng.choice(18, p=p_age) + rng.random()
+        child = Child(birth_day=env.now - age * DAYS_PER_YEAR)
+        family = Family(
+            id=UASC_ID_BASE + k,
+            children=[child],
+            locality=draw_locality(rng, p_loc),
+            at_pod_school=False,
+            risk=RiskFactors.NONE,
+            need=3,
+            draws=svc.streams.family(UASC_ID_BASE + k),
+        )
+        k += 1
+        child.in_care = True
+        svc.social_work.force(1)
+        svc.start_process(care_episode, child, family, route=CareRoute.UASC, src=None)

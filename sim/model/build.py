@@ -1,0 +1,121 @@
+"""Building one replication: its calendar, teams, recorder and random streams, the policies in
+force, and the processes that run it (the front door, UASC arrivals, the opening caseload,
+month ends, policies' added staff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from sim.core.calendar import DAYS_PER_YEAR, Calendar
+from sim.core.entities import CP_DURATION_BANDS, cp_duration_band
+from sim.core.streams import Stream, Streams
+from sim.inputs.policies import ActivePolicy, PolicySet
+from sim.inputs.scenario import Scenario
+from sim.model.arrivals import uasc_arrivals
+from sim.model.front_door import front_door, new_concern
+from sim.model.opening_caseload import seed_opening_caseload
+from sim.model.recorder import Recorder
+from sim.model.services import Services
+from sim.model.workforce import CaseloadPool
+
+
+def build(
+    scenario: Scenario,
+    replication: int,
+    *,
+    sampled_effects: bool = False,
+) -> tuple[simpy.Environment, Services]:
+    """Build the environment and services of one replication, with its processes started."""
+    p = scenario.parameters
+    cal = Calendar.from_start(scenario.start_date, scenario.months)
+    env = simpy.Environment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
+    pop = float(scenario.population)
+    svc = Services(
+        env=env,
+        params=p,
+        cal=cal,
+        streams=Streams(scenario.seed, replication),
+        record=Recorder(cal),
+        social_work=CaseloadPool(
+            env, p.workforce.social_worker_fte_per_10k * pop / 1e4, p.workforce.caseload_ceiling
+        ),
+        early_help_team=CaseloadPool(
+            env,
+            p.early_help.practitioner_fte_per_10k * pop / 1e4,
+            p.early_help.families_per_practitioner,
+        ),
+        population=pop,
+        known_family_front_door=new_concern,
+        policies=policy_set(scenario, replication, sampled_effects) if scenario.policies else None,
+    )
+    for active in svc.policies.active if svc.policies else ():
+        env.process(_policy_staff(env, svc, active))
+    env.process(_month_ends(env, svc))
+    if scenario.opening_caseload:
+        seed_opening_caseload(env, svc)
+    env.process(front_door(env, svc, end_day=cal.end_day))
+    if scenario.include_uasc:
+        env.process(uasc_arrivals(env, svc, end_day=cal.end_day))
+    return env, svc
+
+
+def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> PolicySet:
+    """The scenario's policies in one replication, with effect sizes central or drawn.
+
+    Each effect's draw is keyed by its policy's name and position and by the replication, so the
+    same policy draws the same effect size in every variant of a comparison.
+    """
+    streams = Streams(scenario.seed, replication)
+
+    def draw(policy, effect) -> float:
+        key = policy.key() * 1024 + policy.effects.index(effect)
+        return streams.family(key).uniform(Stream.EFFECT_SIZES)
+
+    names = [loc.name for loc in scenario.parameters.demand.localities]
+    return PolicySet(list(scenario.policies), scenario.start_date, draw, names, sampled_effects)
+
+
+def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event, object, None]:
+    """Close each month: keep month-end stocks, caseloads and waiting lists."""
+    yield env.timeout(max(0.0, -env.now))
+    svc.record.start_counting()
+    cal = svc.cal
+    for m in range(cal.months):
+        yield env.timeout(cal.month_starts[m + 1] - env.now)
+        svc.record.month_end(
+            m,
+            env.now,
+            {
+                "caseload_per_sw": svc.social_work.caseload_per_fte(),
+                "social_worker_fte": svc.social_work.fte,
+                "social_worker_fte_core": svc.social_work.core_fte,
+                "early_help_fte_core": svc.early_help_team.core_fte,
+                "front_door_waiting": svc.front_door_waiting,
+                "early_help_families_open": svc.early_help_team.held,
+                **_open_cp_plans_by_duration(svc, env.now),
+            },
+        )
+
+
+def _open_cp_plans_by_duration(svc: Services, now: float) -> dict[str, float]:
+    """Children on CP plans at this month end by how long the plan has lasted (D5's bands)."""
+    out = dict.fromkeys((f"cp_plans_open_{b}" for b in CP_DURATION_BANDS), 0.0)
+    for family, start in svc.open_cp_plans.values():
+        out[f"cp_plans_open_{cp_duration_band(now - start)}"] += family.counted
+    return out
+
+
+def _policy_staff(
+    env: simpy.Environment, svc: Services, active: ActivePolicy
+) -> Generator[simpy.Event, object, None]:
+    """A policy's added staff join their teams on its start date."""
+    yield env.timeout(max(0.0, active.start_day - env.now))
+    wf, eh = svc.params.workforce, svc.params.early_help
+    for s in active.policy.adds_staff:
+        if s.team == "social_work":
+            svc.social_work.add_staff(s.fte, s.caseload or wf.caseload_ceiling)
+        elif s.team == "early_help":
+            svc.early_help_team.add_staff(s.fte, s.caseload or eh.families_per_practitioner)
