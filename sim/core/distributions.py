@@ -21,7 +21,7 @@ import math
 from bisect import bisect_right
 from functools import cached_property
 from statistics import NormalDist
-from typing import Annotated, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -33,7 +33,8 @@ _U_MAX = 1.0 - 1e-12
 class Duration(Protocol):
     """What the model needs of a duration."""
 
-    mean: float
+    @property
+    def mean(self) -> float: ...
 
     def sample(self, u: float) -> float: ...
 
@@ -44,6 +45,12 @@ class Duration(Protocol):
 
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    if TYPE_CHECKING:  # every distribution defines its own; declared here for the type checker
+
+        def cdf(self, t: float) -> float: ...
+
+        def ppf(self, u: float) -> float: ...
 
     def sample_residual(self, u: float, elapsed: float) -> float:
         """Remaining days of a stay that has lasted ``elapsed`` days (``T | T > elapsed``)."""

@@ -6,7 +6,8 @@ is skipped with the reason, so the rest of the suite runs as before.
 
 - ``app_url`` (session): starts ``python -m streamlit run app.py`` from the repo root on a free
   port of 127.0.0.1, waits for ``/_stcore/health``, stops it after the session. The server's
-  output goes to ``tests/artifacts/streamlit.log``. ``CSC_APP_PATH`` serves another script.
+  output goes to ``tests/artifacts/streamlit.log`` (``streamlit-gw0.log`` and so on when
+  pytest-xdist runs the suite on several workers). ``CSC_APP_PATH`` serves another script.
   ``base_url`` is the same URL, so ``page.goto("/")`` works.
 - ``app_page``: a fresh page on the app, loaded and ready (see ``wait_ready``).
 - ``wait_ready(page)``: waits until the app is connected, its script has finished running and
@@ -46,7 +47,9 @@ CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic"]
 VIEWPORT = {"width": 1400, "height": 2200}  # tall: Streamlit scrolls inside its own container
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-SERVER_LOG = ARTIFACTS / "streamlit.log"
+# One server per pytest-xdist worker that runs browser tests, each with its own log.
+_WORKER = f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
+SERVER_LOG = ARTIFACTS / f"streamlit{_WORKER}.log"
 APP_ENV = "CSC_APP_PATH"
 SERVER_START_TIMEOUT_S = 60.0
 READY_TIMEOUT_MS = 60_000  # first load: the script runs (and may simulate) before it is ready
