@@ -1,7 +1,7 @@
-"""``csc-sim calibrate`` and ``csc-sim backtest``: the commands calibration adds to ``csc-sim``.
+"""``csc-sim calibrate`` and ``csc-sim backtest``: what they do and print.
 
-``sim`` does not import calibration: the project's ``pyproject.toml`` names :func:`register` in
-the ``csc_sim.commands`` entry points, and ``sim.cli`` adds every group it finds there.
+Their arguments are in :mod:`calibration.cli_arguments`, which the ``csc_sim.commands`` entry
+points hand to ``sim.cli``: ``sim`` never imports calibration.
 """
 
 from __future__ import annotations
@@ -26,78 +26,8 @@ from calibration.backtest import (
     summarise_backtest,
 )
 from calibration.council import calibrate, calibrate_to_file, plain, write_council_file
-from sim.cli.common import Subparsers
 from sim.experiments.batch import dask_client
 from sim.inputs.scenario import ScenarioError
-
-
-def register(subparsers: Subparsers) -> None:
-    """Add ``calibrate`` and ``backtest`` to the command line."""
-    _register_calibrate(subparsers)
-    _register_backtest(subparsers)
-
-
-def _register_calibrate(subparsers: Subparsers) -> None:
-    cal = subparsers.add_parser(
-        "calibrate", help="calibrate to a council's published figures (and files)"
-    )
-    who_cal = cal.add_mutually_exclusive_group(required=True)
-    who_cal.add_argument("--la", help="council name or code (e.g. 'Telford and Wrekin')")
-    who_cal.add_argument(
-        "--all",
-        action="store_true",
-        help="every council in the DfE tables, from published figures only: one file each in "
-        "--out (a folder, default councils/); resumes, skipping files already written",
-    )
-    cal.add_argument("--year", help="reference year, e.g. 2024-25 (default: the latest)")
-    cal.add_argument(
-        "--903",
-        dest="ssda903",
-        type=Path,
-        nargs="+",
-        help="the council's SSDA903 files or folders (CSV or XML)",
-    )
-    cal.add_argument("--cin", type=Path, nargs="+", help="the council's CIN census XML file(s)")
-    cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
-    cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
-    cal.add_argument("--iterations", type=int, default=14, help="fit iterations (default 14)")
-    cal.add_argument(
-        "--no-backtest",
-        dest="backtest",
-        action="store_false",
-        help="skip the back-test (fit on the years before the reference year, project it) "
-        "whose errors the file keeps for reports",
-    )
-    cal.add_argument(
-        "--workers",
-        type=int,
-        help="local worker processes for --all (default: one per core; 1: in this process)",
-    )
-    cal.add_argument("--scheduler", help="address of an existing Dask scheduler, for --all")
-    cal.add_argument("--json", action="store_true", help="print the fit report as JSON")
-    cal.set_defaults(handler=_cmd_calibrate)
-
-
-def _register_backtest(subparsers: Subparsers) -> None:
-    bt = subparsers.add_parser("backtest", help="fit on years up to Y-1, project Y, compare")
-    who = bt.add_mutually_exclusive_group(required=True)
-    who.add_argument("--la", help="council name or code")
-    who.add_argument("--all", action="store_true", help="every council in the DfE tables")
-    bt.add_argument("--hold-out", required=True, help="year to project, e.g. 2024-25")
-    bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
-    bt.add_argument(
-        "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
-    )
-    bt.add_argument(
-        "--workers",
-        type=int,
-        help="local worker processes for --all (default: one per core; 1: in this process)",
-    )
-    bt.add_argument(
-        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
-    )
-    bt.add_argument("--json", action="store_true", help="print the summary as JSON")
-    bt.set_defaults(handler=_cmd_backtest)
 
 
 def _each_council(
@@ -115,7 +45,7 @@ def _each_council(
     """
     options = {"iterations": args.iterations}
     if len(todo) > 1 and (args.scheduler or args.workers != 1):
-        # dask.distributed takes about a second to import: only when workers are used
+        # dask.distributed adds about half a second to the start: imported only for workers
         from dask.distributed import as_completed
 
         with dask_client(args.workers, args.scheduler) as client:
@@ -132,10 +62,10 @@ def _each_council(
 # calibrate --------------------------------------------------------------------------------------
 
 
-def _cmd_calibrate(args: argparse.Namespace) -> int:
+def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate one council (to its published figures and files) and write its parameter file."""
     if args.all:
-        return _cmd_calibrate_all(args)
+        return _calibrate_all(args)
     area = ees.find_area(args.la)
     params, rows = _fit_council(area, args)
     prov = params["provenance"]
@@ -244,7 +174,7 @@ def _print_calibration(area: ees.Area, params: dict, rows: list, args: argparse.
         print(f"  back-test: {prov.get('backtest_note', 'not available')}")
 
 
-def _cmd_calibrate_all(args: argparse.Namespace) -> int:
+def _calibrate_all(args: argparse.Namespace) -> int:
     """``calibrate --all``: a parameter file per council, on workers, resumable."""
     out = _folder_for_all(args)
     areas = ees.councils()
@@ -318,7 +248,7 @@ def _print_calibrate_all(summary: dict, out: Path, worst: list[float]) -> None:
 # backtest ---------------------------------------------------------------------------------------
 
 
-def _cmd_backtest(args: argparse.Namespace) -> int:
+def cmd_backtest(args: argparse.Namespace) -> int:
     """Fit each council on the years before the hold-out year, project it, compare, summarise."""
     targets = ees.councils() if args.all else [ees.find_area(args.la)]
     out = args.out or Path("results") / f"backtest-{args.hold_out}"

@@ -1,30 +1,33 @@
 """The ``csc-sim`` command line: run, compare, sweep and report on scenarios.
 
-Each command group is a module with ``register(subparsers)``, which adds the group's commands
-and, with ``set_defaults(handler=...)``, the function that carries each out. The groups of
-``sim`` itself are below; other packages add theirs through the ``csc_sim.commands`` entry
-points (the project's calibration package adds ``calibrate`` and ``backtest``), so that ``sim``
-never imports them.
+Each command group adds its commands to the parser with a ``register(subparsers)`` function:
+``sim``'s own groups are in :mod:`sim.cli.arguments`; other packages of the project add theirs
+through the ``csc_sim.commands`` entry points (calibration adds ``calibrate`` and ``backtest``),
+so that ``sim`` never imports them. A command names the function that carries it out as
+``"module:function"`` (``sim.cli.run``, ``sim.cli.compare``, ...); that module, which brings in
+the model and pandas, is imported only for the command that runs, so ``csc-sim --help`` loads
+neither.
 """
 
 from __future__ import annotations
 
 import argparse
+import pkgutil
 import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from sim.cli import compare, reports, run, sweeps, validate
+from sim.cli import arguments
 from sim.cli.common import Subparsers
 from sim.inputs.scenario import ScenarioError
 
 #: The command groups of ``sim`` itself, by name.
 GROUPS: dict[str, Callable[[Subparsers], None]] = {
-    "run": run.register,
-    "compare": compare.register,
-    "sweeps": sweeps.register,
-    "validate": validate.register,
-    "reports": reports.register,
+    "run": arguments.register_run,
+    "compare": arguments.register_compare,
+    "sweeps": arguments.register_sweeps,
+    "validate": arguments.register_validate,
+    "reports": arguments.register_reports,
 }
 
 #: The order of the groups in ``csc-sim --help``; a group not named here comes after, by name.
@@ -78,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     args = parser.parse_args(argv)
+    # the one import of a command's module: only the command that runs loads the model
+    command = pkgutil.resolve_name(args.handler)
     try:
-        return args.handler(args)
+        return command(args)
     except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""What several commands share: the scenario options, the scenario they give, the JSON header."""
+"""What several commands share: scenario options and the scenario they give, the JSON header,
+the figures of a comparison as printed."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import Subparsers, fmt, json_header, scenario_from_args, scenario_options
+from sim.cli.common import fmt, json_header, scenario_from_args
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.costs import placeholder_items
@@ -33,21 +33,7 @@ COMPARE_ROWS = (
 )
 
 
-def register(subparsers: Subparsers) -> None:
-    """Add ``compare`` to the command line."""
-    cmp_ = subparsers.add_parser(
-        "compare", help="compare policy variants with the baseline (paired)"
-    )
-    scenario_options(cmp_, "results/<name>-compare")
-    cmp_.add_argument(
-        "--independent",
-        action="store_true",
-        help="give variants their own random numbers (only to show what pairing buys)",
-    )
-    cmp_.set_defaults(handler=_cmd_compare)
-
-
-def _cmd_compare(args: argparse.Namespace) -> int:
+def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and each variant on the same families, write and print the differences."""
     scenario = scenario_from_args(args)
     variants = scenario.compared_variants()

@@ -1,4 +1,4 @@
-"""``csc-sim run``: a scenario's replications, written to a folder and summarised."""
+"""``csc-sim run`` (a scenario's replications, written and summarised) and ``csc-sim validate``."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import Subparsers, json_header, scenario_from_args, scenario_options
+from sim.cli.common import json_header, scenario_from_args
 from sim.core.measures import MEASURES
+from sim.experiments.batch import plan
 from sim.experiments.runner import run_to_folder
-from sim.inputs.scenario import Scenario
+from sim.inputs.scenario import Scenario, _read_yaml, load_scenario
+from sim.inputs.sweep import load_sweep
 
 HEADLINE = (
     "referrals",
@@ -43,14 +45,7 @@ BY_YEAR = (
 )
 
 
-def register(subparsers: Subparsers) -> None:
-    """Add ``run`` to the command line."""
-    run = subparsers.add_parser("run", help="run a scenario's replications and write results")
-    scenario_options(run, "results/<scenario name>")
-    run.set_defaults(handler=_cmd_run)
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     """Run the scenario's replications into the results folder and print what came out."""
     scenario = scenario_from_args(args)
     out = args.out or Path("results") / scenario.name
@@ -124,3 +119,30 @@ def _print_by_year(summary: pd.DataFrame, fys: list[str]) -> None:
         sel = summary[summary["measure"] == name].set_index("financial_year")["mean"]
         values = "".join(f"{sel.get(fy, float('nan')):>10,.0f}" for fy in fys)
         print(f"  {MEASURES[name].label[:28]:<28}{values}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Load the file as a sweep (it has a base and a list of parameters) or as a scenario."""
+    raw = _read_yaml(args.file)
+    if "base" in raw and "parameters" in raw and isinstance(raw["parameters"], list):
+        return _validate_sweep(args)
+    scenario = load_scenario(args.file)
+    print(
+        f"{args.file}: OK: scenario '{scenario.name}', council {scenario.council}, "
+        f"{scenario.population:,} children, {scenario.years:g} years, "
+        f"{scenario.replications} replications"
+    )
+    return 0
+
+
+def _validate_sweep(args: argparse.Namespace) -> int:
+    sweep = load_sweep(args.file)
+    bad = [p for p in sweep.points if p.scenario is None]
+    print(
+        f"{args.file}: OK: sweep '{sweep.spec.name}' on {sweep.spec.base}, "
+        f"{sweep.spec.design.method} design, {len(sweep.points)} points x "
+        f"{sweep.replications} replications = {len(plan(sweep).runs)} runs"
+    )
+    for p in bad:
+        print(f"  point {p.point_id} would not run: {p.error}", file=sys.stderr)
+    return 1 if bad else 0

@@ -9,29 +9,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.cli.common import Subparsers, fmt
+from sim.cli.common import fmt
 from sim.experiments.batch import run_sweep
 from sim.experiments.sensitivity import write_analysis
 from sim.inputs.sweep import load_sweep
-
-
-def register(subparsers: Subparsers) -> None:
-    """Add ``sweep`` and ``sensitivity`` to the command line."""
-    sw = subparsers.add_parser("sweep", help="run a sweep file's points on Dask (resumable)")
-    sw.add_argument("sweep", type=Path, help="sweep YAML file")
-    sw.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
-    sw.add_argument(
-        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
-    )
-    sw.add_argument("--out", type=Path, help="results folder (default results/<sweep name>)")
-    sw.add_argument("--json", action="store_true", help="print what was done as JSON")
-    sw.set_defaults(handler=_cmd_sweep)
-    sens = subparsers.add_parser(
-        "sensitivity", help="Sobol' indices, tornado chart and points ranked by NPV of a sweep"
-    )
-    sens.add_argument("folder", type=Path, help="a sweep's results folder")
-    sens.add_argument("--json", action="store_true", help="print the indices as JSON")
-    sens.set_defaults(handler=_cmd_sensitivity)
 
 
 class _SweepProgress:
@@ -58,7 +39,7 @@ class _SweepProgress:
         self.tables_bar.refresh()
 
 
-def _cmd_sweep(args: argparse.Namespace) -> int:
+def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep's points (resuming what is done), print the best points and any failures."""
     sweep = load_sweep(args.sweep)
     out = args.out or Path("results") / sweep.spec.name
@@ -143,7 +124,7 @@ def _short(value) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _cmd_sensitivity(args: argparse.Namespace) -> int:
+def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Sobol' indices and a tornado chart of a sweep's results, written beside them and printed."""
     written = write_analysis(args.folder)
     results = written["results"]
