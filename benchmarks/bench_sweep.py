@@ -51,15 +51,12 @@ def _sweep(folder: Path, population: int, years: float) -> Path:
     return path
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--population", type=int, default=30_000)
-    ap.add_argument("--years", type=float, default=3)
-    ap.add_argument("--json", action="store_true")
-    a = ap.parse_args()
+def _time_sweeps(population: int, years: float) -> tuple[int, float, dict[int, tuple]]:
+    """The number of runs, the seconds of direct calls, and per number of workers the seconds in
+    all, after the cluster was up, to start it, and to make the tables."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        sweep = load_sweep(_sweep(folder, a.population, a.years))
+        sweep = load_sweep(_sweep(folder, population, years))
         runs = list(plan(sweep).runs.values())
         t0 = time.perf_counter()
         for r in runs:
@@ -78,7 +75,16 @@ def main() -> None:
                     started,
                     outcome.assemble_seconds,
                 )
-    n = len(runs)
+    return len(runs), direct, timings
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--population", type=int, default=30_000)
+    ap.add_argument("--years", type=float, default=3)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    n, direct, timings = _time_sweeps(a.population, a.years)
     one, two = timings[1], timings[2]
     figures = {
         "runs": n,
@@ -98,7 +104,12 @@ def main() -> None:
     if a.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{n}-run sweep, {a.population:,} children, {a.years:g} years")
+    _print_figures(figures, direct, one, two)
+
+
+def _print_figures(figures: dict, direct: float, one: tuple, two: tuple) -> None:
+    n = figures["runs"]
+    print(f"{n}-run sweep, {figures['population']:,} children, {figures['years']:g} years")
     print(f"  direct calls, one process      : {direct:6.1f} s ({direct / n:.2f} s per run)")
     print(f"  csc-sim sweep, 1 worker        : {one[0]:6.1f} s (cluster start {one[2]:.1f} s)")
     print(f"  csc-sim sweep, 2 workers       : {two[0]:6.1f} s (cluster start {two[2]:.1f} s)")

@@ -1,6 +1,8 @@
 """The CLI as a user runs it, and a run that is interrupted and resumed loses nothing."""
 
+import argparse
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.cli import build_parser, main
 from sim.experiments.runner import run_to_folder
 from sim.inputs.scenario import load_scenario
 
@@ -68,6 +70,37 @@ def test_validate_bad_file_exits_2_with_one_clear_line(tmp_path):
     assert "Traceback" not in proc.stderr, f"expected no traceback, found {proc.stderr}"
     for part in ("bad.yaml", "parameters.front_door.p_referral", "1.5", "less than or equal to 1"):
         assert part in proc.stderr, f"expected {part!r} in the message, found {proc.stderr!r}"
+
+
+def test_every_command_names_a_function_that_carries_it_out():
+    parser, missing = build_parser()
+    assert missing == [], f"expected calibrate and backtest installed, missing {missing}"
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(commands.choices) == [
+        "run",
+        "compare",
+        "calibrate",
+        "backtest",
+        "sweep",
+        "sensitivity",
+        "validate",
+        "report",
+        "reproduce",
+    ], f"found the commands in the order {list(commands.choices)}"
+    for name, command in commands.choices.items():
+        handler = command.get_default("handler")
+        assert callable(pkgutil.resolve_name(handler)), f"{name}: {handler} is not a function"
+
+
+def test_help_loads_neither_the_model_runs_nor_pandas():
+    """`csc-sim --help` builds the parser only: the commands' modules load when one runs."""
+    code = (
+        "import sys; from sim.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('pandas', 'sim.experiments.runner', 'calibration.council') "
+        "if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert proc.stdout.strip() == "[]", f"expected nothing heavy loaded, found {proc.stdout}"
 
 
 def test_validate_good_file(capsys):

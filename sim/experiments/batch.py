@@ -371,15 +371,8 @@ def assemble(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Per point tables from the finished runs (in key order: independent of worker order)."""
-    uses = pd.DataFrame(the_plan.uses)
-    if uses.empty:
-        return {}
-    on_disk = store.finished()
-    bad_points = {p for k in failed_keys for p in the_plan.points_of(k)}
-    missing = set(uses["run_key"]) - on_disk
-    bad_points |= set(uses.loc[uses["run_key"].isin(missing), "point_id"])
-    uses = uses[~uses["point_id"].isin(bad_points)]
-    if uses.empty:  # every point failed: nothing to put together
+    uses = _complete_points(the_plan, store, failed_keys)
+    if uses.empty:  # no run planned, or every point failed: nothing to put together
         return {}
     values = pd.DataFrame(
         [{"point_id": p.point_id, **_jsonable(p.values)} for p in sweep.points]
@@ -412,6 +405,28 @@ def assemble(
             paired_parts.append(
                 paired.drop(columns=["cumulative_net_saving"]).assign(point_id=int(pid))
             )
+    return _write_tables(store, values, yearly_parts, paired_parts)
+
+
+def _complete_points(the_plan: Plan, store: Store, failed_keys: set[str]) -> pd.DataFrame:
+    """The plan's uses of runs by the points whose every run finished (none failed or missing)."""
+    uses = pd.DataFrame(the_plan.uses)
+    if uses.empty:
+        return uses
+    on_disk = store.finished()
+    bad_points = {p for k in failed_keys for p in the_plan.points_of(k)}
+    missing = set(uses["run_key"]) - on_disk
+    bad_points |= set(uses.loc[uses["run_key"].isin(missing), "point_id"])
+    return uses[~uses["point_id"].isin(bad_points)]
+
+
+def _write_tables(
+    store: Store,
+    values: pd.DataFrame,
+    yearly_parts: list[pd.DataFrame],
+    paired_parts: list[pd.DataFrame],
+) -> dict[str, pd.DataFrame]:
+    """Write the points' yearly (and paired) tables and their summary ranked by point."""
     tables: dict[str, pd.DataFrame] = {}
     yearly = pd.concat(yearly_parts, ignore_index=True)
     yearly = yearly[

@@ -276,6 +276,29 @@ def paired_results(
     totals = yearly.pivot_table(
         index=keys, columns="measure", values="value", aggfunc="sum"
     ).reset_index()
+    fy = _net_cost_by_year(costs, keys)
+    rows = []
+    base = totals[totals["variant"] == BASELINE].set_index("replication")
+    for (variant, effects, rep), g in fy.groupby(keys):
+        t = totals[
+            (totals["variant"] == variant)
+            & (totals["effects"] == effects)
+            & (totals["replication"] == rep)
+        ].iloc[0]
+        rows.append(
+            {
+                "variant": variant,
+                "effects": effects,
+                "replication": rep,
+                **_paired_figures(g.sort_values("financial_year"), t, base.loc[rep]),
+            }
+        )
+    return pd.DataFrame(rows), costs
+
+
+def _net_cost_by_year(costs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Each variant's policy and other costs by replication and financial year, and its net cost
+    against the baseline's in the same replication and year."""
     per_fy = (
         costs.assign(policy=costs["line"].str.startswith("policy: "))
         .groupby([*keys, "financial_year", "policy"])["cost_gbp"]
@@ -290,44 +313,32 @@ def paired_results(
     base_fy = base_fy.rename(columns={"other_cost": "baseline_cost"})
     fy = per_fy[per_fy["variant"] != BASELINE].merge(base_fy, on=["replication", "financial_year"])
     fy["net_cost"] = fy["other_cost"] + fy["policy_cost"] - fy["baseline_cost"]
-    rows = []
-    base = totals[totals["variant"] == BASELINE].set_index("replication")
-    for (variant, effects, rep), g in fy.groupby(keys):
-        g = g.sort_values("financial_year")
-        t = totals[
-            (totals["variant"] == variant)
-            & (totals["effects"] == effects)
-            & (totals["replication"] == rep)
-        ].iloc[0]
-        b = base.loc[rep]
-        net = g["net_cost"].to_numpy()
-        invest = g["policy_cost"].to_numpy()
-        npv_saving = -npv(net)
-        rows.append(
-            {
-                "variant": variant,
-                "effects": effects,
-                "replication": rep,
-                "care_entries_averted": b.get("care_entries", 0) - t.get("care_entries", 0),
-                "child_days_in_care_avoided": b.get("child_days_in_care", 0)
-                - t.get("child_days_in_care", 0),
-                "cp_children_safely_home_gained": t.get("cp_children_safely_home", 0)
-                - b.get("cp_children_safely_home", 0),
-                "net_cost_gbp": float(net.sum()),
-                "policy_cost_gbp": float(invest.sum()),
-                "npv_net_saving_gbp": npv_saving,
-                "npv_policy_cost_gbp": npv(invest),
-                "return_per_pound": return_per_pound(npv_saving, npv(invest)),
-                "payback_year": payback_year(
-                    pd.Series(np.cumsum(-net), index=g["financial_year"].to_numpy())
-                )
-                or NO_PAYBACK,
-                "cumulative_net_saving": dict(
-                    zip(g["financial_year"], np.cumsum(-net), strict=True)
-                ),
-            }
+    return fy
+
+
+def _paired_figures(g: pd.DataFrame, t: pd.Series, b: pd.Series) -> dict[str, Any]:
+    """One replication of a variant against the baseline: outcomes from the variant's totals
+    ``t`` and the baseline's ``b``, money from its net cost by financial year ``g`` (in order)."""
+    net = g["net_cost"].to_numpy()
+    invest = g["policy_cost"].to_numpy()
+    npv_saving = -npv(net)
+    return {
+        "care_entries_averted": b.get("care_entries", 0) - t.get("care_entries", 0),
+        "child_days_in_care_avoided": b.get("child_days_in_care", 0)
+        - t.get("child_days_in_care", 0),
+        "cp_children_safely_home_gained": t.get("cp_children_safely_home", 0)
+        - b.get("cp_children_safely_home", 0),
+        "net_cost_gbp": float(net.sum()),
+        "policy_cost_gbp": float(invest.sum()),
+        "npv_net_saving_gbp": npv_saving,
+        "npv_policy_cost_gbp": npv(invest),
+        "return_per_pound": return_per_pound(npv_saving, npv(invest)),
+        "payback_year": payback_year(
+            pd.Series(np.cumsum(-net), index=g["financial_year"].to_numpy())
         )
-    return pd.DataFrame(rows), costs
+        or NO_PAYBACK,
+        "cumulative_net_saving": dict(zip(g["financial_year"], np.cumsum(-net), strict=True)),
+    }
 
 
 #: The measures of ``summary.csv`` and the wording of its ``label`` column. The file keeps this

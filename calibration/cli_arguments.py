@@ -1,0 +1,82 @@
+"""What ``csc-sim calibrate`` and ``csc-sim backtest`` take: the commands calibration adds.
+
+``sim`` does not import calibration: the project's ``pyproject.toml`` names :func:`register` in
+the ``csc_sim.commands`` entry points, and ``sim.cli`` adds every group it finds there. As in
+``sim.cli.arguments``, each command names the function that carries it out
+(:mod:`calibration.cli`), imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.cli.common import Subparsers
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``calibrate`` and ``backtest`` to the command line."""
+    _calibrate(subparsers)
+    _backtest(subparsers)
+
+
+def _calibrate(subparsers: Subparsers) -> None:
+    cal = subparsers.add_parser(
+        "calibrate", help="calibrate to a council's published figures (and files)"
+    )
+    who_cal = cal.add_mutually_exclusive_group(required=True)
+    who_cal.add_argument("--la", help="council name or code (e.g. 'Telford and Wrekin')")
+    who_cal.add_argument(
+        "--all",
+        action="store_true",
+        help="every council in the DfE tables, from published figures only: one file each in "
+        "--out (a folder, default councils/); resumes, skipping files already written",
+    )
+    cal.add_argument("--year", help="reference year, e.g. 2024-25 (default: the latest)")
+    cal.add_argument(
+        "--903",
+        dest="ssda903",
+        type=Path,
+        nargs="+",
+        help="the council's SSDA903 files or folders (CSV or XML)",
+    )
+    cal.add_argument("--cin", type=Path, nargs="+", help="the council's CIN census XML file(s)")
+    cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
+    cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
+    cal.add_argument("--iterations", type=int, default=14, help="fit iterations (default 14)")
+    cal.add_argument(
+        "--no-backtest",
+        dest="backtest",
+        action="store_false",
+        help="skip the back-test (fit on the years before the reference year, project it) "
+        "whose errors the file keeps for reports",
+    )
+    cal.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes for --all (default: one per core; 1: in this process)",
+    )
+    cal.add_argument("--scheduler", help="address of an existing Dask scheduler, for --all")
+    cal.add_argument("--json", action="store_true", help="print the fit report as JSON")
+    cal.set_defaults(handler="calibration.cli:cmd_calibrate")
+
+
+def _backtest(subparsers: Subparsers) -> None:
+    bt = subparsers.add_parser("backtest", help="fit on years up to Y-1, project Y, compare")
+    who = bt.add_mutually_exclusive_group(required=True)
+    who.add_argument("--la", help="council name or code")
+    who.add_argument("--all", action="store_true", help="every council in the DfE tables")
+    bt.add_argument("--hold-out", required=True, help="year to project, e.g. 2024-25")
+    bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
+    bt.add_argument(
+        "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
+    )
+    bt.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes for --all (default: one per core; 1: in this process)",
+    )
+    bt.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    bt.add_argument("--json", action="store_true", help="print the summary as JSON")
+    bt.set_defaults(handler="calibration.cli:cmd_backtest")

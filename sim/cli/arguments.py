@@ -1,0 +1,77 @@
+"""What each command of ``csc-sim`` takes: its arguments and help, one ``register`` per group.
+
+They are kept apart from the commands themselves (``sim.cli.run``, ``sim.cli.compare``, ...),
+which import the model and pandas: building the parser, and so ``csc-sim --help``, loads
+neither. Each command names the function that carries it out as ``"module:function"`` in
+``handler``; :func:`sim.cli.main` imports that module only for the command it runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.cli.common import Subparsers, scenario_options
+
+
+def register_run(subparsers: Subparsers) -> None:
+    """``run``: a scenario's replications, written and summarised."""
+    run = subparsers.add_parser("run", help="run a scenario's replications and write results")
+    scenario_options(run, "results/<scenario name>")
+    run.set_defaults(handler="sim.cli.run:cmd_run")
+
+
+def register_compare(subparsers: Subparsers) -> None:
+    """``compare``: policy variants against the baseline, paired."""
+    cmp_ = subparsers.add_parser(
+        "compare", help="compare policy variants with the baseline (paired)"
+    )
+    scenario_options(cmp_, "results/<name>-compare")
+    cmp_.add_argument(
+        "--independent",
+        action="store_true",
+        help="give variants their own random numbers (only to show what pairing buys)",
+    )
+    cmp_.set_defaults(handler="sim.cli.compare:cmd_compare")
+
+
+def register_sweeps(subparsers: Subparsers) -> None:
+    """``sweep`` and ``sensitivity``: a sweep file's points on Dask, then what moved the results."""
+    sw = subparsers.add_parser("sweep", help="run a sweep file's points on Dask (resumable)")
+    sw.add_argument("sweep", type=Path, help="sweep YAML file")
+    sw.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    sw.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    sw.add_argument("--out", type=Path, help="results folder (default results/<sweep name>)")
+    sw.add_argument("--json", action="store_true", help="print what was done as JSON")
+    sw.set_defaults(handler="sim.cli.sweeps:cmd_sweep")
+    sens = subparsers.add_parser(
+        "sensitivity", help="Sobol' indices, tornado chart and points ranked by NPV of a sweep"
+    )
+    sens.add_argument("folder", type=Path, help="a sweep's results folder")
+    sens.add_argument("--json", action="store_true", help="print the indices as JSON")
+    sens.set_defaults(handler="sim.cli.sweeps:cmd_sensitivity")
+
+
+def register_validate(subparsers: Subparsers) -> None:
+    """``validate``: check a scenario or sweep file."""
+    val = subparsers.add_parser(
+        "validate", help="check a scenario or sweep file and say what is wrong"
+    )
+    val.add_argument("file", type=Path)
+    val.set_defaults(handler="sim.cli.run:cmd_validate")
+
+
+def register_reports(subparsers: Subparsers) -> None:
+    """``report`` and ``reproduce``: a funding-bid report, and its figures checked."""
+    rep = subparsers.add_parser("report", help="a funding-bid report (HTML or PDF) with a manifest")
+    rep.add_argument("scenario", type=Path, help="scenario YAML file with a pilot")
+    for name, kind in (("replications", int), ("seed", int), ("population", int), ("years", float)):
+        rep.add_argument(f"--{name}", type=kind, help=f"override the scenario's {name}")
+    rep.add_argument("--format", choices=("html", "pdf", "both"), help="default: from --out")
+    rep.add_argument("--out", type=Path, help="report file (default reports/<scenario name>.html)")
+    rep.add_argument("--results", type=Path, help="results folder (default as compare)")
+    rep.set_defaults(handler="sim.cli.reports:cmd_report")
+    repro = subparsers.add_parser("reproduce", help="rerun a report's manifest; check every figure")
+    repro.add_argument("manifest", type=Path, help="the report's .manifest.json")
+    repro.set_defaults(handler="sim.cli.reports:cmd_reproduce")
