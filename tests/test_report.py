@@ -369,10 +369,10 @@ def test_static_charts_write_png_and_svg(tmp_path):
 
 def test_labels_name_every_figure_a_comparison_summarises_and_format_as_the_cli_did():
     """One table of labels covers every figure in summary.csv; the terminal formats are kept."""
-    from sim.experiments.comparison import EXTRA_LABELS, SUMMARY_MEASURES
+    from sim.experiments.comparison import RATIO_FIGURES, SPREAD_FIGURES
     from sim.reporting import labels
 
-    summarised = set(SUMMARY_MEASURES) | set(EXTRA_LABELS)
+    summarised = set(SPREAD_FIGURES) | set(RATIO_FIGURES)
     assert set(labels.FIGURES) == summarised, (
         f"expected a label for each summarised figure, found {sorted(labels.FIGURES)} for "
         f"{sorted(summarised)}"

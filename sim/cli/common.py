@@ -55,24 +55,3 @@ def json_header(scenario: Scenario, out: Path) -> dict:
         "years": scenario.years,
         "results": str(out),
     }
-
-
-def fmt(measure: str, mean, p5=None, p95=None) -> str:
-    """A figure of a comparison as the CLI prints it, with its range when there is one."""
-    if isinstance(mean, str):
-        return mean
-    if mean != mean:  # nan
-        return "n/a"
-    if measure.startswith("prob_"):
-        return f"{mean:.0%}"
-    if measure == "return_per_pound":
-        return f"£{mean:.2f}"
-    money = measure.endswith("_gbp")
-    f = (
-        (lambda v: f"{'-' if v < 0 else ''}£{abs(v) / 1e6:,.2f}m")
-        if money
-        else (lambda v: f"{round(v):,}")
-    )
-    if p5 is None or p5 != p5 or p5 == p95:
-        return f(mean)
-    return f"{f(mean)} ({f(p5)} to {f(p95)})"

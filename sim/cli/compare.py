@@ -10,27 +10,14 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import fmt, json_header, scenario_from_args
+from sim.cli.common import json_header, scenario_from_args
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.costs import placeholder_items
 from sim.experiments.runner import compare_to_folder
 from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario, ScenarioError
-
-COMPARE_ROWS = (
-    "care_entries_averted",
-    "child_days_in_care_avoided",
-    "cp_children_safely_home_gained",
-    "policy_cost_gbp",
-    "net_cost_gbp",
-    "npv_net_saving_gbp",
-    "return_per_pound",
-    "payback_year",
-    "prob_saves_money",
-    "prob_reduces_care_entries",
-    "cost_per_care_entry_averted_gbp",
-)
+from sim.reporting.labels import COMPARE_ROWS, figure_text, label
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -93,6 +80,5 @@ def _print_variant(name: str, policies: list, summary: pd.DataFrame) -> None:
                 & (summary["effects"] == effects)
                 & (summary["measure"] == m)
             ].iloc[0]
-            cells.append(fmt(m, r["mean"], r["p5"], r["p95"]))
-        label = summary[summary["measure"] == m].iloc[0]["label"]
-        print(f"  {label[:45]:<46}{cells[0]:<36}{cells[1]}")
+            cells.append(figure_text(m, r["mean"], r["p5"], r["p95"]))
+        print(f"  {label(m)[:45]:<46}{cells[0]:<36}{cells[1]}")

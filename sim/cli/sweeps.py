@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.cli.common import fmt
 from sim.experiments.batch import run_sweep
 from sim.inputs.sweep import load_sweep
+from sim.reporting.labels import figure_text
 from sim.reporting.sensitivity_charts import write_analysis
 
 
@@ -112,7 +112,7 @@ def _print_sweep(sweep, out: Path, outcome) -> None:
         inputs = [p.name for p in sweep.spec.parameters]
         for _, r in points.head(5).iterrows():
             values = ", ".join(f"{k.split('.')[-1]}={_short(r[k])}" for k in inputs)
-            npv = fmt("npv_net_saving_gbp", r["npv_net_saving_gbp"])
+            npv = figure_text("npv_net_saving_gbp", r["npv_net_saving_gbp"])
             print(
                 f"  #{r['rank']} point {r['point_id']}: NPV {npv}, care entries averted "
                 f"{r['care_entries_averted']:.1f}  ({values})"

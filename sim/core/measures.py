@@ -1,7 +1,8 @@
-"""Every measure the model reports, with its label, definition, unit and kind.
+"""Every measure the model reports, with its label, definition, unit and kind, and every
+figure a comparison reports, with its label, kind and help text.
 
-The one list of measures: outputs, the CLI, reports and the dashboard read labels from
-:data:`MEASURES`.
+The one list of each: outputs, ``summary.csv``, the CLI, reports and the dashboard read labels
+from :data:`MEASURES` and :data:`FIGURES` (through :mod:`sim.reporting.labels` where shown).
 """
 
 from __future__ import annotations
@@ -185,3 +186,82 @@ for _p in Placement:
         "children",
         _S,
     )
+
+
+@dataclass(frozen=True)
+class FigureText:
+    """How a comparison's figure is named and explained, and what kind of number it is.
+
+    ``kind`` is one of ``count``, ``money``, ``pounds`` (pounds and pence), ``prob`` or
+    ``text``; ``short`` is the dashboard tile's label where the full one is too long for it.
+    """
+
+    label: str
+    kind: str
+    help: str
+    short: str = ""
+
+
+#: A comparison's figures, in one wording for summary.csv, the CLI, the dashboard and the report.
+FIGURES: dict[str, FigureText] = {
+    "care_entries_averted": FigureText(
+        "Care entries averted",
+        "count",
+        "Children kept out of care over the horizon, against today's way of working",
+    ),
+    "child_days_in_care_avoided": FigureText(
+        "Child-days in care avoided",
+        "count",
+        "Days children would otherwise have spent looked after",
+    ),
+    "cp_children_safely_home_gained": FigureText(
+        "More children safely at home after a CP plan",
+        "count",
+        "Children who had a CP plan, at home at the end with no new referral in the next 12 "
+        "months (a count: fewer CP plans also lowers it)",
+        short="Safely home after a CP plan",
+    ),
+    "policy_cost_gbp": FigureText(
+        "Cost of the pilot",
+        "money",
+        "Its staff, set-up, training and per-family costs over the horizon",
+    ),
+    "net_cost_gbp": FigureText(
+        "Net cost against today",
+        "money",
+        "The pilot's cost less savings on placements, proceedings and casework (undiscounted; "
+        "below 0 saves money)",
+    ),
+    "npv_net_saving_gbp": FigureText(
+        "Net present value of the saving",
+        "money",
+        "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book); above 0 "
+        "saves money",
+    ),
+    "return_per_pound": FigureText(
+        "Return per £1 invested",
+        "pounds",
+        "Discounted savings for each pound the pilot costs; £1.00 pays for itself",
+    ),
+    "payback_year": FigureText(
+        "Payback year",
+        "text",
+        "First financial year by whose end savings repay the costs (mean across replications)",
+    ),
+    "prob_saves_money": FigureText(
+        "Probability it saves money",
+        "prob",
+        "Share of simulated futures in which the discounted saving is above zero",
+        short="Chance it saves money",
+    ),
+    "prob_reduces_care_entries": FigureText(
+        "Probability it reduces care entries",
+        "prob",
+        "Share of simulated futures with fewer care entries than today",
+    ),
+    "cost_per_care_entry_averted_gbp": FigureText(
+        "Net cost per care entry averted",
+        "money",
+        "Mean net cost divided by mean care entries averted (no range: a ratio of means)",
+    ),
+}

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.core.measures import FIGURES
 from sim.experiments.costs import costs_by_year, npv, payback_year, return_per_pound
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
@@ -341,38 +342,37 @@ def _paired_figures(g: pd.DataFrame, t: pd.Series, b: pd.Series) -> dict[str, An
     }
 
 
-#: The measures of ``summary.csv`` and the wording of its ``label`` column. The file keeps this
-#: wording so that results files stay comparable across versions; what the CLI, dashboard and
-#: report show comes from :mod:`sim.reporting.labels` (the bid report's words).
-SUMMARY_MEASURES = {
-    "care_entries_averted": "Care entries averted",
-    "child_days_in_care_avoided": "Child-days in care avoided",
-    "cp_children_safely_home_gained": "More children safely at home after a CP plan",
-    "policy_cost_gbp": "Cost of the policy",
-    "net_cost_gbp": "Net cost against today (after savings)",
-    "npv_net_saving_gbp": "Net present value of the saving (3.5%)",
-}
-EXTRA_LABELS = {
-    "prob_saves_money": "Probability it saves money",
-    "prob_reduces_care_entries": "Probability it reduces care entries",
-    "return_per_pound": "Return per £1 invested",
-    "cost_per_care_entry_averted_gbp": "Net cost per care entry averted",
-    "payback_year": "Payback year",
-}
+#: The figures of ``summary.csv`` with a spread across replications, and those computed from
+#: the means (their labels are in :data:`sim.core.measures.FIGURES`).
+SPREAD_FIGURES = (
+    "care_entries_averted",
+    "child_days_in_care_avoided",
+    "cp_children_safely_home_gained",
+    "policy_cost_gbp",
+    "net_cost_gbp",
+    "npv_net_saving_gbp",
+)
+RATIO_FIGURES = (
+    "prob_saves_money",
+    "prob_reduces_care_entries",
+    "return_per_pound",
+    "cost_per_care_entry_averted_gbp",
+    "payback_year",
+)
 
 
 def summarise(paired: pd.DataFrame) -> pd.DataFrame:
     """Intervals per variant and effect mode, and the finance lead's figures."""
     rows = []
     for (variant, effects), g in paired.groupby(["variant", "effects"], sort=False):
-        for m, label in SUMMARY_MEASURES.items():
+        for m in SPREAD_FIGURES:
             v = g[m].astype(float)
             rows.append(
                 {
                     "variant": variant,
                     "effects": effects,
                     "measure": m,
-                    "label": label,
+                    "label": FIGURES[m].label,
                     "mean": v.mean(),
                     "p5": v.quantile(0.05),
                     "p95": v.quantile(0.95),
@@ -400,7 +400,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                     "variant": variant,
                     "effects": effects,
                     "measure": m,
-                    "label": EXTRA_LABELS[m],
+                    "label": FIGURES[m].label,
                     "mean": value,
                     "p5": np.nan if spread is None else spread.quantile(0.05),
                     "p95": np.nan if spread is None else spread.quantile(0.95),
@@ -411,7 +411,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                 "variant": variant,
                 "effects": effects,
                 "measure": "payback_year",
-                "label": EXTRA_LABELS["payback_year"],
+                "label": FIGURES["payback_year"].label,
                 "mean": payback_year(cum) or NO_PAYBACK,
                 "p5": np.nan,
                 "p95": np.nan,
