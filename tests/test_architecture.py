@@ -8,6 +8,7 @@ The import graph of ``sim``, ``calibration`` and ``app.py`` is read from the sou
   reporting < api < cli; ``sim.version`` sits with core; ``sim/__init__`` and ``sim/__main__`` on
   top), a module imports only from its own layer and those below;
 - nothing in ``sim`` imports ``calibration`` (calibration imports sim, not the reverse);
+- no project module is imported inside a function;
 - no function longer than 60 lines, from ``def`` to its last line, apart from the data tables
   named in :data:`LONG_DATA_TABLES`;
 - the version is written once (``sim.version``), is the installed package's, and decides the
@@ -237,6 +238,34 @@ def test_sim_never_imports_calibration(imports: list[Import]) -> None:
         if imp.importer.split(".")[0] == "sim" and imp.imported.split(".")[0] == "calibration"
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def _function_level_imports(name: str) -> Iterator[str]:
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"), filename=str(MODULES[name]))
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                source = node.module or ""
+                if node.level:
+                    source = _resolve_relative(name, node.level, node.module)
+                targets = [source]
+            else:
+                continue
+            for target in targets:
+                if _project_module(target) is not None:
+                    yield f"{name}:{func.name} (line {node.lineno}) imports {target}"
+
+
+def test_no_project_module_is_imported_inside_a_function() -> None:
+    """Imports of the project's own modules sit at the top of the module: an import inside a
+    function is how a loop or an upward import hides. (Heavy optional third-party packages such
+    as Dask, WeasyPrint, kaleido, SALib and openpyxl may still load where they are used.)"""
+    inside = [hit for name in MODULES for hit in _function_level_imports(name)]
+    assert not inside, "rule: no project import inside a function\n" + "\n".join(inside)
 
 
 # --- (d) short functions --------------------------------------------------------------------

@@ -38,7 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.core.measures import MEASURES
 from sim.experiments.comparison import BASELINE, paired_results, variant_yearly
+from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame
 from sim.experiments.runner import code_fingerprint, model_version
 from sim.inputs.cost_book import load_cost_book
@@ -111,8 +113,6 @@ def execute(
     scenario: dict[str, Any], replication: int, sampled: bool
 ) -> tuple[pd.DataFrame, float]:
     """One run on a worker: the scenario (as plain data) to a tidy monthly frame, and seconds."""
-    from sim.experiments.experiment import single_run
-
     t0 = time.perf_counter()
     sc = Scenario.model_validate(scenario)
     frame = monthly_frame(single_run(sc, replication, sampled_effects=sampled, follow_up=True))
@@ -452,8 +452,6 @@ def _write_tables(
 
 def horizon_totals(yearly: pd.DataFrame) -> pd.DataFrame:
     """Per point and replication: flows summed over the horizon, stocks at its end."""
-    from sim.core.measures import MEASURES
-
     last_fy = yearly["financial_year"].max()
     rows = []
     for (pid, variant, effects, rep), g in yearly.groupby(

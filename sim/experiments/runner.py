@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.experiments.comparison import paired_results, plan, run_one, summarise
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, summary_frame, yearly_frame
+from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario
 from sim.version import __version__
 
@@ -115,9 +117,6 @@ def compare_to_folder(
     replication, against the baseline), ``costs.csv`` (by financial year and line) and
     ``summary.csv`` (intervals and the finance lead's figures).
     """
-    from sim.experiments.comparison import paired_results, plan, run_one, summarise
-    from sim.inputs.cost_book import load_cost_book
-
     parts = _prepare(out, "runs", scenario, independent=independent)
     frames = []
     for i, (key, sc, sampled) in enumerate(plan(scenario, scenario.replications)):

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.inputs.cost_book import load_cost_book
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import Policy
 
@@ -82,8 +83,6 @@ class Scenario(BaseModel):
     @model_validator(mode="after")
     def _unit_costs(self) -> Scenario:
         if self.unit_costs:
-            from sim.inputs.cost_book import load_cost_book
-
             try:
                 load_cost_book(self.unit_costs)
             except ValidationError as exc:
