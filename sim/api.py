@@ -40,6 +40,7 @@ from sim.experiments.summaries import cost_by_year as cost_by_year
 from sim.inputs.cost_book import load_cost_book
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from sim.inputs.yaml_files import parse_yaml
 
 #: The module a worker loads when it starts, so its first run does not wait for the import.
 MODEL_MODULE = "sim.experiments.comparison"
@@ -195,12 +196,7 @@ def _changed(now: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 def scenario_from_yaml(text: str, name: str = "uploaded file") -> Scenario:
     """A scenario from YAML text (safe-loaded, validated; ScenarioError names the field)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{name}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{name}: expected a mapping of fields (name: value)")
+    data = parse_yaml(text, name)
     if "extends" in data:
         raise ScenarioError(f"{name}: extends: not supported in an upload; upload the full file")
     return scenario_from_dict(data, file=name, base_dir=SCENARIO_DIR)

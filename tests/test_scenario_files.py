@@ -211,12 +211,25 @@ def test_python_object_tag_is_refused(tmp_path):
     _has_all(msg, "obj.yaml", "not valid YAML")
 
 
-def test_empty_file_is_the_default_scenario(tmp_path):
-    (tmp_path / "empty.yaml").write_text("# nothing but a comment\n")
-    s = load_scenario(tmp_path / "empty.yaml")
-    assert s.parameters == default_scenario().parameters and s.population == 100_000, (
-        "expected an empty file to give England's defaults at 100,000 children"
-    )
+def test_an_empty_file_is_an_error_that_says_so(tmp_path):
+    """A file with nothing in it (or only comments) is a mistake, not England's defaults."""
+    msg = _error(tmp_path, "empty.yaml", "# nothing but a comment\n")
+    _has_all(msg, "empty.yaml", "the file is empty")
+
+
+def test_an_impossible_date_names_the_file_and_the_field(tmp_path):
+    """30 February is not a date: the error names the file, the field and the value, instead of
+    the YAML reader's bare 'day is out of range for month'."""
+    msg = _error(tmp_path, "bad_date.yaml", "name: x\nstart_date: 2025-02-30\n")
+    _has_all(msg, "bad_date.yaml", "start_date", "2025-02-30", "day value is outside")
+
+
+def test_an_uploaded_file_with_a_syntax_error_gives_its_line(tmp_path):
+    from sim.api import scenario_from_yaml
+
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_yaml("name: x\npolicies: [\n  - a\nyears: 2\n", "upload.yaml")
+    _has_all(str(info.value), "upload.yaml", "not valid YAML", "line 3")
 
 
 def test_overrides_are_recorded_as_sources():

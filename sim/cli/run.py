@@ -14,8 +14,9 @@ from sim.cli.common import json_header, scenario_from_args
 from sim.core.measures import MEASURES
 from sim.experiments.batch import plan
 from sim.experiments.runner import run_to_folder
-from sim.inputs.scenario import Scenario, _read_yaml, load_scenario
+from sim.inputs.scenario import Scenario, load_scenario
 from sim.inputs.sweep import load_sweep
+from sim.inputs.yaml_files import read_yaml
 
 HEADLINE = (
     "referrals",
@@ -123,7 +124,7 @@ def _print_by_year(summary: pd.DataFrame, fys: list[str]) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Load the file as a sweep (it has a base and a list of parameters) or as a scenario."""
-    raw = _read_yaml(args.file)
+    raw = read_yaml(args.file)
     if "base" in raw and "parameters" in raw and isinstance(raw["parameters"], list):
         return _validate_sweep(args)
     scenario = load_scenario(args.file)

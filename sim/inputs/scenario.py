@@ -28,20 +28,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.inputs.cost_book import load_cost_book
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import Policy
+from sim.inputs.yaml_files import ScenarioError, read_yaml
 
 PARAMS_DIR = Path(__file__).resolve().parents[1] / "data" / "params"
 #: Every council calibrated to its published figures (``csc-sim calibrate --all``), shipped.
 COUNCILS_DIR = PARAMS_DIR / "councils"
-
-
-class ScenarioError(ValueError):
-    """A scenario or parameter file is wrong; the message names the file and the field."""
 
 
 class Scenario(BaseModel):
@@ -122,29 +118,6 @@ class Scenario(BaseModel):
         data = self.model_dump(mode="python")
         data.update(changes)
         return Scenario.model_validate(data)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path.name}: not valid YAML{at}: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            f"{path.name}: expected a mapping of fields (name: value), got {type(data).__name__}"
-        )
-    return data
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -252,11 +225,11 @@ def parameter_file(council: str, relative_to: Path | None = None) -> Path:
 
 def load_parameters(path: Path) -> dict[str, Any]:
     """Raw parameter mapping from a parameter file (validated with the scenario)."""
-    return _read_yaml(path)
+    return read_yaml(path)
 
 
 def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     parent = data.pop("extends", None)
     if parent is not None:
         if not isinstance(parent, str):
@@ -378,7 +351,7 @@ def _resolve_policies(entries: Any, base_dir: Path | None, file: str, field: str
                 path = base_dir / path
             if not path.exists():
                 raise ScenarioError(f"{file}: {where}: policy file {name!r} not found")
-            entry = deep_merge(_read_yaml(path), rest)
+            entry = deep_merge(read_yaml(path), rest)
             try:
                 Policy.model_validate(entry)
             except ValidationError as exc:

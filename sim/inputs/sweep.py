@@ -45,7 +45,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.core.measures import MEASURES
-from sim.inputs.scenario import Scenario, ScenarioError, _format_errors, _read_yaml, load_scenario
+from sim.inputs.scenario import Scenario, ScenarioError, _format_errors, load_scenario
+from sim.inputs.yaml_files import read_yaml
 
 Scalar = float | int | str | bool | dt.date
 
@@ -362,7 +363,7 @@ def load_sweep(path: str | Path) -> Sweep:
     zero, say) does not stop the sweep: it is kept with its error and reported.
     """
     path = Path(path)
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     text = path.read_text(encoding="utf-8")
     try:
         spec = SweepFile.model_validate(raw)
