@@ -141,6 +141,26 @@ def _backtest_for_provenance(council: str, year: str, args: argparse.Namespace) 
     }
 
 
+#: The council's files by their key in the provenance, as an analyst names them.
+FILE_NAMES = {"ssda903": "SSDA903", "cin": "CIN census", "annex_a": "Annex A"}
+
+
+def _print_file_problems(council_files: dict) -> None:
+    """Each problem the readers met in the council's own files: file, table, field, code, rows,
+    and what was done with them (aggregates only: codes that could be identifiers are withheld).
+    """
+    for key, used in council_files.items():
+        problems = used.get("problems") or []
+        if not problems:
+            continue
+        rows = sum(p["rows"] for p in problems)
+        print(f"\n  {FILE_NAMES.get(key, key)}: {rows:,} rows could not be used as given")
+        for p in problems:
+            code = f", code {p['code']}" if p["code"] else ""
+            rows_text = f"{p['rows']:,} row{'' if p['rows'] == 1 else 's'}"
+            print(f"    {p['table']}, field {p['field']}{code}: {rows_text}: {p['done']}")
+
+
 def _print_calibration(area: ees.Area, params: dict, rows: list, args: argparse.Namespace) -> None:
     prov = params["provenance"]
     print(
@@ -164,6 +184,7 @@ def _print_calibration(area: ees.Area, params: dict, rows: list, args: argparse.
         )
     for note in prov["data_notes"]:
         print(f"  note: {note}")
+    _print_file_problems(prov.get("council_files", {}))
     if prov.get("backtest"):
         print(
             f"\n  Back-test: fitted on years up to the one before {prov['backtest_hold_out']}, "

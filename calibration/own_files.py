@@ -34,6 +34,7 @@ from calibration.fit import scale_duration
 from calibration.readers import (
     AnnexASummary,
     CinCensusSummary,
+    Problem,
     SSDA903Summary,
     read_annex_a,
     read_cin_census,
@@ -60,6 +61,15 @@ def _scale_mix(mix: dict[str, list[float]], council_shares: dict[str, float]) ->
         factor = share / england_share if share is not None and england_share > 0 else 1.0
         out[k] = [round(w * factor, 4) for w in weights]
     return out
+
+
+def _problems(problems: tuple[Problem, ...]) -> list[dict[str, Any]]:
+    """What a reader could not use as given, for the provenance: table, field, code (withheld
+    unless code-like, so no identifier is ever repeated), rows and what was done with them."""
+    return [
+        {"table": p.table, "field": p.field, "code": p.code, "rows": p.count, "done": p.note}
+        for p in problems
+    ]
 
 
 def apply_council_files(
@@ -90,7 +100,7 @@ def _apply_ssda903(
     used: dict[str, Any] = {
         "years": list(s.collection_years),
         "periods_of_care": s.periods_of_care,
-        "problems": len(s.problems),
+        "problems": _problems(s.problems),
     }
     la, src = params["looked_after"], params["sources"]
     _care_durations(la["duration"]["durations"], s, src, name)
@@ -189,7 +199,7 @@ def _apply_cin_census(
     used: dict[str, Any] = {
         "years": list(c.collection_years),
         "episodes": c.episodes,
-        "problems": len(c.problems),
+        "problems": _problems(c.problems),
     }
     subsets = {k: v for k, v in o.toxic_trio_subsets.items() if v is not None}
     if o.episodes_with_assessment_factors >= MIN_EVENTS and len(subsets) == 8:
@@ -221,7 +231,7 @@ def _apply_annex_a(
 ) -> dict[str, Any]:
     """Contacts and early help assessments a year (per 10,000 children), from the latest year
     with three months of data or more, scaled to a full year."""
-    used = {"years": list(a.by_year), "problems": len(a.problems)}
+    used = {"years": list(a.by_year), "problems": _problems(a.problems)}
     full = [y for y in a.by_year.values() if y.months_with_data >= 3]
     if full:
         latest = full[-1]

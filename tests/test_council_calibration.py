@@ -392,3 +392,47 @@ def test_a_small_cin_census_leaves_englands_durations(tmp_path):
     assert params["cp_plan"] == england["cp_plan"]
     assert "assessment_median_working_days" not in used["cin"]
     assert "cp_plans_ended_by_duration" not in used["cin"]
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="sample council files not available")
+def test_problems_in_a_councils_files_are_recorded_and_printed(tmp_path, capsys):
+    """An unknown placement code in the SSDA903 reaches the parameter file's provenance and the
+    CLI's output: file, table, field, code, how many rows and what was done with them."""
+    import copy
+    import csv
+    import shutil
+
+    import yaml
+
+    from calibration.cli import _print_file_problems
+    from calibration.england import PARAMS_FILE
+    from calibration.own_files import apply_council_files
+
+    combined = SAMPLES / "cs-demand-model" / "cs_demand_model_samples" / "combined"
+    for f in combined.glob("2017-*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    episodes = tmp_path / "2017-episodes.csv"
+    rows = list(csv.DictReader(episodes.open(newline="")))
+    for r in rows[:7]:
+        r["PLACE"] = "ZZ9"
+    with episodes.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    params = copy.deepcopy(yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8")))
+    used = apply_council_files(params, {}, {"ssda903": [tmp_path]}, "Walsall", 70_000)
+    zz9 = [p for p in used["ssda903"]["problems"] if p["code"] == "ZZ9"]
+    assert zz9 == [
+        {
+            "table": "episodes",
+            "field": "PLACE",
+            "code": "ZZ9",
+            "rows": 7,
+            "done": "unknown placement code: counted as other",
+        }
+    ], f"expected the 7 rows with placement ZZ9 recorded, found {zz9}"
+    _print_file_problems(used)
+    printed = capsys.readouterr().out
+    assert "SSDA903:" in printed and "PLACE, code ZZ9: 7 rows: unknown placement code" in printed, (
+        f"expected the CLI to name the file, field, code and rows, found:\n{printed}"
+    )
