@@ -147,12 +147,19 @@ class CareRoute(Enum):
 
 @dataclass(slots=True)
 class Child:
-    """A child: born on ``birth_day`` (days since the start date, usually negative)."""
+    """A child: born on ``birth_day`` (days since the start date, usually negative).
+
+    ``policies`` is the enrolment a child in care carries: the indices of the policies the
+    family was enrolled in when this stay in care started (empty otherwise). It lasts for the
+    stay and the way it ends (its length, its exit, a return home that breaks down), after the
+    family's own case has closed.
+    """
 
     birth_day: float
     in_care: bool = False
     had_cp_plan: bool = False
     left_care_day: float | None = None  # the day the child last returned home from care
+    policies: frozenset[int] = frozenset()
 
     def age(self, now: float) -> float:
         """Age in years on day ``now``."""

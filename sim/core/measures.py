@@ -20,6 +20,9 @@ class Measure:
     definition: str
     unit: str
     kind: str  # "flow" (summed over a period), "stock" (at a date), "rate"
+    #: counted only for families enrolled in a policy (and their children in care): a run
+    #: without policies has none, and its outputs leave the measure out rather than fill zeros
+    enrolled_only: bool = False
 
 
 _F, _S = "flow", "stock"
@@ -78,6 +81,54 @@ MEASURES: dict[str, Measure] = {
     "allocations": Measure("Allocations", "Children allocated a social worker", "children", _F),
     "child_days_in_care": Measure(
         "Child-days in care", "Days spent looked after", "child-days", _F
+    ),
+    # where policy effects act: counted only for families (and their children in care) enrolled
+    # in a policy, so a run without policies has none of them
+    "care_entries_enrolled": Measure(
+        "Care entries from enrolled families",
+        "Children starting to be looked after from a family enrolled in a policy (the stay "
+        "carries the enrolment)",
+        "children",
+        _F,
+        enrolled_only=True,
+    ),
+    "care_planned_days_enrolled": Measure(
+        "Planned days in care, children from enrolled families",
+        "Days in care drawn, at entry, for children entering care from enrolled families: to "
+        "the planned way of leaving or the 18th birthday, whichever is sooner (counted at entry)",
+        "child-days",
+        _F,
+        enrolled_only=True,
+    ),
+    "cin_plans_started_enrolled": Measure(
+        "CIN plans started by enrolled families",
+        "Children starting a child in need plan in a family enrolled in a policy",
+        "children",
+        _F,
+        enrolled_only=True,
+    ),
+    "cin_plan_planned_days_enrolled": Measure(
+        "Planned days on CIN plans, enrolled families",
+        "Days drawn for the CIN plans enrolled families start (a plan may end sooner, on "
+        "escalation), times the children on them",
+        "child-days",
+        _F,
+        enrolled_only=True,
+    ),
+    "cp_plans_started_enrolled": Measure(
+        "CP plans started by enrolled families",
+        "Children starting a child protection plan in a family enrolled in a policy",
+        "children",
+        _F,
+        enrolled_only=True,
+    ),
+    "cp_plan_planned_days_enrolled": Measure(
+        "Planned days on CP plans, enrolled families",
+        "Days drawn for the CP plans enrolled families start (a plan may end sooner, in care), "
+        "times the children on them",
+        "child-days",
+        _F,
+        enrolled_only=True,
     ),
     "children_in_need": Measure(
         "Children in need at 31 March",

@@ -44,7 +44,7 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
     # waiting child-days in the month, including waits still running at its end
     cols["allocation_wait_child_days"] = result.child_days[WAITING_ALLOCATION]
     for name, m in MEASURES.items():
-        if m.kind == "flow" and name not in cols:
+        if m.kind == "flow" and not m.enrolled_only and name not in cols:
             cols[name] = np.zeros(cal.months)
     cols["children_in_need"] = cols["looked_after"] + sum(stock[k] for k in CHILDREN_IN_NEED_STOCKS)
     cols["cp_plans"] = stock[State.CP_PLAN.value]

@@ -3,11 +3,21 @@
 A policy file (YAML, validated like scenario files) names its eligibility (toxic-trio risk
 factors, pathway stages, need, localities, pod schools), a start date and ramp-up, the staff it
 adds, its costs, and its **effects**: multipliers on named baseline probabilities or durations,
-each with a central value, a range, a distribution and the evidence behind it. A family is
-enrolled when it enters an eligible stage while the policy runs (and the policy's team has
-room); from then until its case closes, every decision or duration a policy effect names is
-multiplied for that family. A name that is not a probability or duration of the model is an
-error, never a silent no-op.
+each with a central value, a range, a distribution and the evidence behind it.
+
+**When enrolment starts and ends.** A family is enrolled when it enters an eligible stage while
+the policy runs (and the policy's team has room), before that stage's durations and decisions
+are drawn; a known family coming back through the front door is enrolled there as a new family
+is. From then until its case closes, every decision or duration a policy effect names is
+multiplied for that family. A child who enters care from an enrolled family carries the
+enrolment for the stay it starts (its length, its placement and how it ends, a return home that
+breaks down included), after the family's case has closed. A name that is not a probability or
+duration of the model is an error, never a silent no-op.
+
+**What a policy's team capacity caps**: the number of families with an open case enrolled at
+once (``caseload`` x FTE of its ``team: policy`` staff). A family's place is freed when its case
+closes, including when it closes because its children enter care: a child in care carrying the
+enrolment holds no place in the team.
 
 This module has no simpy: it decides eligibility and multipliers; ``sim.model.services`` applies
 them.
@@ -207,7 +217,8 @@ class Policy(_Model):
 
     @property
     def team_capacity(self) -> float:
-        """Families the policy's capped roles can work with at once (inf when uncapped)."""
+        """Families with open cases the policy's capped roles can work with at once (inf when
+        uncapped); children in care who carry a family's enrolment take no place."""
         caps = [
             s.fte * s.caseload for s in self.adds_staff if s.team == "policy" and s.caseload > 0
         ]
@@ -317,7 +328,8 @@ class PolicySet:
                 a.enrolled_total += 1
 
     def leave(self, family) -> None:
-        """The family's case has closed: free its places in policy teams."""
+        """The family's case has closed: free its places in policy teams (a child of the family
+        in care keeps the enrolment for its stay, ``Child.policies``, without a place)."""
         for i in family.policies:
             self.active[i].enrolled -= 1
         family.policies.clear()

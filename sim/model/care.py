@@ -4,6 +4,11 @@ Each child in care has their own ``care_episode``: a placement chosen by age, a 
 leaving (returned home, SGO, CAO, adoption, other) and a time to it that depends on age at
 entry; turning 18 ends care first if it comes sooner. A child who returns home may come back
 to the front door (re-entry to care goes through the pathway again).
+
+A child who enters care from a family enrolled in policies carries that enrolment
+(``Child.policies``) for the stay it starts: its placement, its length and how it ends (a return
+home that breaks down, a new concern after going home) obey the policies' effects, although the
+family's own case, and its place in a policy team, close as the child enters care.
 """
 
 from __future__ import annotations
@@ -90,6 +95,10 @@ def into_care(child: Child, family: Family, svc: Services, route: CareRoute) -> 
     stage leaves that stage's stock."""
     family.previous_care = True
     child.in_care = True
+    # the stay carries the family's enrolment now; a return home that breaks down continues
+    # the stay that ended in it, so it keeps that stay's enrolment as well
+    carried = child.policies if route is CareRoute.RETURN_BREAKDOWN else frozenset()
+    child.policies = carried | family.policies if family.policies else carried
     if family.slots_held > 0:
         family.slots_held -= 1
     else:
@@ -118,15 +127,19 @@ def care_episode(
     now = env.now
     age = child.age(now)
     uasc = route is CareRoute.UASC
-    placement = choose_placement(age, svc.u(family, Stream.LOOKED_AFTER), svc, uasc=uasc)
+    draws = stay_draws(child, family)
+    placement = choose_placement(age, svc.u(draws, Stream.LOOKED_AFTER), svc, uasc=uasc)
     state = LOOKED_AFTER_PREFIX + placement.value
     svc.record.move(1, src, state, now)
     if route is not CareRoute.OPENING:
         _count_care_entry(child, family, svc, route)
-    reason, stay = planned if planned is not None else _plan_leaving(family, svc, age, uasc)
+    reason, stay = planned if planned is not None else _plan_leaving(draws, svc, age, uasc)
     to_18 = child.day_turns_18() - now
     if to_18 <= stay:
         reason, stay = Exit.AGE_18, max(to_18, 0.0)
+    if child.policies and route is not CareRoute.OPENING:
+        svc.record.flow("care_entries_enrolled", 1, now)
+        svc.record.flow("care_planned_days_enrolled", stay, now)
     yield env.timeout(stay)
     svc.record.move(1, state, None, env.now)
     _count_care_exit(svc, reason, stay + elapsed)
@@ -137,6 +150,30 @@ def care_episode(
         _after_return_home(child, family, svc)
     elif reason is not Exit.AGE_18:
         family.children.remove(child)  # lives with a new legal family, or elsewhere
+
+
+class EnrolledStay:
+    """A family as the draws of its child's stay in care see it: the family's own draws, need,
+    risk and history, with the enrolment the child carries (``Child.policies``) in place of the
+    family's (which ends when the family's case closes, as the child enters care)."""
+
+    __slots__ = ("family", "policies")
+
+    def __init__(self, family: Family, policies: frozenset[int]) -> None:
+        self.family = family
+        self.policies = policies
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.family, name)
+
+
+def stay_draws(child: Child, family: Family) -> Family:
+    """What a child's stay in care draws from: the family itself when the child carries no
+    enrolment (so runs without policies draw exactly as before), else an
+    :class:`EnrolledStay`, whose draws obey the carried enrolment's effects."""
+    if not child.policies:
+        return family
+    return EnrolledStay(family, child.policies)  # type: ignore[return-value]
 
 
 def _plan_leaving(family: Family, svc: Services, age: float, uasc: bool) -> tuple[Exit, float]:
@@ -166,14 +203,16 @@ def _count_care_exit(svc: Services, reason: Exit, stay: float) -> None:
 
 def _after_return_home(child: Child, family: Family, svc: Services) -> None:
     """A child back home: the return may break down (straight back into care), or the family
-    may come back to the front door with a new concern."""
+    may come back to the front door with a new concern. How the stay ends obeys the enrolment
+    the child carried into it."""
+    draws = stay_draws(child, family)
     if svc.params.looked_after.p_return_home_breaks_down > 0 and svc.chance(
-        family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
+        draws, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
     ):
-        delay = svc.duration(family, Stream.RETURN_BREAKDOWN, "looked_after.return_home_breakdown")
+        delay = svc.duration(draws, Stream.RETURN_BREAKDOWN, "looked_after.return_home_breakdown")
         svc.start_process(return_breaks_down, child, family, delay=delay)
-    elif svc.chance(family, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
-        delay = svc.duration(family, Stream.RECONTACT, "looked_after.recontact_after_return_home")
+    elif svc.chance(draws, Stream.RECONTACT, "looked_after.p_recontact_after_return_home"):
+        delay = svc.duration(draws, Stream.RECONTACT, "looked_after.recontact_after_return_home")
         svc.new_concern(family, delay)
 
 

@@ -224,6 +224,8 @@ def new_concern(family: Family, svc: Services, delay: float) -> None:
     odds = fd.odds_referral_known_family * svc.family_odds(family)
     u = svc.u(family, Stream.FRONT_DOOR)
     p_ref, p_eh = triage_chances(fd, odds)
+    if svc.policies:
+        p_ref, p_eh = _known_family_policies(svc, family, svc.env.now + delay, p_ref, p_eh)
     if u < p_ref:
         state = State.REFERRAL
     elif u < p_ref + p_eh:
@@ -236,6 +238,21 @@ def new_concern(family: Family, svc: Services, delay: float) -> None:
             svc.record.flow("contacts_nfa", n, day + triage)
         return
     svc.start_process(known_family_contact, family, delay=delay, triage=triage, state=state)
+
+
+def _known_family_policies(
+    svc: Services, family: Family, day: float, p_ref: float, p_eh: float
+) -> tuple[float, float]:
+    """Policies working at the front door change a known family's triage as they change a new
+    family's (the same eligibility and multipliers, for the day the concern arrives)."""
+    row = {
+        "need": np.array([family.need]),
+        "risk": np.array([int(family.risk)]),
+        "locality": np.array([family.locality]),
+        "pod": np.array([family.at_pod_school]),
+    }
+    p_refs, p_ehs = _front_door_policies(svc, row, day, np.asarray(p_ref), np.asarray(p_eh))
+    return float(p_refs[0]), float(p_ehs[0])
 
 
 def known_family_contact(
@@ -259,4 +276,6 @@ def known_family_contact(
     if family.open:
         svc.record.flow("contacts_about_open_cases", n, contact_day)
         return
+    if svc.policies:  # as a new family is, once triage has sent it on
+        svc.enrol(family, State.FRONT_DOOR.value)
     yield from family_journey(env, family, svc, state)

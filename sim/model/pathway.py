@@ -36,6 +36,11 @@ _SOCIAL_WORK = frozenset(SOCIAL_WORK_STAGES)
 #: Measure names built once (this code runs for every assessment and CP plan).
 FACTOR_MEASURES = tuple((f, f"assessments_factor_{name}") for f, name in FACTOR_NAMES.items())
 CP_ENDED_MEASURES = {b: f"cp_plans_ended_{b}" for b in CP_DURATION_BANDS}
+#: Plans started by enrolled families, and the days drawn for them: (count, days) by stage.
+ENROLLED_PLAN_MEASURES = {
+    State.CIN_PLAN: ("cin_plans_started_enrolled", "cin_plan_planned_days_enrolled"),
+    State.CP_PLAN: ("cp_plans_started_enrolled", "cp_plan_planned_days_enrolled"),
+}
 #: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
 
@@ -61,6 +66,10 @@ def family_journey(
 
 def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
     """Move the family's children at home into stock ``key``; children who turned 18 leave.
+
+    A family entering a stage where policies enrol (:data:`ENROLLING_STAGES`) is enrolled here:
+    the stages call ``enter`` before they draw their durations and decisions, so that all of
+    them obey the effects of the policies the family joins.
 
     Returns the number of children now counted in ``key``.
     """
@@ -143,11 +152,12 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
                 svc.early_help_team.cancel(allocation)
                 svc.record.flow("early_help_disengaged", family.counted, env.now)
                 return State.CLOSED
+        n = enter(family, State.EARLY_HELP.value, svc, env.now)  # enrolled before the draws
         duration = svc.duration(family, Stream.EARLY_HELP, "early_help.duration")
     else:
         svc.early_help_team.force(1)
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, State.EARLY_HELP.value, svc, env.now)
+        n = enter(family, State.EARLY_HELP.value, svc, env.now)
     if not resuming:
         svc.record.flow("early_help_starts", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
@@ -193,12 +203,12 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     """Social work assessment; then s47, CIN plan, step down to early help, or close."""
     resuming = family.resume is not None
     elapsed = 0.0
+    n = enter(family, State.ASSESSMENT.value, svc, env.now)  # enrolled before the draws
     if not resuming:
         working_days = svc.duration(family, Stream.ASSESSMENT, "assessment.duration_working_days")
         duration = working_to_calendar_days(working_days)
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, State.ASSESSMENT.value, svc, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     _assessment_completed(family, svc, n, elapsed + duration)
@@ -235,13 +245,15 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     c = svc.params.cin_plan
     resuming = family.resume is not None
     elapsed = 0.0
+    n = enter(family, State.CIN_PLAN.value, svc, env.now)  # enrolled before the draws
     if not resuming:
         duration = svc.duration(family, Stream.CIN_PLAN, "cin_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, State.CIN_PLAN.value, svc, env.now)
     if not resuming:
         svc.record.flow("cin_plans_started", n, env.now)
+        if family.policies:
+            _count_enrolled_plan(svc, State.CIN_PLAN, n, duration)
     start = env.now - elapsed  # an opening case began before day 0
     to_s47 = svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s47")
     adolescents = [
@@ -302,13 +314,15 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     """Child protection plan; pre-proceedings and care proceedings, or s20, for some."""
     resuming = family.resume is not None
     elapsed = 0.0
+    n = enter(family, State.CP_PLAN.value, svc, env.now)  # enrolled before the draws
     if not resuming:
         duration = svc.duration(family, Stream.CP_PLAN, "cp_plan.duration")
     else:
         (elapsed, duration), family.resume = family.resume, None
-    n = enter(family, State.CP_PLAN.value, svc, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     _cp_plan_started(family, svc, n, start, new=not resuming)
+    if family.policies and not resuming:
+        _count_enrolled_plan(svc, State.CP_PLAN, n, duration)
     if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         svc.record.flow("pre_proceedings", family.counted, env.now)
@@ -331,6 +345,14 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     if svc.chance(family, Stream.CP_PLAN, "cp_plan.p_step_down_cin"):
         return State.CIN_PLAN
     return State.CLOSED
+
+
+def _count_enrolled_plan(svc: Services, stage: State, n: int, days: float) -> None:
+    """Count a plan of ``n`` children started by a family enrolled in a policy, and the days
+    drawn for it (a plan may end sooner, on escalation): where an effect on plan length acts."""
+    count, planned = ENROLLED_PLAN_MEASURES[stage]
+    svc.record.flow(count, n, svc.env.now)
+    svc.record.flow(planned, n * days, svc.env.now)
 
 
 def _cp_plan_started(family: Family, svc: Services, n: int, start: float, new: bool) -> None:
