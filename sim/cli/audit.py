@@ -82,9 +82,9 @@ def _row(c: EffectCheck) -> str:
     expected = "" if c.expected is None or abs(c.expected - c.stated) < 0.005 else c.expected
     cells = (
         f"{effect_label(c.target)[:52]:<53}",
-        f"{c.stated:>8.2f}",
+        f"{c.stated:>8.3g}",
         f"{'' if expected == '' else ratio_text(expected):>10}",
-        f"  {ratio_text(c.measured, c.low, c.high):<24}",
+        f"  {ratio_text(c.measured, c.low, c.high):<26}",
         f"{c.decisions:>9,}",
         f"  {c.verdict}",
     )
@@ -102,7 +102,7 @@ def _print_audit(
     cols = AUDIT_COLUMNS
     head = (
         f"  {cols['effect']:<53}{cols['stated']:>8}{cols['expected']:>10}  "
-        f"{cols['measured']:<24}{cols['decisions']:>9}  {cols['verdict']}"
+        f"{cols['measured']:<26}{cols['decisions']:>9}  {cols['verdict']}"
     )
     notes = []
     for p in policies:

@@ -190,11 +190,18 @@ def _verdict(
     within = abs(measured - expected) <= TOLERANCE
     inside = low is not None and high is not None and low <= expected <= high
     if within or inside:
-        return ACTS, "" if stated != 1.0 else "no change stated, none found"
+        if stated == 1.0:
+            return ACTS, "no change stated, none found"
+        if abs(expected - stated) > TOLERANCE:
+            return ACTS, (
+                f"the model scales the stated x{stated:.2f} by each family's odds, which gives "
+                f"x{expected:.2f} for these families' decisions"
+            )
+        return ACTS, ""
     if reach is not None and reach < 0.95:
         return DOES_NOT_ACT, (
-            f"the multiplier reached {reach:.0%} of these decisions (the rest were made before "
-            "the family was enrolled, or after its enrolment ended)"
+            f"the multiplier reached {reach:.0%} of these (the others were drawn before the "
+            "family was enrolled, or after its enrolment ended)"
         )
     return DOES_NOT_ACT, "measured ratio differs from the expected one"
 
