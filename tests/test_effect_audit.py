@@ -6,12 +6,14 @@ known not to act as stated today are listed with the reason; the list is checked
 an entry must go when its fix lands.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sim.api import builtin_policies
+from sim.cli import main
 from sim.experiments.effect_audit import ACTS, audit, ratio_interval, run_count
 from sim.experiments.experiment import single_run
 from sim.inputs.scenario import load_scenario
@@ -97,3 +99,28 @@ def test_no_ledger_without_policies():
         population=2_000, years=0.5
     )
     assert single_run(base, 0).effects == {}, "expected no effect ledger in a run with no policy"
+
+
+def test_cli_audit_of_one_policy_as_json(capsys):
+    code = main(
+        [
+            "audit-effects",
+            str(ROOT / "scenarios" / "policies" / "fgdm.yaml"),
+            "--population",
+            "3000",
+            "--years",
+            "1",
+            "--replications",
+            "2",
+            "--json",
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    found = {e["target"]: e["verdict"] for e in out["effects"]}
+    assert set(found) == {
+        "proceedings.p_proceedings_issued",
+        "proceedings.p_care_entry_at_issue",
+        "looked_after.duration",
+    }, f"expected FGDM's three effects, found {sorted(found)}"
+    assert found["looked_after.duration"] != ACTS, f"expected time in care not acting, got {found}"
+    assert code == 1, f"expected exit 1 when an effect does not act as stated, found {code}"
