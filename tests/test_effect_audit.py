@@ -14,9 +14,12 @@ import pytest
 
 from sim.api import builtin_policies
 from sim.cli import main
+from sim.core.entities import Family
 from sim.experiments.effect_audit import ACTS, audit, ratio_interval, run_count
 from sim.experiments.experiment import single_run
+from sim.inputs.policies import PolicySet
 from sim.inputs.scenario import load_scenario
+from sim.model.effect_ledger import EffectLedger
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Small enough for the suite (about 40 runs of 10,000 children over two years).
@@ -124,3 +127,44 @@ def test_cli_audit_of_one_policy_as_json(capsys):
     }, f"expected FGDM's three effects, found {sorted(found)}"
     assert found["looked_after.duration"] != ACTS, f"expected time in care not acting, got {found}"
     assert code == 1, f"expected exit 1 when an effect does not act as stated, found {code}"
+
+
+def _ledger_and_family():
+    pods = builtin_policies()["Children in need pods"]
+    policies = PolicySet([pods], pods.start_date, lambda p, e: 0.5, ["whole council"], False)
+    family = Family(id=7, children=[], locality=0, at_pod_school=False, risk=0, need=2, draws=None)
+    return EffectLedger(policies), family
+
+
+def test_ledger_counts_a_plan_drawn_just_before_enrolment_as_missed():
+    ledger, family = _ledger_and_family()
+    ledger.draw(family, "cin_plan.duration", 400.0, 100.0, 100.0)  # drawn, not yet enrolled
+    family.policies.add(0)
+    ledger.enrolled(family, 400.0)
+    tally = ledger.totals()[("Children in need pods", "cin_plan.duration")]
+    assert tally == {"n": 1, "applied": 0, "outcome": 100.0, "base": 100.0, "stated": 88.5}, (
+        f"expected one plan the multiplier missed (stated 100 x 0.885 days), found {tally}"
+    )
+
+
+def test_ledger_counts_a_stay_drawn_as_the_enrolled_case_closes_and_nothing_later():
+    ledger, family = _ledger_and_family()
+    family.policies.add(0)
+    ledger.seen(family, 500.0)
+    family.policies.clear()  # the case closed into care at this instant
+    ledger.draw(family, "cin_plan.duration", 500.0, 50.0, 50.0)
+    ledger.draw(family, "cin_plan.duration", 501.0, 60.0, 60.0)  # a later instant: not counted
+    tally = ledger.totals()[("Children in need pods", "cin_plan.duration")]
+    assert (tally["n"], tally["applied"], tally["outcome"]) == (1, 0, 50.0), (
+        f"expected the one duration drawn as the enrolled case closed, found {tally}"
+    )
+
+
+def test_ledger_decision_records_probabilities_with_and_without_the_stated_multiplier():
+    ledger, family = _ledger_and_family()
+    family.policies.add(0)
+    ledger.decision(family, "cin_plan.p_s47", 10.0, 0.5, True, lambda p: p)
+    tally = ledger.totals()[("Children in need pods", "cin_plan.p_s47")]
+    assert tally == {"n": 1, "applied": 1, "outcome": 1.0, "base": 0.5, "stated": 0.45}, (
+        f"expected one yes with p 0.5 without the effect and 0.45 with x0.90, found {tally}"
+    )
