@@ -126,7 +126,7 @@ class Services:
 
     def u(self, family: Family, stream: Stream) -> float:
         """The family's next uniform on ``stream``."""
-        if self.ledger is not None:
+        if family.policies and self.ledger is not None:
             self.ledger.seen(family, self.env.now)
         return family.draws.uniform(stream)
 
