@@ -26,7 +26,7 @@ from sim.experiments.effect_audit import (
 )
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario, ScenarioError, load_policy, load_scenario
-from sim.reporting.labels import AUDIT_COLUMNS, effect_label, ratio_text
+from sim.reporting.labels import AUDIT_COLUMNS, effect_label, multiplier_text, ratio_text
 
 #: The council and start date the audit runs on unless ``--scenario`` names another.
 DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.yaml"
@@ -82,7 +82,7 @@ def _row(c: EffectCheck) -> str:
     expected = "" if c.expected is None or abs(c.expected - c.stated) < 0.005 else c.expected
     cells = (
         f"{effect_label(c.target)[:52]:<53}",
-        f"{c.stated:>8.3g}",
+        f"{multiplier_text(c.stated):>8}",
         f"{'' if expected == '' else ratio_text(expected):>10}",
         f"  {ratio_text(c.measured, c.low, c.high):<26}",
         f"{c.decisions:>9,}",

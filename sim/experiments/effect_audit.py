@@ -192,6 +192,12 @@ def _verdict(
     if within or inside:
         if stated == 1.0:
             return ACTS, "no change stated, none found"
+        wide = low is not None and high is not None and low <= 1.0 <= high
+        if wide and abs(expected - 1.0) > TOLERANCE:
+            return ACTS, (
+                "too few decisions to tell it from no effect at this size: run more children, "
+                "years or replications"
+            )
         if abs(expected - stated) > TOLERANCE:
             return ACTS, (
                 f"the model scales the stated x{stated:.2f} by each family's odds, which gives "

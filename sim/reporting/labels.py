@@ -261,6 +261,13 @@ AUDIT_COLUMNS = {
 }
 
 
+def multiplier_text(value: float) -> str:
+    """An effect's multiplier as written in a policy file: two or three decimals (``0.80``,
+    ``0.885``)."""
+    text = f"{value:.3f}"
+    return text[:-1] if text.endswith("0") else text
+
+
 def ratio_text(value: float | None, low: float | None = None, high: float | None = None) -> str:
     """A ratio to two decimals, with its interval when there is one (``0.85 (0.81 to 0.89)``)."""
     if value is None:
