@@ -86,6 +86,7 @@ def test_every_command_names_a_function_that_carries_it_out():
         "validate",
         "report",
         "reproduce",
+        "audit-effects",
     ], f"found the commands in the order {list(commands.choices)}"
     for name, command in commands.choices.items():
         handler = command.get_default("handler")

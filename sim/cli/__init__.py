@@ -28,10 +28,11 @@ GROUPS: dict[str, Callable[[Subparsers], None]] = {
     "sweeps": arguments.register_sweeps,
     "validate": arguments.register_validate,
     "reports": arguments.register_reports,
+    "audit": arguments.register_audit,
 }
 
 #: The order of the groups in ``csc-sim --help``; a group not named here comes after, by name.
-ORDER = ("run", "compare", "calibrate", "sweeps", "validate", "reports")
+ORDER = ("run", "compare", "calibrate", "sweeps", "validate", "reports", "audit")
 
 #: Commands that come only with the installed project (through the entry points): from a
 #: checkout that was never installed, naming one says how to install.

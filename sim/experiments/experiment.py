@@ -37,6 +37,8 @@ class RunResult:
     stays: dict[str, tuple[float, float]]
     events: int
     extra: dict[str, float] = field(default_factory=dict)
+    #: what each policy effect met where it applies, by (policy, parameter) (the effect audit)
+    effects: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
 
 #: Children kept safely at home are followed for 12 months after the horizon (model.md, Outputs).
@@ -106,6 +108,7 @@ def _single_run(
         stays={k: (v[0], v[1]) for k, v in r.stays.items()},
         events=events,
         extra=extra,
+        effects=svc.ledger.totals() if svc.ledger is not None else {},
     )
 
 

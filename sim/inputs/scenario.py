@@ -376,3 +376,12 @@ def load_scenario(path: str | Path) -> Scenario:
 def default_scenario(**changes: Any) -> Scenario:
     """England's default parameters at a council of 100,000 children, with top-level changes."""
     return scenario_from_dict(dict(changes), file="<default>")
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate one policy file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        return Policy.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise ScenarioError(_format_errors(path.name, exc, model=Policy)) from None

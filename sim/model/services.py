@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -19,6 +20,7 @@ from sim.core.entities import Family
 from sim.core.streams import Stream, Streams
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import PolicySet
+from sim.model.effect_ledger import EffectLedger
 from sim.model.recorder import Recorder
 from sim.model.workforce import CaseloadPool
 
@@ -65,6 +67,8 @@ class Services:
     cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
     #: CP plans open now: family id -> (family, day the plan started), for D5's durations
     open_cp_plans: dict[int, tuple[Family, float]] = field(default_factory=dict)
+    #: What policy effects met where they apply (only when there are policies; for the audit)
+    ledger: EffectLedger | None = None
     _odds_norm: float | None = None
     _base: dict[str, Any] = field(default_factory=dict)
 
@@ -73,6 +77,8 @@ class Services:
             if isinstance(model, BaseModel):
                 for name, value in model:
                     self._base[f"{group}.{name}"] = value
+        if self.policies:
+            self.ledger = EffectLedger(self.policies)
 
     def value(self, name: str, family: Family) -> float:
         """A named probability for this family now: the baseline times any policy's multiplier."""
@@ -90,7 +96,10 @@ class Services:
             dist = dist.for_age(age)
         days = dist.sample(self.u(family, stream))
         if self.policies:
+            base = days
             days *= self.policies.multiplier(name, family, self.env.now)
+            if name in self.policies.targets:
+                self.ledger.draw(family, name, self.env.now, days, base)
         return days
 
     def flow_by_locality(self, measure: str, family: Family, n: float) -> None:
@@ -105,6 +114,7 @@ class Services:
         self.policies.enrol(family, stage, self.env.now)
         for i in family.policies - before:
             self.record.flow(f"policy_enrolments_{i}", 1, self.env.now)
+        self.ledger.enrolled(family, self.env.now)
 
     def new_concern(self, family: Family, delay: float) -> None:
         """A new concern about a known family in ``delay`` days goes to the front door."""
@@ -116,6 +126,8 @@ class Services:
 
     def u(self, family: Family, stream: Stream) -> float:
         """The family's next uniform on ``stream``."""
+        if family.policies and self.ledger is not None:
+            self.ledger.seen(family, self.env.now)
         return family.draws.uniform(stream)
 
     def caseload_pressure(self) -> float:
@@ -151,8 +163,24 @@ class Services:
         """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now."""
         p = min(1.0, self.value(name, family))
         odds = self.family_odds(family) * self.caseload_pressure()
-        return self.u(family, stream) < scaled_probability(p, odds)
+        yes = self.u(family, stream) < scaled_probability(p, odds)
+        if self.policies and name in self.policies.targets:
+            self.ledger.decision(
+                family, name, self.env.now, self._base[name], yes, partial(_odds_scaled, odds)
+            )
+        return yes
 
     def chance(self, family: Family, stream: Stream, name: str) -> bool:
         """Decide a step named ``name`` that does not depend on risk (closing, stepping down)."""
-        return self.u(family, stream) < min(1.0, self.value(name, family))
+        yes = self.u(family, stream) < min(1.0, self.value(name, family))
+        if self.policies and name in self.policies.targets:
+            self.ledger.decision(family, name, self.env.now, self._base[name], yes, _as_is)
+        return yes
+
+
+def _odds_scaled(odds: float, p: float) -> float:
+    return scaled_probability(p, odds)
+
+
+def _as_is(p: float) -> float:
+    return p

@@ -247,3 +247,31 @@ def format_value(kind: str, value: Any, scale: float | None = None) -> str:
     if kind == "prob":
         return f"{value:.0%}"
     raise ValueError(f"unknown kind of figure {kind!r}")
+
+
+#: The effect audit's columns (``csc-sim audit-effects``), in order.
+AUDIT_COLUMNS = {
+    "policy": "Policy",
+    "effect": "What the effect changes",
+    "stated": "Stated",
+    "expected": "Expected",
+    "measured": "Measured (95% interval)",
+    "decisions": "Decisions",
+    "verdict": "Verdict",
+}
+
+
+def multiplier_text(value: float) -> str:
+    """An effect's multiplier as written in a policy file: two or three decimals (``0.80``,
+    ``0.885``)."""
+    text = f"{value:.3f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def ratio_text(value: float | None, low: float | None = None, high: float | None = None) -> str:
+    """A ratio to two decimals, with its interval when there is one (``0.85 (0.81 to 0.89)``)."""
+    if value is None:
+        return "n/a"
+    if low is None or high is None:
+        return f"{value:.2f}"
+    return f"{value:.2f} ({low:.2f} to {high:.2f})"
