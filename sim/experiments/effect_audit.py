@@ -34,15 +34,7 @@ from sim.inputs.scenario import Scenario
 TOLERANCE = 0.05
 ACTS = "acts as stated"
 DOES_NOT_ACT = "does not act as stated"
-NOT_MEASURED = "not measured"
 #: Effects applied where the ledger does not see them: the front door triages new contacts in
-#: batches, before they are families (``sim.model.front_door``).
-OUTSIDE_LEDGER = {
-    "front_door.p_early_help": "applied in the front door's batch triage of new contacts, "
-    "which the ledger does not see",
-    "front_door.p_referral": "applied in the front door's batch triage of new contacts, "
-    "which the ledger does not see",
-}
 #: Share of families at a pod school when a policy works only with pod schools and the council
 #: has none: one child in ten, as the built-in social workers in schools scenario assumes.
 AUDIT_POD_SCHOOL_SHARE = 0.10
@@ -155,8 +147,6 @@ def check_effect(policy: Policy, effect: Effect, pairs: list[tuple[dict, dict]])
     expected = sum(a["stated"] for a in with_) / base if base > 0 else None
     reach = sum(a["applied"] for a in with_) / n if n else None
     verdict, note = _verdict(effect.central, expected, measured, low, high, n, reach)
-    if n == 0 and effect.target in OUTSIDE_LEDGER:
-        verdict, note = NOT_MEASURED, OUTSIDE_LEDGER[effect.target]
     return EffectCheck(
         policy=policy.name,
         target=effect.target,
@@ -257,7 +247,6 @@ def audit(
 __all__ = [
     "ACTS",
     "DOES_NOT_ACT",
-    "NOT_MEASURED",
     "TOLERANCE",
     "EffectCheck",
     "audit",

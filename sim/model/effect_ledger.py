@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.core.entities import Family
 from sim.inputs.policies import PolicySet
 
@@ -149,6 +151,30 @@ class EffectLedger:
             if tally is None:
                 tally = self.tallies[key] = Tally()
             tally.add(applied, outcome, base, stated(a.multipliers[name]))
+
+    def triage(
+        self,
+        index: int,
+        name: str,
+        now: float,
+        yes: np.ndarray,
+        base: np.ndarray,
+        stated: np.ndarray,
+    ) -> None:
+        """The front door's triage of contacts policy ``index`` works with, decided together:
+        which went on (``yes``), their chances before any policy (``base``) and with the
+        policy's full multiplier (``stated``)."""
+        if now < 0 or not len(yes):
+            return
+        key = (self.policies.active[index].policy.name, name)
+        tally = self.tallies.get(key)
+        if tally is None:
+            tally = self.tallies[key] = Tally()
+        tally.n += len(yes)
+        tally.applied += len(yes)
+        tally.outcome += float(yes.sum())
+        tally.base += float(base.sum())
+        tally.stated += float(stated.sum())
 
     def totals(self) -> dict[tuple[str, str], dict[str, float]]:
         """Every tally as plain numbers."""

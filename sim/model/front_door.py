@@ -21,6 +21,7 @@ import simpy
 from sim.core.entities import Family, State
 from sim.core.streams import Stream
 from sim.inputs.parameters import FrontDoor
+from sim.inputs.policies import ActivePolicy
 from sim.model.arrivals import BATCH_DAYS, FamilyFactory, draw_contacts, new_family_history
 from sim.model.pathway import family_journey
 from sim.model.services import Services
@@ -132,13 +133,17 @@ class Mash:
 
     def triage(self, fam: dict[str, np.ndarray], day: float) -> np.ndarray:
         """Each contact's outcome (referral, early help or no further action) from its uniform."""
-        p_ref, p_eh = triage_chances(self.svc.params.front_door, self.factory.odds(fam))
+        before = triage_chances(self.svc.params.front_door, self.factory.odds(fam))
+        p_ref, p_eh = before
         if self.svc.policies:
             p_ref, p_eh = _front_door_policies(self.svc, fam, day, p_ref, p_eh)
         u = fam["u"]
-        return np.where(
+        outcome = np.where(
             u < p_ref, REFERRAL, np.where(u < p_ref + p_eh, EARLY_HELP, NO_FURTHER_ACTION)
         )
+        if self.svc.ledger is not None:
+            _front_door_ledger(self.svc, fam, day, before, outcome)
+        return outcome
 
     def work_backlog(self, day: float) -> None:
         """Triage waiting contacts first come first served, up to the day's capacity."""
@@ -188,25 +193,60 @@ def _front_door_policies(
     """Policies working at the front door (e.g. social workers in schools) change triage."""
     p_ref = np.broadcast_to(p_ref, fam["need"].shape).astype(float)
     p_eh = np.broadcast_to(p_eh, fam["need"].shape).astype(float)
-    for a in svc.policies.active:
+    for a in _front_door_active(svc, day):
         ramp = a.ramp(day)
-        if ramp == 0 or State.FRONT_DOOR.value not in a.stages:
-            continue
         m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
         m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
         if m_ref == 1 and m_eh == 1:
             continue
-        el = a.policy.eligible
-        mask = fam["need"] >= el.min_need
-        if a.risk_mask:
-            mask &= (fam["risk"] & a.risk_mask) > 0
-        if a.localities is not None:
-            mask &= np.isin(fam["locality"], list(a.localities))
-        if el.pod_school_only:
-            mask &= fam["pod"]
+        mask = _eligible_contacts(a, fam)
         p_ref = np.where(mask, np.minimum(p_ref * m_ref, 1.0), p_ref)
         p_eh = np.where(mask, np.minimum(p_eh * m_eh, 1.0 - p_ref), p_eh)
     return p_ref, p_eh
+
+
+def _front_door_active(svc: Services, day: float) -> list[ActivePolicy]:
+    """The policies working at the front door on ``day``."""
+    return [
+        a for a in svc.policies.active if a.ramp(day) > 0 and State.FRONT_DOOR.value in a.stages
+    ]
+
+
+def _eligible_contacts(a: ActivePolicy, fam: dict[str, np.ndarray]) -> np.ndarray:
+    """Which contacts (rows of drawn attributes) the policy works with."""
+    el = a.policy.eligible
+    mask = fam["need"] >= el.min_need
+    if a.risk_mask:
+        mask &= (fam["risk"] & a.risk_mask) > 0
+    if a.localities is not None:
+        mask &= np.isin(fam["locality"], list(a.localities))
+    if el.pod_school_only:
+        mask &= fam["pod"]
+    return mask
+
+
+def _front_door_ledger(
+    svc: Services,
+    fam: dict[str, np.ndarray],
+    day: float,
+    before: tuple[np.ndarray, np.ndarray],
+    outcome: np.ndarray,
+) -> None:
+    """Tell the effect ledger what triage decided for the contacts front-door policies work
+    with: referred or sent to early help, against the chances before any policy (``before``)."""
+    p_ref = np.broadcast_to(before[0], outcome.shape).astype(float)
+    p_eh = np.broadcast_to(before[1], outcome.shape).astype(float)
+    for a in _front_door_active(svc, day):
+        mask = _eligible_contacts(a, fam)
+        if not mask.any():
+            continue
+        for name, yes, base, cap in (
+            ("front_door.p_referral", outcome == REFERRAL, p_ref, 1.0),
+            ("front_door.p_early_help", outcome == EARLY_HELP, p_eh, 1.0 - p_ref),
+        ):
+            if name in a.multipliers:
+                stated = np.minimum(base * a.multipliers[name], cap)
+                svc.ledger.triage(a.index, name, day, yes[mask], base[mask], stated[mask])
 
 
 # -- known families --------------------------------------------------------------------------
@@ -223,12 +263,17 @@ def new_concern(family: Family, svc: Services, delay: float) -> None:
     triage = svc.duration(family, Stream.FRONT_DOOR, "front_door.triage_days")
     odds = fd.odds_referral_known_family * svc.family_odds(family)
     u = svc.u(family, Stream.FRONT_DOOR)
-    p_ref, p_eh = triage_chances(fd, odds)
+    before = triage_chances(fd, odds)
+    p_ref, p_eh = before
     if svc.policies:
         p_ref, p_eh = _known_family_policies(svc, family, svc.env.now + delay, p_ref, p_eh)
-    if u < p_ref:
+    outcome = REFERRAL if u < p_ref else EARLY_HELP if u < p_ref + p_eh else NO_FURTHER_ACTION
+    if svc.ledger is not None:
+        row = _contact_row(family)
+        _front_door_ledger(svc, row, svc.env.now + delay, before, np.array([outcome]))
+    if outcome == REFERRAL:
         state = State.REFERRAL
-    elif u < p_ref + p_eh:
+    elif outcome == EARLY_HELP:
         state = State.EARLY_HELP
     else:
         day = svc.env.now + delay
@@ -245,14 +290,19 @@ def _known_family_policies(
 ) -> tuple[float, float]:
     """Policies working at the front door change a known family's triage as they change a new
     family's (the same eligibility and multipliers, for the day the concern arrives)."""
-    row = {
+    row = _contact_row(family)
+    p_refs, p_ehs = _front_door_policies(svc, row, day, np.asarray(p_ref), np.asarray(p_eh))
+    return float(p_refs[0]), float(p_ehs[0])
+
+
+def _contact_row(family: Family) -> dict[str, np.ndarray]:
+    """A known family as one row of contact attributes, as the front door's policies read them."""
+    return {
         "need": np.array([family.need]),
         "risk": np.array([int(family.risk)]),
         "locality": np.array([family.locality]),
         "pod": np.array([family.at_pod_school]),
     }
-    p_refs, p_ehs = _front_door_policies(svc, row, day, np.asarray(p_ref), np.asarray(p_eh))
-    return float(p_refs[0]), float(p_ehs[0])
 
 
 def known_family_contact(
