@@ -407,15 +407,18 @@ def notes_section() -> None:
 def effect_row(e: Any) -> dict[str, str]:
     """An effect of a pilot as a row: what it changes, by how much, and the evidence."""
     warning = labels.evidence_warning(e)
+    range_warning = labels.range_warning(e)
     return {
         "changes": labels.effect_label(e.target),
         "central": e.central,
-        "range": f"{e.low} to {e.high}",
+        "range": f"{e.low} to {e.high}" + (f" ({range_warning})" if range_warning else ""),
         "evidence": e.evidence + (f" ({warning})" if warning else ""),
         "study": e.study or "not named",
         "design": e.design or "not stated",
         "year": str(e.year) if e.year else "",
         "source": e.source,
+        "why the low end": e.low_reason,
+        "why the high end": e.high_reason,
     }
 
 

@@ -9,6 +9,8 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: TID251  (testing the app itself)
 
+from sim.reporting.labels import NO_EFFECT_WARNING
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
@@ -74,6 +76,13 @@ def test_where_the_numbers_come_from_names_each_effects_study_design_and_year(ap
     ), f"expected study, design and year beside each effect, found {list(rows.columns)}"
     named = (rows["study"] != "not named").mean()
     assert named > 0.5, f"expected most effects to name their study, found {named:.0%}"
+    flagged = rows[rows["range"].str.contains(NO_EFFECT_WARNING, regex=False)]
+    assert "Chance of entering care (all routes)" in set(flagged["changes"]), (
+        f"expected care entry's range flagged, found {list(flagged['changes'])}"
+    )
+    assert rows["why the high end"].str.len().gt(0).all(), (
+        "expected each range's high end explained"
+    )
 
 
 def test_saved_scenarios_side_by_side_show_the_sampled_figures(app, tmp_path):

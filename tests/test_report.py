@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.reporting.labels import DETAIL, HEADLINE
+from sim.reporting.labels import DETAIL, HEADLINE, NO_EFFECT_WARNING
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--population", "20000", "--years", "2", "--replications", "3"]
@@ -319,6 +319,11 @@ def test_the_report_renders_for_each_builtin_scenario(workspace, file, capsys):
     assert {m for m, *_ in HEADLINE + DETAIL} <= measures, f"{file}: found {sorted(measures)}"
     if file == "social_workers_in_schools.yaml":
         assert "local testimony only" in html, "expected the schools pilot's testimony flagged"
+    if file == "family_safeguarding.yaml":
+        row = text[text.index("Chance of entering care (all routes)") :][:3000]
+        assert NO_EFFECT_WARNING in row, (
+            f"expected Family Safeguarding's care-entry range flagged {NO_EFFECT_WARNING!r}"
+        )
 
 
 def test_baseline_has_no_pilot_to_report_and_says_so(workspace, capsys):

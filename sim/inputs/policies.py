@@ -147,6 +147,12 @@ class Effect(_Model):
     study: str = Field("", description="the study or report cited, as a bid would name it")
     design: str = Field("", description="its design: RCT, before/after, testimony, judgement")
     year: int | None = Field(None, ge=1900, le=2100, description="year the study was published")
+    low_reason: str = Field(
+        "", description="why the range's low end is where it is, with its source"
+    )
+    high_reason: str = Field(
+        "", description="why the range's high end is where it is, with its source"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Effect:
@@ -172,6 +178,17 @@ class Effect(_Model):
         can quote without a warning; strong and moderate evidence are.
         """
         return self.evidence in ("weak", "testimony", "none")
+
+    @property
+    def may_be_no_effect(self) -> bool:
+        """Whether the effect's range allows no effect at all (a multiplier of 1).
+
+        A range that reaches 1 is one whose evidence does not rule out no effect, or harm
+        (before/after designs, non-significant or pending trials, priors): a bid must not present
+        the central value as a finding. A randomised trial whose interval excludes 1 is not
+        flagged.
+        """
+        return self.low <= 1.0 <= self.high
 
     def draw(self, u: float) -> float:
         """The multiplier for a uniform ``u`` (inverse CDF of the effect's distribution)."""

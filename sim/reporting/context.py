@@ -17,7 +17,7 @@ from sim.experiments.summaries import cost_by_year
 from sim.inputs.cost_book import CostBook, load_cost_book
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario
-from sim.reporting.labels import effect_label, evidence_warning
+from sim.reporting.labels import effect_label, effect_warnings, evidence_warning, range_warning
 
 #: The cost book's units in words.
 COST_UNITS = {
@@ -103,7 +103,11 @@ def calibration(scenario: Scenario) -> dict[str, Any]:
 
 
 def evidence_rows(policies: list[Policy]) -> list[dict[str, Any]]:
-    """Each effect of each policy: value, range, evidence, citation, and a warning if weak."""
+    """Each effect of each policy: value, range and its reasons, evidence, citation, warnings.
+
+    ``flag`` joins every warning (weak evidence; a range that allows no effect, or harm);
+    ``evidence_flag`` and ``range_flag`` are each one's own.
+    """
     return [
         {
             "policy": p.name,
@@ -114,7 +118,11 @@ def evidence_rows(policies: list[Policy]) -> list[dict[str, Any]]:
             "high": e.high,
             "distribution": e.distribution,
             "evidence": e.evidence,
-            "flag": evidence_warning(e),
+            "flag": effect_warnings(e),
+            "evidence_flag": evidence_warning(e),
+            "range_flag": range_warning(e),
+            "low_reason": e.low_reason,
+            "high_reason": e.high_reason,
             "study": e.study,
             "design": e.design,
             "year": e.year,

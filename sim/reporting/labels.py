@@ -96,6 +96,9 @@ EVIDENCE_WARNINGS = {
     "testimony": "local testimony only: no trial or comparison",
     "none": "no impact estimate: a prior, not a finding",
 }
+#: The warning beside an effect whose range reaches 1
+#: (:attr:`sim.inputs.policies.Effect.may_be_no_effect`).
+NO_EFFECT_WARNING = "the evidence does not rule out no effect, or harm"
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -147,6 +150,16 @@ def effect_label(target: str) -> str:
 def evidence_warning(effect: Effect) -> str:
     """The warning shown beside an effect whose evidence is weak; ``""`` when it is not."""
     return EVIDENCE_WARNINGS.get(effect.evidence, "") if effect.evidence_is_weak else ""
+
+
+def range_warning(effect: Effect) -> str:
+    """The warning shown beside an effect whose range allows no effect; ``""`` when it does not."""
+    return NO_EFFECT_WARNING if effect.may_be_no_effect else ""
+
+
+def effect_warnings(effect: Effect) -> str:
+    """Every warning about an effect's evidence and range, joined; ``""`` when there is none."""
+    return "; ".join(w for w in (evidence_warning(effect), range_warning(effect)) if w)
 
 
 # -- terminal and dashboard formats ------------------------------------------------------------

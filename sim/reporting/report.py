@@ -10,7 +10,8 @@ The report holds: a one-page summary (the pilot, where and when, children kept s
 net cost and NPV, return per £1, payback year, the probability it saves money, each with its
 interval and a sentence on what the interval means); charts; assumptions (council, children,
 start, horizon, replications, calibration); the evidence behind each effect and unit cost,
-flagging weak evidence and placeholder costs; and the manifest in brief.
+flagging weak evidence, ranges that allow no effect, and placeholder costs; and the manifest in
+brief.
 """
 
 from __future__ import annotations
@@ -244,7 +245,7 @@ def variant_section(
         ],
         "replications": block["replications"],
         "cost_table": cost_table(costs, name),
-        "weak": [r for r in evidence_rows(policies) if r["flag"]],
+        "flagged": [r for r in evidence_rows(policies) if r["flag"]],
     }
 
 
