@@ -17,8 +17,14 @@ These are average costs, not marginal ones: a line carries every cost booked on 
 places in a council's own homes, secure homes, commissioning, the fostering service's staff),
 divided by the children placed at the time.
 
+Each council's RO3 2024-25 spend on looked-after children is set over its own children looked
+after (the mean of its 31 March 2024 and 2025 counts): spend per looked-after child a week, all
+placement types together, since the shipped DfE tables do not give councils' children at
+31 March by placement type.
+
 Run ``python -m calibration.unit_costs`` to write the derived CSVs in ``calibration/data/costs``
-(reading the RO3 workbook needs the ``odfpy`` package: ``pip install -e ".[data]"``).
+(``--ro3 FILE`` re-reads the RO3 workbook, which needs the ``odfpy`` package:
+``pip install -e ".[data]"``).
 """
 
 from __future__ import annotations
@@ -29,11 +35,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from calibration.ees import EES_DIR
+
 COSTS_DIR = Path(__file__).resolve().parent / "data" / "costs"
 S251_ENGLAND = COSTS_DIR / "s251_outturn_england_2023-24.csv"
 PROVIDER_COUNTS = COSTS_DIR / "national_cla_31_march_by_placement_type_and_provider_2023_2024.csv"
 UNIT_COSTS_CSV = COSTS_DIR / "placement_unit_costs_england_2023-24.csv"
 RO3_CSV = COSTS_DIR / "ro3_2024-25_childrens_social_care.csv"
+COUNCIL_SPEND_CSV = COSTS_DIR / "council_spend_per_looked_after_child_2024-25.csv"
+CLA_COUNTS = EES_DIR / "cla_number_and_rate_per_10k_children.csv"
 
 #: weeks in a year (365.25 / 7, rounded as unit-cost tables do)
 WEEKS_PER_YEAR = 52.18
@@ -194,6 +204,62 @@ def read_ro3(path: Path) -> pd.DataFrame:
     return keep[councils | (keep["class"] == "Eng")].reset_index(drop=True)
 
 
+def looked_after_at_31_march(path: Path = CLA_COUNTS) -> pd.DataFrame:
+    """Children looked after at 31 March by council code (``new_la_code``) and year."""
+    t = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    t = t[t["population_type"] == "Children looked after on 31 March each year"]
+    t = t[t["geographic_level"].isin(["Local authority", "National"])].copy()
+    t["code"] = (
+        t["new_la_code"]
+        .fillna(t["country_code"])
+        .where(t["geographic_level"] == "Local authority", t["country_code"])
+    )
+    t["children"] = pd.to_numeric(t["children_count"], errors="coerce")
+    return t.pivot_table(index="code", columns="time_period", values="children", aggfunc="sum")
+
+
+def council_spend_per_child(ro3: pd.DataFrame, looked_after: pd.DataFrame) -> pd.DataFrame:
+    """Each council's RO3 2024-25 spend per looked-after child a week: line 13 (all spend on
+    looked-after children) and lines 16 + 17 (residential care and fostering), each over the
+    mean of its children looked after at 31 March 2024 and 2025, x 52.18. Missing where the
+    council made no return or a count is suppressed."""
+    t = ro3[["ons_code", "name", "class"]].copy()
+    counts = looked_after.reindex(t["ons_code"])
+    t["looked_after_31_march_2024"] = counts["2024"].to_numpy()
+    t["looked_after_31_march_2025"] = counts["2025"].to_numpy()
+    child_weeks = (
+        average_children(t["looked_after_31_march_2024"], t["looked_after_31_march_2025"])
+        * WEEKS_PER_YEAR
+    )
+    spend = ro3["children_looked_after_gbp_thousand"] * 1000
+    homes_fostering = (ro3["residential_gbp_thousand"] + ro3["fostering_gbp_thousand"]) * 1000
+    t["ro3_line_13_gbp"] = spend.round()
+    t["ro3_lines_16_17_gbp"] = homes_fostering.round()
+    t["weekly_gbp_line_13"] = (spend / child_weeks).round(2)
+    t["weekly_gbp_lines_16_17"] = (homes_fostering / child_weeks).round(2)
+    few = child_weeks < 10 * WEEKS_PER_YEAR
+    t.loc[few, ["weekly_gbp_line_13", "weekly_gbp_lines_16_17"]] = float("nan")
+    t["note"] = _notes(t, spend.isna(), few)
+    return t
+
+
+def _notes(t: pd.DataFrame, no_return: pd.Series, few: pd.Series) -> list[str]:
+    """Why a council's figure is missing or should not be read as a unit cost."""
+    england = t.loc[t["class"] == "Eng", "weekly_gbp_line_13"]
+    low = t["weekly_gbp_line_13"] < 0.1 * (england.iloc[0] if len(england) else 0)
+    notes = []
+    for n, f, lo in zip(no_return, few, low, strict=True):
+        if n:
+            notes.append("no RO3 return for 2024-25")
+        elif f:
+            notes.append("fewer than 10 children looked after: no cost per child")
+        elif lo:
+            notes.append("line 13 under a tenth of England's per child: spend booked elsewhere")
+        else:
+            notes.append("")
+    return notes
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write the derived England unit costs and, given the RO3 workbook, each council's lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -205,6 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.ro3 is not None:
         read_ro3(args.ro3).to_csv(RO3_CSV, index=False)
         print(f"wrote {RO3_CSV.name}")
+    per_child = council_spend_per_child(pd.read_csv(RO3_CSV), looked_after_at_31_march())
+    per_child.to_csv(COUNCIL_SPEND_CSV, index=False)
+    print(f"wrote {COUNCIL_SPEND_CSV.name}")
 
 
 if __name__ == "__main__":

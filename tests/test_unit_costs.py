@@ -9,11 +9,14 @@ from pydantic import ValidationError
 
 from calibration.spend_check import england_spend_check
 from calibration.unit_costs import (
+    COUNCIL_SPEND_CSV,
     RO3_CSV,
     UNIT_COSTS_CSV,
     WEEKS_PER_YEAR,
+    council_spend_per_child,
     derivations_frame,
     england_derivations,
+    looked_after_at_31_march,
     read_placements,
     read_s251,
     share_independent_homes,
@@ -125,6 +128,26 @@ def test_ro3_table_has_england_and_every_council() -> None:
     assert len(councils) == 153, f"expected 153 councils, found {len(councils)}"
     missing = set(councils.loc[councils["children_looked_after_gbp_thousand"].isna(), "name"])
     assert missing == {"Birmingham", "Cumberland", "Slough UA"}, f"found no return for {missing}"
+
+
+def test_council_spend_per_looked_after_child_is_rederived_and_flagged() -> None:
+    found = pd.read_csv(COUNCIL_SPEND_CSV)
+    expected = council_spend_per_child(pd.read_csv(RO3_CSV), looked_after_at_31_march())
+    pd.testing.assert_frame_equal(
+        found.fillna({"note": ""}), expected.fillna({"note": ""}), check_dtype=False
+    )
+    england = found[found["class"] == "Eng"].iloc[0]
+    by_hand = 8_917_040_346 / ((83_530 + 81_770) / 2 * 52.18)
+    assert england["weekly_gbp_line_13"] == pytest.approx(by_hand, abs=0.01), (
+        f"expected GBP {by_hand:.2f} a week per looked-after child, found {england.to_dict()}"
+    )
+    flagged = dict(zip(found["name"], found["note"].fillna(""), strict=True))
+    assert flagged["Birmingham"] == "no RO3 return for 2024-25"
+    assert flagged["Sandwell"].startswith("line 13 under a tenth"), (
+        f"expected Sandwell (a children's trust) flagged, found {flagged['Sandwell']!r}"
+    )
+    usable = found[(found["class"] != "Eng") & found["note"].isna()]
+    assert len(usable) == 147, f"expected 147 councils with a cost per child, found {len(usable)}"
 
 
 def test_england_spend_against_ro3() -> None:
