@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 COST_BOOK = Path(__file__).resolve().parents[1] / "data" / "unit_costs.yaml"
 PLACEMENTS = (
@@ -22,7 +22,7 @@ PLACEMENTS = (
 
 
 class UnitCost(BaseModel):
-    """One unit cost with its price year, status and source."""
+    """One unit cost with its price year, status, source and, where one is stated, its range."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,6 +31,18 @@ class UnitCost(BaseModel):
     price_year: str
     status: Literal["verified", "derived", "placeholder"]
     source: str
+    low: float | None = Field(None, ge=0, description="low end of the stated range")
+    high: float | None = Field(None, ge=0, description="high end of the stated range")
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> UnitCost:
+        low = self.value if self.low is None else self.low
+        high = self.value if self.high is None else self.high
+        if not low <= self.value <= high:
+            raise ValueError(
+                f"expected low <= value <= high, got {self.low}, {self.value}, {self.high}"
+            )
+        return self
 
 
 class CostBook(BaseModel):
@@ -67,6 +79,9 @@ def load_cost_book(overrides: dict | None = None, path: Path = COST_BOOK) -> Cos
         if key == "items":
             for item, fields in value.items():
                 base = data["items"].get(item, {})
+                if "value" in fields and not {"low", "high"} & set(fields):
+                    # a new value without a range of its own drops the shipped value's range
+                    base = {k: v for k, v in base.items() if k not in ("low", "high")}
                 data["items"][item] = {
                     **base,
                     **fields,
