@@ -276,7 +276,7 @@ def sidebar() -> Choices:
         where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
         locality = locality_choice() if where == "One locality" else None
         start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
-        size = st.slider("Size of the pilot (staff, relative to the default)", 0.25, 2.0, 1.0, 0.25)
+        size = st.slider("Size of the pilot (x its default team per child)", 0.25, 2.0, 1.0, 0.25)
         years = st.slider("Years to project", 2, 10, 5, key="years")
         replications = st.slider(
             "Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps"

@@ -57,11 +57,12 @@ def builtin_policies() -> dict[str, Policy]:
 
 
 def resize(policy: Policy, size: float) -> Policy:
-    """The same policy with its staff (and so its places and staff costs) scaled by ``size``."""
-    data = policy.model_dump(mode="python")
-    for s in data["adds_staff"]:
-        s["fte"] = s["fte"] * size
-    return Policy.model_validate(data)
+    """The same policy with its team ``size`` times as large per child (its ``size`` field).
+
+    The council's children scale the team already (a policy file's team is per 100,000
+    children, :meth:`Policy.scale`): ``size`` is only the leader's choice on top of that.
+    """
+    return Policy.model_validate({**policy.model_dump(mode="python"), "size": policy.size * size})
 
 
 #: The scenario whose first locality the dashboard offers as its example of a targeted pilot.

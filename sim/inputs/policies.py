@@ -9,6 +9,13 @@ room); from then until its case closes, every decision or duration a policy effe
 multiplied for that family. A name that is not a probability or duration of the model is an
 error, never a silent no-op.
 
+A policy file describes its team for a council of :data:`PER_CHILDREN` (100,000) children: the
+staff FTE it adds (and so its team's places and its staff costs), its set-up cost and its
+training cost a year. A council of other size gets the same team per child:
+:meth:`Policy.scale` is ``size x children / 100,000``, and the model, the costs, the sweeps and
+the dashboard all take it from there. The cost per family enrolled is per family, so it is not
+scaled.
+
 This module has no simpy: it decides eligibility and multipliers; ``sim.model.services`` applies
 them.
 """
@@ -27,6 +34,8 @@ from sim.core.distributions import ByAge
 from sim.core.entities import POLICY_STAGES
 from sim.inputs.parameters import Parameters
 
+#: Children aged 0-17 a policy file's staff, places, set-up and training costs are written for.
+PER_CHILDREN = 100_000
 ROLES = ("social_worker", "family_practitioner", "adult_specialist", "supervisor", "peer_mentor")
 #: Plain-words names for groups of the model's probabilities.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -91,7 +100,7 @@ class Eligibility(_Model):
 
 
 class Staff(_Model):
-    """Staff a policy adds, by role, and the team whose capacity they add to.
+    """Staff a policy adds per 100,000 children, by role, and the team they add capacity to.
 
     ``team``: ``social_work`` adds case places to the council's social workers (children per FTE:
     ``caseload``, or the workforce ceiling when 0); ``early_help`` adds early help places
@@ -100,7 +109,10 @@ class Staff(_Model):
     """
 
     role: Literal[ROLES]  # type: ignore[valid-type]
-    fte: float = Field(description="FTE added; negative for social work posts a policy releases")
+    fte: float = Field(
+        description="FTE added per 100,000 children; negative for social work posts a policy "
+        "releases"
+    )
     caseload: float = Field(0, ge=0, description="cases per FTE; 0 = the team's default")
     team: Literal["social_work", "early_help", "policy"] = "policy"
 
@@ -115,7 +127,11 @@ class Staff(_Model):
 
 
 class Costs(_Model):
-    """A policy's own costs (staff are costed from the unit-cost book by role)."""
+    """A policy's own costs (staff are costed from the unit-cost book by role).
+
+    Set-up and training are for a council of 100,000 children (scaled as the staff are); the
+    cost per family is per family enrolled.
+    """
 
     setup_gbp: float = Field(0, ge=0)
     training_gbp_per_year: float = Field(0, ge=0)
@@ -185,6 +201,12 @@ class Policy(_Model):
     start_date: dt.date
     ramp_up_months: float = Field(0, ge=0)
     adds_staff: list[Staff] = Field(default_factory=list)
+    size: float = Field(
+        1.0,
+        ge=0,
+        description="the team's size relative to the file's, per child: 1 is the file's team "
+        "per 100,000 children at any council size",
+    )
     holds_cases: bool = Field(
         False,
         description="the policy's team holds enrolled families' cases instead of social workers "
@@ -205,11 +227,26 @@ class Policy(_Model):
                 out.setdefault(name, []).append(e)
         return out
 
-    @property
-    def team_capacity(self) -> float:
-        """Families the policy's capped roles can work with at once (inf when uncapped)."""
+    def scale(self, population: float) -> float:
+        """How many of the file's teams a council of ``population`` children has.
+
+        ``size x population / 100,000``: the staff, places, set-up and training a policy file
+        gives are per 100,000 children (:data:`PER_CHILDREN`).
+        """
+        return self.size * population / PER_CHILDREN
+
+    def staff_at(self, population: float) -> list[Staff]:
+        """The staff the policy adds in a council of ``population`` children."""
+        k = self.scale(population)
+        return [s.model_copy(update={"fte": s.fte * k}) for s in self.adds_staff]
+
+    def team_capacity(self, population: float) -> float:
+        """Families the policy's capped roles can work with at once in a council of
+        ``population`` children (inf when uncapped)."""
         caps = [
-            s.fte * s.caseload for s in self.adds_staff if s.team == "policy" and s.caseload > 0
+            s.fte * s.caseload
+            for s in self.staff_at(population)
+            if s.team == "policy" and s.caseload > 0
         ]
         return sum(caps) if caps else math.inf
 
@@ -229,13 +266,15 @@ class ActivePolicy:
         start_day: float,
         multipliers: dict[str, float],
         locality_index: dict[str, int],
+        population: float,
     ) -> None:
         self.policy = policy
+        self.staff = policy.staff_at(population)
         self.index = index
         self.start_day = start_day
         self.ramp_days = policy.ramp_up_months * DAYS_PER_MONTH
         self.multipliers = multipliers
-        self.capacity = policy.team_capacity
+        self.capacity = policy.team_capacity(population)
         self.enrolled = 0
         self.enrolled_total = 0
         el = policy.eligible
@@ -281,6 +320,7 @@ class PolicySet:
         draw_uniform,
         locality_names: list[str],
         sampled: bool,
+        population: float,
     ) -> None:
         index = {n: i for i, n in enumerate(locality_names)}
         self.active: list[ActivePolicy] = []
@@ -291,7 +331,8 @@ class PolicySet:
                 for e in effects:
                     m *= e.draw(draw_uniform(p, e)) if sampled else e.central
                 mult[name] = m
-            self.active.append(ActivePolicy(p, i, float((p.start_date - start).days), mult, index))
+            start_day = float((p.start_date - start).days)
+            self.active.append(ActivePolicy(p, i, start_day, mult, index, population))
         self.targets = frozenset(n for a in self.active for n in a.multipliers)
 
     def __bool__(self) -> bool:
