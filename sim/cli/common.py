@@ -19,8 +19,20 @@ def scenario_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--seed", type=int, help="override the scenario's seed")
     parser.add_argument("--population", type=int, help="children aged 0-17 (override)")
     parser.add_argument("--years", type=float, help="projection horizon in years (override)")
+    expand_existing_option(parser)
     parser.add_argument("--out", type=Path, help=f"results folder (default {default_out})")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def expand_existing_option(parser: argparse.ArgumentParser) -> None:
+    """``--expand-existing``: model a policy the council already runs as an expansion."""
+    parser.add_argument(
+        "--expand-existing",
+        action="store_true",
+        help="a policy the council already runs (Walsall's Family Safeguarding ...) is by default "
+        "in its published figures and adds nothing; with this flag its effect, staff and costs "
+        "are added on top, as an expansion (the scenario's already_running: expand)",
+    )
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
@@ -36,6 +48,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         )
         if v is not None
     }
+    if getattr(args, "expand_existing", False):
+        changes["already_running"] = "expand"
     if changes:
         try:
             scenario = scenario.with_changes(**changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +41,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     summary = frames["summary"]
     if args.json:
         rows = summary.replace({float("nan"): None}).to_dict(orient="records")
-        print(json.dumps({**json_header(scenario, out), "summary": rows}, indent=2, default=str))
+        header = {**json_header(scenario, out), "already_running": scenario.running_notes()}
+        print(json.dumps({**header, "summary": rows}, indent=2, default=str))
         return 0
     _print_comparison(scenario, variants, summary)
     flagged = placeholder_items(load_cost_book(scenario.unit_costs))
@@ -57,6 +59,8 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         f"\n{scenario.name}: {scenario.population:,} children, {scenario.start_date} to {end}, "
         f"{scenario.replications} paired replications, seed {scenario.seed}"
     )
+    for note in scenario.running_notes():
+        print(textwrap.fill(note, width=100, initial_indent="Note: ", subsequent_indent="  "))
     for name in variants:
         if name == BASELINE:
             continue

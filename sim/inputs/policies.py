@@ -207,6 +207,12 @@ class Policy(_Model):
         description="the team's size relative to the file's, per child: 1 is the file's team "
         "per 100,000 children at any council size",
     )
+    in_baseline: str = Field(
+        "",
+        description="set by the scenario from the shipped table of councils already running a "
+        "policy: why the council's published figures include it; the policy then adds no "
+        "effect, staff or cost (empty: it is new here)",
+    )
     holds_cases: bool = Field(
         False,
         description="the policy's team holds enrolled families' cases instead of social workers "
@@ -228,17 +234,19 @@ class Policy(_Model):
         return out
 
     def scale(self, population: float) -> float:
-        """How many of the file's teams a council of ``population`` children has.
+        """How many of the file's teams a council of ``population`` children adds.
 
         ``size x population / 100,000``: the staff, places, set-up and training a policy file
-        gives are per 100,000 children (:data:`PER_CHILDREN`).
+        gives are per 100,000 children (:data:`PER_CHILDREN`). 0 when the council's published
+        figures include the policy already (:attr:`in_baseline`): its staff are in today's
+        workforce and its costs in today's spending.
         """
-        return self.size * population / PER_CHILDREN
+        return 0.0 if self.in_baseline else self.size * population / PER_CHILDREN
 
     def staff_at(self, population: float) -> list[Staff]:
         """The staff the policy adds in a council of ``population`` children."""
         k = self.scale(population)
-        return [s.model_copy(update={"fte": s.fte * k}) for s in self.adds_staff]
+        return [s.model_copy(update={"fte": s.fte * k}) for s in self.adds_staff] if k else []
 
     def team_capacity(self, population: float) -> float:
         """Families the policy's capped roles can work with at once in a council of
@@ -326,7 +334,8 @@ class PolicySet:
         self.active: list[ActivePolicy] = []
         for i, p in enumerate(policies):
             mult: dict[str, float] = {}
-            for name, effects in p.targets().items():
+            # a policy the council's figures already include has no further effect
+            for name, effects in () if p.in_baseline else p.targets().items():
                 m = 1.0
                 for e in effects:
                     m *= e.draw(draw_uniform(p, e)) if sampled else e.central
@@ -347,6 +356,7 @@ class PolicySet:
         for a in self.active:
             if (
                 a.index not in family.policies
+                and not a.policy.in_baseline
                 and now >= a.start_day
                 and a.enrolled < a.capacity
                 and a.eligible(
