@@ -4,6 +4,7 @@ the figures of a comparison as printed."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario
@@ -56,6 +57,12 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         except ValueError as exc:
             raise ScenarioError(f"command line: {exc}") from None
     return scenario
+
+
+def print_running_notes(scenario: Scenario) -> None:
+    """Say, in plain words, each policy here the council already runs, and what is modelled."""
+    for note in scenario.running_notes():
+        print(textwrap.fill(note, width=100, initial_indent="Note: ", subsequent_indent="  "))
 
 
 def json_header(scenario: Scenario, out: Path) -> dict:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import json_header, scenario_from_args
+from sim.cli.common import json_header, print_running_notes, scenario_from_args
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.costs import placeholder_items
@@ -59,8 +58,7 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         f"\n{scenario.name}: {scenario.population:,} children, {scenario.start_date} to {end}, "
         f"{scenario.replications} paired replications, seed {scenario.seed}"
     )
-    for note in scenario.running_notes():
-        print(textwrap.fill(note, width=100, initial_indent="Note: ", subsequent_indent="  "))
+    print_running_notes(scenario)
     for name in variants:
         if name == BASELINE:
             continue
