@@ -11,6 +11,7 @@ from sim.experiments.comparison import compare, paired_results
 from sim.inputs.already_running import councils_running, running_here
 from sim.inputs.scenario import COUNCILS_DIR, scenario_from_dict
 from sim.model.build import policy_set
+from sim.reporting.report import make_report
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -123,3 +124,16 @@ def test_compare_says_so_in_plain_words(tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "b"), "--expand-existing"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "modelled here as an expansion" in out, out[:600]
+
+
+def test_the_report_says_so_and_lists_no_added_staff(tmp_path):
+    sc = walsall(population=5_000, years=1, replications=1)
+    written = make_report(
+        sc,
+        scenario_path=tmp_path / "walsall.yaml",
+        out=tmp_path / "walsall.html",
+        results=tmp_path / "results",
+    )
+    html = " ".join(written["html"].read_text(encoding="utf-8").split())
+    assert "Walsall has run Family Safeguarding since September 2020" in html
+    assert "none beyond today" in html, "expected the pilots table to add no staff"
