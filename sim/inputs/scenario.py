@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from sim.inputs.already_running import AlreadyRunning, running_here
 from sim.inputs.cost_book import load_cost_book
@@ -103,6 +111,15 @@ class Scenario(BaseModel):
                 k: [marked(p) for p in v] if isinstance(v, list) else v
                 for k, v in data["variants"].items()
             }
+        return data
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The scenario's fields; ``already_running`` only when it is not the default, so the
+        files, content hashes and run keys of scenarios it does not change stay as they were."""
+        data = handler(self)
+        if self.already_running == "include":
+            data.pop("already_running", None)
         return data
 
     @model_validator(mode="after")
