@@ -248,6 +248,7 @@ class Choices:
     size: float
     years: int
     replications: int
+    expand: bool = False
 
 
 def sidebar() -> Choices:
@@ -276,13 +277,20 @@ def sidebar() -> Choices:
         where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
         locality = locality_choice() if where == "One locality" else None
         start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
-        size = st.slider("Size of the pilot (staff, relative to the default)", 0.25, 2.0, 1.0, 0.25)
+        size = st.slider("Size of the pilot (x its default team per child)", 0.25, 2.0, 1.0, 0.25)
+        expand = st.checkbox(
+            "Model an expansion where the council already runs the pilot",
+            key="expand",
+            help="A council that already runs a pilot across its area (Walsall, Family "
+            "Safeguarding) has it in its published figures: by default it adds nothing there. "
+            "Tick to add its full effect, staff and costs on top.",
+        )
         years = st.slider("Years to project", 2, 10, 5, key="years")
         replications = st.slider(
             "Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps"
         )
     return Choices(
-        uploaded, council, england_size, chosen, locality, start, size, years, replications
+        uploaded, council, england_size, chosen, locality, start, size, years, replications, expand
     )
 
 
@@ -336,6 +344,7 @@ def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
             replications=c.replications,
             locality=c.locality,
             name=f"{name}: {' + '.join(c.chosen) or 'no pilot'}",
+            already_running="expand" if c.expand else "include",
         )
         return scenario, past
     except ScenarioError as exc:
@@ -436,6 +445,8 @@ def page() -> None:
         scenario = None
     if scenario is not None:
         text = scenario_yaml(scenario)
+        for note in scenario.running_notes():
+            st.info(note)
         run_section(scenario, text, past)
         saved_section(scenario, text)
     notes_section()

@@ -58,11 +58,12 @@ def builtin_policies() -> dict[str, Policy]:
 
 
 def resize(policy: Policy, size: float) -> Policy:
-    """The same policy with its staff (and so its places and staff costs) scaled by ``size``."""
-    data = policy.model_dump(mode="python")
-    for s in data["adds_staff"]:
-        s["fte"] = s["fte"] * size
-    return Policy.model_validate(data)
+    """The same policy with its team ``size`` times as large per child (its ``size`` field).
+
+    The council's children scale the team already (a policy file's team is per 100,000
+    children, :meth:`Policy.scale`): ``size`` is only the leader's choice on top of that.
+    """
+    return Policy.model_validate({**policy.model_dump(mode="python"), "size": policy.size * size})
 
 
 #: The scenario whose first locality the dashboard offers as its example of a targeted pilot.
@@ -120,12 +121,15 @@ def build_scenario(
     name: str = "dashboard",
     parameters: dict[str, Any] | None = None,
     pod_school_share: float = 0.10,
+    already_running: str = "include",
 ) -> Scenario:
     """A validated scenario from a leader's choices.
 
     ``locality`` targets the policies at one locality: ``{"share": 0.17, "demand": 2.1,
     "risk": 1.25}`` (its share of children, and its demand and risk relative to the council;
-    :func:`example_locality`). The choices are applied to the policies' and parameters' data,
+    :func:`example_locality`). ``already_running``: ``include`` (a policy the council already
+    runs council-wide adds nothing: its published figures include it) or ``expand`` (model it
+    on top). The choices are applied to the policies' and parameters' data,
     and the whole scenario is validated once (``ScenarioError`` names a field that is wrong).
     """
     overrides: dict[str, Any] = dict(parameters or {})
@@ -150,6 +154,7 @@ def build_scenario(
         "years": years,
         "replications": replications,
         "seed": seed,
+        "already_running": already_running,
         "policies": chosen,
         "parameters": overrides,
     }

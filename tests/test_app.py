@@ -126,3 +126,15 @@ def test_a_council_opens_with_its_shipped_calibration_and_its_own_history(app):
     looked_after = next(c for c in charts if "Children looked after" in json.dumps(c["layout"]))
     past = next(t for t in looked_after["data"] if t.get("name") == "Published (31 March)")
     assert past["y"][-1] == 411  # Telford and Wrekin's own count at 31 March 2025
+
+
+def test_a_council_already_running_the_pilot_is_told_so_and_can_model_an_expansion(app):
+    app.selectbox(key="council").set_value("Walsall")
+    app.run()
+    assert not app.exception, f"found {app.exception}"
+    notes = " ".join(i.value for i in app.info)
+    assert "Walsall has run Family Safeguarding since September 2020" in notes, notes
+    assert "adding nothing" in notes, notes
+    app.checkbox(key="expand").check().run()
+    notes = " ".join(i.value for i in app.info)
+    assert "modelled here as an expansion" in notes, notes

@@ -121,7 +121,9 @@ def test_cli_audit_of_one_policy_as_json(capsys):
 
 def _ledger_and_family():
     pods = builtin_policies()["Children in need pods"]
-    policies = PolicySet([pods], pods.start_date, lambda p, e: 0.5, ["whole council"], False)
+    policies = PolicySet(
+        [pods], pods.start_date, lambda p, e: 0.5, ["whole council"], False, 100_000
+    )
     family = Family(id=7, children=[], locality=0, at_pod_school=False, risk=0, need=2, draws=None)
     return EffectLedger(policies), family
 

@@ -73,7 +73,7 @@ def test_policy_with_no_effect_changes_flows_not_at_all_only_cost():
     book = load_cost_book()
     ca = costs_by_year(monthly_frame(a), book).groupby("line")["cost_gbp"].sum()
     cb = (
-        costs_by_year(monthly_frame(b), book, with_policy.policies)
+        costs_by_year(monthly_frame(b), book, with_policy.policies, population=20_000)
         .groupby("line")["cost_gbp"]
         .sum()
     )
@@ -81,8 +81,9 @@ def test_policy_with_no_effect_changes_flows_not_at_all_only_cost():
         assert ca[line] == cb[line], (
             f"{line}: expected the same cost, found {ca[line]} vs {cb[line]}"
         )
-    assert cb["policy: test policy"] == pytest.approx(50_000 * 1.0), (
-        f"expected only the set-up cost, found {cb['policy: test policy']}"
+    # the file's set-up cost is for 100,000 children: a fifth of it at 20,000
+    assert cb["policy: test policy"] == pytest.approx(50_000 * 0.2), (
+        f"expected only the set-up cost at 20,000 children, found {cb['policy: test policy']}"
     )
 
 
@@ -240,9 +241,10 @@ def test_team_capacity_caps_families_enrolled_at_once():
     capped = policy(
         start_date="2025-04-01",
         eligible={"stages": ["cin_plan"]},
-        adds_staff=[{"role": "family_practitioner", "fte": 2, "caseload": 5, "team": "policy"}],
+        adds_staff=[{"role": "family_practitioner", "fte": 10, "caseload": 5, "team": "policy"}],
         effects=[effect("cin_plan.duration", 0.9)],
     )
+    # 10 FTE per 100,000 children is 2 FTE at 20,000: 10 places
     sc = scenario_from_dict({"population": 20_000, "years": 1, "policies": [capped]})
     env, svc = build(sc, 0)
     peak = 0
@@ -255,11 +257,12 @@ def test_team_capacity_caps_families_enrolled_at_once():
 def test_added_social_workers_join_on_the_start_date():
     sw = policy(
         start_date="2025-10-01",
-        adds_staff=[{"role": "social_worker", "fte": 10, "team": "social_work"}],
+        adds_staff=[{"role": "social_worker", "fte": 50, "team": "social_work"}],
     )
     sc = scenario_from_dict({"population": 20_000, "years": 1, "policies": [sw]})
     r = single_run(sc, 0)
     fte = r.month_end_values["social_worker_fte"]
+    # 50 FTE per 100,000 children is 10 FTE at 20,000
     assert fte[5] - fte[0] == pytest.approx(10), f"expected +10 FTE from October, found {fte}"
     assert fte[4] == fte[0], "expected no added staff before the start date"
 
@@ -377,7 +380,7 @@ def test_pods_hold_cin_cases_instead_of_social_workers_and_release_posts():
     freed = held(base)[-1] - held(with_pods)[-1]
     assert freed > 100, f"expected pods to hold 100+ children's cases, found {freed:.0f}"
     book = load_cost_book()
-    cost = costs_by_year(monthly_frame(with_pods), book, pods.policies)
+    cost = costs_by_year(monthly_frame(with_pods), book, pods.policies, population=pods.population)
     line = cost[cost["line"] == "policy: Children in need pods"]["cost_gbp"].sum()
     staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in pods.policies[0].adds_staff)
     assert line < staff + 150_000, "expected the released social work posts to offset the cost"

@@ -114,7 +114,9 @@ def test_dotted_names_reach_policies_effects_and_parameters(tmp_path) -> None:
     assert (effect["low"], effect["central"], effect["high"]) == (0.75, 1.2, 1.2)
     before = [s["fte"] for s in data["policies"][0]["adds_staff"]]
     set_dotted(data, "policies.family_safeguarding.size", 0.5)
-    assert [s["fte"] for s in data["policies"][0]["adds_staff"]] == [f / 2 for f in before]
+    assert data["policies"][0]["size"] == 0.5, "expected size to set the policy's size"
+    found = [s["fte"] for s in data["policies"][0]["adds_staff"]]
+    assert found == before, f"expected the file's FTE per 100,000 kept ({before}), found {found}"
     set_dotted(data, "parameters.cp_plan.p_pre_proceedings", 0.2)
     assert data["parameters"]["cp_plan"]["p_pre_proceedings"] == 0.2
     with pytest.raises(DottedNameError, match="no item named 'nobody'"):

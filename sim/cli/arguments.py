@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import Subparsers, scenario_options
+from sim.cli.common import Subparsers, expand_existing_option, scenario_options
 
 #: The effect audit's default size: small enough for a laptop in a few minutes (judgement), large
 #: enough that most built-in effects' intervals are within a few hundredths.
@@ -72,6 +72,7 @@ def register_reports(subparsers: Subparsers) -> None:
     rep.add_argument("scenario", type=Path, help="scenario YAML file with a pilot")
     for name, kind in (("replications", int), ("seed", int), ("population", int), ("years", float)):
         rep.add_argument(f"--{name}", type=kind, help=f"override the scenario's {name}")
+    expand_existing_option(rep)
     rep.add_argument("--format", choices=("html", "pdf", "both"), help="default: from --out")
     rep.add_argument("--out", type=Path, help="report file (default reports/<scenario name>.html)")
     rep.add_argument("--results", type=Path, help="results folder (default as compare)")

@@ -4,6 +4,7 @@ the figures of a comparison as printed."""
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario
@@ -19,8 +20,20 @@ def scenario_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--seed", type=int, help="override the scenario's seed")
     parser.add_argument("--population", type=int, help="children aged 0-17 (override)")
     parser.add_argument("--years", type=float, help="projection horizon in years (override)")
+    expand_existing_option(parser)
     parser.add_argument("--out", type=Path, help=f"results folder (default {default_out})")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def expand_existing_option(parser: argparse.ArgumentParser) -> None:
+    """``--expand-existing``: model a policy the council already runs as an expansion."""
+    parser.add_argument(
+        "--expand-existing",
+        action="store_true",
+        help="a policy the council already runs (Walsall's Family Safeguarding ...) is by default "
+        "in its published figures and adds nothing; with this flag its effect, staff and costs "
+        "are added on top, as an expansion (the scenario's already_running: expand)",
+    )
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
@@ -36,12 +49,20 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         )
         if v is not None
     }
+    if getattr(args, "expand_existing", False):
+        changes["already_running"] = "expand"
     if changes:
         try:
             scenario = scenario.with_changes(**changes)
         except ValueError as exc:
             raise ScenarioError(f"command line: {exc}") from None
     return scenario
+
+
+def print_running_notes(scenario: Scenario) -> None:
+    """Say, in plain words, each policy here the council already runs, and what is modelled."""
+    for note in scenario.running_notes():
+        print(textwrap.fill(note, width=100, initial_indent="Note: ", subsequent_indent="  "))
 
 
 def json_header(scenario: Scenario, out: Path) -> dict:

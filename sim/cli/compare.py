@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import json_header, scenario_from_args
+from sim.cli.common import json_header, print_running_notes, scenario_from_args
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.costs import placeholder_items
@@ -40,7 +40,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     summary = frames["summary"]
     if args.json:
         rows = summary.replace({float("nan"): None}).to_dict(orient="records")
-        print(json.dumps({**json_header(scenario, out), "summary": rows}, indent=2, default=str))
+        header = {**json_header(scenario, out), "already_running": scenario.running_notes()}
+        print(json.dumps({**header, "summary": rows}, indent=2, default=str))
         return 0
     _print_comparison(scenario, variants, summary)
     flagged = placeholder_items(load_cost_book(scenario.unit_costs))
@@ -57,6 +58,7 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         f"\n{scenario.name}: {scenario.population:,} children, {scenario.start_date} to {end}, "
         f"{scenario.replications} paired replications, seed {scenario.seed}"
     )
+    print_running_notes(scenario)
     for name in variants:
         if name == BASELINE:
             continue

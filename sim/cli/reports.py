@@ -20,6 +20,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = args.format or (suffix if suffix in ("html", "pdf") else "html")
     out = args.out or Path("reports") / f"{scenario.name}.{'html' if fmt == 'both' else fmt}"
     overrides = {k: getattr(args, k) for k in ("replications", "seed", "population", "years")}
+    overrides["expand_existing"] = args.expand_existing or None
     runs = scenario.replications * (1 + 2 * len(scenario.compared_variants()))
     with tqdm(total=runs, desc=f"{scenario.name}: runs", unit="run", file=sys.stderr) as bar:
         written = make_report(

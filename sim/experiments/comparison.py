@@ -240,7 +240,12 @@ def _costs(monthly: pd.DataFrame, scenario: Scenario, book: CostBook) -> pd.Data
     variants = scenario.compared_variants()
     for (variant, effects), frame in monthly.groupby(["variant", "effects"], sort=False):
         policies = [] if variant == BASELINE else variants[variant]
-        c = costs_by_year(frame.drop(columns=["variant", "effects"]), book, policies)
+        c = costs_by_year(
+            frame.drop(columns=["variant", "effects"]),
+            book,
+            policies,
+            population=scenario.population,
+        )
         c.insert(1, "variant", variant)
         c.insert(2, "effects", effects)
         out.append(c)

@@ -58,13 +58,25 @@ def cost_per_care_entry_averted(net_cost: float, entries_averted: float) -> floa
 
 
 def costs_by_year(
-    monthly: pd.DataFrame, book: CostBook, policies: list | None = None, start_date=None
+    monthly: pd.DataFrame,
+    book: CostBook,
+    policies: list | None = None,
+    start_date=None,
+    *,
+    population: float | None = None,
 ) -> pd.DataFrame:
     """Cost per replication, financial year and line (GBP at the book's price year).
 
     ``monthly`` is a tidy monthly frame (one scenario, any replications); ``policies`` the
-    scenario's policies (their index matches the ``policy_enrolments_<i>`` measures).
+    scenario's policies (their index matches the ``policy_enrolments_<i>`` measures);
+    ``population`` the scenario's children, which size the policies' teams and their staff,
+    set-up and training costs (a policy file's are per 100,000 children); needed with policies.
     """
+    if policies and population is None:
+        raise ValueError(
+            "population: the council's children are needed to cost its policies' teams "
+            "(a policy file's staff and costs are per 100,000 children)"
+        )
     keys = ["scenario", "replication", "financial_year"]
     wide = monthly.pivot_table(
         index=[*keys, "month"], columns="measure", values="value", aggfunc="sum"
@@ -95,7 +107,7 @@ def costs_by_year(
     for name, values in lines.items():
         out[name] = values.fillna(0.0).to_numpy()
     for i, policy in enumerate(policies or ()):
-        out[f"policy_{i}"] = _policy_monthly_cost(wide, policy, i, book, start_date)
+        out[f"policy_{i}"] = _policy_monthly_cost(wide, policy, i, book, float(population or 0))
     long = out.melt(id_vars=keys, var_name="line", value_name="cost_gbp")
     long = long.groupby([*keys, "line"], as_index=False)["cost_gbp"].sum()
     names = {f"policy_{i}": f"policy: {p.name}" for i, p in enumerate(policies or ())}
@@ -104,18 +116,23 @@ def costs_by_year(
 
 
 def _policy_monthly_cost(
-    wide: pd.DataFrame, policy, index: int, book: CostBook, start_date
+    wide: pd.DataFrame, policy, index: int, book: CostBook, population: float
 ) -> np.ndarray:
-    """A policy's staff, set-up, training and per-family costs in each month."""
+    """A policy's staff, set-up, training and per-family costs in each month.
+
+    Staff, set-up and training are the file's per 100,000 children times the policy's
+    :meth:`~sim.inputs.policies.Policy.scale` at ``population``; the per-family cost is not scaled.
+    """
     month_start = pd.to_datetime(wide["month"] + "-01")
     start = pd.Timestamp(policy.start_date)
     running = (month_start >= start.replace(day=1)).to_numpy()
     c = policy.costs
     price = lambda v: uprate(v, c.price_year, book.price_year, book.uprating_per_year)  # noqa: E731
-    staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in policy.adds_staff) / 12
-    cost = np.where(running, staff + price(c.training_gbp_per_year) / 12, 0.0)
+    k = policy.scale(population)
+    staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in policy.staff_at(population)) / 12
+    cost = np.where(running, staff + k * price(c.training_gbp_per_year) / 12, 0.0)
     first = (month_start.dt.year == start.year) & (month_start.dt.month == start.month)
-    cost = cost + np.where(first.to_numpy(), price(c.setup_gbp), 0.0)
+    cost = cost + np.where(first.to_numpy(), k * price(c.setup_gbp), 0.0)
     enrolled = wide.get(f"policy_enrolments_{index}")
     if enrolled is not None:
         cost = cost + enrolled.fillna(0.0).to_numpy() * price(c.per_family_gbp)

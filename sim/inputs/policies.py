@@ -19,6 +19,13 @@ once (``caseload`` x FTE of its ``team: policy`` staff). A family's place is fre
 closes, including when it closes because its children enter care: a child in care carrying the
 enrolment holds no place in the team.
 
+A policy file describes its team for a council of :data:`PER_CHILDREN` (100,000) children: the
+staff FTE it adds (and so its team's places and its staff costs), its set-up cost and its
+training cost a year. A council of other size gets the same team per child:
+:meth:`Policy.scale` is ``size x children / 100,000``, and the model, the costs, the sweeps and
+the dashboard all take it from there. The cost per family enrolled is per family, so it is not
+scaled.
+
 This module has no simpy: it decides eligibility and multipliers; ``sim.model.services`` applies
 them.
 """
@@ -37,6 +44,8 @@ from sim.core.distributions import ByAge
 from sim.core.entities import POLICY_STAGES
 from sim.inputs.parameters import Parameters
 
+#: Children aged 0-17 a policy file's staff, places, set-up and training costs are written for.
+PER_CHILDREN = 100_000
 ROLES = ("social_worker", "family_practitioner", "adult_specialist", "supervisor", "peer_mentor")
 #: Plain-words names for groups of the model's probabilities.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -101,7 +110,7 @@ class Eligibility(_Model):
 
 
 class Staff(_Model):
-    """Staff a policy adds, by role, and the team whose capacity they add to.
+    """Staff a policy adds per 100,000 children, by role, and the team they add capacity to.
 
     ``team``: ``social_work`` adds case places to the council's social workers (children per FTE:
     ``caseload``, or the workforce ceiling when 0); ``early_help`` adds early help places
@@ -110,7 +119,10 @@ class Staff(_Model):
     """
 
     role: Literal[ROLES]  # type: ignore[valid-type]
-    fte: float = Field(description="FTE added; negative for social work posts a policy releases")
+    fte: float = Field(
+        description="FTE added per 100,000 children; negative for social work posts a policy "
+        "releases"
+    )
     caseload: float = Field(0, ge=0, description="cases per FTE; 0 = the team's default")
     team: Literal["social_work", "early_help", "policy"] = "policy"
 
@@ -125,7 +137,11 @@ class Staff(_Model):
 
 
 class Costs(_Model):
-    """A policy's own costs (staff are costed from the unit-cost book by role)."""
+    """A policy's own costs (staff are costed from the unit-cost book by role).
+
+    Set-up and training are for a council of 100,000 children (scaled as the staff are); the
+    cost per family is per family enrolled.
+    """
 
     setup_gbp: float = Field(0, ge=0)
     training_gbp_per_year: float = Field(0, ge=0)
@@ -212,6 +228,18 @@ class Policy(_Model):
     start_date: dt.date
     ramp_up_months: float = Field(0, ge=0)
     adds_staff: list[Staff] = Field(default_factory=list)
+    size: float = Field(
+        1.0,
+        ge=0,
+        description="the team's size relative to the file's, per child: 1 is the file's team "
+        "per 100,000 children at any council size",
+    )
+    in_baseline: str = Field(
+        "",
+        description="set by the scenario from the shipped table of councils already running a "
+        "policy: why the council's published figures include it; the policy then adds no "
+        "effect, staff or cost (empty: it is new here)",
+    )
     holds_cases: bool = Field(
         False,
         description="the policy's team holds enrolled families' cases instead of social workers "
@@ -232,12 +260,29 @@ class Policy(_Model):
                 out.setdefault(name, []).append(e)
         return out
 
-    @property
-    def team_capacity(self) -> float:
-        """Families with open cases the policy's capped roles can work with at once (inf when
-        uncapped); children in care who carry a family's enrolment take no place."""
+    def scale(self, population: float) -> float:
+        """How many of the file's teams a council of ``population`` children adds.
+
+        ``size x population / 100,000``: the staff, places, set-up and training a policy file
+        gives are per 100,000 children (:data:`PER_CHILDREN`). 0 when the council's published
+        figures include the policy already (:attr:`in_baseline`): its staff are in today's
+        workforce and its costs in today's spending.
+        """
+        return 0.0 if self.in_baseline else self.size * population / PER_CHILDREN
+
+    def staff_at(self, population: float) -> list[Staff]:
+        """The staff the policy adds in a council of ``population`` children."""
+        k = self.scale(population)
+        return [s.model_copy(update={"fte": s.fte * k}) for s in self.adds_staff] if k else []
+
+    def team_capacity(self, population: float) -> float:
+        """Families with open cases the policy's capped roles can work with at once in a council
+        of ``population`` children (inf when uncapped); children in care who carry a family's
+        enrolment take no place."""
         caps = [
-            s.fte * s.caseload for s in self.adds_staff if s.team == "policy" and s.caseload > 0
+            s.fte * s.caseload
+            for s in self.staff_at(population)
+            if s.team == "policy" and s.caseload > 0
         ]
         return sum(caps) if caps else math.inf
 
@@ -257,13 +302,15 @@ class ActivePolicy:
         start_day: float,
         multipliers: dict[str, float],
         locality_index: dict[str, int],
+        population: float,
     ) -> None:
         self.policy = policy
+        self.staff = policy.staff_at(population)
         self.index = index
         self.start_day = start_day
         self.ramp_days = policy.ramp_up_months * DAYS_PER_MONTH
         self.multipliers = multipliers
-        self.capacity = policy.team_capacity
+        self.capacity = policy.team_capacity(population)
         self.enrolled = 0
         self.enrolled_total = 0
         el = policy.eligible
@@ -309,17 +356,20 @@ class PolicySet:
         draw_uniform,
         locality_names: list[str],
         sampled: bool,
+        population: float,
     ) -> None:
         index = {n: i for i, n in enumerate(locality_names)}
         self.active: list[ActivePolicy] = []
         for i, p in enumerate(policies):
             mult: dict[str, float] = {}
-            for name, effects in p.targets().items():
+            # a policy the council's figures already include has no further effect
+            for name, effects in () if p.in_baseline else p.targets().items():
                 m = 1.0
                 for e in effects:
                     m *= e.draw(draw_uniform(p, e)) if sampled else e.central
                 mult[name] = m
-            self.active.append(ActivePolicy(p, i, float((p.start_date - start).days), mult, index))
+            start_day = float((p.start_date - start).days)
+            self.active.append(ActivePolicy(p, i, start_day, mult, index, population))
         self.targets = frozenset(n for a in self.active for n in a.multipliers)
 
     def __bool__(self) -> bool:
@@ -334,6 +384,7 @@ class PolicySet:
         for a in self.active:
             if (
                 a.index not in family.policies
+                and not a.policy.in_baseline
                 and now >= a.start_day
                 and a.enrolled < a.capacity
                 and a.eligible(

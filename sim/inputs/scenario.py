@@ -28,8 +28,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
+from sim.inputs.already_running import AlreadyRunning, running_here
 from sim.inputs.cost_book import load_cost_book
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import Policy
@@ -62,7 +71,52 @@ class Scenario(BaseModel):
         default_factory=dict,
         description="overrides of sim/data/unit_costs.yaml: {items: {placement_ifa: {value: 9}}}",
     )
+    already_running: AlreadyRunning = Field(
+        "include",
+        description="a policy the council already runs council-wide (the shipped table "
+        "sim/data/reference/councils_running_models.csv): include = its published figures "
+        "include it, so it adds nothing; expand = model it on top, as an expansion",
+    )
     parameters: Parameters
+
+    @model_validator(mode="before")
+    @classmethod
+    def _councils_already_running(cls, data: Any) -> Any:
+        """Mark each policy the council already runs council-wide as in its baseline (or not,
+        when the scenario models an expansion); recomputed on every validation."""
+        if not isinstance(data, dict):
+            return data
+        council = data.get("council", "england")
+        include = data.get("already_running", "include") == "include"
+        if not isinstance(council, str):
+            return data
+
+        def marked(policy: Any) -> Any:
+            entry = policy.model_dump(mode="python") if isinstance(policy, Policy) else policy
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                return policy
+            row = running_here(council, entry["name"])
+            why = row.sentence("include") if row and row.whole_council and include else ""
+            return {**entry, "in_baseline": why}
+
+        data = dict(data)
+        if isinstance(data.get("policies"), list):
+            data["policies"] = [marked(p) for p in data["policies"]]
+        if isinstance(data.get("variants"), dict):
+            data["variants"] = {
+                k: [marked(p) for p in v] if isinstance(v, list) else v
+                for k, v in data["variants"].items()
+            }
+        return data
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The scenario's fields; ``already_running`` only when it is not the default, so the
+        files, content hashes and run keys of scenarios it does not change stay as they were."""
+        data = handler(self)
+        if self.already_running == "include":
+            data.pop("already_running", None)
+        return data
 
     @model_validator(mode="after")
     def _policy_localities(self) -> Scenario:
@@ -96,6 +150,17 @@ class Scenario(BaseModel):
         if self.policies:
             return {" + ".join(p.name for p in self.policies): list(self.policies)}
         return {}
+
+    def running_notes(self) -> list[str]:
+        """In plain words, each policy compared here that the council already runs, and what the
+        scenario does about it ('Walsall has run Family Safeguarding since September 2020; ...')."""
+        seen: dict[str, str] = {}
+        for policies in self.compared_variants().values():
+            for p in policies:
+                row = running_here(self.council, p.name)
+                if row is not None and p.name not in seen:
+                    seen[p.name] = row.sentence(self.already_running)
+        return list(seen.values())
 
     def with_policies(self, policies: list[Policy]) -> Scenario:
         """The same scenario with these policies in force (and no variants)."""

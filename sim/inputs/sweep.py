@@ -23,8 +23,9 @@ A dotted name walks the scenario as its YAML reads: ``population``,
 its position or its name (``Family Safeguarding`` or ``family_safeguarding``), and
 ``policies.<policy>.effects.<target>`` for an effect. Setting an effect itself fixes its
 multiplier (central = low = high); ``...effects.<target>.central`` moves only the central value
-(widening its range when needed). ``policies.<policy>.size`` scales the staff the policy adds
-(and so its places and staff costs), as the dashboard's size does.
+(widening its range when needed). ``policies.<policy>.size`` sets the team's size relative to the
+policy file's per child (its staff, places, set-up and training; 1 is the file's team per
+100,000 children at any population), as the dashboard's size does.
 
 This module decides *which* scenarios a sweep runs; :mod:`sim.experiments.batch` runs them.
 """
@@ -204,11 +205,8 @@ def set_dotted(data: dict[str, Any], name: str, value: Any) -> None:
             continue
         if not isinstance(node, dict):
             raise DottedNameError(f"{'.'.join(walked)!r} is a value ({node!r}), not a group")
-        if part == "size" and last and "adds_staff" in node:
-            _resize(node, value)
-            return
         if part not in node:
-            allowed = sorted(node) + (["size"] if "adds_staff" in node else [])
+            allowed = sorted(node)
             close = difflib.get_close_matches(part, allowed, n=1)
             where = ".".join(walked) or "the scenario"
             raise DottedNameError(
@@ -271,13 +269,6 @@ def _set_central(effect: dict[str, Any], value: Any) -> None:
     if isinstance(value, int | float):
         effect["low"] = min(effect["low"], value)
         effect["high"] = max(effect["high"], value)
-
-
-def _resize(policy: dict[str, Any], size: Any) -> None:
-    if isinstance(size, bool) or not isinstance(size, int | float) or size < 0:
-        raise DottedNameError(f"size: expected a number >= 0 (got {size!r})")
-    for s in policy["adds_staff"]:
-        s["fte"] = s["fte"] * size
 
 
 # ---------------------------------------------------------------------------------------------

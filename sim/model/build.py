@@ -75,7 +75,14 @@ def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> P
         return streams.family(key).uniform(Stream.EFFECT_SIZES)
 
     names = [loc.name for loc in scenario.parameters.demand.localities]
-    return PolicySet(list(scenario.policies), scenario.start_date, draw, names, sampled_effects)
+    return PolicySet(
+        list(scenario.policies),
+        scenario.start_date,
+        draw,
+        names,
+        sampled_effects,
+        float(scenario.population),
+    )
 
 
 def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event, object, None]:
@@ -111,10 +118,11 @@ def _open_cp_plans_by_duration(svc: Services, now: float) -> dict[str, float]:
 def _policy_staff(
     env: simpy.Environment, svc: Services, active: ActivePolicy
 ) -> Generator[simpy.Event, object, None]:
-    """A policy's added staff join their teams on its start date."""
+    """A policy's added staff (its file's team per 100,000 children, at this council's size) join
+    their teams on its start date."""
     yield env.timeout(max(0.0, active.start_day - env.now))
     wf, eh = svc.params.workforce, svc.params.early_help
-    for s in active.policy.adds_staff:
+    for s in active.staff:
         if s.team == "social_work":
             svc.social_work.add_staff(s.fte, s.caseload or wf.caseload_ceiling)
         elif s.team == "early_help":

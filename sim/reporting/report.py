@@ -116,7 +116,9 @@ def report_command(scenario_path: Path, overrides: dict[str, Any], fmt: str, out
     """The command that makes this report again (paths relative to the working folder)."""
     parts = ["csc-sim", "report", display_path(scenario_path)]
     for key, value in overrides.items():
-        if value is not None:
+        if value is True:  # a flag such as --expand-existing
+            parts.append(f"--{key.replace('_', '-')}")
+        elif value is not None and value is not False:
             parts += [f"--{key}", f"{value:g}" if isinstance(value, float) else str(value)]
     parts += ["--format", fmt, "--out", display_path(out)]
     return shlex.join(parts)
@@ -275,6 +277,7 @@ def report_context(
         "few_replications": n < FEW_REPLICATIONS,
         "evidence": evidence_rows(all_policies),
         "policies": all_policies,
+        "already_running": scenario.running_notes(),
         "book": book,
         "unit_costs": costs_rows,
         "placeholders": [r["item"] for r in costs_rows if r["status"] == "placeholder"],
