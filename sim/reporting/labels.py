@@ -176,8 +176,8 @@ def count(value: float) -> str:
 
 
 def pounds(value: float) -> str:
-    """Pounds and pence: ``£1.20``."""
-    return f"£{value:.2f}"
+    """Pounds and pence, a hyphen for a minus: ``£1.20``, ``-£0.01``."""
+    return f"{'-' if value < 0 else ''}£{abs(value):.2f}"
 
 
 def percent(value: float) -> str:
@@ -195,6 +195,8 @@ def tile_text(measure: str, value: Any) -> str:
     """A figure's value on a dashboard tile (a payback year, or its format by measure)."""
     if measure == "payback_year":
         return payback_short(value)
+    if isinstance(value, float) and math.isnan(value):
+        return "n/a"  # e.g. a return per £1 when the pilot costs nothing here
     return value_format(measure)(value)
 
 
