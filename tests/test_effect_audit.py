@@ -6,6 +6,7 @@ known not to act as stated today are listed with the reason; the list is checked
 an entry must go when its fix lands.
 """
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -89,6 +90,16 @@ def test_no_ledger_without_policies():
         population=2_000, years=0.5
     )
     assert single_run(base, 0).effects == {}, "expected no effect ledger in a run with no policy"
+
+
+def test_the_ledger_is_kept_only_when_the_audit_asks_for_it():
+    """A comparison's policy runs do no bookkeeping for the audit; the audit's runs do."""
+    fs = load_scenario(ROOT / "scenarios" / "family_safeguarding.yaml").with_changes(
+        population=3_000, years=1, start_date=dt.date(2026, 4, 1)
+    )
+    assert single_run(fs, 0).effects == {}, "expected no ledger unless asked for"
+    kept = single_run(fs, 0, effect_ledger=True).effects
+    assert any(t["n"] > 0 for t in kept.values()), f"expected tallies when asked, found {kept}"
 
 
 def test_cli_audit_of_one_policy_as_json(capsys):

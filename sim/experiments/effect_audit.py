@@ -34,7 +34,6 @@ from sim.inputs.scenario import Scenario
 TOLERANCE = 0.05
 ACTS = "acts as stated"
 DOES_NOT_ACT = "does not act as stated"
-#: Effects applied where the ledger does not see them: the front door triages new contacts in
 #: Share of families at a pod school when a policy works only with pod schools and the council
 #: has none: one child in ten, as the built-in social workers in schools scenario assumes.
 AUDIT_POD_SCHOOL_SHARE = 0.10
@@ -218,10 +217,10 @@ def audit_policy(
         with_effect, without = twins(base, policy, effect)
         pairs = []
         for rep in range(replications):
-            a = single_run(with_effect, rep).effects
+            a = single_run(with_effect, rep, effect_ledger=True).effects
             if progress is not None:
                 progress(1)
-            b = a if effect.central == 1.0 else single_run(without, rep).effects
+            b = a if effect.central == 1.0 else single_run(without, rep, effect_ledger=True).effects
             if progress is not None and effect.central != 1.0:
                 progress(1)
             pairs.append((a, b))

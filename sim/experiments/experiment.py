@@ -51,21 +51,29 @@ def single_run(
     *,
     sampled_effects: bool = False,
     follow_up: bool = False,
+    effect_ledger: bool = False,
 ) -> RunResult:
     """Run one replication of a scenario to its horizon.
 
     ``sampled_effects`` draws each policy effect from its range (else its central value);
     ``follow_up`` runs 12 more months to count children who had a CP plan, live at home at the
-    horizon and have no new referral in the following 12 months.
+    horizon and have no new referral in the following 12 months. ``effect_ledger`` keeps the
+    effect audit's tallies (:attr:`RunResult.effects`; empty otherwise).
     """
     with _without_cyclic_gc():
-        return _single_run(scenario, replication, sampled_effects, follow_up)
+        return _single_run(scenario, replication, sampled_effects, follow_up, effect_ledger)
 
 
 def _single_run(
-    scenario: Scenario, replication: int, sampled_effects: bool, follow_up: bool
+    scenario: Scenario,
+    replication: int,
+    sampled_effects: bool,
+    follow_up: bool,
+    effect_ledger: bool,
 ) -> RunResult:
-    env, svc = build(scenario, replication, sampled_effects=sampled_effects)
+    env, svc = build(
+        scenario, replication, sampled_effects=sampled_effects, effect_ledger=effect_ledger
+    )
     if follow_up:
         svc.cp_families = {}
     end = svc.cal.end_day

@@ -15,6 +15,7 @@ from sim.core.streams import Stream, Streams
 from sim.inputs.policies import ActivePolicy, PolicySet
 from sim.inputs.scenario import Scenario
 from sim.model.arrivals import uasc_arrivals
+from sim.model.effect_ledger import EffectLedger
 from sim.model.front_door import front_door, new_concern
 from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
@@ -27,8 +28,13 @@ def build(
     replication: int,
     *,
     sampled_effects: bool = False,
+    effect_ledger: bool = False,
 ) -> tuple[simpy.Environment, Services]:
-    """Build the environment and services of one replication, with its processes started."""
+    """Build the environment and services of one replication, with its processes started.
+
+    ``effect_ledger`` keeps the effect audit's ledger (:mod:`sim.model.effect_ledger`) when the
+    scenario has policies.
+    """
     p = scenario.parameters
     cal = Calendar.from_start(scenario.start_date, scenario.months)
     env = simpy.Environment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
@@ -51,6 +57,8 @@ def build(
         known_family_front_door=new_concern,
         policies=policy_set(scenario, replication, sampled_effects) if scenario.policies else None,
     )
+    if effect_ledger and svc.policies:
+        svc.ledger = EffectLedger(svc.policies)
     for active in svc.policies.active if svc.policies else ():
         env.process(_policy_staff(env, svc, active))
     env.process(_month_ends(env, svc))

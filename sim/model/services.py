@@ -67,7 +67,8 @@ class Services:
     cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
     #: CP plans open now: family id -> (family, day the plan started), for D5's durations
     open_cp_plans: dict[int, tuple[Family, float]] = field(default_factory=dict)
-    #: What policy effects met where they apply (only when there are policies; for the audit)
+    #: What policy effects met where they apply: kept only when the effect audit asks for it
+    #: (``single_run(..., effect_ledger=True)``), so other runs do no bookkeeping for it
     ledger: EffectLedger | None = None
     _odds_norm: float | None = None
     _base: dict[str, Any] = field(default_factory=dict)
@@ -77,8 +78,6 @@ class Services:
             if isinstance(model, BaseModel):
                 for name, value in model:
                     self._base[f"{group}.{name}"] = value
-        if self.policies:
-            self.ledger = EffectLedger(self.policies)
 
     def value(self, name: str, family: Family) -> float:
         """A named probability for this family now: the baseline times any policy's multiplier."""
@@ -98,7 +97,7 @@ class Services:
         if self.policies:
             base = days
             days *= self.policies.multiplier(name, family, self.env.now)
-            if name in self.policies.targets:
+            if self.ledger is not None and name in self.policies.targets:
                 self.ledger.draw(family, name, self.env.now, days, base)
         return days
 
@@ -114,7 +113,8 @@ class Services:
         self.policies.enrol(family, stage, self.env.now)
         for i in family.policies - before:
             self.record.flow(f"policy_enrolments_{i}", 1, self.env.now)
-        self.ledger.enrolled(family, self.env.now)
+        if self.ledger is not None:
+            self.ledger.enrolled(family, self.env.now)
 
     def new_concern(self, family: Family, delay: float) -> None:
         """A new concern about a known family in ``delay`` days goes to the front door."""
@@ -164,7 +164,7 @@ class Services:
         p = min(1.0, self.value(name, family))
         odds = self.family_odds(family) * self.caseload_pressure()
         yes = self.u(family, stream) < scaled_probability(p, odds)
-        if self.policies and name in self.policies.targets:
+        if self.ledger is not None and name in self.policies.targets:
             self.ledger.decision(
                 family, name, self.env.now, self._base[name], yes, partial(_odds_scaled, odds)
             )
@@ -173,7 +173,7 @@ class Services:
     def chance(self, family: Family, stream: Stream, name: str) -> bool:
         """Decide a step named ``name`` that does not depend on risk (closing, stepping down)."""
         yes = self.u(family, stream) < min(1.0, self.value(name, family))
-        if self.policies and name in self.policies.targets:
+        if self.ledger is not None and name in self.policies.targets:
             self.ledger.decision(family, name, self.env.now, self._base[name], yes, _as_is)
         return yes
 
