@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import functools
+from calendar import month_name
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,20 +26,6 @@ RUNNING_FILE = (
 )
 #: What a scenario does with a policy its council already runs council-wide.
 AlreadyRunning = Literal["include", "expand"]
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +51,7 @@ class RunningModel:
         """'since September 2020', 'since 2015', or that the start is still to verify."""
         if self.start_year is None:
             return "(its start date is still to verify)"
-        month = f"{MONTHS[self.start_month - 1]} " if self.start_month else ""
+        month = f"{month_name[self.start_month]} " if self.start_month else ""
         return f"since {month}{self.start_year}"
 
     def sentence(self, mode: AlreadyRunning = "include") -> str:
