@@ -61,8 +61,11 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 
 def print_running_notes(scenario: Scenario) -> None:
     """Say, in plain words, each policy here the council already runs, and what is modelled."""
-    for note in scenario.running_notes():
+    notes = scenario.running_notes()
+    for note in notes:
         print(textwrap.fill(note, width=100, initial_indent="Note: ", subsequent_indent="  "))
+    if notes and scenario.already_running == "include":
+        print("  (--expand-existing models it on top, as an expansion)")
 
 
 def json_header(scenario: Scenario, out: Path) -> dict:
