@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.inputs.already_running import council_key
+
 EES_DIR = Path(__file__).resolve().parent / "data" / "ees"
 SUPPRESSION_CODES = frozenset({"c", "x", "z", "u", "k", "low", ":", "..", "-", ""})
 MERGED_FROM = {"Bournemouth, Christchurch and Poole": ("Bournemouth", "Poole")}
@@ -128,8 +130,8 @@ class Area:
 
     @property
     def slug(self) -> str:
-        """File-friendly name: 'telford-and-wrekin'."""
-        return "-".join("".join(ch if ch.isalnum() else " " for ch in self.name.lower()).split())
+        """File-friendly name: 'telford-and-wrekin' (the rule scenarios name councils by)."""
+        return council_key(self.name)
 
 
 @dataclass
