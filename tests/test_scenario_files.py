@@ -175,17 +175,17 @@ def test_extends_merges_parent_and_child(tmp_path):
         "parameters:\n  workforce: {social_worker_fte_per_10k: 20}\n"
     )
     (tmp_path / "child.yaml").write_text(
-        "extends: parent.yaml\nname: child\nparameters:\n  workforce: {caseload_ceiling: 25}\n"
+        "extends: parent.yaml\nname: child\nparameters:\n  workforce: {caseload_per_fte: 25}\n"
     )
     s = load_scenario(tmp_path / "child.yaml")
     found = (
         s.name,
         s.population,
         s.parameters.workforce.social_worker_fte_per_10k,
-        s.parameters.workforce.caseload_ceiling,
+        s.parameters.workforce.caseload_per_fte,
     )
     assert found == ("child", 30000, 20, 25), (
-        f"expected (child, 30000, 20 FTE, ceiling 25) from parent + child, found {found}"
+        f"expected (child, 30000, 20 FTE, caseload 25) from parent + child, found {found}"
     )
 
 
