@@ -36,7 +36,13 @@ import pandas as pd
 import yaml
 
 from calibration.ees import Area, History, find_area, history, statistical_neighbours
-from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix, toxic_trio_joint
+from calibration.england import (
+    PARAMS_FILE,
+    census_figures,
+    contact_mix,
+    england_assessed_mix,
+    toxic_trio_joint,
+)
 from calibration.fit import FitRow, england_targets, fit
 from calibration.own_files import apply_council_files
 from calibration.targets import NationalFigures, substance_misuse_union
@@ -200,21 +206,47 @@ def _england_ratios(england: History) -> dict[str, float]:
     return out
 
 
+#: The workforce census's counts a council's file keeps in its provenance.
+CENSUS_COUNTS = (
+    "sw_case_holders_fte",
+    "sw_cases",
+    "sw_inpost_fte",
+    "sw_agency_fte",
+    "sw_vacancy_fte",
+    "sw_leavers_fte",
+)
+
+
+def census_row(t: pd.DataFrame, year: str) -> dict[str, Any]:
+    """The council's workforce census read with ``year``'s tables (30 September of the year it
+    ends: the census's release of that year), as its parameter file's provenance keeps it."""
+    row = {k: float(t.at[year, k]) if k in t.columns else np.nan for k in CENSUS_COUNTS}
+    return census_figures(row, f"30 September {int(year[:4]) + 1}")
+
+
 def _own_workforce(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
-    """The council's case-holding FTE per 10,000 children, and its children in need per FTE."""
-    src = p["sources"]
+    """The council's case-holding FTE per 10,000 children, its caseload (cases per case-holding
+    FTE) and its census cases per child in need at 31 March, from the workforce census."""
+    src, wf = p["sources"], p["workforce"]
     pop = t.at[year, "population"]
-    fte = t.at[year, "sw_case_holders_fte"]
+    fte, cases = t.at[year, "sw_case_holders_fte"], t.at[year, "sw_cases"]
     cin = t.at[year, "children_in_need"]
     if np.isnan(fte) or fte <= 0:
         return
-    p["workforce"]["social_worker_fte_per_10k"] = round(float(fte / pop * 1e4), 3)
-    src["workforce.social_worker_fte_per_10k"] = f"{name}: case-holding FTE ({year}) per 10k"
-    if not np.isnan(cin):
-        ref = float(cin / fte)
-        p["workforce"]["caseload_reference"] = round(ref, 2)
-        p["workforce"]["caseload_ceiling"] = round(ref * 1.25, 2)
-        src["workforce.caseload_reference"] = f"{name}: children in need per case-holding FTE"
+    census = f"{name}: workforce census (DfE, 30 September {int(year[:4]) + 1})"
+    wf["social_worker_fte_per_10k"] = round(float(fte / pop * 1e4), 3)
+    src["workforce.social_worker_fte_per_10k"] = f"{census}, case-holding FTE per 10,000 children"
+    if np.isnan(cases) or cases <= 0:
+        return
+    wf["caseload_per_fte"] = round(float(cases / fte), 2)
+    src["workforce.caseload_per_fte"] = (
+        f"{census}: cases per case-holding FTE; new referrals wait once caseloads reach it"
+    )
+    if not np.isnan(cin) and cin > 0:
+        wf["census_cases_per_child"] = round(float(cases / cin), 4)
+        src["workforce.census_cases_per_child"] = (
+            f"{census}: cases over children in need at 31 March ({year}, DfE B1)"
+        )
 
 
 def _own_toxic_trio(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
@@ -388,6 +420,7 @@ def _provenance(
         "calibrated_on": dt.date.today().isoformat(),
         "model_version": model_version(),
         "children": int(hist.table.at[year, "population"]),
+        "workforce_census": census_row(hist.table, year),
         "published_tables": "DfE Children in need and Children looked after 2025 releases, "
         "workforce 2025, ONS mid-year estimates (calibration/data/ees)",
         "statistical_neighbours": [h.area.name for h in neighbours],

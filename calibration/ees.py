@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.inputs.already_running import council_key
+
 EES_DIR = Path(__file__).resolve().parent / "data" / "ees"
 SUPPRESSION_CODES = frozenset({"c", "x", "z", "u", "k", "low", ":", "..", "-", ""})
 MERGED_FROM = {"Bournemouth, Christchurch and Poole": ("Bournemouth", "Poole")}
@@ -85,6 +87,10 @@ COUNTS: dict[str, tuple[str, str, str | None]] = {
     ),
     "sw_case_holders_fte": ("csww_indicators_2017_to_2025.csv", "case_holders_fte", None),
     "sw_cases": ("csww_indicators_2017_to_2025.csv", "cases", None),
+    "sw_inpost_fte": ("csww_indicators_2017_to_2025.csv", "inpost_fte", None),
+    "sw_agency_fte": ("csww_indicators_2017_to_2025.csv", "agency_fte", None),
+    "sw_vacancy_fte": ("csww_indicators_2017_to_2025.csv", "vacancy_fte", None),
+    "sw_leavers_fte": ("csww_indicators_2017_to_2025.csv", "leavers_fte", None),
     "episodes_with_factors": (
         "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv",
         "Episodes_with_assessment_factor",
@@ -128,8 +134,8 @@ class Area:
 
     @property
     def slug(self) -> str:
-        """File-friendly name: 'telford-and-wrekin'."""
-        return "-".join("".join(ch if ch.isalnum() else " " for ch in self.name.lower()).split())
+        """File-friendly name: 'telford-and-wrekin' (the rule scenarios name councils by)."""
+        return council_key(self.name)
 
 
 @dataclass

@@ -13,16 +13,20 @@ then refines the few parameters that the simulation's own dynamics shift (see th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import yaml
 
 from calibration.targets import NationalFigures, toxic_trio_marginals
 
 YEAR = "2024-25"
+#: The workforce census day read with the 2024-25 tables (the census's 2025 release).
+CENSUS_DAY = "2025-09-30"
 PARAMS_FILE = Path(__file__).resolve().parent.parent / "sim" / "data" / "params" / "england.yaml"
 #: Every parameter's value or the rule that derives it, with its source; the assumptions the
 #: arithmetic makes, each with a note; the publications the sources cite.
@@ -260,15 +264,70 @@ def _stocks(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
 
 
 def _workforce(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
-    """Case-holding social workers, and their caseload counted in children in need (B1)."""
-    published_caseload = fig.value("2025-09-30", "sw_caseload_fte")
+    """Case-holding social workers, their caseload, and the census's cases per child in need."""
     return {
-        "sw_per_10k": fig.value("2025-09-30", "sw_case_holders_fte") / q.population * 1e4,
-        "published_caseload": published_caseload,
-        "model_caseload": published_caseload
-        * fig.value(YEAR, "children_in_need_at_31_march")
-        / fig.value("2025-09-30", "sw_cases"),
+        "sw_per_10k": fig.value(CENSUS_DAY, "sw_case_holders_fte") / q.population * 1e4,
+        "published_caseload": fig.value(CENSUS_DAY, "sw_caseload_fte"),
+        "census_cases_per_child": fig.value(CENSUS_DAY, "sw_cases")
+        / fig.value(YEAR, "children_in_need_at_31_march"),
     }
+
+
+def workforce_census(fig: NationalFigures | None = None) -> dict[str, Any]:
+    """England's workforce census at 30 September 2025, as the parameter file's provenance
+    keeps it (a council's file keeps the same figures, its own)."""
+    fig = fig or NationalFigures()
+    return census_figures(
+        {
+            "sw_case_holders_fte": fig.value(CENSUS_DAY, "sw_case_holders_fte"),
+            "sw_cases": fig.value(CENSUS_DAY, "sw_cases"),
+            "sw_inpost_fte": fig.value(CENSUS_DAY, "sw_inpost_fte"),
+            "sw_agency_fte": fig.value(CENSUS_DAY, "sw_agency_fte"),
+            "sw_vacancy_rate_pct": fig.value(CENSUS_DAY, "sw_vacancy_rate_fte"),
+            "sw_turnover_rate_pct": fig.value(CENSUS_DAY, "sw_turnover_rate_fte"),
+        },
+        "30 September 2025",
+    )
+
+
+def census_figures(row: dict[str, float], as_at: str) -> dict[str, Any]:
+    """What the workforce census says of one council's (or England's) social workers: FTE,
+    cases, caseload, vacancy, agency and turnover rates (DfE's definitions: vacancies and agency
+    FTE over in-post plus vacant or agency FTE, leavers over in-post FTE). A figure the census
+    does not give (suppressed, or a council reported with another) is ``None``."""
+    fte, cases, inpost = row["sw_case_holders_fte"], row["sw_cases"], row["sw_inpost_fte"]
+    agency = row["sw_agency_fte"]
+    vacancy = row.get("sw_vacancy_rate_pct")
+    if vacancy is None:
+        vacant = row.get("sw_vacancy_fte", np.nan)
+        vacancy = _pct(vacant, vacant + inpost)
+    turnover = row.get("sw_turnover_rate_pct")
+    if turnover is None:
+        turnover = _pct(row.get("sw_leavers_fte", np.nan), inpost)
+    out = {
+        "as_at": as_at,
+        "case_holding_fte": fte,
+        "cases": cases,
+        "caseload_per_fte": _pct(cases, fte) / 100,
+        "social_workers_in_post_fte": inpost,
+        "vacancy_rate_pct": vacancy,
+        "agency_rate_pct": _pct(agency, agency + inpost),
+        "turnover_rate_pct": turnover,
+        "source": "DfE Children's social work workforce census (csww indicators, 2025 release)",
+    }
+    return {k: _census_number(v) for k, v in out.items()}
+
+
+def _pct(num: float, den: float) -> float:
+    """``num`` as a percentage of ``den``; NaN when either is missing or ``den`` is not above 0."""
+    return 100 * num / den if den > 0 else np.nan
+
+
+def _census_number(v: Any) -> Any:
+    """A census figure to one decimal place; missing (suppressed) figures as ``None``."""
+    if isinstance(v, str) or v is None:
+        return v
+    return None if math.isnan(v) else round(float(v), 1)
 
 
 def _mixes_and_trend(fig: NationalFigures, q: SimpleNamespace) -> dict[str, Any]:
@@ -355,8 +414,8 @@ RULES: dict[str, Callable[[SimpleNamespace], Any]] = {
     "proceedings.p_care_entry_at_issue": lambda q: _r(q.p_care_at_issue),
     "looked_after.entry_age_weights": lambda q: [_r(x, 1) for x in q.entry_age_weights],
     "workforce.social_worker_fte_per_10k": lambda q: _r(q.sw_per_10k, 3),
-    "workforce.caseload_ceiling": lambda q: _r(q.model_caseload * q.caseload_ceiling_headroom, 2),
-    "workforce.caseload_reference": lambda q: _r(q.model_caseload, 2),
+    "workforce.caseload_per_fte": lambda q: _r(q.published_caseload, 2),
+    "workforce.census_cases_per_child": lambda q: _r(q.census_cases_per_child),
     "recontact.closures_before_start_per_10k_per_year": lambda q: _r(
         q.referrals + q.share_early_help_from_front_door * q.eh_starts, 1
     ),
@@ -395,6 +454,7 @@ def first_estimates(fig: NationalFigures | None = None) -> dict[str, Any]:
             params[group][name] = _entry_value(path, entry, q)
             sources[path] = entry["source"].format(**cited)
     params["sources"] = sources
+    params["provenance"] = {"workforce_census": workforce_census(fig)}
     return params
 
 

@@ -598,17 +598,34 @@ def england_targets(fig: NationalFigures | None = None) -> dict[str, float]:
     return t
 
 
+def current_workforce(shipped: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """The shipped parameters with the workforce (which the fit never steers), its sources and
+    the workforce census in the provenance taken from the first estimates ``fresh``."""
+    out = copy.deepcopy(shipped)
+    out["workforce"] = fresh["workforce"]
+    sources = {k: v for k, v in out["sources"].items() if not k.startswith("workforce.")}
+    sources.update({k: v for k, v in fresh["sources"].items() if k.startswith("workforce.")})
+    out["sources"] = sources
+    out["provenance"] = {**out.get("provenance", {}), **fresh.get("provenance", {})}
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Regenerate England's parameter file: first estimates, then the fit.
 
     ``--warm-start`` starts the fit from the shipped parameter file instead of the first
-    estimates (quicker after a small change to the model; the sources stay as they are).
+    estimates (quicker after a small change to the model; the sources stay as they are, except
+    the workforce's, which the fit never steers: see :func:`current_workforce`).
     """
     ap = argparse.ArgumentParser(prog="python -m calibration.fit")
     ap.add_argument("--warm-start", action="store_true")
     ap.add_argument("--iterations", type=int, default=20)
     args = ap.parse_args(argv)
-    start = yaml.safe_load(PARAMS_FILE.read_text()) if args.warm_start else first_estimates()
+    start = (
+        current_workforce(yaml.safe_load(PARAMS_FILE.read_text()), first_estimates())
+        if args.warm_start
+        else first_estimates()
+    )
     params, rows = fit(start, england_targets(), iterations=args.iterations)
     path = write(params)
     print(f"wrote {path}")

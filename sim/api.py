@@ -111,7 +111,7 @@ def locality_split(locality: dict[str, float]) -> list[dict[str, Any]]:
 def build_scenario(
     *,
     council: str = "england",
-    population: int = 100_000,
+    population: int | None = None,
     policies: list[Policy] = (),
     start: dt.date | None = None,
     years: float = 5,
@@ -129,8 +129,10 @@ def build_scenario(
     "risk": 1.25}`` (its share of children, and its demand and risk relative to the council;
     :func:`example_locality`). ``already_running``: ``include`` (a policy the council already
     runs council-wide adds nothing: its published figures include it) or ``expand`` (model it
-    on top). The choices are applied to the policies' and parameters' data,
-    and the whole scenario is validated once (``ScenarioError`` names a field that is wrong).
+    on top). ``population``: children aged 0-17; by default the council's own (England's rates:
+    100,000); :func:`population_basis` says which was used and why. The choices are applied to
+    the policies' and parameters' data, and the whole scenario is validated once
+    (``ScenarioError`` names a field that is wrong).
     """
     overrides: dict[str, Any] = dict(parameters or {})
     chosen = [p.model_dump(mode="python") for p in policies]
@@ -159,6 +161,11 @@ def build_scenario(
         "parameters": overrides,
     }
     return scenario_from_dict(data, file="<dashboard>")
+
+
+def population_basis(scenario: Scenario) -> str:
+    """Which population a run uses and why ('329,197 children aged 0-17: Essex's own ...')."""
+    return scenario.population_basis()
 
 
 def scenario_yaml(scenario: Scenario) -> str:

@@ -102,8 +102,10 @@ def test_an_expansion_gives_the_policy_its_effect():
     paired, _ = paired_results(monthly, sc)
     assert paired["policy_cost_gbp"].min() > 0, "expected the expansion to cost something"
     moved = outcomes_moved(monthly)
-    assert {"cin_plans_started", "assessments"} <= set(moved), (
-        f"expected the expansion to change CIN plans and assessments, found {moved}"
+    # (assessments may not: where referrals wait for a social worker, as they do here, the
+    # assessments a year are what the social workers' caseloads let through)
+    assert {"cin_plans_started", "cp_plans_started"} <= set(moved), (
+        f"expected the expansion to change CIN and CP plans started, found {moved}"
     )
     # the default is recomputed when the scenario changes: back to include
     assert sc.with_changes(already_running="include").policies[0].in_baseline

@@ -175,3 +175,18 @@ def test_compare_without_policies_says_so(capsys):
     )
     assert code == 2
     assert "names no policy" in capsys.readouterr().err
+
+
+def test_run_summary_says_which_population_and_why(tmp_path, capsys):
+    scenario = tmp_path / "dorset.yaml"
+    scenario.write_text("name: dorset\ncouncil: dorset\nreplications: 1\nyears: 0.25\n")
+    assert main(["validate", str(scenario)]) == 0
+    said = capsys.readouterr().out
+    assert "Dorset's own" in said, f"expected validate to say Dorset's own children, found {said}"
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--population", "5000", "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["population"] == 5000, f"expected 5,000 children, found {printed}"
+    assert "Dorset has" in printed["population_basis"], f"found {printed['population_basis']!r}"
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["population_basis"] == printed["population_basis"], f"found {meta}"

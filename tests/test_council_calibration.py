@@ -287,7 +287,7 @@ def test_shipped_seed_council_sets_still_reproduce_their_targets(tmp_path, monke
     scenario = load_scenario_text(tmp_path, f"name: s\ncouncil: {slug}\n")
     prov = scenario.parameters.provenance
     assert prov["council"] == find_area(name).name
-    assert scenario.population == 100_000  # a scenario's own size; the set's is in provenance
+    assert scenario.population == prov["children"]  # with no population: the council's own
     assert prov["children"] == int(history(name).table.at[prov["reference_year"], "population"])
     params = scenario.parameters.model_dump(mode="json")
     year = prov["reference_year"]

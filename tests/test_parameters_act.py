@@ -49,17 +49,20 @@ KNOWN_INERT: dict[str, str] = {
         "decides only who a pod-school pilot may enrol (social workers in schools); acts when "
         "such a pilot runs, never in today's way of working"
     ),
-    "early_help.patience": (
-        "acts only on families waiting for early help; at England's staffing early help always "
-        "has room (halving families_per_practitioner makes families wait, and then it acts)"
+    "workforce.caseload_stretch": (
+        "acts only on referrals of acute need that meet caseloads at the council's reported "
+        "level; at England's staffing over two years none does (with half the social workers "
+        "they do, and then it acts)"
     ),
     "escalation.p_need_rises_per_month_waiting": (
         "acts only on families waiting a month or more for a social worker; at England's "
         "staffing none waits that long (with half the social workers they do, and then it acts)"
     ),
     "escalation.caseload_elasticity": (
-        "acts only when caseloads exceed caseload_reference; at England's staffing over two "
-        "years they do not (halving caseload_reference makes them, and then it acts)"
+        "acts only when caseloads exceed the reported caseload (workforce.caseload_per_fte), "
+        "which only forced work and acute need within the stretch push them past; at England's "
+        "staffing over two years they do not (halving caseload_per_fte makes them, and then it "
+        "acts)"
     ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
@@ -69,9 +72,9 @@ KNOWN_INERT: dict[str, str] = {
 }
 #: Inert only at England's defaults: the change (path, value) under which each acts.
 ACTS_WHEN: dict[str, tuple[str, Any]] = {
-    "early_help.patience": ("early_help.families_per_practitioner", 7.5),
+    "workforce.caseload_stretch": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
-    "escalation.caseload_elasticity": ("workforce.caseload_reference", 9.5),
+    "escalation.caseload_elasticity": ("workforce.caseload_per_fte", 7.6),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
 }
 #: Numbers no valid change reaches on their own.

@@ -2,7 +2,8 @@
 
 Families of one child arrive as a Poisson stream (constant monthly profile, no growth), every
 contact is referred at once (no triage time, unlimited MASH capacity, no NFA), each referral needs
-one of ``c`` social work case places (``c`` FTE at a caseload ceiling of 1), the assessment takes
+one of ``c`` social work case places (``c`` FTE at a caseload of 1 with no stretch for acute need,
+so every referral queues in order), the assessment takes
 an exponential time, and every assessment closes the case (no s47, not in need, no step-down,
 no re-contact). Nothing else holds a case place (no opening caseload, no UASC). So the wait for
 allocation is the wait in an M/M/c queue, whose mean is Erlang C over (c mu - lambda).
@@ -14,11 +15,13 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 from conftest import flow_total, make_scenario
 from scipy import stats
 
 from sim.core.calendar import DAYS_PER_YEAR, working_to_calendar_days
 from sim.experiments.experiment import single_run
+from sim.model.workforce import CaseloadPool
 
 POPULATION = 10_000
 REPLICATIONS = 10
@@ -89,7 +92,9 @@ def mmc_scenario(c: int, utilisation: float, mean_working_days: float):
             "recontact": {"p_recontact": 0},
             "workforce": {
                 "social_worker_fte_per_10k": c / (POPULATION / 1e4),
-                "caseload_ceiling": 1,
+                "caseload_per_fte": 1,
+                "census_cases_per_child": 1,
+                "caseload_stretch": 0,
             },
         },
     )
@@ -166,3 +171,25 @@ def test_places_in_use_and_throughput_match_the_offered_load(mmc):
         f"expected allocations per day to match arrivals lambda = {mmc['lam']:.3f}, found "
         f"{mean:.3f} [{lo:.3f}, {hi:.3f}]"
     )
+
+
+def test_acute_need_is_allocated_within_the_stretch_and_others_wait():
+    """A team of 10 FTE at a caseload of 2 (20 places) stretching 10% (22 places for urgent work):
+    at 20 places held a routine referral waits, an urgent one is allocated at once up to 22, and
+    past 22 an urgent one waits too; the caseload is reported in cases (0.5 a place here)."""
+    env = simpy.Environment()
+    pool = CaseloadPool(env, fte=10, ceiling=2, stretch=0.1, cases_per_place=0.5)
+    assert pool.take(20), "expected 20 places free below the ceiling"
+    assert not pool.take(1), "expected a routine referral to wait at the ceiling"
+    routine = pool.request(1)
+    assert not routine.triggered, "expected the routine referral to wait"
+    assert pool.waiting == 1, f"expected one waiting, found {pool.waiting}"
+    assert pool.take(2, urgent=True), "expected acute need allocated within the 10% stretch"
+    assert not pool.take(1, urgent=True), "expected acute need to wait past the stretch (22)"
+    assert pool.held == 22, f"expected 22 places held, found {pool.held}"
+    assert pool.caseload_per_fte() == pytest.approx(1.1), (
+        f"expected 22 places x 0.5 cases / 10 FTE = 1.1 cases per FTE, found "
+        f"{pool.caseload_per_fte()}"
+    )
+    pool.release(3)
+    assert routine.triggered, "expected the waiting referral allocated once places free up"

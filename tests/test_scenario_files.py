@@ -175,17 +175,17 @@ def test_extends_merges_parent_and_child(tmp_path):
         "parameters:\n  workforce: {social_worker_fte_per_10k: 20}\n"
     )
     (tmp_path / "child.yaml").write_text(
-        "extends: parent.yaml\nname: child\nparameters:\n  workforce: {caseload_ceiling: 25}\n"
+        "extends: parent.yaml\nname: child\nparameters:\n  workforce: {caseload_per_fte: 25}\n"
     )
     s = load_scenario(tmp_path / "child.yaml")
     found = (
         s.name,
         s.population,
         s.parameters.workforce.social_worker_fte_per_10k,
-        s.parameters.workforce.caseload_ceiling,
+        s.parameters.workforce.caseload_per_fte,
     )
     assert found == ("child", 30000, 20, 25), (
-        f"expected (child, 30000, 20 FTE, ceiling 25) from parent + child, found {found}"
+        f"expected (child, 30000, 20 FTE, caseload 25) from parent + child, found {found}"
     )
 
 
@@ -314,3 +314,30 @@ def test_mash_capacity_in_contacts_a_day_that_is_not_a_number_names_that_field(t
     msg = str(err.value)
     assert "s.yaml: parameters.front_door: triage_contacts_per_day_per_10k must be" in msg, msg
     assert "'lots'" in msg, f"expected the bad value quoted, found {msg}"
+
+
+def test_a_council_named_runs_at_its_own_children(tmp_path):
+    path = tmp_path / "essex.yaml"
+    path.write_text("name: essex\ncouncil: essex\n")
+    s = load_scenario(path)
+    own = s.parameters.provenance["children"]
+    assert own > 300_000, f"expected Essex's file to give its ~329,000 children, found {own}"
+    assert s.population == own, f"expected Essex's own {own:,} children, found {s.population:,}"
+    basis = s.population_basis()
+    assert f"{own:,}" in basis and "Essex's own" in basis, f"found {basis!r}"
+
+
+def test_an_explicit_population_wins_and_the_summary_says_so(tmp_path):
+    path = tmp_path / "essex.yaml"
+    path.write_text("name: essex\ncouncil: essex\npopulation: 50000\n")
+    s = load_scenario(path)
+    assert s.population == 50_000, f"expected the scenario's 50,000, found {s.population:,}"
+    basis = s.population_basis()
+    assert "50,000" in basis and "Essex has 329,197" in basis, f"found {basis!r}"
+    assert s.with_changes(years=1).population == 50_000, "expected a copy to keep 50,000"
+
+
+def test_england_without_a_population_runs_at_100k_and_says_why():
+    s = default_scenario()
+    assert s.population == 100_000, f"expected 100,000, found {s.population:,}"
+    assert "the default" in s.population_basis(), f"found {s.population_basis()!r}"

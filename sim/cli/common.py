@@ -59,6 +59,18 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return scenario
 
 
+def print_population(scenario: Scenario) -> None:
+    """Say which population the run used and why (a council's own, or another size)."""
+    print(
+        textwrap.fill(
+            scenario.population_basis(),
+            width=100,
+            initial_indent="Population: ",
+            subsequent_indent="  ",
+        )
+    )
+
+
 def print_running_notes(scenario: Scenario) -> None:
     """Say, in plain words, each policy here the council already runs, and what is modelled."""
     notes = scenario.running_notes()
@@ -76,6 +88,7 @@ def json_header(scenario: Scenario, out: Path) -> dict:
         "seed": scenario.seed,
         "replications": scenario.replications,
         "population": scenario.population,
+        "population_basis": scenario.population_basis(),
         "years": scenario.years,
         "results": str(out),
     }

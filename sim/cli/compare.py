@@ -10,7 +10,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import json_header, print_running_notes, scenario_from_args
+from sim.cli.common import (
+    json_header,
+    print_population,
+    print_running_notes,
+    scenario_from_args,
+)
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.costs import placeholder_items
@@ -58,6 +63,7 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         f"\n{scenario.name}: {scenario.population:,} children, {scenario.start_date} to {end}, "
         f"{scenario.replications} paired replications, seed {scenario.seed}"
     )
+    print_population(scenario)
     print_running_notes(scenario)
     for name in variants:
         if name == BASELINE:

@@ -10,7 +10,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from sim.cli.common import json_header, print_running_notes, scenario_from_args
+from sim.cli.common import (
+    json_header,
+    print_population,
+    print_running_notes,
+    scenario_from_args,
+)
 from sim.core.measures import MEASURES
 from sim.experiments.batch import plan
 from sim.experiments.runner import run_to_folder
@@ -105,6 +110,7 @@ def _print_first_year(scenario: Scenario, first_fy: str, rows: list[dict]) -> No
         f"\n{scenario.name}: {scenario.population:,} children, {scenario.replications} "
         f"replications, seed {scenario.seed}, from {scenario.start_date}"
     )
+    print_population(scenario)
     print_running_notes(scenario)
     print(f"First financial year {first_fy} (mean, with 5th-95th percentile across replications):")
     for r in rows:
@@ -134,6 +140,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{scenario.population:,} children, {scenario.years:g} years, "
         f"{scenario.replications} replications"
     )
+    print_population(scenario)
     return 0
 
 

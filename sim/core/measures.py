@@ -159,8 +159,9 @@ MEASURES: dict[str, Measure] = {
     ),
     "caseload_per_sw": Measure(
         "Caseload per social worker",
-        "Children open to social care per case-holding FTE",
-        "children per FTE",
+        "Cases per case-holding FTE, as DfE's workforce census counts them (children open to "
+        "social care x the census's cases per child in need)",
+        "cases per FTE",
         _S,
     ),
     "cp_children_safely_home": Measure(

@@ -50,6 +50,7 @@ def _prepare(out: Path, parts_name: str, scenario: Scenario, **extra: object) ->
         "seed": scenario.seed,
         "replications": scenario.replications,
         "population": scenario.population,
+        "population_basis": scenario.population_basis(),
         "start_date": scenario.start_date.isoformat(),
         "years": scenario.years,
         **extra,

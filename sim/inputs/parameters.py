@@ -225,11 +225,48 @@ class LookedAfter(_Model):
 
 
 class Workforce(_Model):
-    """Social workers holding cases (the children's social work workforce census)."""
+    """Case-holding social workers and their caseloads, as councils report them.
+
+    The children's social work workforce census (DfE, 30 September) gives each council's
+    case-holding FTE and its caseload: cases held per case-holding FTE. The model holds a case
+    place for every child in an assessment, s47 enquiry, CIN plan or CP plan, or looked after;
+    ``census_cases_per_child`` (the census's cases over the children in need at 31 March) turns
+    the children it holds into cases as the census counts them, so its caseload per FTE is the
+    census's. New referrals wait for allocation once the caseload reaches ``caseload_per_fte``,
+    the council's own; a family referred with acute need is still allocated at once while the
+    caseload is below ``caseload_per_fte x (1 + caseload_stretch)``. Work that cannot wait (an
+    s47 enquiry or CP plan in an open case, care, the opening caseload) is allocated anyway.
+
+    Files written before these fields (``caseload_reference``, children in need per FTE, and
+    ``caseload_ceiling``, where work waited) are read as caseloads in children
+    (``census_cases_per_child`` 1), waiting from the reference, stretching to the old ceiling.
+    """
 
     social_worker_fte_per_10k: NonNegative
-    caseload_ceiling: Positive
-    caseload_reference: Positive
+    caseload_per_fte: Positive
+    census_cases_per_child: Annotated[float, Field(gt=0, le=3)]
+    caseload_stretch: Annotated[float, Field(ge=0, le=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_files(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "caseload_reference" in data:
+            data = dict(data)
+            ref = data.pop("caseload_reference")
+            ceiling = data.pop("caseload_ceiling", None)
+            if not isinstance(ref, int | float) or ref <= 0:
+                raise ValueError(f"caseload_reference must be a number above 0 (got {ref!r})")
+            data.setdefault("caseload_per_fte", ref)
+            data.setdefault("census_cases_per_child", 1.0)
+            if isinstance(ceiling, int | float) and ceiling >= ref:
+                data.setdefault("caseload_stretch", min(ceiling / ref - 1, 1.0))
+        return data
+
+    @property
+    def children_per_fte(self) -> float:
+        """Children a case-holding FTE holds before new referrals wait (the census caseload in
+        the model's children)."""
+        return self.caseload_per_fte / self.census_cases_per_child
 
 
 class Escalation(_Model):
@@ -239,8 +276,8 @@ class Escalation(_Model):
     times ``odds_by_need[need-1]`` times ``odds_toxic_trio`` if any toxic-trio factor is present,
     times ``odds_previous_care`` if a child of the family was looked after before, times the
     locality's ``relative_risk``, times caseload pressure
-    ``(caseload / caseload_reference) ** caseload_elasticity`` when caseloads exceed the
-    reference. Each month spent waiting raises need one level with probability
+    ``(caseload / workforce.caseload_per_fte) ** caseload_elasticity`` when caseloads exceed the
+    council's reported caseload. Each month spent waiting raises need one level with probability
     ``p_need_rises_per_month_waiting``.
     """
 

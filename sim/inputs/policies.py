@@ -112,10 +112,11 @@ class Eligibility(_Model):
 class Staff(_Model):
     """Staff a policy adds per 100,000 children, by role, and the team they add capacity to.
 
-    ``team``: ``social_work`` adds case places to the council's social workers (children per FTE:
-    ``caseload``, or the workforce ceiling when 0); ``early_help`` adds early help places
-    (families per FTE, or the early help default when 0); ``policy`` is the pilot's own team,
-    whose ``caseload`` x FTE caps how many families the policy works with at once.
+    ``team``: ``social_work`` adds case places to the council's social workers (cases per FTE as
+    the workforce census counts them: ``caseload``, or the council's reported caseload when 0);
+    ``early_help`` adds early help places (families per FTE, or the early help default when 0);
+    ``policy`` is the pilot's own team, whose ``caseload`` x FTE caps how many families the
+    policy works with at once.
     """
 
     role: Literal[ROLES]  # type: ignore[valid-type]

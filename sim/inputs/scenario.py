@@ -7,7 +7,7 @@ parameter file) and overrides any parameter by nesting under ``parameters:``::
 
     name: baseline
     council: england
-    population: 100000          # children aged 0-17
+    population: 100000          # children aged 0-17 (default: the council's own, else 100,000)
     start_date: 2025-04-01
     years: 5
     replications: 20
@@ -47,6 +47,26 @@ from sim.inputs.yaml_files import ScenarioError, read_yaml
 PARAMS_DIR = Path(__file__).resolve().parents[1] / "data" / "params"
 #: Every council calibrated to its published figures (``csc-sim calibrate --all``), shipped.
 COUNCILS_DIR = PARAMS_DIR / "councils"
+#: Children aged 0-17 when neither the scenario nor its parameter file gives a number (England's
+#: rates, scaled to a council of this size). A council's file gives its own
+#: (``provenance.children``).
+DEFAULT_POPULATION = 100_000
+
+
+def own_children(parameters: Any) -> int | None:
+    """The council's own children aged 0-17 from its parameter file (``provenance.children``,
+    the ONS mid-year estimate calibration read), or ``None`` (England's file gives none)."""
+    prov = (
+        parameters.provenance
+        if isinstance(parameters, Parameters)
+        else (parameters or {}).get("provenance")
+        if isinstance(parameters, dict)
+        else None
+    )
+    children = prov.get("children") if isinstance(prov, dict) else None
+    if isinstance(children, int | float) and not isinstance(children, bool) and children > 0:
+        return int(children)
+    return None
 
 
 class Scenario(BaseModel):
@@ -57,7 +77,12 @@ class Scenario(BaseModel):
     name: str = "scenario"
     description: str = ""
     council: str = "england"
-    population: int = Field(100_000, gt=0, description="children aged 0-17")
+    population: int = Field(
+        DEFAULT_POPULATION,
+        gt=0,
+        description="children aged 0-17; by default the council's own (its parameter file's "
+        "provenance.children), else 100,000",
+    )
     start_date: dt.date = dt.date(2025, 4, 1)
     years: float = Field(5, gt=0, le=30)
     replications: int = Field(10, ge=1, le=10_000)
@@ -107,6 +132,15 @@ class Scenario(BaseModel):
                 k: [marked(p) for p in v] if isinstance(v, list) else v
                 for k, v in data["variants"].items()
             }
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _council_population(cls, data: Any) -> Any:
+        """A scenario that gives no ``population`` runs at its council's own children."""
+        if isinstance(data, dict) and data.get("population") is None:
+            own = own_children(data.get("parameters"))
+            data = {**data, "population": own or DEFAULT_POPULATION}
         return data
 
     @model_serializer(mode="wrap")
@@ -161,6 +195,30 @@ class Scenario(BaseModel):
                 if row is not None and p.name not in seen:
                     seen[p.name] = row.sentence(self.already_running)
         return list(seen.values())
+
+    def population_basis(self) -> str:
+        """Which population the run used and why, in plain words (for every run's summary)."""
+        own = own_children(self.parameters)
+        where = self.parameters.provenance.get("council") or self.council
+        if own is not None and self.population == own:
+            return (
+                f"{self.population:,} children aged 0-17: {where}'s own (the ONS mid-year "
+                "estimate in its parameter file; population: sets another size)"
+            )
+        if own is not None:
+            return (
+                f"{self.population:,} children aged 0-17, as the scenario or command line sets; "
+                f"{where} has {own:,}, and its rates per 10,000 children are applied at this size"
+            )
+        why = (
+            "the default when a scenario gives no population"
+            if self.population == DEFAULT_POPULATION
+            else "as the scenario or command line sets"
+        )
+        return (
+            f"{self.population:,} children aged 0-17: the rates of parameter set {where!r} "
+            f"scaled to a council of this size ({why})"
+        )
 
     def with_policies(self, policies: list[Policy]) -> Scenario:
         """The same scenario with these policies in force (and no variants)."""

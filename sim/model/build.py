@@ -46,7 +46,11 @@ def build(
         streams=Streams(scenario.seed, replication),
         record=Recorder(cal),
         social_work=CaseloadPool(
-            env, p.workforce.social_worker_fte_per_10k * pop / 1e4, p.workforce.caseload_ceiling
+            env,
+            p.workforce.social_worker_fte_per_10k * pop / 1e4,
+            p.workforce.children_per_fte,
+            stretch=p.workforce.caseload_stretch,
+            cases_per_place=p.workforce.census_cases_per_child,
         ),
         early_help_team=CaseloadPool(
             env,
@@ -132,6 +136,7 @@ def _policy_staff(
     wf, eh = svc.params.workforce, svc.params.early_help
     for s in active.staff:
         if s.team == "social_work":
-            svc.social_work.add_staff(s.fte, s.caseload or wf.caseload_ceiling)
+            cases = s.caseload or wf.caseload_per_fte  # cases per FTE, as the census counts them
+            svc.social_work.add_staff(s.fte, cases / wf.census_cases_per_child)
         elif s.team == "early_help":
             svc.early_help_team.add_staff(s.fte, s.caseload or eh.families_per_practitioner)

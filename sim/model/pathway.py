@@ -43,6 +43,10 @@ ENROLLED_PLAN_MEASURES = {
 }
 #: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
+#: The need level (of 4: low to acute) at which a referral is urgent: allocated at once while the
+#: team is within its stretch (Working Together 2023: immediate action where a child is at risk
+#: of significant harm); lower need waits once caseloads reach what the council reports.
+URGENT_NEED = 4
 
 
 def family_journey(
@@ -187,11 +191,12 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         svc.record.flow("referrals_nfa", n, now)
         return State.CLOSED
     enter(family, WAITING_ALLOCATION, svc, now)
-    need = family.counted - family.slots_held
-    if need > 0:
-        if not svc.social_work.take(need):
-            yield svc.social_work.request(need)
-        family.slots_held += need
+    places = family.counted - family.slots_held
+    if places > 0:
+        urgent = family.need >= URGENT_NEED
+        if not svc.social_work.take(places, urgent):
+            yield svc.social_work.request(places, urgent)
+        family.slots_held += places
     waited = env.now - now
     svc.record.flow("allocation_wait_days_completed", waited * family.counted, env.now)
     svc.record.flow("allocations", family.counted, env.now)

@@ -131,9 +131,9 @@ class Services:
         return family.draws.uniform(stream)
 
     def caseload_pressure(self) -> float:
-        """Odds multiplier when caseloads exceed the reference caseload (1 otherwise)."""
+        """Odds multiplier when caseloads exceed the council's reported caseload (1 otherwise)."""
         wf = self.params.workforce
-        ratio = self.social_work.caseload_per_fte() / wf.caseload_reference
+        ratio = self.social_work.caseload_per_fte() / wf.caseload_per_fte
         if ratio <= 1.0:
             return 1.0
         return ratio**self.params.escalation.caseload_elasticity

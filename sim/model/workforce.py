@@ -1,9 +1,10 @@
 """Teams as capacity: social workers' caseloads and family practitioners' early help places.
 
 A team has a number of case places (FTE x caseload ceiling). Work that finds no free place waits
-in a first-come-first-served queue (the allocation queue, the early help waiting list). Work that
-cannot wait (a child entering care, an opening case) is allocated anyway and pushes caseloads
-above the ceiling, as it does in practice.
+in a first-come-first-served queue (the allocation queue, the early help waiting list). Urgent
+work (a family referred with acute need) is allocated at once while the team is within its
+stretch above the ceiling. Work that cannot wait (a child entering care, an opening case) is
+allocated anyway and pushes caseloads further, as it does in practice.
 """
 
 from __future__ import annotations
@@ -22,16 +23,33 @@ class CaseloadPool:
     fte : float
         Workers in post, full-time equivalent.
     ceiling : float
-        Cases per FTE at which a worker takes no new case. ``inf`` for unlimited capacity.
+        Places per FTE at which new work waits. ``inf`` for unlimited capacity.
+    stretch : float
+        Fraction above the ceiling up to which urgent work is still allocated at once.
+    cases_per_place : float
+        Cases, as the team's caseload is reported, per place held (the workforce census counts
+        cases; the model holds a place per child): what :meth:`caseload_per_fte` reports.
     """
 
-    def __init__(self, env: simpy.Environment, fte: float, ceiling: float) -> None:
-        if fte < 0 or ceiling <= 0:
-            raise ValueError(f"fte must be >= 0 and ceiling > 0 (got {fte}, {ceiling})")
+    def __init__(
+        self,
+        env: simpy.Environment,
+        fte: float,
+        ceiling: float,
+        stretch: float = 0.0,
+        cases_per_place: float = 1.0,
+    ) -> None:
+        if fte < 0 or ceiling <= 0 or stretch < 0 or cases_per_place <= 0:
+            raise ValueError(
+                "fte must be >= 0, ceiling and cases_per_place > 0, stretch >= 0 "
+                f"(got {fte}, {ceiling}, {cases_per_place}, {stretch})"
+            )
         self.env = env
         self.fte = fte
         self.core_fte = fte  # before any policy adds staff (costed in the policy's own line)
         self.capacity = fte * ceiling
+        self.stretch = stretch
+        self.cases_per_place = cases_per_place
         self.held = 0
         self._queue: deque[tuple[simpy.Event, int]] = deque()
 
@@ -41,23 +59,30 @@ class CaseloadPool:
         return sum(n for _, n in self._queue)
 
     def caseload_per_fte(self) -> float:
-        """Current cases per FTE (0 when the team has no staff)."""
-        return self.held / self.fte if self.fte > 0 else 0.0
+        """Current cases per FTE, as the caseload is reported (0 when the team has no staff)."""
+        return self.held * self.cases_per_place / self.fte if self.fte > 0 else 0.0
 
-    def take(self, n: int) -> bool:
-        """Allocate ``n`` places now if nobody is waiting and they are free; say whether it did.
+    def _free(self, n: int, urgent: bool) -> bool:
+        """Whether ``n`` places can be allocated now: within the ceiling with nobody waiting, or,
+        for urgent work, within the stretch above it (urgent work goes ahead of the queue)."""
+        if not self._queue and self.held + n <= self.capacity:
+            return True
+        return urgent and self.held + n <= self.capacity * (1 + self.stretch)
+
+    def take(self, n: int, urgent: bool = False) -> bool:
+        """Allocate ``n`` places now if they are free (see :meth:`_free`); say whether it did.
 
         Work that gets its places at once needs no event (most work, when capacity does not bind).
         """
-        if not self._queue and self.held + n <= self.capacity:
+        if self._free(n, urgent):
             self.held += n
             return True
         return False
 
-    def request(self, n: int) -> simpy.Event:
+    def request(self, n: int, urgent: bool = False) -> simpy.Event:
         """Event that succeeds when ``n`` places are allocated (FIFO behind earlier requests)."""
         ev = self.env.event()
-        if not self._queue and self.held + n <= self.capacity:
+        if self._free(n, urgent):
             self.held += n
             ev.succeed()
         else:

@@ -64,16 +64,13 @@ def where_and_when(scenario: Scenario, policies: list[Policy]) -> dict[str, str]
 
 
 def council_words(scenario: Scenario) -> str:
-    """The council the figures are for."""
+    """The council the figures are for, and which population the run used and why."""
     prov = scenario.parameters.provenance
     if prov.get("council"):
-        return f"{prov['council']} ({scenario.population:,} children aged 0-17)"
+        return f"{prov['council']}: {scenario.population_basis()}"
     if scenario.council == "england":
-        return (
-            f"England's 2024-25 children's social care scaled to a council of "
-            f"{scenario.population:,} children aged 0-17"
-        )
-    return f"parameter set {scenario.council!r}, {scenario.population:,} children aged 0-17"
+        return f"England's 2024-25 children's social care: {scenario.population_basis()}"
+    return scenario.population_basis()
 
 
 def calibration(scenario: Scenario) -> dict[str, Any]:
