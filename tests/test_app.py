@@ -9,6 +9,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: TID251  (testing the app itself)
 
+from hosting.folders import SCENARIOS_FILE
+from hosting.identity import LOCAL_USER
+from hosting.scenarios import ScenarioStore
 from sim.reporting.labels import NO_EFFECT_WARNING
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -16,7 +19,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("CSC_SAVED_DIR", str(tmp_path / "saved"))
+    monkeypatch.setenv("CSC_DATA_DIR", str(tmp_path / "data"))
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
     assert not at.exception, f"expected the page to load, found {at.exception}"
@@ -96,9 +99,7 @@ def test_saved_scenarios_side_by_side_show_the_sampled_figures(app, tmp_path):
         policies=[builtin_policies()["Family Safeguarding"]],
         name="small",
     )
-    saved = tmp_path / "saved"
-    saved.mkdir(parents=True, exist_ok=True)
-    (saved / "small.yaml").write_text(scenario_yaml(sc), encoding="utf-8")
+    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "small", scenario_yaml(sc))
     app.run()
     picker = next(m for m in app.multiselect if m.label.startswith("Saved scenarios"))
     picker.set_value(["small"]).run()

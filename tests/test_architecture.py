@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("sim", "calibration")
+PACKAGES = ("sim", "calibration", "hosting")
 TOP_MODULES = ("app",)  # app.py, the dashboard
 
 #: Layers of ``sim``, lowest first: a module may import from its own rank and any lower one.
@@ -48,7 +48,7 @@ MAX_FUNCTION_LINES = 60
 #: Functions allowed over the limit because they are pure data tables ("module:qualified.name").
 LONG_DATA_TABLES: frozenset[str] = frozenset()
 #: Where the function-length rule applies (folders and files under the project's root).
-LENGTH_CHECKED = ("sim", "calibration", "benchmarks", "app.py")
+LENGTH_CHECKED = ("sim", "calibration", "hosting", "benchmarks", "app.py")
 
 
 # --- reading the source ---------------------------------------------------------------------
@@ -236,6 +236,18 @@ def test_sim_never_imports_calibration(imports: list[Import]) -> None:
         f"{imp} (rule: sim never imports calibration; calibration imports sim)"
         for imp in imports
         if imp.importer.split(".")[0] == "sim" and imp.imported.split(".")[0] == "calibration"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_dashboard_imports_hosting(imports: list[Import]) -> None:
+    """``hosting`` (sign-in, saved scenarios, audit, uploads) sits above sim and calibration,
+    beside app.py: neither sim nor calibration may import it."""
+    wrong = [
+        f"{imp} (rule: only app.py and hosting itself import hosting)"
+        for imp in imports
+        if imp.importer.split(".")[0] in ("sim", "calibration")
+        and imp.imported.split(".")[0] == "hosting"
     ]
     assert not wrong, "\n".join(wrong)
 

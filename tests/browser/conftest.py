@@ -16,9 +16,9 @@ is skipped with the reason, so the rest of the suite runs as before.
   its path.
 
 Every test here carries the ``browser`` marker: ``pytest -m "not browser"`` leaves them out.
-``HOME``, ``XDG_CONFIG_HOME``, ``XDG_CACHE_HOME``, ``TMPDIR`` and ``CSC_SAVED_DIR`` point into a
+``HOME``, ``XDG_CONFIG_HOME``, ``XDG_CACHE_HOME``, ``TMPDIR`` and ``CSC_DATA_DIR`` point into a
 temporary folder for the tests here, so neither Streamlit, Chromium nor the dashboard's saved
-scenarios write into the real home or the repository.
+scenarios and audit log write into the real home or the repository.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def browser_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         (base / name).mkdir()
         env[key] = str(base / name)
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    env["CSC_SAVED_DIR"] = str(base / "saved_scenarios")  # the dashboard's "Save scenario"
+    env["CSC_DATA_DIR"] = str(base / "data")  # the dashboard's saved scenarios and audit log
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
