@@ -430,7 +430,11 @@ def saved_section(scenario: Scenario, text: str) -> None:
 
 def manage_saved(user: User, visible: dict[str, SavedScenario]) -> None:
     """Open one saved scenario; rename, share (or stop sharing) or delete one of the user's."""
-    chosen = visible[st.selectbox("Saved scenario", list(visible), key="saved_pick")]
+    by_id = {s.id: s for s in visible.values()}
+    names = {s.id: s_label for s_label, s in visible.items()}
+    chosen = by_id[
+        st.selectbox("Saved scenario", list(by_id), format_func=names.get, key="saved_pick")
+    ]
     cols = st.columns(4)
     if cols[0].button("Open", key="saved_open"):
         st.session_state["opened"] = (chosen.name, chosen.yaml)
