@@ -1,0 +1,71 @@
+"""Many users at once: five browser sessions run comparisons on one dashboard at the same time
+(on the machine's cores, two here) and each gets its own results: the scenario it chose (its own
+number of children) and figures that differ from the others'.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import VIEWPORT
+from .test_dashboard_flow import _slide_to
+
+pytestmark = pytest.mark.browser
+SESSIONS = 5
+CHILDREN = [5_000 * (i + 1) for i in range(SESSIONS)]  # small councils: the test takes a minute
+LONG = 300_000
+
+
+def choose_small(page: Page, children: int, wait_ready) -> None:
+    box = page.get_by_label("Children aged 0-17 in the council")
+    box.fill(str(children))
+    box.press("Enter")
+    expect(box).to_have_value(str(children))
+    wait_ready(page)
+    _slide_to(page, "Years to project", 2)
+    _slide_to(page, "Replications", 4)
+    wait_ready(page)
+
+
+def download(page: Page, button: str) -> str:
+    with page.expect_download() as got:
+        page.get_by_role("button", name=button).click()
+    return Path(got.value.path()).read_text(encoding="utf-8")
+
+
+def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
+    browser: Browser, app_url: str, wait_ready, shot
+) -> None:
+    pages = []
+    for children in CHILDREN:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        page.goto(app_url)
+        wait_ready(page)
+        choose_small(page, children, wait_ready)
+        pages.append(page)
+    start = time.monotonic()
+    for page in pages:  # all five asked within a second or two
+        page.get_by_role("button", name="Run the comparison").click()
+    for page in pages:
+        expect(page.get_by_text("From all 4 replications.")).to_be_visible(timeout=LONG)
+    took = time.monotonic() - start
+    results = []
+    for page, children in zip(pages, CHILDREN, strict=True):
+        wait_ready(page, timeout_ms=LONG)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        scenario = yaml.safe_load(download(page, "Scenario (YAML)"))
+        assert scenario["population"] == children, (
+            f"expected the session that chose {children:,} children to get its own scenario, "
+            f"found {scenario['population']:,}"
+        )
+        results.append(download(page, "Results (CSV)"))
+    assert len(set(results)) == SESSIONS, (
+        f"expected {SESSIONS} different sets of results, found {len(set(results))}"
+    )
+    shot(pages[-1], "many-users.png")
+    print(f"five comparisons at once finished in {took:.0f} s")  # noqa: T201
