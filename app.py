@@ -547,12 +547,13 @@ def signed_in_user() -> User | None:
     """The person using the page, or None (with a sign-in button) until they sign in."""
     if not sign_in_required():
         return LOCAL_USER
-    if not st.user.is_logged_in:
+    claims = st.user.to_dict()
+    if not claims.get("is_logged_in"):
         st.info("Sign in with your council account to use the dashboard.")
         if st.button("Sign in", type="primary", key="sign_in"):
             st.login()
         return None
-    user = user_from_claims(st.user.to_dict())
+    user = user_from_claims(claims)
     if st.session_state.get("user") != user:
         st.session_state["user"] = user
         audit().record(user, "signed in")
