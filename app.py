@@ -241,7 +241,7 @@ def downloads(res: dict, text: str) -> None:
     with pd.ExcelWriter(out) as xl:
         summary.to_excel(xl, sheet_name="summary", index=False)
         res["costs"].to_excel(xl, sheet_name="costs", index=False)
-    d = st.columns(3)
+    d, ref = st.columns(3), scenario_ref(text)
     for col, (label, data, file) in zip(
         d,
         (
@@ -257,7 +257,7 @@ def downloads(res: dict, text: str) -> None:
             file,
             on_click=record,
             args=("downloaded",),
-            kwargs=scenario_ref(text, file),
+            kwargs={**ref, "file": file},
         )
 
 
@@ -579,11 +579,10 @@ def record(action: str, **details: Any) -> None:
     audit().record(current_user(), action, **details)
 
 
-def scenario_ref(text: str, file: str | None = None) -> dict[str, str]:
-    """How the audit log names a scenario: its name and a digest of its text (and a file)."""
-    name = scenario_from_yaml(text, "scenario").name
-    ref = {"scenario": name, "scenario_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
-    return {**ref, "file": file} if file else ref
+def scenario_ref(text: str) -> dict[str, str]:
+    """How the audit log names a scenario: its name and a digest of its text."""
+    name = to_run(text).name
+    return {"scenario": name, "scenario_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
 
 
 @dataclass(frozen=True)
