@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from .conftest import VIEWPORT
 from .test_dashboard_flow import _slide_to
@@ -32,10 +33,18 @@ def choose_small(page: Page, children: int, wait_ready) -> None:
     wait_ready(page)
 
 
-def download(page: Page, button: str) -> str:
-    with page.expect_download() as got:
-        page.get_by_role("button", name=button).click()
-    return Path(got.value.path()).read_text(encoding="utf-8")
+def download(page: Page, button: str, wait_ready) -> str:
+    """The file a download button gives (again if a rerun cancelled the download)."""
+    for attempt in range(3):
+        wait_ready(page, timeout_ms=LONG)  # each download logs itself, so the page reruns
+        with page.expect_download() as got:
+            page.get_by_role("button", name=button).click()
+        try:
+            return Path(got.value.path()).read_text(encoding="utf-8")
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
@@ -58,12 +67,12 @@ def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
     for page, children in zip(pages, CHILDREN, strict=True):
         wait_ready(page, timeout_ms=LONG)
         expect(page.get_by_test_id("stException")).to_have_count(0)
-        scenario = yaml.safe_load(download(page, "Scenario (YAML)"))
+        scenario = yaml.safe_load(download(page, "Scenario (YAML)", wait_ready))
         assert scenario["population"] == children, (
             f"expected the session that chose {children:,} children to get its own scenario, "
             f"found {scenario['population']:,}"
         )
-        results.append(download(page, "Results (CSV)"))
+        results.append(download(page, "Results (CSV)", wait_ready))
     assert len(set(results)) == SESSIONS, (
         f"expected {SESSIONS} different sets of results, found {len(set(results))}"
     )
