@@ -1,6 +1,6 @@
 """The architecture as rules a test can check (docs/architecture.md).
 
-The import graph of ``sim``, ``calibration`` and ``app.py`` is read from the source with ``ast``
+The import graph of ``sim``, ``calibration``, ``hosting`` and ``app.py`` is read from the source with ``ast``
 (imports at module level and inside functions alike, so a loop cannot hide in a function):
 
 - no import loops between modules;
@@ -8,6 +8,7 @@ The import graph of ``sim``, ``calibration`` and ``app.py`` is read from the sou
   reporting < api < cli; ``sim.version`` sits with core; ``sim/__init__`` and ``sim/__main__`` on
   top), a module imports only from its own layer and those below;
 - nothing in ``sim`` imports ``calibration`` (calibration imports sim, not the reverse);
+- nothing in ``sim`` or ``calibration`` imports ``hosting`` (the layer beside app.py);
 - no project module is imported inside a function;
 - no function longer than 60 lines, from ``def`` to its last line, apart from the data tables
   named in :data:`LONG_DATA_TABLES`;
