@@ -53,7 +53,7 @@ def open_own_files(page: Page, wait_ready) -> None:
     page.get_by_role("option", name="Walsall", exact=True).click()
     wait_ready(page, timeout_ms=LONG)
     page.get_by_text("Calibrate from your council's own files").click()
-    expect(uploader(page, "SSDA903")).to_have_count(1)
+    expect(uploader(page, "SSDA903")).to_have_count(1, timeout=30_000)
 
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="sample council files not available")
@@ -79,13 +79,14 @@ def test_upload_the_samples_calibrate_and_no_identifier_reaches_disk(
     page.get_by_test_id("stFileChip").filter(has_text="2021-episodes.csv").get_by_test_id(
         "stFileChipDeleteBtn"
     ).click()
-    expect(page.get_by_test_id("stFileChip")).to_have_count(0)
+    expect(page.get_by_test_id("stFileChip")).to_have_count(0, timeout=30_000)
     wait_ready(page)
 
     uploader(page, "SSDA903").set_input_files(sorted(EPISODES.glob("*.csv")))
     uploader(page, "CIN census").set_input_files(CIN)
     uploader(page, "Annex A").set_input_files(ANNEX_A)
-    expect(page.get_by_test_id("stFileChip")).to_have_count(len(list(EPISODES.glob("*.csv"))) + 2)
+    chips = page.get_by_test_id("stFileChip")
+    expect(chips).to_have_count(len(list(EPISODES.glob("*.csv"))) + 2, timeout=60_000)
     wait_ready(page)
     page.get_by_role("button", name="Calibrate Walsall from these files").click()
     done = page.get_by_text("Walsall is calibrated from your files")
@@ -95,10 +96,10 @@ def test_upload_the_samples_calibrate_and_no_identifier_reaches_disk(
         shot(page, "own-files-after.png")
     wait_ready(page, timeout_ms=LONG)
     tables = page.locator('[data-testid="stDataFrame"]:visible')
-    expect(tables.first).to_be_visible()
-    expect(page.get_by_text("Rows that could not be used as given")).to_be_visible()
+    expect(tables.first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Rows that could not be used as given")).to_be_visible(timeout=30_000)
     # the files are dropped from the page (and Streamlit's upload store) once read
-    expect(page.get_by_test_id("stFileChip")).to_have_count(0)
+    expect(page.get_by_test_id("stFileChip")).to_have_count(0, timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     shot(page, "own-files.png")
 

@@ -58,10 +58,10 @@ def sign_in(browser: Browser, url: str, user: str, wait_ready) -> Page:
     page = browser.new_context(viewport=VIEWPORT).new_page()
     page.goto(url)
     wait_ready(page)
-    expect(page.get_by_text("Sign in with your council account")).to_be_visible()
+    expect(page.get_by_text("Sign in with your council account")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)  # nothing to use before sign-in
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("User name").fill(user)
+    page.get_by_label("User name").fill(user, timeout=30_000)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{url}/**")
     wait_ready(page)
@@ -133,13 +133,17 @@ def test_two_users_see_their_own_and_only_shared_scenarios(
 
     bob = sign_in(browser, url, "Bob", wait_ready)
     open_saved(bob)
-    expect(bob.get_by_role("combobox", name="Saved scenario", exact=True)).to_be_visible()
+    expect(bob.get_by_role("combobox", name="Saved scenario", exact=True)).to_be_visible(
+        timeout=30_000
+    )
     seen = saved_options(bob)
     assert seen == ["Alice shared (shared by Alice)"], (
         f"expected Bob to see only Alice's shared scenario, found {seen}"
     )
     # he may open it but not change it
-    expect(bob.get_by_text("Shared by Alice: you can open and compare it")).to_be_visible()
+    expect(bob.get_by_text("Shared by Alice: you can open and compare it")).to_be_visible(
+        timeout=30_000
+    )
     expect(bob.get_by_role("button", name="Delete")).to_have_count(0)
     shot(bob, "signed-in-bob.png")
     assert oidc_provider.sign_ins[-2:] == ["Alice", "Bob"], oidc_provider.sign_ins
