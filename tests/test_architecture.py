@@ -1,7 +1,8 @@
 """The architecture as rules a test can check (docs/architecture.md).
 
-The import graph of ``sim``, ``calibration``, ``hosting`` and ``app.py`` is read from the source with ``ast``
-(imports at module level and inside functions alike, so a loop cannot hide in a function):
+The import graph of ``sim``, ``calibration``, ``hosting`` and ``app.py`` is read from the source
+with ``ast`` (imports at module level and inside functions alike, so a loop cannot hide in a
+function):
 
 - no import loops between modules;
 - no upward imports between the layers of ``sim`` (core < inputs < model < experiments <
