@@ -5,6 +5,7 @@ number of children) and figures that differ from the others'.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def download(page: Page, button: str, wait_ready) -> str:
 
 
 def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
-    browser: Browser, app_url: str, wait_ready, shot
+    browser: Browser, app_url: str, browser_env: dict[str, str], wait_ready, shot
 ) -> None:
     pages = []
     for children in CHILDREN:
@@ -75,6 +76,20 @@ def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
         results.append(download(page, "Results (CSV)", wait_ready))
     assert len(set(results)) == SESSIONS, (
         f"expected {SESSIONS} different sets of results, found {len(set(results))}"
+    )
+    # the audit log has each run and each download, naming the scenario by its digest
+    # (a download is logged by the rerun its click starts: the last one may still be under way)
+    audit = Path(browser_env["CSC_DATA_DIR"]) / "audit.jsonl"
+    for _ in range(60):
+        log = [json.loads(line) for line in audit.open()]
+        ran = {e["scenario_sha256"] for e in log if e["action"] == "ran"}
+        got = {(e["scenario_sha256"], e["file"]) for e in log if e["action"] == "downloaded"}
+        if len(got) >= 2 * SESSIONS:
+            break
+        time.sleep(0.5)
+    assert len(ran) >= SESSIONS, f"expected {SESSIONS} scenarios run in the audit log, found {ran}"
+    assert {f for _, f in got} >= {"scenario.yaml", "results.csv"} and len(got) >= 2 * SESSIONS, (
+        f"expected each session's two downloads in the audit log, found {sorted(got)}"
     )
     shot(pages[-1], "many-users.png")
     print(f"five comparisons at once finished in {took:.0f} s")  # noqa: T201
