@@ -13,9 +13,10 @@ finish. Run with ``streamlit run app.py``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,18 @@ import streamlit as st
 from calibration.council import QUICK_FIT, calibrate, plain
 from calibration.ees import councils as all_councils
 from calibration.published import published_history, shipped_council
+from calibration.readers import CouncilDataError
+from hosting.audit import AuditLog
+from hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
+from hosting.identity import LOCAL_USER, User, user_from_claims
+from hosting.own_files import (
+    OwnCalibration,
+    calibrate_from_files,
+    council_files,
+    problem_rows,
+    what_was_read,
+)
+from hosting.scenarios import SavedScenario, ScenarioAccessError, ScenarioStore
 from sim.api import (
     HeldBaselines,
     build_scenario,
@@ -40,7 +53,6 @@ from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels
 from sim.reporting.charts import band_chart, cost_total_chart
 
-SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
 TEXT = Path(__file__).parent / "docs"
 #: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
 #: only ones run; the CLI's ``compare`` also runs effects at their central values.
@@ -229,10 +241,24 @@ def downloads(res: dict, text: str) -> None:
     with pd.ExcelWriter(out) as xl:
         summary.to_excel(xl, sheet_name="summary", index=False)
         res["costs"].to_excel(xl, sheet_name="costs", index=False)
-    d = st.columns(3)
-    d[0].download_button("Results (CSV)", summary.to_csv(index=False), "results.csv")
-    d[1].download_button("Results (Excel)", out.getvalue(), "results.xlsx")
-    d[2].download_button("Scenario (YAML)", text, "scenario.yaml")
+    d, ref = st.columns(3), scenario_ref(text)
+    for col, (label, data, file) in zip(
+        d,
+        (
+            ("Results (CSV)", summary.to_csv(index=False), "results.csv"),
+            ("Results (Excel)", out.getvalue(), "results.xlsx"),
+            ("Scenario (YAML)", text, "scenario.yaml"),
+        ),
+        strict=True,
+    ):
+        col.download_button(
+            label,
+            data,
+            file,
+            on_click=record,
+            args=("downloaded",),
+            kwargs={**ref, "file": file},
+        )
 
 
 @dataclass(frozen=True)
@@ -325,8 +351,10 @@ def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
         params, population = ({}, c.england_size)
         name, council_set_name = "England", "england"
         if not c.council.startswith("England"):
-            shipped = council_set(c.council)
-            if shipped is not None:  # calibrated ahead, shipped with the model
+            shipped, own = council_set(c.council), own_calibration(c.council)
+            if own is not None:  # calibrated from the council's own files, uploaded here
+                params, population = own.params, own.population
+            elif shipped is not None:  # calibrated ahead, shipped with the model
                 council_set_name, population = shipped
             else:
                 with st.spinner(f"Calibrating to {c.council}'s published figures (once)..."):
@@ -359,6 +387,8 @@ def run_section(scenario: Scenario, text: str, past: pd.DataFrame | None) -> Non
     # working, which does not depend on the pilot, is kept for the last few choices
     held_baselines().prefetch(to_run(text), workers()["client"], SHOWN_EFFECTS)
     run = st.button("Run the comparison", type="primary", key="run")
+    if run:
+        record("ran", **scenario_ref(text))
     if run or st.session_state.get("last") == text:
         st.session_state["last"] = text
         slot = st.empty()
@@ -374,29 +404,86 @@ def run_section(scenario: Scenario, text: str, past: pd.DataFrame | None) -> Non
 
 
 def saved_section(scenario: Scenario, text: str) -> None:
-    """Save the scenario, and compare saved ones side by side."""
+    """Save the scenario as the user's own; reopen, rename, share or delete saved ones; compare
+    saved ones side by side."""
+    user = current_user()
     with st.expander("Save this scenario, reopen or compare saved ones"):
         label = st.text_input("Name", value=scenario.name[:60])
         if st.button("Save scenario"):
-            SAVED.mkdir(parents=True, exist_ok=True)
-            safe = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-") or "scenario"
-            (SAVED / f"{safe}.yaml").write_text(text, encoding="utf-8")
-            st.success(f"Saved as {safe}")
-        saved = sorted(p.stem for p in SAVED.glob("*.yaml")) if SAVED.exists() else []
-        picked = st.multiselect("Saved scenarios to compare side by side", saved)
-        rows = [saved_row(s_name) for s_name in picked]
+            try:
+                saved = store().save(user, label, text)
+            except ValueError as exc:
+                st.error(f"Not saved: {exc}")
+            else:
+                record("saved", **scenario_ref(text), saved_as=saved.name)
+                st.success(f"Saved as {saved.name} (only you see it until you share it)")
+        visible = {s.label(user): s for s in store().visible(user)}
+        if not visible:
+            st.caption("No saved scenarios yet: yours stay yours unless you share them.")
+            return
+        manage_saved(user, visible)
+        picked = st.multiselect("Saved scenarios to compare side by side", list(visible))
+        rows = [saved_row(visible[s_label]) for s_label in picked if s_label in visible]
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def saved_row(s_name: str) -> dict[str, Any]:
+def manage_saved(user: User, visible: dict[str, SavedScenario]) -> None:
+    """Open one saved scenario; rename, share (or stop sharing) or delete one of the user's."""
+    by_id = {s.id: s for s in visible.values()}
+    names = {s.id: s_label for s_label, s in visible.items()}
+    chosen = by_id[
+        st.selectbox("Saved scenario", list(by_id), format_func=names.get, key="saved_pick")
+    ]
+    cols = st.columns(4)
+    if cols[0].button("Open", key="saved_open"):
+        st.session_state["opened"] = (chosen.name, chosen.yaml)
+        record("opened", scenario=chosen.name, owner=chosen.owner_name)
+        st.rerun()
+    if not chosen.mine(user):
+        st.caption(
+            f"Shared by {chosen.owner_name}: you can open and compare it; only they can change it."
+        )
+        return
+    share = "Stop sharing" if chosen.shared else "Share with colleagues"
+    actions = {
+        "shared" if not chosen.shared else "unshared": cols[1].button(share, key="saved_share"),
+        "deleted": cols[3].button("Delete", key="saved_delete"),
+    }
+    new_name = cols[2].text_input(
+        "New name", key="saved_new_name", label_visibility="collapsed", placeholder="New name"
+    )
+    actions["renamed"] = bool(new_name) and cols[2].button("Rename", key="saved_rename")
+    for action, asked in actions.items():
+        if asked:
+            change_saved(user, chosen, action, new_name)
+
+
+def change_saved(user: User, chosen: SavedScenario, action: str, new_name: str) -> None:
+    """Share, stop sharing, rename or delete one of the user's saved scenarios, and log it."""
+    try:
+        if action == "renamed":
+            store().rename(user, chosen.id, new_name)
+        elif action == "deleted":
+            store().delete(user, chosen.id)
+        else:
+            store().share(user, chosen.id, action == "shared")
+    except (ValueError, ScenarioAccessError) as exc:
+        st.error(str(exc))
+        return
+    record(action, scenario=chosen.name, **({"to": new_name} if action == "renamed" else {}))
+    st.rerun()
+
+
+def saved_row(saved: SavedScenario) -> dict[str, Any]:
     """A saved scenario's figures for the side-by-side table."""
-    res = comparison((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
-    sc = scenario_from_yaml((SAVED / f"{s_name}.yaml").read_text(encoding="utf-8"))
+    res = comparison(saved.yaml)
+    sc = scenario_from_yaml(saved.yaml)
     v = next(iter(sc.compared_variants()))
     s = res["summary"]
     return {
-        "scenario": s_name,
+        "scenario": saved.name,
+        "saved by": saved.owner_name,
         "care entries averted": round(row(s, v, "care_entries_averted")["mean"]),
         "net cost (£m)": round(row(s, v, "net_cost_gbp")["mean"] / 1e6, 2),
         "chance it saves money": labels.percent(row(s, v, "prob_saves_money")["mean"]),
@@ -431,6 +518,181 @@ def effect_row(e: Any) -> dict[str, str]:
     }
 
 
+# --- hosting: who is signed in, their saved scenarios, the audit log, the council's own files
+
+
+def store() -> ScenarioStore:
+    """Saved scenarios, each user's own, in the data folder (CSC_DATA_DIR)."""
+    return store_in(data_folder() / SCENARIOS_FILE)
+
+
+@st.cache_resource(show_spinner=False)
+def store_in(path: Path) -> ScenarioStore:
+    """The store in the SQLite file ``path`` (made once per file)."""
+    return ScenarioStore(path)
+
+
+def audit() -> AuditLog:
+    """The audit log in the data folder: who did what, never a child's data."""
+    return AuditLog(data_folder() / AUDIT_FILE)
+
+
+def sign_in_required() -> bool:
+    """Whether the council set up sign-in (an ``[auth]`` section in .streamlit/secrets.toml);
+    on a laptop without it the page has one local user."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def signed_in_user() -> User | None:
+    """The person using the page, or None (with a sign-in button) until they sign in."""
+    if not sign_in_required():
+        return LOCAL_USER
+    claims = st.user.to_dict()
+    if not claims.get("is_logged_in"):
+        st.info("Sign in with your council account to use the dashboard.")
+        if st.button("Sign in", type="primary", key="sign_in"):
+            st.login()
+        return None
+    user = user_from_claims(claims)
+    if st.session_state.get("user") != user:
+        st.session_state["user"] = user
+        audit().record(user, "signed in")
+    with st.sidebar:
+        st.caption(f"Signed in as {user.name}")
+        st.button("Sign out", on_click=sign_out, key="sign_out")
+    return user
+
+
+def sign_out() -> None:
+    """Log the sign-out, then end the sign-in (Streamlit clears its cookie)."""
+    record("signed out")
+    st.logout()
+
+
+def current_user() -> User:
+    """The user this session belongs to (the local user without sign-in)."""
+    return st.session_state.get("user", LOCAL_USER)
+
+
+def record(action: str, **details: Any) -> None:
+    """Add an entry to the audit log for this session's user."""
+    audit().record(current_user(), action, **details)
+
+
+def scenario_ref(text: str) -> dict[str, str]:
+    """How the audit log names a scenario: its name and a digest of its text."""
+    name = to_run(text).name
+    return {"scenario": name, "scenario_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A saved scenario reopened: read as an uploaded scenario file is."""
+
+    name: str
+    text: str
+
+    def getvalue(self) -> bytes:
+        return self.text.encode("utf-8")
+
+
+def opened_scenario(c: Choices) -> Choices:
+    """The choices, with the saved scenario the user reopened in place of the sidebar's (until
+    they go back to their choices)."""
+    opened = st.session_state.get("opened")
+    if opened is None or c.uploaded is not None:
+        return c
+    if st.button("Back to my choices", key="close_opened"):
+        st.session_state.pop("opened")
+        st.rerun()
+    return replace(c, uploaded=Opened(*opened))
+
+
+OWN_KINDS = (
+    ("ssda903", "SSDA903 (CSV tables or XML returns, several years)", ["csv", "xml"], True),
+    ("cin", "CIN census (XML, one or more years)", ["xml"], True),
+    ("annex_a", "Annex A (Excel workbook)", ["xlsx"], False),
+)
+
+
+def own_calibration(council: str) -> OwnCalibration | None:
+    """The council's calibration from its own files, if it was made in this session."""
+    own = st.session_state.get("own")
+    return own if own is not None and own.council == council else None
+
+
+def own_files_section(council: str) -> None:
+    """Upload the council's SSDA903, CIN census and Annex A files and calibrate from them: read
+    in memory, then dropped; only the calibration (aggregates) is kept, for this session."""
+    with st.expander("Calibrate from your council's own files (SSDA903, CIN census, Annex A)"):
+        if council.startswith("England"):
+            st.info("Choose your council in the sidebar first.")
+            return
+        st.caption(
+            "Files are read in this server's memory and dropped once read; no child's record "
+            "is written anywhere. Only counts and durations (aggregates) are kept."
+        )
+        generation = st.session_state.get("own_generation", 0)
+        uploads = {
+            kind: st.file_uploader(
+                label, type=types, accept_multiple_files=many, key=f"own_{kind}_{generation}"
+            )
+            for kind, label, types, many in OWN_KINDS
+        }
+        given = {
+            k: [v] if v is not None and not isinstance(v, list) else v or []
+            for k, v in uploads.items()
+        }
+        if any(given.values()) and st.button(f"Calibrate {council} from these files", key="own_go"):
+            calibrate_own(
+                council, {k: [(f.name, f.getvalue()) for f in v] for k, v in given.items()}
+            )
+        own = own_calibration(council)
+        if own is not None:
+            show_own(own)
+
+
+def calibrate_own(council: str, uploads: dict[str, list[tuple[str, bytes]]]) -> None:
+    """Calibrate from the uploaded files with a progress bar; log what was uploaded (names,
+    kinds, sizes: never their contents); drop the files from the page once read."""
+    for kind, files in uploads.items():
+        if files:
+            record(
+                "uploaded",
+                kind=kind,
+                files=len(files),
+                bytes=sum(len(b) for _, b in files),
+                names=", ".join(name for name, _ in files)[:300],
+            )
+    bar = st.progress(0.0, text="Reading your files")
+    try:
+        own = calibrate_from_files(
+            council,
+            council_files(uploads),
+            progress=lambda i, n: bar.progress(i / n, text=f"Calibrating: {i} of {n} steps"),
+        )
+    except (CouncilDataError, ValueError) as exc:
+        bar.empty()
+        st.error(f"That file cannot be used: {exc}")
+        return
+    finally:
+        uploads.clear()
+    st.session_state["own"] = own
+    st.session_state["own_generation"] = st.session_state.get("own_generation", 0) + 1
+    record("calibrated", council=own.council, kinds=", ".join(own.used))
+    st.rerun()
+
+
+def show_own(own: OwnCalibration) -> None:
+    """What the council's files set, and every problem the readers met."""
+    st.success(f"{own.council} is calibrated from your files: the scenario below uses it.")
+    st.dataframe(pd.DataFrame(what_was_read(own.used)), hide_index=True)
+    problems = problem_rows(own.used)
+    if problems:
+        st.markdown("**Rows that could not be used as given, and what was done with them**")
+        st.dataframe(pd.DataFrame(problems), hide_index=True)
+
+
 def page() -> None:
     """The page, top to bottom (only when Streamlit runs this file)."""
     st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
@@ -439,7 +701,11 @@ def page() -> None:
         "A simulation of children's social care: the same families, with and without the pilot. "
         "Every figure has a range; read the notes below before quoting one."
     )
-    scenario, past = chosen_scenario(sidebar())
+    if signed_in_user() is None:
+        return
+    choices = sidebar()
+    own_files_section(choices.council)
+    scenario, past = chosen_scenario(opened_scenario(choices))
     if scenario is not None and not scenario.compared_variants():
         st.warning("Choose at least one pilot to compare with today's way of working.")
         scenario = None

@@ -23,7 +23,6 @@ stays, and the provenance says so):
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -40,6 +39,7 @@ from calibration.readers import (
     read_cin_census,
     read_ssda903,
 )
+from calibration.readers.common import as_source
 from calibration.readers.ssda903 import ReturnsHome
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
 from sim.core.calendar import DAYS_PER_YEAR
@@ -82,13 +82,13 @@ def apply_council_files(
     """Change ``params`` and ``targets`` in place from the council's files; returns provenance."""
     used: dict[str, Any] = {}
     if files.get("ssda903"):
-        s = read_ssda903([Path(p) for p in files["ssda903"]])
+        s = read_ssda903([as_source(p) for p in files["ssda903"]])
         used["ssda903"] = _apply_ssda903(params, targets, s, name)
     if files.get("cin"):
-        c = read_cin_census([Path(p) for p in files["cin"]])
+        c = read_cin_census([as_source(p) for p in files["cin"]])
         used["cin"] = _apply_cin_census(params, targets, c, name)
     if files.get("annex_a"):
-        a = read_annex_a(Path(files["annex_a"]))
+        a = read_annex_a(as_source(files["annex_a"]))
         used["annex_a"] = _apply_annex_a(targets, a, population)
     return used
 

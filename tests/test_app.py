@@ -9,6 +9,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: TID251  (testing the app itself)
 
+from hosting.folders import SCENARIOS_FILE
+from hosting.identity import LOCAL_USER
+from hosting.scenarios import ScenarioStore
 from sim.reporting.labels import NO_EFFECT_WARNING
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -16,7 +19,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("CSC_SAVED_DIR", str(tmp_path / "saved"))
+    monkeypatch.setenv("CSC_DATA_DIR", str(tmp_path / "data"))
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
     assert not at.exception, f"expected the page to load, found {at.exception}"
@@ -96,9 +99,7 @@ def test_saved_scenarios_side_by_side_show_the_sampled_figures(app, tmp_path):
         policies=[builtin_policies()["Family Safeguarding"]],
         name="small",
     )
-    saved = tmp_path / "saved"
-    saved.mkdir(parents=True, exist_ok=True)
-    (saved / "small.yaml").write_text(scenario_yaml(sc), encoding="utf-8")
+    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "small", scenario_yaml(sc))
     app.run()
     picker = next(m for m in app.multiselect if m.label.startswith("Saved scenarios"))
     picker.set_value(["small"]).run()
@@ -138,3 +139,49 @@ def test_a_council_already_running_the_pilot_is_told_so_and_can_model_an_expansi
     app.checkbox(key="expand").check().run()
     notes = " ".join(i.value for i in app.info)
     assert "modelled here as an expansion" in notes, notes
+
+
+def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
+    """Open runs the saved scenario in place of the sidebar's choices; its owner renames and
+    deletes it; the audit log records each."""
+    from hosting.audit import AuditLog
+    from sim.api import build_scenario, builtin_policies, scenario_yaml
+
+    sc = build_scenario(
+        population=20_000,
+        years=2,
+        replications=4,
+        policies=[builtin_policies()["Family Safeguarding"]],
+        name="small one",
+    )
+    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "Small", scenario_yaml(sc))
+    app.run()
+    app.button(key="saved_open").click().run()
+    assert not app.exception, f"found {app.exception}"
+    opened = [i.value for i in app.info if i.value.startswith("Opened")]
+    assert opened == ["Opened Small: small one"], f"expected it opened, found {opened}"
+    app.text_input(key="saved_new_name").set_value("Small, renamed").run()
+    app.button(key="saved_rename").click().run()
+    assert app.selectbox(key="saved_pick").options == ["Small, renamed"], (
+        f"found {app.selectbox(key='saved_pick').options}"
+    )
+    app.button(key="saved_delete").click().run()
+    assert not [s for s in app.selectbox if s.key == "saved_pick"], "expected it deleted"
+    actions = [e["action"] for e in AuditLog(tmp_path / "data" / "audit.jsonl").entries()]
+    assert actions == ["opened", "renamed", "deleted"], f"found {actions}"
+
+
+def test_with_sign_in_set_up_nobody_uses_the_page_before_signing_in(tmp_path, monkeypatch):
+    monkeypatch.setenv("CSC_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "id",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:1/.well-known/openid-configuration",
+    }
+    at.run()
+    assert not at.exception, f"found {at.exception}"
+    assert [b.label for b in at.button] == ["Sign in"], f"found {[b.label for b in at.button]}"
+    assert not at.selectbox, "expected no choices before sign-in"

@@ -1,13 +1,15 @@
 """The architecture as rules a test can check (docs/architecture.md).
 
-The import graph of ``sim``, ``calibration`` and ``app.py`` is read from the source with ``ast``
-(imports at module level and inside functions alike, so a loop cannot hide in a function):
+The import graph of ``sim``, ``calibration``, ``hosting`` and ``app.py`` is read from the source
+with ``ast`` (imports at module level and inside functions alike, so a loop cannot hide in a
+function):
 
 - no import loops between modules;
 - no upward imports between the layers of ``sim`` (core < inputs < model < experiments <
   reporting < api < cli; ``sim.version`` sits with core; ``sim/__init__`` and ``sim/__main__`` on
   top), a module imports only from its own layer and those below;
 - nothing in ``sim`` imports ``calibration`` (calibration imports sim, not the reverse);
+- nothing in ``sim`` or ``calibration`` imports ``hosting`` (the layer beside app.py);
 - no project module is imported inside a function;
 - no function longer than 60 lines, from ``def`` to its last line, apart from the data tables
   named in :data:`LONG_DATA_TABLES`;
@@ -27,7 +29,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("sim", "calibration")
+PACKAGES = ("sim", "calibration", "hosting")
 TOP_MODULES = ("app",)  # app.py, the dashboard
 
 #: Layers of ``sim``, lowest first: a module may import from its own rank and any lower one.
@@ -48,7 +50,7 @@ MAX_FUNCTION_LINES = 60
 #: Functions allowed over the limit because they are pure data tables ("module:qualified.name").
 LONG_DATA_TABLES: frozenset[str] = frozenset()
 #: Where the function-length rule applies (folders and files under the project's root).
-LENGTH_CHECKED = ("sim", "calibration", "benchmarks", "app.py")
+LENGTH_CHECKED = ("sim", "calibration", "hosting", "benchmarks", "app.py")
 
 
 # --- reading the source ---------------------------------------------------------------------
@@ -236,6 +238,18 @@ def test_sim_never_imports_calibration(imports: list[Import]) -> None:
         f"{imp} (rule: sim never imports calibration; calibration imports sim)"
         for imp in imports
         if imp.importer.split(".")[0] == "sim" and imp.imported.split(".")[0] == "calibration"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_dashboard_imports_hosting(imports: list[Import]) -> None:
+    """``hosting`` (sign-in, saved scenarios, audit, uploads) sits above sim and calibration,
+    beside app.py: neither sim nor calibration may import it."""
+    wrong = [
+        f"{imp} (rule: only app.py and hosting itself import hosting)"
+        for imp in imports
+        if imp.importer.split(".")[0] in ("sim", "calibration")
+        and imp.imported.split(".")[0] == "hosting"
     ]
     assert not wrong, "\n".join(wrong)
 

@@ -8,7 +8,7 @@ message names the file, table or sheet, row and field.
 
 from calibration.readers.annex_a import AnnexASummary, read_annex_a
 from calibration.readers.cin_census import CinCensusSummary, read_cin_census
-from calibration.readers.common import CouncilDataError, DurationSummary, Problem
+from calibration.readers.common import CouncilDataError, DurationSummary, MemoryFile, Problem
 from calibration.readers.ssda903 import SSDA903Summary, read_ssda903
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "CinCensusSummary",
     "CouncilDataError",
     "DurationSummary",
+    "MemoryFile",
     "Problem",
     "SSDA903Summary",
     "read_annex_a",

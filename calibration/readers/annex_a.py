@@ -36,12 +36,15 @@ from typing import Any
 
 from calibration.readers.common import (
     CouncilDataError,
+    MemoryFile,
     Problem,
     ProblemLog,
+    as_source,
     describe_columns,
     financial_year,
     frozen_map,
     log_step,
+    opened,
     parse_date,
     to_plain,
 )
@@ -170,7 +173,7 @@ def _read_list(
     return dates
 
 
-def read_annex_a(path: Path | str) -> AnnexASummary:
+def read_annex_a(path: Path | str | MemoryFile) -> AnnexASummary:
     """Read an Ofsted Annex A workbook (.xlsx) into counts a year.
 
     Parameters
@@ -192,11 +195,11 @@ def read_annex_a(path: Path | str) -> AnnexASummary:
     # openpyxl is slow to import and only Annex A workbooks need it: imported when one is read
     from openpyxl import load_workbook
 
-    path = Path(path)
+    path = as_source(path)
     if not path.is_file():
         raise CouncilDataError(f"{path.name}: no such file")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(opened(path), read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises several types for a file that is not a workbook
         raise CouncilDataError(
             f"{path.name}: not an Excel workbook (.xlsx) ({type(err).__name__})"

@@ -53,9 +53,11 @@ import numpy as np
 from calibration.readers.common import (
     CouncilDataError,
     DurationSummary,
+    MemoryFile,
     Problem,
     ProblemLog,
     Pseudonyms,
+    Source,
     expand_paths,
     financial_year,
     frozen_map,
@@ -63,6 +65,7 @@ from calibration.readers.common import (
     location,
     log_step,
     median,
+    opened,
     parse_date,
     parse_required_date,
     previous_year,
@@ -311,13 +314,13 @@ class _Raw:
     episodes: list[_Episode] = field(default_factory=list)
 
 
-def _read_file(path: Path, raw: _Raw) -> None:
+def _read_file(path: Source, raw: _Raw) -> None:
     ret = len(raw.returns)
     council = ""
     count = 0
     header_done = False
     try:
-        for _event, elem in ET.iterparse(path, events=("end",)):
+        for _event, elem in ET.iterparse(opened(path), events=("end",)):
             tag = local_name(elem.tag)
             if tag == "Header":
                 council, reference = _read_header(elem, path.name)
@@ -363,8 +366,8 @@ def _read_child(
         )
 
 
-def _check_root(path: Path) -> None:
-    for _event, elem in ET.iterparse(path, events=("start",)):
+def _check_root(path: Source) -> None:
+    for _event, elem in ET.iterparse(opened(path), events=("start",)):
         tag = local_name(elem.tag)
         if tag != "Message":
             raise CouncilDataError(
@@ -374,7 +377,7 @@ def _check_root(path: Path) -> None:
         return
 
 
-def _read(files: list[Path]) -> _Raw:
+def _read(files: list[Source]) -> _Raw:
     """Read step: each return's reference date and council, and every CIN episode."""
     raw = _Raw()
     for path in files:
@@ -836,7 +839,9 @@ def _tally_assessments(
         t.subsets[_subset(flags)] += 1
 
 
-def read_cin_census(paths: Iterable[Path | str] | Path | str) -> CinCensusSummary:
+def read_cin_census(
+    paths: Iterable[Path | str | MemoryFile] | Path | str | MemoryFile,
+) -> CinCensusSummary:
     """Read a council's CIN census XML returns (files or folders) into aggregates.
 
     Parameters

@@ -14,8 +14,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
-from pathlib import Path
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
@@ -356,12 +356,63 @@ def describe_columns(columns: Iterable[str]) -> str:
     return ", ".join(shown) if shown else "none"
 
 
-def expand_paths(paths: Path | str | Iterable[Path | str], suffixes: tuple[str, ...]) -> list[Path]:
-    """Files named directly, then those in named folders with one of ``suffixes`` (sorted)."""
-    if isinstance(paths, str | Path):
+@dataclass(frozen=True)
+class MemoryFile:
+    """A council's file held in memory (an upload on the dashboard): read like a path, never
+    written anywhere. Its bytes are left out of its ``repr``, so no log or error can show them."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.name).stem
+
+    @property
+    def parent(self) -> PurePosixPath:
+        """Files uploaded together count as one folder (as files of a DfE return's folder do)."""
+        return PurePosixPath("(uploaded)")
+
+    def is_file(self) -> bool:
+        return True
+
+    def is_dir(self) -> bool:
+        return False
+
+    def read_bytes(self) -> bytes:
+        return self.data
+
+    def __str__(self) -> str:
+        return f"(uploaded)/{self.name}"
+
+
+#: A council's file as the readers take it: a path on disk or a file held in memory.
+Source = Path | MemoryFile
+
+
+def as_source(p: Path | str | MemoryFile) -> Source:
+    """A path (from a string) or a file held in memory, as it is."""
+    return p if isinstance(p, MemoryFile) else Path(p)
+
+
+def opened(source: Source) -> Path | io.BytesIO:
+    """What a parser (ElementTree, openpyxl) reads: the path, or the bytes held in memory."""
+    return io.BytesIO(source.data) if isinstance(source, MemoryFile) else source
+
+
+def expand_paths(
+    paths: Path | str | MemoryFile | Iterable[Path | str | MemoryFile], suffixes: tuple[str, ...]
+) -> list[Source]:
+    """Files named directly, then those in named folders with one of ``suffixes`` (sorted);
+    files held in memory as they are."""
+    if isinstance(paths, str | Path | MemoryFile):
         paths = [paths]
-    files: list[Path] = []
-    for p in map(Path, paths):
+    files: list[Source] = []
+    for p in map(as_source, paths):
         if p.is_dir():
             files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in suffixes))
         elif p.is_file():
@@ -383,7 +434,7 @@ class CsvTable:
 
 
 def read_csv(
-    path: Path, table: str, keep: Callable[[tuple[str, ...]], Iterable[str]] | None = None
+    path: Source, table: str, keep: Callable[[tuple[str, ...]], Iterable[str]] | None = None
 ) -> CsvTable:
     """Read a CSV: header row 1, data from row 2; blank rows skipped; UTF-8 or Windows-1252.
 

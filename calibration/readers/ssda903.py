@@ -94,9 +94,11 @@ from calibration.readers.common import (
     CouncilDataError,
     CsvTable,
     DurationSummary,
+    MemoryFile,
     Problem,
     ProblemLog,
     Pseudonyms,
+    Source,
     age_band,
     age_in_years,
     birth_month,
@@ -107,6 +109,7 @@ from calibration.readers.common import (
     location,
     log_step,
     median,
+    opened,
     parse_date,
     parse_required_date,
     previous_year,
@@ -465,7 +468,7 @@ class _Period:
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
-def _table_kind(path: Path, columns: tuple[str, ...]) -> str | None:
+def _table_kind(path: Source, columns: tuple[str, ...]) -> str | None:
     cols = set(columns)
     if "DECOM" in cols:
         return "episodes"
@@ -493,7 +496,7 @@ def _code(value: str | None) -> str:
     return (value or "").strip().upper()
 
 
-def _needed(path: Path, columns: tuple[str, ...]) -> tuple[str, ...]:
+def _needed(path: Source, columns: tuple[str, ...]) -> tuple[str, ...]:
     """The columns a table's rows are read for; the rest are never kept."""
     kind = _table_kind(path, columns)
     if kind is None:
@@ -502,7 +505,7 @@ def _needed(path: Path, columns: tuple[str, ...]) -> tuple[str, ...]:
     return (*needed, *REGIONAL_COLUMNS, *(("DOB",) if kind == "uasc" else ()))
 
 
-def _read_csv_file(path: Path, raw: _Raw) -> None:
+def _read_csv_file(path: Source, raw: _Raw) -> None:
     table = read_csv(path, "ssda903", keep=lambda columns: _needed(path, columns))
     kind = _table_kind(path, table.columns)
     if kind is None:
@@ -577,12 +580,12 @@ def _element_text(parent: ET.Element | None, name: str) -> str:
     return ""
 
 
-def _read_xml_file(path: Path, raw: _Raw) -> None:
+def _read_xml_file(path: Source, raw: _Raw) -> None:
     ret = raw.return_for(("xml", str(path)), LAYOUT_XML, "", None)
     count = 0
     try:
         root_checked = False
-        for event, elem in ET.iterparse(path, events=("start", "end")):
+        for event, elem in ET.iterparse(opened(path), events=("start", "end")):
             tag = local_name(elem.tag)
             if event == "start":
                 if not root_checked:
@@ -653,7 +656,7 @@ def _read_xml_child(elem: ET.Element, number: int, file: str, ret: int, raw: _Ra
         )
 
 
-def _read(files: list[Path]) -> _Raw:
+def _read(files: list[Source]) -> _Raw:
     """Read step: every file into raw records (identifiers still present, kept in this module)."""
     raw = _Raw()
     for path in files:
@@ -1276,7 +1279,9 @@ def _provider_problems(history: _History, problems: ProblemLog) -> None:
         )
 
 
-def read_ssda903(paths: Iterable[Path | str] | Path | str) -> SSDA903Summary:
+def read_ssda903(
+    paths: Iterable[Path | str | MemoryFile] | Path | str | MemoryFile,
+) -> SSDA903Summary:
     """Read a council's SSDA903 returns (files or folders, any layout) into aggregates.
 
     Parameters

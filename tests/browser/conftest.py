@@ -10,15 +10,18 @@ is skipped with the reason, so the rest of the suite runs as before.
   pytest-xdist runs the suite on several workers). ``CSC_APP_PATH`` serves another script.
   ``base_url`` is the same URL, so ``page.goto("/")`` works.
 - ``app_page``: a fresh page on the app, loaded and ready (see ``wait_ready``).
+- ``app_server``: ``with app_server(env, log_path) as url:`` serves another dashboard (for
+  example with sign-in set up in a ``secrets.toml`` under its own ``HOME``).
+- ``oidc_provider``: a local OpenID Connect provider (``oidc_provider.py``) for sign-in tests.
 - ``wait_ready(page)``: waits until the app is connected, its script has finished running and
   no widget is still a loading placeholder.
 - ``shot(page, name)``: screenshot into ``tests/artifacts/screenshots/`` (gitignored); returns
   its path.
 
 Every test here carries the ``browser`` marker: ``pytest -m "not browser"`` leaves them out.
-``HOME``, ``XDG_CONFIG_HOME``, ``XDG_CACHE_HOME``, ``TMPDIR`` and ``CSC_SAVED_DIR`` point into a
+``HOME``, ``XDG_CONFIG_HOME``, ``XDG_CACHE_HOME``, ``TMPDIR`` and ``CSC_DATA_DIR`` point into a
 temporary folder for the tests here, so neither Streamlit, Chromium nor the dashboard's saved
-scenarios write into the real home or the repository.
+scenarios and audit log write into the real home or the repository.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +128,7 @@ def browser_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         (base / name).mkdir()
         env[key] = str(base / name)
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    env["CSC_SAVED_DIR"] = str(base / "saved_scenarios")  # the dashboard's "Save scenario"
+    env["CSC_DATA_DIR"] = str(base / "data")  # the dashboard's saved scenarios and audit log
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
@@ -139,21 +143,21 @@ def _app_path() -> Path:
     return Path(given).expanduser().resolve() if given else ROOT / "app.py"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _log_tail(lines: int = 40) -> str:
+def _log_tail(log_path: Path, lines: int = 40) -> str:
     try:
-        text = SERVER_LOG.read_text(errors="replace")
+        text = log_path.read_text(errors="replace")
     except OSError:
         return "(no log)"
     return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
 
 
-def _wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
     """Poll ``/_stcore/health`` until it answers ``ok``; fail with the log's tail otherwise."""
     no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -161,7 +165,7 @@ def _wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
         if proc.poll() is not None:
             pytest.fail(
                 f"Streamlit exited (code {proc.returncode}) before it was ready; "
-                f"last lines of {SERVER_LOG}:\n{_log_tail()}",
+                f"last lines of {log_path}:\n{_log_tail(log_path)}",
                 pytrace=False,
             )
         try:
@@ -173,7 +177,7 @@ def _wait_healthy(proc: subprocess.Popen[bytes], url: str) -> None:
         if time.monotonic() > deadline:
             pytest.fail(
                 f"Streamlit not healthy at {url} after {SERVER_START_TIMEOUT_S:.0f} s; "
-                f"last lines of {SERVER_LOG}:\n{_log_tail()}",
+                f"last lines of {log_path}:\n{_log_tail(log_path)}",
                 pytrace=False,
             )
         time.sleep(0.2)
@@ -193,16 +197,17 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
             continue
 
 
-@pytest.fixture(scope="session")
-def app_url(browser_env: dict[str, str]) -> Iterator[str]:
-    """Base URL of the dashboard, served by Streamlit for the whole session."""
+@contextmanager
+def serve_app(env: dict[str, str], log_path: Path, port: int | None = None) -> Iterator[str]:
+    """Serve the dashboard with ``env`` (on ``port``, or a free one); yields its base URL and
+    stops the server's whole process group afterwards. Its output goes to ``log_path``."""
     app = _app_path()
     if not app.is_file():
         if os.environ.get(APP_ENV):
             pytest.fail(f"{APP_ENV}={os.environ[APP_ENV]} is not a file", pytrace=False)
         pytest.skip(f"no dashboard to test yet: {app} does not exist")
     script = app.relative_to(ROOT) if app.is_relative_to(ROOT) else app
-    port = _free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
@@ -210,22 +215,48 @@ def app_url(browser_env: dict[str, str]) -> Iterator[str]:
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
     ]  # fmt: skip
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    with SERVER_LOG.open("wb") as log:  # a file, not a pipe nobody reads (a full pipe blocks)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:  # a file, not a pipe nobody reads (a full pipe blocks)
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, **browser_env},
+            env={**os.environ, **env, "NO_PROXY": "127.0.0.1,localhost"},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, stopped whole at teardown
         )
     try:
-        _wait_healthy(proc, url)
+        _wait_healthy(proc, url, log_path)
         yield url
     finally:
         _stop_group(proc)
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Callable[..., Any]:
+    """``with app_server(env, log_path) as url:`` another dashboard server (e.g. with sign-in)."""
+    return serve_app
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Any]:
+    """A local OpenID Connect provider (``oidc_provider.Provider``), started for the session."""
+    from .oidc_provider import Provider
+
+    provider = Provider()
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_env: dict[str, str]) -> Iterator[str]:
+    """Base URL of the dashboard, served by Streamlit for the whole session."""
+    with serve_app(browser_env, SERVER_LOG) as url:
+        yield url
 
 
 # --- pytest-playwright settings -----------------------------------------------------------------

@@ -73,6 +73,8 @@ def test_choose_council_and_pilot_run_and_see_figures(app_page: Page, shot, wait
 
 def test_save_and_reopen_a_scenario(app_page: Page, shot, wait_ready) -> None:
     page = app_page
+    # without sign-in set up (a laptop) there is one local user and no sign-in button
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
     # a small scenario, so reopening it (which runs it) is quick on a busy machine
     children = page.get_by_label("Children aged 0-17 in the council")
     children.fill("20000")
@@ -88,14 +90,14 @@ def test_save_and_reopen_a_scenario(app_page: Page, shot, wait_ready) -> None:
     name.press("Enter")
     wait_ready(page)
     page.get_by_role("button", name="Save scenario").click()
-    expect(page.get_by_text("Saved as FS-whole-council")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Saved as FS whole council")).to_be_visible(timeout=30_000)
     wait_ready(page)
     # reopening a saved scenario shows it in the side-by-side table
     # (the evidence tables further down are in a closed expander, so look for a visible one)
     table = page.locator('[data-testid="stDataFrame"]:visible').first
     for attempt in range(3):  # a pick that lands during a rerun can be lost: pick again
         try:
-            _choose(page, "Saved scenarios to compare side by side", "FS-whole-council")
+            _choose(page, "Saved scenarios to compare side by side", "FS whole council")
         except PlaywrightTimeoutError:  # already picked: its option is no longer listed
             page.keyboard.press("Escape")
         wait_ready(page, timeout_ms=LONG)
