@@ -27,17 +27,13 @@ from calibration.council import QUICK_FIT, calibrate, plain
 from calibration.ees import councils as all_councils
 from calibration.published import published_history, shipped_council
 from calibration.readers import CouncilDataError
-from hosting.audit import AuditLog
-from hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
-from hosting.identity import LOCAL_USER, User, user_from_claims
-from hosting.own_files import (
+from calibration.uploads import (
     OwnCalibration,
     calibrate_from_files,
     council_files,
     problem_rows,
     what_was_read,
 )
-from hosting.scenarios import SavedScenario, ScenarioAccessError, ScenarioStore
 from sim.api import (
     HeldBaselines,
     build_scenario,
@@ -49,6 +45,10 @@ from sim.api import (
     scenario_from_yaml,
     scenario_yaml,
 )
+from sim.hosting.audit import AuditLog
+from sim.hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
+from sim.hosting.identity import LOCAL_USER, User, user_from_claims
+from sim.hosting.scenarios import SavedScenario, ScenarioAccessError, ScenarioStore
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels
 from sim.reporting.charts import band_chart, cost_total_chart

@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: TID251  (testing the app itself)
 
-from hosting.folders import SCENARIOS_FILE
-from hosting.identity import LOCAL_USER
-from hosting.scenarios import ScenarioStore
+from sim.hosting.folders import SCENARIOS_FILE
+from sim.hosting.identity import LOCAL_USER
+from sim.hosting.scenarios import ScenarioStore
 from sim.reporting.labels import NO_EFFECT_WARNING
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -144,8 +144,8 @@ def test_a_council_already_running_the_pilot_is_told_so_and_can_model_an_expansi
 def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
     """Open runs the saved scenario in place of the sidebar's choices; its owner renames and
     deletes it; the audit log records each."""
-    from hosting.audit import AuditLog
     from sim.api import build_scenario, builtin_policies, scenario_yaml
+    from sim.hosting.audit import AuditLog
 
     sc = build_scenario(
         population=20_000,

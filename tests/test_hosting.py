@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from calibration.readers import CouncilDataError, MemoryFile, read_cin_census, read_ssda903
-from hosting.audit import AuditLog
-from hosting.folders import data_folder
-from hosting.identity import LOCAL_USER, User, user_from_claims
-from hosting.own_files import calibrate_from_files, council_files, problem_rows, what_was_read
-from hosting.scenarios import ScenarioAccessError, ScenarioStore
+from calibration.uploads import calibrate_from_files, council_files, problem_rows, what_was_read
+from sim.hosting.audit import AuditLog
+from sim.hosting.folders import data_folder
+from sim.hosting.identity import LOCAL_USER, User, user_from_claims
+from sim.hosting.scenarios import ScenarioAccessError, ScenarioStore
 
 ALICE = User("https://idp|alice", "Alice")
 BOB = User("https://idp|bob", "Bob")

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from hosting.identity import User
+from sim.hosting.identity import User
 
 #: What the log records, in the words an auditor reads.
 ACTIONS = frozenset(

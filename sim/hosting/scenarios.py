@@ -18,7 +18,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hosting.identity import User
+from sim.hosting.identity import User
 
 #: Longest scenario name kept (the dashboard's box and lists show about this much).
 MAX_NAME = 80
