@@ -3,8 +3,17 @@
 Runs England's default parameters for a council of ``population`` children, prices the placements
 with the cost book (child-days x weekly cost / 7, at the book's price year, 2024-25) and scales
 the first simulated year (2025-26) to England's children aged 0-17 (ONS mid-2024). The result is
-set against MHCLG's RO3 2024-25 outturn: line 13 (children looked after, all of it) and lines 16
-plus 17 (residential care and fostering services, the part the model's placements stand for).
+set against MHCLG's RO3 2024-25 outturn three ways: line 13 (children looked after, all of it);
+the part of line 13 that pays for placements, the lines the model's placements stand for; and
+lines 16 plus 17 (residential care and fostering services).
+
+Line 13's placement part is lines 16 (residential care), 17 (fostering) and 18 (asylum-seeking
+children, whose placements the model costs like any child's), and the share of line 19 ("other")
+that s251 books to other looked-after services (3.1.5, the line that prices the model's "other"
+placements). The rest of line 19 pays for services the model does not cost: adoption services,
+special guardianship support, leaving care, short breaks, education of looked-after children,
+and children placed with family and friends (s251 3.1.3, 3.1.4, 3.1.6 to 3.1.9): in s251 2023-24,
+74% of what RO3 calls "other".
 
 Run ``python -m calibration.spend_check`` to print the comparison.
 """
@@ -17,11 +26,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from calibration.ees import EES_DIR
-from calibration.unit_costs import RO3_CSV
+from calibration.unit_costs import CLA_COUNTS, RO3_CSV, looked_after_at_31_march, read_s251
 from sim.experiments.costs import costs_by_year
 from sim.experiments.experiment import run_replications
 from sim.experiments.outputs import monthly_frame
-from sim.inputs.cost_book import load_cost_book
+from sim.inputs.cost_book import PLACEMENTS, load_cost_book
 from sim.inputs.scenario import default_scenario
 
 ONS_POPULATION = EES_DIR / "ons_mid-year_population_estimates_2012_to_2024.csv"
@@ -32,6 +41,26 @@ RESIDENTIAL_AND_FOSTERING = (
     "placements_in_house_foster",
     "placements_kinship_foster",
 )
+
+
+#: s251 lines that RO3 line 19 ("other") holds, and the one of them that pays for placements
+S251_OTHER_LINES = (
+    "3.1.3 Adoption services",
+    "3.1.4 Special guardianship support",
+    "3.1.5 Other children looked after services",
+    "3.1.6 Short breaks (respite) for looked after disabled children",
+    "3.1.7 Children placed with family and friends",
+    "3.1.8 Education of looked after children",
+    "3.1.9 Leaving care support services",
+)
+S251_OTHER_PLACEMENTS = "3.1.5 Other children looked after services"
+
+
+def other_placement_share() -> float:
+    """The share of s251's "other" looked-after lines (England 2023-24) booked to other
+    looked-after services (3.1.5): the part of RO3 line 19 that pays for placements."""
+    spend = read_s251().loc[list(S251_OTHER_LINES), "total_expenditure"]
+    return float(spend[S251_OTHER_PLACEMENTS] / spend.sum())
 
 
 def england_children(year: int = 2024) -> int:
@@ -49,7 +78,8 @@ def ro3_england() -> pd.Series:
 
 
 def model_placement_spend(population: int = 100_000, replications: int = 2) -> pd.Series:
-    """Mean spend by placement line in the first simulated year, GBP at the book's prices."""
+    """Mean spend by placement line in the first simulated year, GBP at the book's prices, and
+    (as ``children_looked_after``) the mean children looked after over the year."""
     scenario = default_scenario(population=population, years=1, replications=replications)
     runs = run_replications(scenario)
     monthly = pd.concat(
@@ -57,7 +87,18 @@ def model_placement_spend(population: int = 100_000, replications: int = 2) -> p
     )
     costs = costs_by_year(monthly, load_cost_book())
     costs = costs[costs["line"].str.startswith("placements_")]
-    return costs.groupby("line")["cost_gbp"].sum() / replications
+    spend = costs.groupby("line")["cost_gbp"].sum() / replications
+    days = monthly[monthly["measure"].isin([f"child_days_{p}" for p in PLACEMENTS])]
+    years = days.groupby("financial_year")["value"].sum()
+    spend["children_looked_after"] = float(years.iloc[0]) / replications / 365.25
+    return spend
+
+
+def england_looked_after_2024_25() -> float:
+    """England's children looked after in 2024-25: the mean of the 31 March 2024 and 2025
+    counts (DfE)."""
+    counts = looked_after_at_31_march(CLA_COUNTS).loc["E92000001"]
+    return float((counts["2024"] + counts["2025"]) / 2)
 
 
 @dataclass(frozen=True)
@@ -68,10 +109,28 @@ class SpendCheck:
     model_residential_and_fostering: float
     ro3_children_looked_after: float
     ro3_residential_and_fostering: float
+    ro3_placements: float
+    model_children_looked_after: float
+    england_children_looked_after: float
 
     @property
     def ratio_line_13(self) -> float:
         return self.model_all_placements / self.ro3_children_looked_after
+
+    @property
+    def ratio_placements(self) -> float:
+        """All placements against line 13's placement part (lines 16, 17, 18 and line 19's
+        other looked-after services)."""
+        return self.model_all_placements / self.ro3_placements
+
+    @property
+    def ratio_placements_per_child(self) -> float:
+        """The same, each per child looked after (the model's mean over its first year; DfE's
+        mean of 31 March 2024 and 2025): the unit costs' part of the gap, without the gap in
+        how many children the model has in care."""
+        return (self.model_all_placements / self.model_children_looked_after) / (
+            self.ro3_placements / self.england_children_looked_after
+        )
 
     @property
     def ratio_lines_16_17(self) -> float:
@@ -82,6 +141,7 @@ def england_spend_check(population: int = 100_000, replications: int = 2) -> Spe
     """The model's England placement spend, scaled from ``population`` children, against RO3."""
     scale = england_children() / population
     spend = model_placement_spend(population, replications) * scale
+    children = float(spend.pop("children_looked_after"))
     ro3 = ro3_england()
     return SpendCheck(
         model_all_placements=float(spend.sum()),
@@ -90,6 +150,14 @@ def england_spend_check(population: int = 100_000, replications: int = 2) -> Spe
         ro3_residential_and_fostering=float(
             ro3["residential_gbp_thousand"] + ro3["fostering_gbp_thousand"]
         ),
+        ro3_placements=float(
+            ro3["residential_gbp_thousand"]
+            + ro3["fostering_gbp_thousand"]
+            + ro3["asylum_seeking_children_gbp_thousand"]
+            + ro3["other_gbp_thousand"] * other_placement_share()
+        ),
+        model_children_looked_after=children,
+        england_children_looked_after=england_looked_after_2024_25(),
     )
 
 
@@ -104,6 +172,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"model, all placements:             £{c.model_all_placements / m:,.0f}m")
     print(f"RO3 line 13 children looked after: £{c.ro3_children_looked_after / m:,.0f}m")
     print(f"ratio:                             {c.ratio_line_13:.3f}")
+    print(f"RO3 line 13, placement part:       £{c.ro3_placements / m:,.0f}m")
+    print(f"ratio:                             {c.ratio_placements:.3f}")
+    print(f"ratio per child looked after:      {c.ratio_placements_per_child:.3f}")
+    print(
+        f"  (model {c.model_children_looked_after:,.0f} children, England "
+        f"{c.england_children_looked_after:,.0f})"
+    )
     print(f"model, homes and fostering:        £{c.model_residential_and_fostering / m:,.0f}m")
     print(f"RO3 lines 16 + 17:                 £{c.ro3_residential_and_fostering / m:,.0f}m")
     print(f"ratio:                             {c.ratio_lines_16_17:.3f}")

@@ -15,7 +15,6 @@ from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.costs import placeholder_items
 from sim.experiments.runner import compare_to_folder
-from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting.labels import COMPARE_ROWS, figure_text, label
 
@@ -44,7 +43,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(json.dumps({**header, "summary": rows}, indent=2, default=str))
         return 0
     _print_comparison(scenario, variants, summary)
-    flagged = placeholder_items(load_cost_book(scenario.unit_costs))
+    flagged = placeholder_items(scenario.cost_book())
     if flagged:
         print(f"Placeholder unit costs (replace with the council's own): {', '.join(flagged)}")
     print(f"Results: {out}/summary.csv, paired.csv, costs.csv, monthly.parquet")
