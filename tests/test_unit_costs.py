@@ -25,9 +25,18 @@ from calibration.unit_costs import (
     share_independent_homes,
     weekly_unit_cost,
 )
+from sim.api import build_scenario, builtin_policies
+from sim.experiments.comparison import (
+    BASELINE,
+    drawn_book,
+    paired_results,
+    summarise,
+)
+from sim.experiments.costs import costs_by_year
 from sim.inputs.cost_book import (
     COUNCIL_COSTS_CSV,
     COUNCIL_LINE_OF_ITEM,
+    CostBook,
     UnitCost,
     load_cost_book,
 )
@@ -251,3 +260,89 @@ def test_a_council_with_unusable_figures_keeps_englands_costs_and_says_why() -> 
     assert book.gbp("placement_ifa") == load_cost_book().gbp("placement_ifa")
     assert "residential line 0.00" in book.council_note, f"found {book.council_note!r}"
     assert book.items["placement_ifa"].basis == "national"
+
+
+FS = "Family Safeguarding"
+
+
+def _monthly(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
+    """A comparison's monthly frame for 2026-27, the pilot's first year: (variant, effects,
+    replication, IFA child-days in each month), no other activity."""
+    months = [f"2026-{m:02d}" for m in range(4, 13)] + [f"2027-{m:02d}" for m in range(1, 4)]
+    return pd.DataFrame(
+        [
+            {"variant": v, "effects": e, "scenario": v, "replication": r, "month": m,
+             "financial_year": "2026-27", "measure": "child_days_ifa", "value": days}
+            for v, e, r, days in rows
+            for m in months
+        ]
+    )  # fmt: skip
+
+
+def _probability(book: CostBook, replications: int = 40) -> tuple[float, pd.DataFrame]:
+    """Chance of saving money for a pilot that, at central costs, costs 5% more than the IFA
+    care it averts saves; and the cost frame."""
+    scenario = build_scenario(policies=[builtin_policies()[FS]], population=10_000, years=2)
+    empty = _monthly([("v", "sampled", 0, 0.0)]).assign(variant=BASELINE)
+    pilot = costs_by_year(empty, load_cost_book(), scenario.policies, population=10_000)
+    pilot_cost = pilot.loc[pilot["line"].str.startswith("policy"), "cost_gbp"].sum()
+    averted = 1.0 / 1.05 * pilot_cost / (load_cost_book().gbp("placement_ifa") / 7) / 12
+    rows = [(BASELINE, "none", r, 1000.0) for r in range(replications)]
+    rows += [(FS, "sampled", r, 1000.0 - averted) for r in range(replications)]
+    paired, costs = paired_results(_monthly(rows), scenario, book)
+    return float(summarise(paired).set_index("measure").loc["prob_saves_money", "mean"]), costs
+
+
+def _ifa_range(book: CostBook, low: float | None, high: float | None) -> CostBook:
+    """The book with only the IFA cost keeping a range: value x (low, high)."""
+    items = {
+        k: v.model_copy(
+            update={"low": v.value * low, "high": v.value * high}
+            if k == "placement_ifa" and low is not None
+            else {"low": None, "high": None}
+        )
+        for k, v in book.items.items()
+    }
+    return book.model_copy(update={"items": items})
+
+
+def test_the_chance_of_saving_money_moves_when_cost_ranges_widen() -> None:
+    """Sampled-effects figures draw unit costs: a pilot that costs 5% more than it saves at
+    central costs never saves money when costs have no range, saves in some replications with
+    the IFA cost's shipped range (x0.70 to x1.53), and in more when the range is wider."""
+    book = load_cost_book()
+    shipped = book.items["placement_ifa"]
+    none, _ = _probability(_ifa_range(book, None, None))
+    narrow, costs = _probability(
+        _ifa_range(book, shipped.low / shipped.value, shipped.high / shipped.value)
+    )
+    wide, _ = _probability(_ifa_range(book, 0.5, 3.0))
+    assert none == 0.0, f"expected no replication to save money without cost ranges, found {none}"
+    assert 0.05 < narrow < wide < 0.95, (
+        f"expected the chance to rise as the range widens, found {none}, {narrow}, {wide}"
+    )
+    # the baseline is costed again with each replication's drawn costs (same draws as the pilot)
+    base = costs[costs["variant"] == BASELINE].groupby(["effects", "replication"])["cost_gbp"]
+    drawn = base.sum().loc["sampled"]
+    assert drawn.nunique() == len(drawn), "expected each replication's own draw"
+    for r in (0, 1):
+        expected = drawn_book(
+            _ifa_range(book, shipped.low / shipped.value, shipped.high / shipped.value), 20250401, r
+        )
+        assert drawn.loc[r] == pytest.approx(12 * 1000 / 7 * expected.gbp("placement_ifa")), (
+            f"replication {r}: expected the baseline priced with that replication's draw"
+        )  # fmt: skip
+
+
+def test_cost_draws_are_the_same_for_every_option_in_a_replication() -> None:
+    book = load_cost_book()
+    a = drawn_book(book, seed=7, replication=3)
+    b = drawn_book(book, seed=7, replication=3)
+    c = drawn_book(book, seed=7, replication=4)
+    assert a == b, "expected one replication's draws to repeat exactly (common random numbers)"
+    assert a.gbp("placement_ifa") != c.gbp("placement_ifa"), "expected replications to differ"
+    ifa = book.items["placement_ifa"]
+    draws = [drawn_book(book, 7, r).items["placement_ifa"].value for r in range(200)]
+    assert min(draws) >= ifa.low and max(draws) <= ifa.high, "expected draws inside the range"
+    # triangular (low, value, high): its mean is their average
+    assert sum(draws) / len(draws) == pytest.approx((ifa.low + ifa.value + ifa.high) / 3, rel=0.05)
