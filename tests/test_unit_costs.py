@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from calibration.ees import EES_DIR
 from calibration.spend_check import england_spend_check, other_placement_share
 from calibration.unit_costs import (
     COUNCIL_SPEND_CSV,
@@ -346,3 +347,30 @@ def test_cost_draws_are_the_same_for_every_option_in_a_replication() -> None:
     assert min(draws) >= ifa.low and max(draws) <= ifa.high, "expected draws inside the range"
     # triangular (low, value, high): its mean is their average
     assert sum(draws) / len(draws) == pytest.approx((ifa.low + ifa.value + ifa.high) / 3, rel=0.05)
+
+
+def test_social_worker_cost_carries_the_workforce_census_agency_share() -> None:
+    """Salary x on-costs x overheads + the agency share of FTE (DfE workforce census, 30 Sep
+    2025) x the agency premium, at the central figures and at each end of the range."""
+    t = pd.read_csv(EES_DIR / "csww_indicators_2017_to_2025.csv", dtype=str)
+    row = t[(t["geographic_level"] == "National") & (t["time_period"] == "2025")].iloc[0]
+    share = float(row["agency_rate_fte"]) / 100
+    assert share == pytest.approx(0.130), f"expected 13.0% agency FTE in 2025, found {share}"
+    c = load_cost_book().items["staff_social_worker"]
+    for found, salary, oncost, premium in (
+        (c.value, 42_000, 1.28, 20_000),
+        (c.low, 38_000, 1.25, 15_000),
+        (c.high, 46_000, 1.32, 26_000),
+    ):
+        expected = salary * oncost * 1.15 + share * premium
+        assert found == pytest.approx(expected, abs=1), f"expected {expected:.0f}, found {found}"
+    assert c.status == "placeholder", "salary, on-costs and premium are unverified: flagged"
+
+
+def test_every_cost_the_model_draws_has_a_range_and_placeholders_say_so() -> None:
+    book = load_cost_book()
+    no_range = [k for k, v in book.items.items() if v.unit != "share" and v.low is None]
+    assert no_range == [], f"expected every unit cost to have a range, found none for {no_range}"
+    assert {k for k, v in book.items.items() if v.basis == "placeholder"} == {
+        k for k in book.items if k.startswith("staff_")
+    } | {"assessment_marginal", "early_help_per_child_marginal", "care_proceedings_per_child"}

@@ -143,7 +143,10 @@ def unit_cost_rows(scenario: Scenario) -> tuple[CostBook, list[dict[str, Any]]]:
             "unit": COST_UNITS[item.unit],
             "price_year": item.price_year,
             "at_book_prices": book.gbp(name),
+            "low": None if item.low is None else book.uprate(item.low, item.price_year),
+            "high": None if item.high is None else book.uprate(item.high, item.price_year),
             "status": item.status,
+            "basis": item.basis,
             "source": item.source,
         }
         for name, item in book.items.items()
