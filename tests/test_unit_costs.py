@@ -42,6 +42,7 @@ from sim.inputs.cost_book import (
     load_cost_book,
 )
 from sim.inputs.scenario import COUNCILS_DIR, default_scenario
+from sim.reporting.labels import cost_sources
 
 #: NAO, Managing children's residential care (2025): a children's home place in 2023-24
 NAO_HOME_PLACE_A_YEAR = 318_400
@@ -374,3 +375,16 @@ def test_every_cost_the_model_draws_has_a_range_and_placeholders_say_so() -> Non
     assert {k for k, v in book.items.items() if v.basis == "placeholder"} == {
         k for k in book.items if k.startswith("staff_")
     } | {"assessment_marginal", "early_help_per_child_marginal", "care_proceedings_per_child"}
+
+
+def test_cost_sources_say_which_costs_are_the_councils_own_national_or_placeholders() -> None:
+    scenario = build_scenario(policies=[builtin_policies()[FS]], population=10_000)
+    walsall = build_scenario(
+        council="walsall", policies=[builtin_policies()[FS]], population=10_000
+    )
+    text = cost_sources(walsall.cost_book(), walsall.policies)
+    assert text.startswith("Unit costs: 6 council's own, 2 national, 8 placeholder"), text
+    assert "Walsall's own placement costs (RO3 2024-25)" in text, text
+    assert "judgement: Family Safeguarding" in text, text
+    england = cost_sources(scenario.cost_book(), scenario.policies)
+    assert england.startswith("Unit costs: 8 national, 8 placeholder"), england

@@ -164,6 +164,9 @@ def cost_sources(book: Any, policies: list | None = None) -> str:
         text += (
             f". Placeholders (replace with the council's own): {', '.join(by_basis['placeholder'])}"
         )
+    judged = sorted({p.name for p in policies or () if p.costs.status == "judgement"})
+    if judged:
+        text += f". Pilot set-up, training and per-family costs are judgement: {', '.join(judged)}"
     return text
 
 
