@@ -24,15 +24,23 @@ import argparse
 from dataclasses import dataclass
 
 import pandas as pd
+import yaml
 
 from calibration.ees import EES_DIR
-from calibration.unit_costs import CLA_COUNTS, RO3_CSV, looked_after_at_31_march, read_s251
+from calibration.unit_costs import (
+    CLA_COUNTS,
+    RO3_CSV,
+    council_codes,
+    looked_after_at_31_march,
+    read_s251,
+)
 from sim.experiments.costs import costs_by_year
 from sim.experiments.experiment import run_replications
 from sim.experiments.outputs import monthly_frame
-from sim.inputs.cost_book import PLACEMENTS, load_cost_book
-from sim.inputs.scenario import default_scenario
+from sim.inputs.cost_book import PLACEMENTS
+from sim.inputs.scenario import COUNCILS_DIR, default_scenario
 
+ENGLAND = "E92000001"
 ONS_POPULATION = EES_DIR / "ons_mid-year_population_estimates_2012_to_2024.csv"
 #: the model's placement cost lines that RO3's residential and fostering lines pay for
 RESIDENTIAL_AND_FOSTERING = (
@@ -70,22 +78,28 @@ def england_children(year: int = 2024) -> int:
     return int(row["population_estimate"].iloc[0])
 
 
-def ro3_england() -> pd.Series:
-    """England's RO3 2024-25 children's social care lines, total expenditure, in GBP."""
+def ro3_england(code: str = ENGLAND) -> pd.Series:
+    """England's (or the council with ONS ``code``'s) RO3 2024-25 children's social care
+    lines, total expenditure, in GBP."""
     t = pd.read_csv(RO3_CSV)
-    row = t[t["class"] == "Eng"].iloc[0]
+    row = t[t["ons_code"] == code].iloc[0]
     return row.filter(like="_gbp_thousand").astype(float) * 1000
 
 
-def model_placement_spend(population: int = 100_000, replications: int = 2) -> pd.Series:
-    """Mean spend by placement line in the first simulated year, GBP at the book's prices, and
-    (as ``children_looked_after``) the mean children looked after over the year."""
-    scenario = default_scenario(population=population, years=1, replications=replications)
+def model_placement_spend(
+    population: int = 100_000, replications: int = 2, council: str = "england"
+) -> pd.Series:
+    """Mean spend by placement line in the first simulated year, GBP at the book's prices
+    (the council's own costs where it has them), and (as ``children_looked_after``) the mean
+    children looked after over the year."""
+    scenario = default_scenario(
+        council=council, population=population, years=1, replications=replications
+    )
     runs = run_replications(scenario)
     monthly = pd.concat(
         [monthly_frame(r).assign(replication=i, scenario="baseline") for i, r in enumerate(runs)]
     )
-    costs = costs_by_year(monthly, load_cost_book())
+    costs = costs_by_year(monthly, scenario.cost_book())
     costs = costs[costs["line"].str.startswith("placements_")]
     spend = costs.groupby("line")["cost_gbp"].sum() / replications
     days = monthly[monthly["measure"].isin([f"child_days_{p}" for p in PLACEMENTS])]
@@ -94,10 +108,10 @@ def model_placement_spend(population: int = 100_000, replications: int = 2) -> p
     return spend
 
 
-def england_looked_after_2024_25() -> float:
-    """England's children looked after in 2024-25: the mean of the 31 March 2024 and 2025
-    counts (DfE)."""
-    counts = looked_after_at_31_march(CLA_COUNTS).loc["E92000001"]
+def england_looked_after_2024_25(code: str = ENGLAND) -> float:
+    """England's (or a council's) children looked after in 2024-25: the mean of the 31 March
+    2024 and 2025 counts (DfE)."""
+    counts = looked_after_at_31_march(CLA_COUNTS).loc[code]
     return float((counts["2024"] + counts["2025"]) / 2)
 
 
@@ -139,10 +153,23 @@ class SpendCheck:
 
 def england_spend_check(population: int = 100_000, replications: int = 2) -> SpendCheck:
     """The model's England placement spend, scaled from ``population`` children, against RO3."""
-    scale = england_children() / population
-    spend = model_placement_spend(population, replications) * scale
+    spend = model_placement_spend(population, replications) * england_children() / population
+    return _check(spend, ENGLAND)
+
+
+def council_spend_check(council: str, population: int = 20_000, replications: int = 2):
+    """A shipped council's simulated placement spend (its own parameters and costs, at
+    ``population`` children scaled to its own) against its RO3 2024-25 lines."""
+    params = yaml.safe_load((COUNCILS_DIR / f"{council}.yaml").read_text(encoding="utf-8"))
+    children = params["provenance"]["children"]
+    code = next(c for c in council_codes()[council] if c in set(pd.read_csv(RO3_CSV)["ons_code"]))
+    spend = model_placement_spend(population, replications, council) * children / population
+    return _check(spend, code)
+
+
+def _check(spend: pd.Series, code: str) -> SpendCheck:
     children = float(spend.pop("children_looked_after"))
-    ro3 = ro3_england()
+    ro3 = ro3_england(code)
     return SpendCheck(
         model_all_placements=float(spend.sum()),
         model_residential_and_fostering=float(spend[list(RESIDENTIAL_AND_FOSTERING)].sum()),
@@ -157,7 +184,7 @@ def england_spend_check(population: int = 100_000, replications: int = 2) -> Spe
             + ro3["other_gbp_thousand"] * other_placement_share()
         ),
         model_children_looked_after=children,
-        england_children_looked_after=england_looked_after_2024_25(),
+        england_children_looked_after=england_looked_after_2024_25(code),
     )
 
 
@@ -166,7 +193,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=100_000)
     parser.add_argument("--replications", type=int, default=2)
+    parser.add_argument("--council", nargs="*", default=[], help="shipped councils' file names")
     args = parser.parse_args(argv)
+    for council in args.council:
+        c = council_spend_check(council, 20_000, args.replications)
+        print(
+            f"{council}: placements £{c.model_all_placements / 1e6:,.1f}m against RO3 placement "
+            f"part £{c.ro3_placements / 1e6:,.1f}m: {c.ratio_placements:.2f} "
+            f"({c.ratio_placements_per_child:.2f} per child; model "
+            f"{c.model_children_looked_after:,.0f} looked after, DfE "
+            f"{c.england_children_looked_after:,.0f})"
+        )
+    if args.council:
+        return
     c = england_spend_check(args.population, args.replications)
     m = 1e6
     print(f"model, all placements:             £{c.model_all_placements / m:,.0f}m")

@@ -8,7 +8,11 @@ import pytest
 from pydantic import ValidationError
 
 from calibration.ees import EES_DIR
-from calibration.spend_check import england_spend_check, other_placement_share
+from calibration.spend_check import (
+    council_spend_check,
+    england_spend_check,
+    other_placement_share,
+)
 from calibration.unit_costs import (
     COUNCIL_SPEND_CSV,
     RO3_CSV,
@@ -388,3 +392,13 @@ def test_cost_sources_say_which_costs_are_the_councils_own_national_or_placehold
     assert "judgement: Family Safeguarding" in text, text
     england = cost_sources(scenario.cost_book(), scenario.policies)
     assert england.startswith("Unit costs: 8 national, 8 placeholder"), england
+
+
+def test_a_councils_simulated_spend_against_its_own_ro3_lines() -> None:
+    """Telford and Wrekin, priced with its own costs and scaled to its 44,248 children: within
+    10% of the placement part of its own RO3 2024-25 line 13 (measured 0.93; 0.95 per child)."""
+    c = council_spend_check("telford-and-wrekin", population=20_000, replications=2)
+    assert 0.85 <= c.ratio_placements <= 1.05, (
+        f"expected about 0.93 of its RO3 placement lines, found {c.ratio_placements:.3f} "
+        f"(GBP {c.model_all_placements / 1e6:,.1f}m against {c.ro3_placements / 1e6:,.1f}m)"
+    )
