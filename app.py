@@ -203,9 +203,11 @@ def results(
     for measures in labels.DASHBOARD_TILES:
         for col, measure in zip(st.columns(len(measures)), measures, strict=True):
             tile(col, summary, variant, measure)
+    policies = [p for ps in scenario.compared_variants().values() for p in ps]
+    sources = labels.cost_sources(scenario.cost_book(), policies)
     st.caption(
-        "Ranges include both chance and what the evidence does not pin down (each "
-        "replication draws the pilot's effect sizes from their evidence ranges)."
+        "Ranges include chance, what the evidence does not pin down and the spread of "
+        f"published unit costs. {labels.UNCERTAINTY_NOTE}. {sources}."
     )
     # first figures and final ones are drawn in one run of the page: each chart its own key
     charts(res, "final" if final else f"step{step}", history)

@@ -3,8 +3,17 @@
 Runs England's default parameters for a council of ``population`` children, prices the placements
 with the cost book (child-days x weekly cost / 7, at the book's price year, 2024-25) and scales
 the first simulated year (2025-26) to England's children aged 0-17 (ONS mid-2024). The result is
-set against MHCLG's RO3 2024-25 outturn: line 13 (children looked after, all of it) and lines 16
-plus 17 (residential care and fostering services, the part the model's placements stand for).
+set against MHCLG's RO3 2024-25 outturn three ways: line 13 (children looked after, all of it);
+the part of line 13 that pays for placements, the lines the model's placements stand for; and
+lines 16 plus 17 (residential care and fostering services).
+
+Line 13's placement part is lines 16 (residential care), 17 (fostering) and 18 (asylum-seeking
+children, whose placements the model costs like any child's), and the share of line 19 ("other")
+that s251 books to other looked-after services (3.1.5, the line that prices the model's "other"
+placements). The rest of line 19 pays for services the model does not cost: adoption services,
+special guardianship support, leaving care, short breaks, education of looked-after children,
+and children placed with family and friends (s251 3.1.3, 3.1.4, 3.1.6 to 3.1.9): in s251 2023-24,
+74% of what RO3 calls "other".
 
 Run ``python -m calibration.spend_check`` to print the comparison.
 """
@@ -15,15 +24,23 @@ import argparse
 from dataclasses import dataclass
 
 import pandas as pd
+import yaml
 
 from calibration.ees import EES_DIR
-from calibration.unit_costs import RO3_CSV
+from calibration.unit_costs import (
+    CLA_COUNTS,
+    RO3_CSV,
+    council_codes,
+    looked_after_at_31_march,
+    read_s251,
+)
 from sim.experiments.costs import costs_by_year
 from sim.experiments.experiment import run_replications
 from sim.experiments.outputs import monthly_frame
-from sim.inputs.cost_book import load_cost_book
-from sim.inputs.scenario import default_scenario
+from sim.inputs.cost_book import PLACEMENTS
+from sim.inputs.scenario import COUNCILS_DIR, default_scenario
 
+ENGLAND = "E92000001"
 ONS_POPULATION = EES_DIR / "ons_mid-year_population_estimates_2012_to_2024.csv"
 #: the model's placement cost lines that RO3's residential and fostering lines pay for
 RESIDENTIAL_AND_FOSTERING = (
@@ -34,6 +51,26 @@ RESIDENTIAL_AND_FOSTERING = (
 )
 
 
+#: s251 lines that RO3 line 19 ("other") holds, and the one of them that pays for placements
+S251_OTHER_LINES = (
+    "3.1.3 Adoption services",
+    "3.1.4 Special guardianship support",
+    "3.1.5 Other children looked after services",
+    "3.1.6 Short breaks (respite) for looked after disabled children",
+    "3.1.7 Children placed with family and friends",
+    "3.1.8 Education of looked after children",
+    "3.1.9 Leaving care support services",
+)
+S251_OTHER_PLACEMENTS = "3.1.5 Other children looked after services"
+
+
+def other_placement_share() -> float:
+    """The share of s251's "other" looked-after lines (England 2023-24) booked to other
+    looked-after services (3.1.5): the part of RO3 line 19 that pays for placements."""
+    spend = read_s251().loc[list(S251_OTHER_LINES), "total_expenditure"]
+    return float(spend[S251_OTHER_PLACEMENTS] / spend.sum())
+
+
 def england_children(year: int = 2024) -> int:
     """England's children aged 0-17 at mid-``year`` (ONS mid-year estimates)."""
     t = pd.read_csv(ONS_POPULATION, dtype=str)
@@ -41,23 +78,41 @@ def england_children(year: int = 2024) -> int:
     return int(row["population_estimate"].iloc[0])
 
 
-def ro3_england() -> pd.Series:
-    """England's RO3 2024-25 children's social care lines, total expenditure, in GBP."""
+def ro3_england(code: str = ENGLAND) -> pd.Series:
+    """England's (or the council with ONS ``code``'s) RO3 2024-25 children's social care
+    lines, total expenditure, in GBP."""
     t = pd.read_csv(RO3_CSV)
-    row = t[t["class"] == "Eng"].iloc[0]
+    row = t[t["ons_code"] == code].iloc[0]
     return row.filter(like="_gbp_thousand").astype(float) * 1000
 
 
-def model_placement_spend(population: int = 100_000, replications: int = 2) -> pd.Series:
-    """Mean spend by placement line in the first simulated year, GBP at the book's prices."""
-    scenario = default_scenario(population=population, years=1, replications=replications)
+def model_placement_spend(
+    population: int = 100_000, replications: int = 2, council: str = "england"
+) -> pd.Series:
+    """Mean spend by placement line in the first simulated year, GBP at the book's prices
+    (the council's own costs where it has them), and (as ``children_looked_after``) the mean
+    children looked after over the year."""
+    scenario = default_scenario(
+        council=council, population=population, years=1, replications=replications
+    )
     runs = run_replications(scenario)
     monthly = pd.concat(
         [monthly_frame(r).assign(replication=i, scenario="baseline") for i, r in enumerate(runs)]
     )
-    costs = costs_by_year(monthly, load_cost_book())
+    costs = costs_by_year(monthly, scenario.cost_book())
     costs = costs[costs["line"].str.startswith("placements_")]
-    return costs.groupby("line")["cost_gbp"].sum() / replications
+    spend = costs.groupby("line")["cost_gbp"].sum() / replications
+    days = monthly[monthly["measure"].isin([f"child_days_{p}" for p in PLACEMENTS])]
+    years = days.groupby("financial_year")["value"].sum()
+    spend["children_looked_after"] = float(years.iloc[0]) / replications / 365.25
+    return spend
+
+
+def england_looked_after_2024_25(code: str = ENGLAND) -> float:
+    """England's (or a council's) children looked after in 2024-25: the mean of the 31 March
+    2024 and 2025 counts (DfE)."""
+    counts = looked_after_at_31_march(CLA_COUNTS).loc[code]
+    return float((counts["2024"] + counts["2025"]) / 2)
 
 
 @dataclass(frozen=True)
@@ -68,10 +123,28 @@ class SpendCheck:
     model_residential_and_fostering: float
     ro3_children_looked_after: float
     ro3_residential_and_fostering: float
+    ro3_placements: float
+    model_children_looked_after: float
+    england_children_looked_after: float
 
     @property
     def ratio_line_13(self) -> float:
         return self.model_all_placements / self.ro3_children_looked_after
+
+    @property
+    def ratio_placements(self) -> float:
+        """All placements against line 13's placement part (lines 16, 17, 18 and line 19's
+        other looked-after services)."""
+        return self.model_all_placements / self.ro3_placements
+
+    @property
+    def ratio_placements_per_child(self) -> float:
+        """The same, each per child looked after (the model's mean over its first year; DfE's
+        mean of 31 March 2024 and 2025): the unit costs' part of the gap, without the gap in
+        how many children the model has in care."""
+        return (self.model_all_placements / self.model_children_looked_after) / (
+            self.ro3_placements / self.england_children_looked_after
+        )
 
     @property
     def ratio_lines_16_17(self) -> float:
@@ -80,9 +153,23 @@ class SpendCheck:
 
 def england_spend_check(population: int = 100_000, replications: int = 2) -> SpendCheck:
     """The model's England placement spend, scaled from ``population`` children, against RO3."""
-    scale = england_children() / population
-    spend = model_placement_spend(population, replications) * scale
-    ro3 = ro3_england()
+    spend = model_placement_spend(population, replications) * england_children() / population
+    return _check(spend, ENGLAND)
+
+
+def council_spend_check(council: str, population: int = 20_000, replications: int = 2):
+    """A shipped council's simulated placement spend (its own parameters and costs, at
+    ``population`` children scaled to its own) against its RO3 2024-25 lines."""
+    params = yaml.safe_load((COUNCILS_DIR / f"{council}.yaml").read_text(encoding="utf-8"))
+    children = params["provenance"]["children"]
+    code = next(c for c in council_codes()[council] if c in set(pd.read_csv(RO3_CSV)["ons_code"]))
+    spend = model_placement_spend(population, replications, council) * children / population
+    return _check(spend, code)
+
+
+def _check(spend: pd.Series, code: str) -> SpendCheck:
+    children = float(spend.pop("children_looked_after"))
+    ro3 = ro3_england(code)
     return SpendCheck(
         model_all_placements=float(spend.sum()),
         model_residential_and_fostering=float(spend[list(RESIDENTIAL_AND_FOSTERING)].sum()),
@@ -90,6 +177,14 @@ def england_spend_check(population: int = 100_000, replications: int = 2) -> Spe
         ro3_residential_and_fostering=float(
             ro3["residential_gbp_thousand"] + ro3["fostering_gbp_thousand"]
         ),
+        ro3_placements=float(
+            ro3["residential_gbp_thousand"]
+            + ro3["fostering_gbp_thousand"]
+            + ro3["asylum_seeking_children_gbp_thousand"]
+            + ro3["other_gbp_thousand"] * other_placement_share()
+        ),
+        model_children_looked_after=children,
+        england_children_looked_after=england_looked_after_2024_25(code),
     )
 
 
@@ -98,12 +193,31 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=100_000)
     parser.add_argument("--replications", type=int, default=2)
+    parser.add_argument("--council", nargs="*", default=[], help="shipped councils' file names")
     args = parser.parse_args(argv)
+    for council in args.council:
+        c = council_spend_check(council, 20_000, args.replications)
+        print(
+            f"{council}: placements £{c.model_all_placements / 1e6:,.1f}m against RO3 placement "
+            f"part £{c.ro3_placements / 1e6:,.1f}m: {c.ratio_placements:.2f} "
+            f"({c.ratio_placements_per_child:.2f} per child; model "
+            f"{c.model_children_looked_after:,.0f} looked after, DfE "
+            f"{c.england_children_looked_after:,.0f})"
+        )
+    if args.council:
+        return
     c = england_spend_check(args.population, args.replications)
     m = 1e6
     print(f"model, all placements:             £{c.model_all_placements / m:,.0f}m")
     print(f"RO3 line 13 children looked after: £{c.ro3_children_looked_after / m:,.0f}m")
     print(f"ratio:                             {c.ratio_line_13:.3f}")
+    print(f"RO3 line 13, placement part:       £{c.ro3_placements / m:,.0f}m")
+    print(f"ratio:                             {c.ratio_placements:.3f}")
+    print(f"ratio per child looked after:      {c.ratio_placements_per_child:.3f}")
+    print(
+        f"  (model {c.model_children_looked_after:,.0f} children, England "
+        f"{c.england_children_looked_after:,.0f})"
+    )
     print(f"model, homes and fostering:        £{c.model_residential_and_fostering / m:,.0f}m")
     print(f"RO3 lines 16 + 17:                 £{c.ro3_residential_and_fostering / m:,.0f}m")
     print(f"ratio:                             {c.ratio_lines_16_17:.3f}")

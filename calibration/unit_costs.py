@@ -34,8 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from calibration.ees import EES_DIR
+from sim.inputs.cost_book import COUNCIL_COSTS_CSV
+from sim.inputs.scenario import COUNCILS_DIR
 
 COSTS_DIR = Path(__file__).resolve().parent / "data" / "costs"
 S251_ENGLAND = COSTS_DIR / "s251_outturn_england_2023-24.csv"
@@ -56,9 +59,23 @@ INDEPENDENT_CHILDREN = ("Private provision", "Voluntary/third sector provision")
 #: placement types (inside and outside the council's boundary) in the placements table
 FOSTER = ("2a. Foster placements", "3a. Foster placements")
 HOMES = ("2b. Secure homes and children's homes", "3b. Secure homes and children's homes")
+#: the model's "other" placements: supported accommodation, other residential settings,
+#: residential schools, other placements, and children placed for adoption (no placement fee)
+OTHER = (
+    "2c. Independent and semi-independent living arrangements/supported accommodation",
+    "2d. Other residential settings",
+    "2e. Residential schools",
+    "2g. Placed for adoption",
+    "3c. Independent and semi-independent living arrangements/supported accommodation",
+    "3d. Other residential settings",
+    "3e. Residential schools",
+    "3g. Placed for adoption",
+    "4. Other placement",
+)
 #: s251 lines
 RESIDENTIAL_LINE = "3.1.1 Residential care"
 FOSTERING_LINE = "3.1.2 Total fostering services"
+OTHER_SERVICES_LINE = "3.1.5 Other children looked after services"
 
 
 def average_children(at_start: float, at_end: float) -> float:
@@ -129,6 +146,7 @@ def england_derivations(
         ("placement_residential_private", RESIDENTIAL_LINE, HOMES, True),
         ("fostering_all_providers", FOSTERING_LINE, FOSTER, None),
         ("residential_all_providers", RESIDENTIAL_LINE, HOMES, None),
+        ("placement_other", OTHER_SERVICES_LINE, OTHER, None),
     ]
     columns = {False: OWN_SPEND, True: INDEPENDENT_SPEND, None: None}
     names = {False: "own council and other public", True: "private and voluntary", None: "all"}
@@ -260,6 +278,131 @@ def _notes(t: pd.DataFrame, no_return: pd.Series, few: pd.Series) -> list[str]:
     return notes
 
 
+#: the RO3 lines whose spend per looked-after child scales a council's placement costs
+COUNCIL_LINES = ("residential", "fostering", "other")
+#: a council's spend per looked-after child on a line, over England's, outside these bounds is
+#: taken as booked differently (a children's trust, a return in another form), not as its cost
+PLAUSIBLE_FACTOR = (1 / 3, 3.0)
+
+
+def council_codes(folder: Path = COUNCILS_DIR) -> dict[str, list[str]]:
+    """Each shipped council's file name and the codes its parameter file was fitted to."""
+    out = {}
+    for f in sorted(folder.glob("*.yaml")):
+        provenance = yaml.safe_load(f.read_text(encoding="utf-8")).get("provenance", {})
+        out[f.stem] = [str(c) for c in provenance.get("codes", [])]
+    return out
+
+
+def council_placement_costs(
+    ro3: pd.DataFrame, looked_after: pd.DataFrame, codes: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Each shipped council's placement costs relative to England's, from its own outturn.
+
+    For each RO3 2024-25 line (16 residential care, 17 fostering services, 19 other), the
+    council's spend per looked-after child a week (the line over the mean of its children looked
+    after at 31 March 2024 and 2025, x 52.18) over England's: the factor that scales England's
+    placement costs on that line. The council's placement mix is taken as England's (the DfE
+    tables shipped give councils' children at 31 March by placement type only in total), so the
+    factor is the council's own line over its children estimated in that placement type.
+    A line whose factor is missing, zero or outside :data:`PLAUSIBLE_FACTOR` keeps England's
+    costs (factor 1) with the reason in ``note``; a council keeps England's costs altogether
+    (``status`` national) when residential care or fostering does.
+    """
+    per_child = _per_child_by_line(ro3, looked_after)
+    england = per_child.loc[per_child["class"] == "Eng"].iloc[0]
+    by_code = per_child.set_index("ons_code")
+    rows = []
+    for council, its_codes in codes.items():
+        code = next((c for c in its_codes if c in by_code.index), None)
+        rows.append(_council_row(council, code, by_code, england))
+    return pd.DataFrame(rows)
+
+
+def _per_child_by_line(ro3: pd.DataFrame, looked_after: pd.DataFrame) -> pd.DataFrame:
+    t = ro3[["ons_code", "name", "class"]].copy()
+    counts = looked_after.reindex(t["ons_code"])
+    t["looked_after_31_march_2024"] = counts["2024"].to_numpy()
+    t["looked_after_31_march_2025"] = counts["2025"].to_numpy()
+    weeks = (
+        average_children(t["looked_after_31_march_2024"], t["looked_after_31_march_2025"])
+        * WEEKS_PER_YEAR
+    )
+    for line in COUNCIL_LINES:
+        t[f"ro3_{line}_gbp"] = (ro3[f"{line}_gbp_thousand"] * 1000).round()
+        t[f"weekly_{line}_per_looked_after_child"] = (t[f"ro3_{line}_gbp"] / weeks).round(2)
+    t["ro3_line_13_gbp"] = (ro3["children_looked_after_gbp_thousand"] * 1000).round()
+    return t
+
+
+def _council_row(council: str, code: str | None, by_code: pd.DataFrame, england: pd.Series):
+    row: dict = {"council": council, "ons_code": code or ""}
+    if code is None:
+        return {
+            **row,
+            "name": council,
+            "status": "national",
+            "provenance": "",
+            "note": "no RO3 2024-25 row for this council's codes",
+        } | _ones()
+    r = by_code.loc[code]
+    row["name"] = r["name"]
+    for col in ("looked_after_31_march_2024", "looked_after_31_march_2025"):
+        row[col] = r[col]
+    reasons = []
+    if pd.isna(r["ro3_line_13_gbp"]):
+        reasons.append("no RO3 return for 2024-25")
+    elif min(r["looked_after_31_march_2024"], r["looked_after_31_march_2025"]) < 10:
+        reasons.append("fewer than 10 children looked after")
+    for line in COUNCIL_LINES:
+        row[f"ro3_{line}_gbp"] = r[f"ro3_{line}_gbp"]
+        own = r[f"weekly_{line}_per_looked_after_child"]
+        row[f"weekly_{line}_per_looked_after_child"] = own
+        k = own / england[f"weekly_{line}_per_looked_after_child"]
+        usable = not reasons and pd.notna(k) and PLAUSIBLE_FACTOR[0] <= k <= PLAUSIBLE_FACTOR[1]
+        if not reasons and not usable:
+            reasons.append(
+                f"{line} line missing"
+                if pd.isna(k)
+                else f"{line} line {k:.2f} x England's per looked-after child, outside "
+                f"{PLAUSIBLE_FACTOR[0]:.2f} to {PLAUSIBLE_FACTOR[1]:.0f} x: booked elsewhere "
+                "(a children's trust, another council or another line)"
+            )
+        row[f"factor_{line}"] = round(float(k), 4) if usable else 1.0
+    national = bool(reasons) and (
+        not any(row.get(f"factor_{line}", 1.0) != 1.0 for line in ("residential", "fostering"))
+        or any(not r.startswith("other") for r in reasons)
+    )
+    row["status"] = "national" if national else "own"
+    if national:
+        row |= _ones()
+    row["note"] = "; ".join(reasons) + ("; England's costs" if national else "")
+    if not national and reasons:
+        row["note"] = "; ".join(reasons) + ": England's cost on that line"
+    row["provenance"] = (
+        f"RO3 2024-25 lines 16, 17, 19 (C3 total expenditure) over children looked after at "
+        f"31 March 2024 and 2025 ({r['looked_after_31_march_2024']:.0f}, "
+        f"{r['looked_after_31_march_2025']:.0f}; DfE), each against England's"
+    )
+    return row
+
+
+def _ones() -> dict[str, float]:
+    return {f"factor_{line}": 1.0 for line in COUNCIL_LINES}
+
+
+def factor_spread(table: pd.DataFrame, q: tuple[float, float] = (0.1, 0.9)) -> pd.DataFrame:
+    """The 10th and 90th percentiles of councils' factors on each line (councils with their
+    own costs): the spread that gives England's placement costs their ranges."""
+    own = table[table["status"] == "own"]
+    return pd.DataFrame(
+        {
+            line: own[f"factor_{line}"][own[f"factor_{line}"] != 1.0].quantile(list(q))
+            for line in COUNCIL_LINES
+        }
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write the derived England unit costs and, given the RO3 workbook, each council's lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -274,6 +417,13 @@ def main(argv: list[str] | None = None) -> None:
     per_child = council_spend_per_child(pd.read_csv(RO3_CSV), looked_after_at_31_march())
     per_child.to_csv(COUNCIL_SPEND_CSV, index=False)
     print(f"wrote {COUNCIL_SPEND_CSV.name}")
+    table = council_placement_costs(
+        pd.read_csv(RO3_CSV), looked_after_at_31_march(), council_codes()
+    )
+    table.to_csv(COUNCIL_COSTS_CSV, index=False)
+    print(f"wrote {COUNCIL_COSTS_CSV.name}: {(table['status'] == 'own').sum()} councils' own costs")
+    print("spread of councils' factors (10th, 90th percentile):")
+    print(factor_spread(table).round(3).to_string())
 
 
 if __name__ == "__main__":

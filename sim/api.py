@@ -37,7 +37,6 @@ from sim.experiments.comparison import (
 )
 from sim.experiments.summaries import bands as bands
 from sim.experiments.summaries import cost_by_year as cost_by_year
-from sim.inputs.cost_book import load_cost_book
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.inputs.yaml_files import parse_yaml
@@ -239,7 +238,7 @@ def run_comparison(
 
 def comparison_results(monthly: pd.DataFrame, scenario: Scenario) -> dict[str, pd.DataFrame]:
     """A comparison's tables from its runs' monthly frame: monthly, paired, costs, summary."""
-    book = load_cost_book(scenario.unit_costs)
+    book = scenario.cost_book()
     paired, costs = paired_results(monthly, scenario, book)
     return {
         "monthly": monthly,

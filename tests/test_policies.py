@@ -150,8 +150,15 @@ def test_return_per_pound_and_cost_per_care_entry_averted():
 def test_placement_costs_uprated_from_their_price_year():
     book = load_cost_book()
     ifa = book.items["placement_ifa"]
-    expected_weekly = uprate(ifa.value, ifa.price_year, book.price_year, book.uprating_per_year)
-    assert expected_weekly == pytest.approx(ifa.value * 1.025 ** (2024 - 2023))
+    expected_weekly = book.uprate(ifa.value, ifa.price_year)
+    # HM Treasury GDP deflator (December 2025): 2023 = 96.2507, 2024 = 100
+    assert expected_weekly == pytest.approx(ifa.value * 100 / 96.2507), (
+        f"expected 2023-24 prices uprated by the GDP deflator (+3.9%), found {expected_weekly}"
+    )
+    flat = uprate(ifa.value, ifa.price_year, book.price_year, 0.025)
+    assert flat == pytest.approx(ifa.value * 1.025), (
+        f"expected a flat 2.5% without a series, {flat}"
+    )
     monthly = pd.DataFrame(
         {
             "scenario": "s",

@@ -18,11 +18,16 @@ from sim.cli.common import (
 )
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
-from sim.experiments.costs import placeholder_items
 from sim.experiments.runner import compare_to_folder
-from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario, ScenarioError
-from sim.reporting.labels import COMPARE_ROWS, figure_text, label
+from sim.reporting.labels import (
+    COMPARE_ROWS,
+    UNCERTAINTY_HEADING,
+    UNCERTAINTY_NOTE,
+    cost_sources,
+    figure_text,
+    label,
+)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -45,13 +50,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     summary = frames["summary"]
     if args.json:
         rows = summary.replace({float("nan"): None}).to_dict(orient="records")
-        header = {**json_header(scenario, out), "already_running": scenario.running_notes()}
+        header = {
+            **json_header(scenario, out),
+            "already_running": scenario.running_notes(),
+            "unit_costs": cost_sources(
+                scenario.cost_book(),
+                [p for ps in scenario.compared_variants().values() for p in ps],
+            ),
+        }
         print(json.dumps({**header, "summary": rows}, indent=2, default=str))
         return 0
     _print_comparison(scenario, variants, summary)
-    flagged = placeholder_items(load_cost_book(scenario.unit_costs))
-    if flagged:
-        print(f"Placeholder unit costs (replace with the council's own): {', '.join(flagged)}")
+    policies = [p for ps in scenario.compared_variants().values() for p in ps]
+    print(cost_sources(scenario.cost_book(), policies))
     print(f"Results: {out}/summary.csv, paired.csv, costs.csv, monthly.parquet")
     return 0
 
@@ -70,16 +81,16 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
             continue
         _print_variant(name, variants[name], summary)
     print(
-        "\nRanges are 5th to 95th percentiles across replications; the right-hand column also "
-        "draws each\neffect size from its evidence range. Savings are against the same "
-        "families under today's way of working."
+        "\nRanges are 5th to 95th percentiles across replications. "
+        f"{UNCERTAINTY_NOTE}.\nSavings are against the same families under today's way of "
+        "working."
     )
 
 
 def _print_variant(name: str, policies: list, summary: pd.DataFrame) -> None:
     starts = ", ".join(f"{p.name} from {p.start_date}" for p in policies)
     print(f"\n{name}  ({starts}) against today's way of working")
-    print(f"  {'':<46}{'effects at central values':<36}{'with effect-size uncertainty'}")
+    print(f"  {'':<46}{'effects at central values':<36}{UNCERTAINTY_HEADING}")
     for m in COMPARE_ROWS:
         cells = []
         for effects in ("central", "sampled"):

@@ -282,13 +282,13 @@ FIGURES: dict[str, FigureText] = {
         "Net cost against today",
         "money",
         "The pilot's cost less savings on placements, proceedings and casework (undiscounted; "
-        "below 0 saves money)",
+        "below 0 saves money); with uncertainty, unit costs are drawn from their ranges too",
     ),
     "npv_net_saving_gbp": FigureText(
         "Net present value of the saving",
         "money",
         "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book); above 0 "
-        "saves money",
+        "saves money; with uncertainty, unit costs are drawn from their ranges too",
     ),
     "return_per_pound": FigureText(
         "Return per £1 invested",
@@ -303,7 +303,8 @@ FIGURES: dict[str, FigureText] = {
     "prob_saves_money": FigureText(
         "Probability it saves money",
         "prob",
-        "Share of simulated futures in which the discounted saving is above zero",
+        "Share of simulated futures in which the discounted saving is above zero; each future "
+        "draws effect sizes and unit costs from their ranges",
         short="Chance it saves money",
     ),
     "prob_reduces_care_entries": FigureText(

@@ -43,7 +43,6 @@ from sim.experiments.comparison import BASELINE, paired_results, variant_yearly
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame
 from sim.experiments.runner import code_fingerprint, model_version
-from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario
 from sim.inputs.sweep import Sweep, plain
 
@@ -400,7 +399,7 @@ def assemble(
         if sweep.compares:
             costs_key = json.dumps(point.scenario.unit_costs, sort_keys=True, default=str)
             if costs_key not in books:  # one cost book per distinct unit_costs, not per point
-                books[costs_key] = load_cost_book(point.scenario.unit_costs)
+                books[costs_key] = point.scenario.cost_book()
             paired, _ = paired_results(monthly, point.scenario, books[costs_key], yearly=y)
             paired_parts.append(
                 paired.drop(columns=["cumulative_net_saving"]).assign(point_id=int(pid))

@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from sim.core.measures import FIGURES
+from sim.core.streams import Stream, Streams
 from sim.experiments.costs import costs_by_year, npv, payback_year, return_per_pound
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
-from sim.inputs.cost_book import CostBook, load_cost_book
+from sim.inputs.cost_book import CostBook
 from sim.inputs.scenario import Scenario
 from sim.version import __version__
 
@@ -235,21 +236,57 @@ def compare(
 
 
 def _costs(monthly: pd.DataFrame, scenario: Scenario, book: CostBook) -> pd.DataFrame:
-    """Cost by variant, effects, replication, financial year and line."""
+    """Cost by variant, effects, replication, financial year and line.
+
+    Runs with central effects are costed with the book's central costs. Runs with sampled
+    effects are costed with unit costs drawn from their ranges, one book per replication
+    (:func:`drawn_book`), and the baseline is costed again with the same draws (variant
+    ``baseline``, effects ``sampled``), so a replication's net cost pairs like with like.
+    """
     out = []
     variants = scenario.compared_variants()
     for (variant, effects), frame in monthly.groupby(["variant", "effects"], sort=False):
         policies = [] if variant == BASELINE else variants[variant]
-        c = costs_by_year(
-            frame.drop(columns=["variant", "effects"]),
-            book,
-            policies,
-            population=scenario.population,
-        )
-        c.insert(1, "variant", variant)
-        c.insert(2, "effects", effects)
-        out.append(c)
+        out.append(_variant_costs(frame, scenario, book, policies, variant, effects))
+    if (monthly["effects"] == "sampled").any():
+        base = monthly[monthly["variant"] == BASELINE]
+        out.append(_variant_costs(base, scenario, book, [], BASELINE, "sampled"))
     return pd.concat(out, ignore_index=True)
+
+
+def drawn_book(book: CostBook, seed: int, replication: int) -> CostBook:
+    """The unit costs of one replication of a run with sampled effects: each cost with a range
+    drawn from it on the replication's own stream (the same in every variant)."""
+    return book.drawn(Streams(seed, replication).generator(Stream.UNIT_COSTS))
+
+
+def _variant_costs(
+    frame: pd.DataFrame,
+    scenario: Scenario,
+    book: CostBook,
+    policies: list,
+    variant: str,
+    effects: str,
+) -> pd.DataFrame:
+    frame = frame.drop(columns=["variant", "effects"])
+    if effects == "sampled":
+        c = pd.concat(
+            [
+                costs_by_year(
+                    g,
+                    drawn_book(book, scenario.seed, int(rep)),
+                    policies,
+                    population=scenario.population,
+                )
+                for rep, g in frame.groupby("replication", sort=True)
+            ],
+            ignore_index=True,
+        )
+    else:
+        c = costs_by_year(frame, book, policies, population=scenario.population)
+    c.insert(1, "variant", variant)
+    c.insert(2, "effects", effects)
+    return c
 
 
 def variant_yearly(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -274,7 +311,7 @@ def paired_results(
     ``yearly``: :func:`variant_yearly` of ``monthly`` when the caller has it already.
     Returns (per-replication differences, cost by financial year and line).
     """
-    book = book or load_cost_book()
+    book = book or scenario.cost_book()
     costs = _costs(monthly, scenario, book)
     keys = ["variant", "effects", "replication"]
     if yearly is None:
@@ -315,9 +352,16 @@ def _net_cost_by_year(costs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if "policy_cost" not in per_fy:
         per_fy["policy_cost"] = 0.0
     per_fy = per_fy.reset_index()
-    base_fy = per_fy[per_fy["variant"] == BASELINE][["replication", "financial_year", "other_cost"]]
-    base_fy = base_fy.rename(columns={"other_cost": "baseline_cost"})
-    fy = per_fy[per_fy["variant"] != BASELINE].merge(base_fy, on=["replication", "financial_year"])
+    base_fy = per_fy[per_fy["variant"] == BASELINE]
+    base_fy = base_fy[["effects", "replication", "financial_year", "other_cost"]].rename(
+        columns={"other_cost": "baseline_cost"}
+    )
+    # central effects pair with the baseline at central costs ("none"), sampled effects with
+    # the baseline costed with the same replication's drawn costs ("sampled")
+    base_fy["effects"] = base_fy["effects"].replace({"none": "central"})
+    fy = per_fy[per_fy["variant"] != BASELINE].merge(
+        base_fy, on=["effects", "replication", "financial_year"]
+    )
     fy["net_cost"] = fy["other_cost"] + fy["policy_cost"] - fy["baseline_cost"]
     return fy
 

@@ -19,7 +19,6 @@ import pandas as pd
 from sim.experiments.comparison import paired_results, plan, run_one, summarise
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, summary_frame, yearly_frame
-from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario
 from sim.version import __version__
 
@@ -134,7 +133,7 @@ def compare_to_folder(
             progress(i + 1)
     monthly = pd.concat(frames, ignore_index=True)
     monthly.to_parquet(out / "monthly.parquet", index=False)
-    book = load_cost_book(scenario.unit_costs)
+    book = scenario.cost_book()
     paired, costs = paired_results(monthly, scenario, book)
     summary = summarise(paired)
     paired.drop(columns=["cumulative_net_saving"]).to_csv(out / "paired.csv", index=False)

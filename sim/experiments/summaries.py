@@ -27,7 +27,10 @@ def cost_by_year(
     costs: pd.DataFrame, effects: str = "sampled", *, by_line: bool = False
 ) -> pd.DataFrame:
     """Mean cost by financial year (and line, if ``by_line``) for the baseline and each variant."""
-    sel = costs[(costs["variant"] == BASELINE) | (costs["effects"] == effects)]
+    base = costs[costs["variant"] == BASELINE]
+    # the baseline as costed for this effect mode (sampled effects draw their unit costs)
+    base = base[base["effects"] == (effects if (base["effects"] == effects).any() else "none")]
+    sel = pd.concat([base, costs[(costs["variant"] != BASELINE) & (costs["effects"] == effects)]])
     keys = ["variant", "financial_year", *(["line"] if by_line else [])]
     per_rep = sel.groupby([*keys[:1], "replication", *keys[1:]])["cost_gbp"].sum()
     return per_rep.groupby(keys).mean().reset_index()

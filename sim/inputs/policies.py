@@ -149,6 +149,11 @@ class Costs(_Model):
     per_family_gbp: float = Field(0, ge=0)
     price_year: str = "2024-25"
     source: str = ""
+    status: Literal["published", "judgement"] = Field(
+        "judgement",
+        description="published: from the policy's evaluation; judgement: no published cost "
+        "was found (flagged wherever costs are shown)",
+    )
 
 
 class Effect(_Model):

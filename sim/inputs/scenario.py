@@ -39,7 +39,7 @@ from pydantic import (
 )
 
 from sim.inputs.already_running import AlreadyRunning, running_here
-from sim.inputs.cost_book import load_cost_book
+from sim.inputs.cost_book import CostBook, load_cost_book
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import Policy
 from sim.inputs.yaml_files import ScenarioError, read_yaml
@@ -176,6 +176,11 @@ class Scenario(BaseModel):
             except (KeyError, TypeError, AttributeError) as exc:
                 raise ValueError(f"unit_costs: not understood ({exc})") from None
         return self
+
+    def cost_book(self) -> CostBook:
+        """The cost book this scenario's figures use: the shipped book with the council's own
+        placement costs (where it has usable published outturn) and the scenario's overrides."""
+        return load_cost_book(self.unit_costs, council=self.council)
 
     def compared_variants(self) -> dict[str, list[Policy]]:
         """The policy variants ``compare`` runs against the baseline (no policies)."""

@@ -14,7 +14,7 @@ import pandas as pd
 from sim.core.calendar import Calendar
 from sim.experiments.comparison import BASELINE
 from sim.experiments.summaries import cost_by_year
-from sim.inputs.cost_book import CostBook, load_cost_book
+from sim.inputs.cost_book import CostBook
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario
 from sim.reporting.labels import effect_label, effect_warnings, evidence_warning, range_warning
@@ -132,7 +132,7 @@ def evidence_rows(policies: list[Policy]) -> list[dict[str, Any]]:
 
 def unit_cost_rows(scenario: Scenario) -> tuple[CostBook, list[dict[str, Any]]]:
     """The cost book the figures used, item by item, placeholders flagged."""
-    book = load_cost_book(scenario.unit_costs)
+    book = scenario.cost_book()
     rows = [
         {
             "item": name,
@@ -140,7 +140,10 @@ def unit_cost_rows(scenario: Scenario) -> tuple[CostBook, list[dict[str, Any]]]:
             "unit": COST_UNITS[item.unit],
             "price_year": item.price_year,
             "at_book_prices": book.gbp(name),
+            "low": None if item.low is None else book.uprate(item.low, item.price_year),
+            "high": None if item.high is None else book.uprate(item.high, item.price_year),
             "status": item.status,
+            "basis": item.basis,
             "source": item.source,
         }
         for name, item in book.items.items()

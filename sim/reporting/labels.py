@@ -96,6 +96,20 @@ EVIDENCE_WARNINGS = {
     "testimony": "local testimony only: no trial or comparison",
     "none": "no impact estimate: a prior, not a finding",
 }
+#: What the figures "with uncertainty" draw, said wherever they are shown.
+UNCERTAINTY_NOTE = (
+    "With uncertainty, each replication draws the pilot's effect sizes from their evidence "
+    "ranges and every unit cost with a range from it (triangular, peaking at its value), the "
+    "same costs for today and the pilot"
+)
+#: Column heading of the figures with effect-size and cost uncertainty.
+UNCERTAINTY_HEADING = "with effect and cost uncertainty"
+#: Where a unit cost comes from (:attr:`sim.inputs.cost_book.UnitCost.basis`), in words.
+COST_BASIS_WORDS = {
+    "council's own": "the council's own published outturn",
+    "national": "England's published figures",
+    "placeholder": "a placeholder (judgement or unverified)",
+}
 #: The warning beside an effect whose range reaches 1
 #: (:attr:`sim.inputs.policies.Effect.may_be_no_effect`).
 NO_EFFECT_WARNING = "the evidence does not rule out no effect, or harm"
@@ -133,6 +147,27 @@ def chart_title(measure: str) -> str:
 def variant_label(variant: str) -> str:
     """The name shown for a variant ('baseline' is today's way of working)."""
     return TODAY if variant == BASELINE else variant
+
+
+def cost_sources(book: Any, policies: list | None = None) -> str:
+    """Where a cost book's figures come from: how many unit costs are the council's own,
+    national or placeholders, which are placeholders, and which ``policies``' own costs
+    (set-up, training, per family) are judgement, not published."""
+    by_basis: dict[str, list[str]] = {b: [] for b in COST_BASIS_WORDS}
+    for name, item in book.items.items():
+        by_basis[item.basis].append(name)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in by_basis.items() if v)
+    text = f"Unit costs: {counts}"
+    if book.council_note:
+        text += f" ({book.council_note})"
+    if by_basis["placeholder"]:
+        text += (
+            f". Placeholders (replace with the council's own): {', '.join(by_basis['placeholder'])}"
+        )
+    judged = sorted({p.name for p in policies or () if p.costs.status == "judgement"})
+    if judged:
+        text += f". Pilot set-up, training and per-family costs are judgement: {', '.join(judged)}"
+    return text
 
 
 def cost_line_label(line: str) -> str:

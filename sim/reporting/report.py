@@ -42,7 +42,14 @@ from sim.reporting.context import (
     where_and_when,
 )
 from sim.reporting.figures import headline_figures, make_figure, reading_sentence
-from sim.reporting.labels import DETAIL, HEADLINE, STAGE_WORDS, chart_title, format_value
+from sim.reporting.labels import (
+    DETAIL,
+    HEADLINE,
+    STAGE_WORDS,
+    chart_title,
+    cost_sources,
+    format_value,
+)
 from sim.reporting.manifest import build_manifest, display_path, write_json
 from sim.reporting.static_charts import StaticChartError, to_svgs
 
@@ -280,6 +287,7 @@ def report_context(
         "already_running": scenario.running_notes(),
         "book": book,
         "unit_costs": costs_rows,
+        "cost_sources": cost_sources(book, all_policies),
         "placeholders": [r["item"] for r in costs_rows if r["status"] == "placeholder"],
         "calibration": calibration(scenario),
         "made_on": long_date(dt.date.today()),
