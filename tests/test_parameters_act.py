@@ -32,11 +32,6 @@ NOT_NUMBERS = ("description", "reference_year", "sources", "provenance")
 
 #: Parameters that move no output today, with why and what it would take to make them act.
 KNOWN_INERT: dict[str, str] = {
-    "proceedings.proceedings_duration": (
-        "read and never used: care proceedings take no time, the care decision is made when "
-        "they are issued; to act, the pathway would wait this long (Cafcass/MoJ: about 40 weeks) "
-        "between issue and the care decision, with the family's case held meanwhile"
-    ),
     "demand.localities[0].relative_demand": (
         "England's file has one locality, and demand is shared between localities in "
         "proportion to it; acts in a council with two or more localities"

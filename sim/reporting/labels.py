@@ -88,6 +88,7 @@ STAGE_WORDS = {
     "cin_plan": "CIN plans",
     "s47_enquiry": "s47 enquiries",
     "cp_plan": "CP plans",
+    "pre_proceedings": "pre-proceedings",
 }
 #: The warning a bid writer reads beside an effect whose evidence is weak
 #: (:attr:`sim.inputs.policies.Effect.evidence_is_weak`), by strength of evidence.
