@@ -121,8 +121,7 @@ def test_cli_audit_of_one_policy_as_json(capsys):
     assert set(found) == {
         "proceedings.p_proceedings_issued",
         "proceedings.p_care_entry_at_issue",
-        "looked_after.duration",
-    }, f"expected FGDM's three effects, found {sorted(found)}"
+    }, f"expected FGDM's two effects (the trial's two results), found {sorted(found)}"
     verdicts_ok = all(v == ACTS for v in found.values())
     assert code == (0 if verdicts_ok else 1), (
         f"expected exit 0 when every effect acts as stated and 1 otherwise, found {code} for "
