@@ -286,6 +286,13 @@ MEASURES["care_proceedings_applications"] = Measure(
     "applications",
     _F,
 )
+MEASURES["care_proceedings_at_home"] = Measure(
+    "Care proceedings issued, children at home",
+    "Children in s31 applications issued who stay at home on their CP plan during the "
+    "proceedings (not removed under an interim care order at issue)",
+    "children",
+    _F,
+)
 MEASURES["children_in_proceedings"] = Measure(
     "Children in care proceedings",
     "Children in s31 proceedings at month end (issued, no final order yet), at home or "

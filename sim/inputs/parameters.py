@@ -213,8 +213,8 @@ class Proceedings(_Model):
 
     Proceedings last ``proceedings_duration`` from issue to the final order. At issue a child
     is removed under an interim care order (``p_care_entry_at_issue``: looked after for the
-    rest of the proceedings) or stays at home on the CP plan; the final order is drawn from
-    the mix for where the child lived during the proceedings.
+    rest of the proceedings) or stays at home (its CP plan running its own course); the final
+    order is drawn from the mix for where the child lived during the proceedings.
     """
 
     pre_proceedings_duration: DurationSpec

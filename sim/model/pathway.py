@@ -358,9 +358,8 @@ def pre_proceedings(
     """The Public Law Outline's pre-proceedings for a family on a CP plan (started on
     ``plan_start``), from the letter before proceedings; care proceedings for some.
 
-    Returns the family's next state when the plan ends here (children in care, or a
-    supervision order's CIN plan), or None when the CP plan goes on (no proceedings issued,
-    or a final order that leaves the children at home with no further order of the council).
+    Returns ``State.CLOSED`` when the children are removed at issue, or None when the CP plan
+    goes on (no proceedings issued, or proceedings with the children at home).
     """
     letter = env.now
     n = family.counted
@@ -374,17 +373,8 @@ def pre_proceedings(
     )
     if not svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_proceedings_issued"):
         return None
-    order = yield from care_proceedings(env, family, svc, plan_start, letter)
-    if order is None:  # removed at issue under an interim care order
-        return State.CLOSED
-    if order in ORDERS_INTO_CARE:
-        _cp_plan_ended(family, svc, plan_start)
-        entered = enter_care(env, family, svc, CareRoute.CARE_ORDER)
-        _count_care_after_letter(family, svc, entered, letter)
-        return State.CLOSED
-    if order is CourtOrder.SUPERVISION_ORDER:  # the council supervises: a CIN plan
-        _cp_plan_ended(family, svc, plan_start)
-        return State.CIN_PLAN
+    if care_proceedings(env, family, svc, plan_start, letter):
+        return State.CLOSED  # removed at issue under an interim care order
     return None
 
 
@@ -400,15 +390,16 @@ def _count_care_after_letter(family: Family, svc: Services, n: int, letter: floa
 
 def care_proceedings(
     env: simpy.Environment, family: Family, svc: Services, plan_start: float, letter: float
-) -> Generator[simpy.Event, object, CourtOrder | None]:
+) -> bool:
     """s31 care proceedings issued for the family's children at home (on a CP plan that
-    started on ``plan_start``, in pre-proceedings since ``letter``).
+    started on ``plan_start``, in pre-proceedings since ``letter``); True if the children are
+    removed at issue.
 
     At issue the children are removed under an interim care order (the CP plan ends, their
-    stay in care starts, :func:`proceedings_in_care` follows the proceedings to their end, and
-    None is returned at once), or stay at home on the CP plan until the final order, which is
-    returned. How long the proceedings last and the uniform deciding the order are drawn at
-    issue, whichever way.
+    stay in care starts, :func:`proceedings_in_care` follows the proceedings to their end), or
+    stay at home (:func:`proceedings_at_home`), their CP plan running its course alongside the
+    proceedings. How long the proceedings last and the uniform deciding the final order are
+    drawn at issue, whichever way.
     """
     now = env.now
     n = family.counted
@@ -423,23 +414,43 @@ def care_proceedings(
         removed = enter_care(env, family, svc, CareRoute.PROCEEDINGS)
         _count_care_after_letter(family, svc, removed, letter)
         svc.start_process(proceedings_in_care, removed, days, u_order)
-        return None
+        return True
+    svc.record.flow("care_proceedings_at_home", n, now)
+    svc.start_process(proceedings_at_home, family, n, days, u_order, letter)
+    return False
+
+
+def proceedings_at_home(
+    env: simpy.Environment,
+    family: Family,
+    n: int,
+    days: float,
+    u_order: float,
+    letter: float,
+    svc: Services,
+) -> Generator[simpy.Event, object, None]:
+    """The proceedings of ``n`` children who stay at home at issue, to the final order ``days``
+    later. A care or placement order brings the children still at home into care (a care
+    order on starting); the other orders are counted, and the family's case goes on as it was
+    (its CP plan, or what followed it, runs its own course)."""
     svc.children_in_proceedings += n
     yield env.timeout(days)
     svc.children_in_proceedings -= n
-    mix = svc.params.proceedings.outcome_mix_at_home
-    order = choose_order(mix, u_order)
-    _count_order(svc, order, family.counted, days)
-    return order
+    order = choose_order(svc.params.proceedings.outcome_mix_at_home, u_order)
+    _count_order(svc, order, n, days)
+    if order in ORDERS_INTO_CARE:
+        entered = enter_care(env, family, svc, CareRoute.CARE_ORDER)
+        _count_care_after_letter(family, svc, entered, letter)
 
 
 def proceedings_in_care(
     env: simpy.Environment, n: int, days: float, u_order: float, svc: Services
 ) -> Generator[simpy.Event, object, None]:
     """The proceedings of ``n`` children removed at issue: looked after under an interim care
-    order until the final order ``days`` later. (Their stay in care is drawn by care, as for
-    every child entering care: the order is counted here, it does not end or lengthen the
-    stay.)"""
+    order until the final order ``days`` later. (A sibling not removed leaves the proceedings
+    with the family's case, which the model closes as its children enter care. The stays in
+    care are drawn by care, as for every child entering care: the order is counted here, it
+    does not end or lengthen them.)"""
     svc.children_in_proceedings += n
     yield env.timeout(days)
     svc.children_in_proceedings -= n
