@@ -2,7 +2,7 @@
 and 2), and the FGC trial's results applied as the trial measured them (issue 25, point 4).
 
 England's default is run at 100,000 children for three years, four replications (about
-12,000 care entries, 4,500 children in proceedings); the first year is left out of the
+3,200 care entries, 1,800 children in proceedings in all); the first year is left out of the
 proceedings' outcomes and durations, because no proceedings are open on the first day (the
 opening caseload at 31 March holds none).
 """
