@@ -52,9 +52,14 @@ KNOWN_INERT: dict[str, str] = {
         "acts only on families waiting a month or more for a social worker; at England's "
         "staffing none waits that long (with half the social workers they do, and then it acts)"
     ),
-    "escalation.caseload_elasticity": (
-        "acts only when caseloads exceed caseload_reference; at England's staffing over two "
-        "years they do not (halving caseload_reference makes them, and then it acts)"
+    "proceedings.in_care_order_mix.no_order": (
+        "no order for a child looked after during proceedings is rare (0.5 of 100): doubling "
+        "or halving it changes none of the few dozen final orders of a short run (with every "
+        "CP plan in pre-proceedings there are enough, and then it acts)"
+    ),
+    "youth_justice.duration": (
+        "remand is rare (0.42 children per 10,000 a year): a short run has one or none, whose "
+        "remand runs past the run's end either way (at 5 per 10,000 a year it acts)"
     ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
@@ -66,7 +71,8 @@ KNOWN_INERT: dict[str, str] = {
 ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "early_help.patience": ("early_help.families_per_practitioner", 7.5),
     "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
-    "escalation.caseload_elasticity": ("workforce.caseload_reference", 9.5),
+    "proceedings.in_care_order_mix.no_order": ("cp_plan.p_pre_proceedings", 1.0),
+    "youth_justice.duration": ("youth_justice.entries_per_10k_per_year", 5.0),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
 }
 #: Numbers no valid change reaches on their own.

@@ -18,7 +18,7 @@ import pytest
 from calibration.fit import england_targets
 from sim.core.entities import LEGAL_STATUSES, CourtOrder
 from sim.experiments.experiment import single_run
-from sim.inputs.parameters import OUTCOME_MIX_AT_HOME, OUTCOME_MIX_IN_CARE
+from sim.inputs.parameters import AT_HOME_ORDER_MIX, IN_CARE_ORDER_MIX
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import load_scenario
 from sim.inputs.yaml_files import read_yaml
@@ -110,8 +110,7 @@ def test_final_orders_reproduce_the_national_mix(england):
     removed = _total(england, "care_entries_proceedings", from_month=12)
     p_care = removed / (removed + _total(england, "care_proceedings_at_home", from_month=12))
     expected = {
-        o: p_care * OUTCOME_MIX_IN_CARE[o] + (1 - p_care) * OUTCOME_MIX_AT_HOME[o]
-        for o in CourtOrder
+        o: p_care * IN_CARE_ORDER_MIX[o] + (1 - p_care) * AT_HOME_ORDER_MIX[o] for o in CourtOrder
     }
     # Harwin et al. (2019): supervision orders 15%, special guardianship 17% (published)
     published = {CourtOrder.SUPERVISION_ORDER: 15.0, CourtOrder.SGO: 17.0}

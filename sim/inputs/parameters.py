@@ -187,7 +187,7 @@ class CpPlan(_Model):
 #: Statistics Quarterly stopped publishing orders by type in 2022 (new case system). Placement
 #: orders and nearly all care orders go to children already looked after: DfE's CLA starts
 #: count only about 200 children a year starting under a full care or placement order.
-OUTCOME_MIX_IN_CARE: dict[CourtOrder, float] = {
+IN_CARE_ORDER_MIX: dict[CourtOrder, float] = {
     CourtOrder.CARE_ORDER: 56.0,
     CourtOrder.PLACEMENT_ORDER: 34.0,
     CourtOrder.SGO: 5.0,
@@ -198,7 +198,7 @@ OUTCOME_MIX_IN_CARE: dict[CourtOrder, float] = {
 #: How s31 proceedings end for children living at home during them (judgement, as above): a
 #: care order for few (DfE: about 200 children a year start care under a full care or placement
 #: order), special guardianship with relatives, supervision, child arrangements or no order.
-OUTCOME_MIX_AT_HOME: dict[CourtOrder, float] = {
+AT_HOME_ORDER_MIX: dict[CourtOrder, float] = {
     CourtOrder.CARE_ORDER: 3.0,
     CourtOrder.PLACEMENT_ORDER: 0.0,
     CourtOrder.SGO: 33.0,
@@ -221,16 +221,16 @@ class Proceedings(_Model):
     p_proceedings_issued: Probability
     p_care_entry_at_issue: Probability
     proceedings_duration: DurationSpec
-    outcome_mix_in_care: dict[CourtOrder, NonNegative] = Field(
-        default_factory=lambda: dict(OUTCOME_MIX_IN_CARE)
+    in_care_order_mix: dict[CourtOrder, NonNegative] = Field(
+        default_factory=lambda: dict(IN_CARE_ORDER_MIX)
     )
-    outcome_mix_at_home: dict[CourtOrder, NonNegative] = Field(
-        default_factory=lambda: dict(OUTCOME_MIX_AT_HOME)
+    at_home_order_mix: dict[CourtOrder, NonNegative] = Field(
+        default_factory=lambda: dict(AT_HOME_ORDER_MIX)
     )
 
     @model_validator(mode="after")
     def _check(self) -> Proceedings:
-        for name in ("outcome_mix_in_care", "outcome_mix_at_home"):
+        for name in ("in_care_order_mix", "at_home_order_mix"):
             mix = getattr(self, name)
             missing = [o.value for o in CourtOrder if o not in mix]
             if missing or sum(mix.values()) <= 0:

@@ -436,7 +436,7 @@ def proceedings_at_home(
     svc.children_in_proceedings += n
     yield env.timeout(days)
     svc.children_in_proceedings -= n
-    order = choose_order(svc.params.proceedings.outcome_mix_at_home, u_order)
+    order = choose_order(svc.params.proceedings.at_home_order_mix, u_order)
     _count_order(svc, order, n, days)
     if order in ORDERS_INTO_CARE:
         entered = enter_care(env, family, svc, CareRoute.CARE_ORDER)
@@ -454,7 +454,7 @@ def proceedings_in_care(
     svc.children_in_proceedings += n
     yield env.timeout(days)
     svc.children_in_proceedings -= n
-    order = choose_order(svc.params.proceedings.outcome_mix_in_care, u_order)
+    order = choose_order(svc.params.proceedings.in_care_order_mix, u_order)
     _count_order(svc, order, n, days)
 
 
