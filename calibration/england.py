@@ -55,13 +55,29 @@ CLA_START_AGE_BANDS: dict[str, int] = {
     "10_to_15_years": 6,
     "16_years_and_over": 2,
 }
+#: DfE's legal statuses on starting (CLA starts, column suffixes) in the model's four groups:
+#: care orders (interim, full, placement), detained for child protection (police protection,
+#: emergency protection, child assessment orders), s20, youth justice.
+LEGAL_STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "care_order": ("interim_care_order", "full_care_order", "placement_order_granted"),
+    "police_protection": (
+        "police_protection_in_la_accommodation",
+        "emergency_protection_order",
+        "child_assessment_order_and_in_la_accommodation",
+    ),
+    "s20": ("voluntary_agreement_under_s20",),
+    "youth_justice": (
+        "remand",
+        "sentenced_to_youth_rehabilitation_order",
+        "la_accommodation_under_pace_1989",
+    ),
+}
 #: Judgements the arithmetic reads from parameters the file sets (name -> dotted path).
 FROM_PARAMETERS = {
     "children_per_family": "demand.children_per_family",
     "triage_contacts_per_working_day": "front_door.contacts_per_triage_fte_per_working_day",
     "families_per_practitioner": "early_help.families_per_practitioner",
     "p_cin_plan_if_no_icpc": "s47_enquiry.p_cin_plan_if_no_icpc",
-    "p_pre_proceedings": "cp_plan.p_pre_proceedings",
     "p_issued": "proceedings.p_proceedings_issued",
     "p_sibling": "looked_after.p_sibling_enters_too",
 }
@@ -158,7 +174,9 @@ def _flows(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
     def per10k(m: str) -> float:
         return fig.value(y, m) / pop * 1e4
 
-    police = fig.value(y, "cla_started_legal_police_protection_in_la_accommodation")
+    def starts(*statuses: str) -> float:
+        return sum(fig.value(y, f"cla_started_legal_{s}") for s in statuses) / pop * 1e4
+
     referrals = per10k("referrals")
     return {
         "referrals": referrals,
@@ -168,10 +186,14 @@ def _flows(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
         "cp_starts": per10k("cp_plans_started"),
         "cla_starts": per10k("cla_started"),
         "uasc": per10k("cla_started_unaccompanied_unaccompanied_asylum_seeking_children"),
-        "emergency": (police + fig.value(y, "cla_started_legal_emergency_protection_order"))
-        / pop
+        "emergency": starts(*LEGAL_STATUS_GROUPS["police_protection"]),
+        "via_ico": starts(*LEGAL_STATUS_GROUPS["care_order"]),
+        "youth_justice": starts(*LEGAL_STATUS_GROUPS["youth_justice"]),
+        "cafcass_applications": q.cafcass_s31_applications_2023_24,
+        "proceedings_children": q.cafcass_s31_applications_2023_24
+        * q.cafcass_children_per_application
+        / fig.population("2023-24")
         * 1e4,
-        "via_ico": fig.value(y, "cla_started_legal_interim_care_order") / pop * 1e4,
         "p_nfa": fig.value(y, "referrals_resulting_in_no_further_action_share") / 100,
         "not_in_need": fig.value(y, "referrals_assessed_child_not_in_need_share") / 100 * referrals,
         "contacts": fig.value("2023-24", "contacts_to_childrens_social_care")
@@ -196,30 +218,34 @@ def _families(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
 def _routes(fig: NationalFigures, q: SimpleNamespace) -> dict[str, float]:
     """Where assessments lead, and the routes into care (CLA starts by legal status).
 
-    s47 enquiries come from assessments (most) and from open CIN plans (the rest). Interim care
-    orders follow proceedings issued from CP plans; s20 and remand come from CP and CIN plans
-    (adolescents); emergency starts from s47 enquiries; UASC on their own.
+    s47 enquiries come from assessments (most) and from open CIN plans (the rest). Care
+    proceedings (as many children as Cafcass counts) are issued from CP plans in
+    pre-proceedings, and interim care orders at issue are the care-order starts; s20 comes from
+    CP and CIN plans (adolescents); emergency starts from s47 enquiries; UASC and youth justice
+    on their own.
     """
     p_s47_assessment = q.share_s47_from_assessment * q.s47 / q.assessments
     cin_from_assessment = q.assessments * (1 - p_s47_assessment) - q.not_in_need
     cin_plans_started = (
         cin_from_assessment + (q.s47 - q.icpc) * q.p_cin_plan_if_no_icpc + (q.icpc - q.cp_starts)
     )
-    s20_non_uasc = q.cla_starts - q.uasc - q.emergency - q.via_ico  # s20, remand, other
-    p_care_via_cp = q.via_ico / q.cp_starts / q.children_entering_per_child
+    s20_non_uasc = q.cla_starts - q.uasc - q.emergency - q.via_ico - q.youth_justice
+    p_pre_proceedings = q.proceedings_children / q.cp_starts / q.p_issued
     return {
+        "p_pre_proceedings": p_pre_proceedings,
         "p_s47_assessment": p_s47_assessment,
         "reassessments": q.assessments - q.referrals * (1 - q.p_nfa),
         "p_not_in_need": q.not_in_need / (q.assessments * (1 - p_s47_assessment)),
         "cin_plans_started": cin_plans_started,
         "p_care_at_issue": min(
-            q.most_care_entries_at_issue, p_care_via_cp / (q.p_pre_proceedings * q.p_issued)
+            q.most_care_entries_at_issue,
+            q.via_ico / q.proceedings_children / q.children_entering_per_child,
         ),
         "p_s20_cp": q.share_s20_from_cp
         * s20_non_uasc
         / q.cp_starts
         / q.children_entering_per_child
-        / (1 - q.p_pre_proceedings),
+        / (1 - p_pre_proceedings),
         "p_s20_cin": q.share_s20_from_cin
         * s20_non_uasc
         / (cin_plans_started * q.share_cin_with_adolescent),
@@ -410,9 +436,11 @@ RULES: dict[str, Callable[[SimpleNamespace], Any]] = {
     "s47_enquiry.p_icpc": lambda q: _r(q.icpc / q.s47),
     "icpc.p_cp_plan": lambda q: _r(q.cp_starts / q.icpc),
     "cp_plan.duration": lambda q: {"weights": q.d7},
+    "cp_plan.p_pre_proceedings": lambda q: _r(q.p_pre_proceedings),
     "cp_plan.p_s20_care": lambda q: _r(q.p_s20_cp),
     "proceedings.p_care_entry_at_issue": lambda q: _r(q.p_care_at_issue),
     "looked_after.entry_age_weights": lambda q: [_r(x, 1) for x in q.entry_age_weights],
+    "youth_justice.entries_per_10k_per_year": lambda q: _r(q.youth_justice, 3),
     "workforce.social_worker_fte_per_10k": lambda q: _r(q.sw_per_10k, 3),
     "workforce.caseload_per_fte": lambda q: _r(q.published_caseload, 2),
     "workforce.census_cases_per_child": lambda q: _r(q.census_cases_per_child),

@@ -29,7 +29,15 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from calibration.england import PARAMS_FILE, first_estimates, toxic_trio_joint, write
+from calibration.england import (
+    LEGAL_STATUS_GROUPS,
+    PARAMS_FILE,
+    first_estimates,
+    load_estimates,
+    national_figures,
+    toxic_trio_joint,
+    write,
+)
 from calibration.targets import (
     CP_BANDS,
     EXIT_GROUPS,
@@ -75,6 +83,17 @@ STEERING: dict[str, tuple[tuple[str, str], ...]] = {
     "care_reentry_rate": (("looked_after.p_return_home_breaks_down", "odds"),),
 }
 
+#: The routes into care by legal status on starting, and care proceedings as Cafcass counts
+#: them, where the targets give them (England's do): each route steers its own parameters, in
+#: place of ``care_entries_not_uasc`` steering all four together (which left the model with
+#: about twice the national share of entries through proceedings).
+ROUTE_STEERING: dict[str, tuple[tuple[str, str], ...]] = {
+    "care_proceedings": (("cp_plan.p_pre_proceedings", "odds"),),
+    "care_entries_legal_care_order": (("proceedings.p_care_entry_at_issue", "odds"),),
+    "care_entries_legal_police_protection": (("s47_enquiry.p_emergency_care", "odds"),),
+    "care_entries_s20_not_uasc": (("cp_plan.p_s20_care", "odds"), ("cin_plan.p_s20_care", "odds")),
+}
+
 #: Measures steered by their ratio to the step before them in the pathway, not by their level:
 #: when referrals are 20% high, s47 enquiries, ICPCs and CP plans are 20% high too, and steering
 #: each level would cut every step's probability for the same excess (the next iteration then
@@ -88,6 +107,8 @@ RELATIVE_TO: dict[str, str] = {
     "cp_plans_started": "icpcs",
     "cp_plans": "cp_plans_started",
     "children_in_need": "cin_other",
+    "care_proceedings": "cp_plans_started",
+    "care_entries_legal_care_order": "care_proceedings",
 }
 
 #: Parameters the fit keeps within a factor of their first estimate (on the odds scale for
@@ -100,6 +121,11 @@ LIMITS: dict[str, float] = {
 }
 #: How the fit moves each parameter it steers (from :data:`STEERING`).
 _HOW = {path: how for steered in STEERING.values() for path, how in steered}
+#: Measures simulated as the difference of two others.
+_DIFFERENCES = {
+    "care_entries_not_uasc": ("care_entries", "care_entries_uasc"),
+    "care_entries_s20_not_uasc": ("care_entries_legal_s20", "care_entries_uasc"),
+}
 
 
 def _within_limits(params: dict[str, Any], first: dict[str, float]) -> None:
@@ -198,7 +224,8 @@ def simulate_first_year(
     out = {}
     for m, v in means.items():
         out[m] = float(v) if m.endswith("_rate") else float(v) / population * 1e4
-    out["care_entries_not_uasc"] = out.get("care_entries", 0.0) - out.get("care_entries_uasc", 0.0)
+    for name, (total, part) in _DIFFERENCES.items():
+        out[name] = out.get(total, 0.0) - out.get(part, 0.0)
     out.update(simulated_shares(out))
     return out
 
@@ -312,12 +339,18 @@ def _compare(
     return rows, worst <= tolerances[0] and worst_share <= tolerances[1]
 
 
-def _steering(steer_looked_after_stock: bool) -> dict[str, tuple[tuple[str, str], ...]]:
+def _steering(
+    steer_looked_after_stock: bool, targets: dict[str, float] | None = None
+) -> dict[str, tuple[tuple[str, str], ...]]:
     """:data:`STEERING`, with the looked-after stock steering stays in care instead of the
-    published exits when ``steer_looked_after_stock``."""
+    published exits when ``steer_looked_after_stock``, and each route into care steering its
+    own parameters (:data:`ROUTE_STEERING`) when ``targets`` give every route."""
     steering = dict(STEERING)
     if steer_looked_after_stock:
         steering["looked_after"] = steering.pop("care_exits")
+    if targets is not None and set(ROUTE_STEERING) <= set(targets):
+        del steering["care_entries_not_uasc"]
+        steering.update(ROUTE_STEERING)
     return steering
 
 
@@ -360,7 +393,7 @@ def fit(
     """
     params, targets = copy.deepcopy(params), dict(targets)
     first = {path: _get(params, path) for path in LIMITS}
-    steering = _steering(steer_looked_after_stock)
+    steering = _steering(steer_looked_after_stock, targets)
     average_from = shrink_after if average_from is None else average_from
     kesten = _Kesten(steering)
     iterates: list[tuple[int, dict[str, Any]]] = []  # (iteration, parameters its step reached)
@@ -593,6 +626,7 @@ def england_targets(fig: NationalFigures | None = None) -> dict[str, float]:
     # leaving care sets the stay (stock = inflow x mean stay holds only if exits match too);
     # the looked-after stock at 31 March is then checked, not steered
     t["care_exits"] = fig.per_10k("2024-25", "cla_ceased")
+    t.update(route_targets(fig))
     # published mixes: C3 factors, D7 durations, placements, exits (D5 is checked by the tests)
     t.update({k: v for k, v in mix_targets(fig).items() if not k.startswith("cp_open_share_")})
     return t
@@ -607,6 +641,29 @@ def current_workforce(shipped: dict[str, Any], fresh: dict[str, Any]) -> dict[st
     sources.update({k: v for k, v in fresh["sources"].items() if k.startswith("workforce.")})
     out["sources"] = sources
     out["provenance"] = {**out.get("provenance", {}), **fresh.get("provenance", {})}
+    return out
+
+
+def route_targets(fig: NationalFigures, year: str = "2024-25") -> dict[str, float]:
+    """England's care entries by legal status on starting (DfE's CLA starts), and children in
+    care proceedings (Cafcass), per 10,000 children.
+
+    Non-UASC s20 starts are the starts that are neither UASC (almost all s20), care orders,
+    police protection nor youth justice. Children in s31 applications come from England's
+    first estimates (Cafcass's 2023-24 applications x children per application).
+    """
+    pop = fig.population(year)
+
+    def starts(group: str) -> float:
+        names = LEGAL_STATUS_GROUPS[group]
+        return sum(fig.value(year, f"cla_started_legal_{s}") for s in names) / pop * 1e4
+
+    uasc = fig.per_10k(year, "cla_started_unaccompanied_unaccompanied_asylum_seeking_children")
+    out = {f"care_entries_legal_{g}": starts(g) for g in ("care_order", "police_protection")}
+    out["care_entries_legal_youth_justice"] = starts("youth_justice")
+    out["care_entries_s20_not_uasc"] = fig.per_10k(year, "cla_started") - uasc - sum(out.values())
+    q = national_figures(fig, load_estimates())
+    out["care_proceedings"] = q.proceedings_children
     return out
 
 
@@ -637,4 +694,4 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     main()
 
-__all__ = ["FIT_TARGETS", "FitRow", "fit", "main"]
+__all__ = ["FIT_TARGETS", "FitRow", "fit", "main", "route_targets"]

@@ -28,7 +28,17 @@ POPULATION, YEARS, REPLICATIONS = 10_000, 2, 3
 
 #: Effects that do not act as stated today, and why (issue 25). An effect listed here must
 #: still fail the audit, and every effect not listed must pass it.
-KNOWN_NOT_ACTING: dict[tuple[str, str], str] = {}
+KNOWN_NOT_ACTING: dict[tuple[str, str], str] = {
+    ("Children in need pods", "cin_plan.p_s47"): (
+        "at this size the audit measures x0.98 (0.93 to 1.04) against the x0.91 expected: the "
+        "families the pods keep from an s47 enquiry come back to CIN plans and are decided "
+        "again, so the decisions with the effect hold more families of high odds than those "
+        "without it (the measure compares two populations of decisions). England's parameters "
+        "before the routes refit measured x0.96 here too, with an interval wide enough to hold "
+        "x0.91; at 20,000 children over three years it acts (x0.95, 0.85 to 1.04). To fix: "
+        "compare the decisions of the same families in both twins"
+    ),
+}
 EFFECTS = [(p.name, e.target) for p in builtin_policies().values() for e in p.effects]
 
 
@@ -121,8 +131,7 @@ def test_cli_audit_of_one_policy_as_json(capsys):
     assert set(found) == {
         "proceedings.p_proceedings_issued",
         "proceedings.p_care_entry_at_issue",
-        "looked_after.duration",
-    }, f"expected FGDM's three effects, found {sorted(found)}"
+    }, f"expected FGDM's two effects (the trial's two results), found {sorted(found)}"
     verdicts_ok = all(v == ACTS for v in found.values())
     assert code == (0 if verdicts_ok else 1), (
         f"expected exit 0 when every effect acts as stated and 1 otherwise, found {code} for "

@@ -32,11 +32,6 @@ NOT_NUMBERS = ("description", "reference_year", "sources", "provenance")
 
 #: Parameters that move no output today, with why and what it would take to make them act.
 KNOWN_INERT: dict[str, str] = {
-    "proceedings.proceedings_duration": (
-        "read and never used: care proceedings take no time, the care decision is made when "
-        "they are issued; to act, the pathway would wait this long (Cafcass/MoJ: about 40 weeks) "
-        "between issue and the care decision, with the family's case held meanwhile"
-    ),
     "demand.localities[0].relative_demand": (
         "England's file has one locality, and demand is shared between localities in "
         "proportion to it; acts in a council with two or more localities"
@@ -64,6 +59,15 @@ KNOWN_INERT: dict[str, str] = {
         "staffing over two years they do not (halving caseload_per_fte makes them, and then it "
         "acts)"
     ),
+    "proceedings.in_care_order_mix.no_order": (
+        "no order for a child looked after during proceedings is rare (0.5 of 100): doubling "
+        "or halving it changes none of the few dozen final orders of a short run (with every "
+        "CP plan in pre-proceedings there are enough, and then it acts)"
+    ),
+    "youth_justice.duration": (
+        "remand is rare (0.42 children per 10,000 a year): a short run has one or none, whose "
+        "remand runs past the run's end either way (at 5 per 10,000 a year it acts)"
+    ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
         "p_return_home_breaks_down to 0 (no published national re-entry figure), so no return "
@@ -75,6 +79,8 @@ ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "workforce.caseload_stretch": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.caseload_elasticity": ("workforce.caseload_per_fte", 7.6),
+    "proceedings.in_care_order_mix.no_order": ("cp_plan.p_pre_proceedings", 1.0),
+    "youth_justice.duration": ("youth_justice.entries_per_10k_per_year", 5.0),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
 }
 #: Numbers no valid change reaches on their own.

@@ -103,11 +103,16 @@ LOOKED_AFTER_PREFIX = State.LOOKED_AFTER.value + "_"
 SOCIAL_WORK_STAGES: tuple[str, ...] = tuple(
     s.value for s in (State.ASSESSMENT, State.CIN_PLAN, State.S47_ENQUIRY, State.CP_PLAN)
 )
-#: Stages a policy can enrol families at (where the family's case sits).
+#: Where a family on a CP plan enters the Public Law Outline's pre-proceedings (the letter
+#: before proceedings): not a stage of its own (the case stays on the CP plan), but a point a
+#: policy can enrol families at, as the FGC trial did.
+PRE_PROCEEDINGS = "pre_proceedings"
+#: Stages a policy can enrol families at (where the family's case sits), and pre-proceedings.
 POLICY_STAGES: tuple[str, ...] = (
     State.FRONT_DOOR.value,
     State.EARLY_HELP.value,
     *SOCIAL_WORK_STAGES,
+    PRE_PROCEEDINGS,
 )
 #: Stocks of children known to social care at home: children in need other than looked after.
 CHILDREN_IN_NEED_STOCKS: tuple[str, ...] = (WAITING_ALLOCATION, *SOCIAL_WORK_STAGES)
@@ -143,6 +148,37 @@ class CareRoute(Enum):
     UASC = "uasc"  # unaccompanied asylum-seeking child
     OPENING = "opening"  # already looked after at the start
     RETURN_BREAKDOWN = "return_breakdown"  # back into care when a return home breaks down
+    CARE_ORDER = "care_order"  # at home during proceedings, a care or placement order at the end
+    YOUTH_JUSTICE = "youth_justice"  # remanded to the council's accommodation (youth justice)
+
+
+#: The legal status on starting to be looked after (DfE's CLA starts table) of each way into
+#: care: care orders (interim or full), detained for child protection (police protection or an
+#: emergency protection order), s20 voluntary agreements (UASC almost all s20), youth justice.
+#: A return home that breaks down is taken to restart under s20 (judgement: no national split).
+LEGAL_STATUS_ON_STARTING: dict[CareRoute, str] = {
+    CareRoute.PROCEEDINGS: "care_order",
+    CareRoute.CARE_ORDER: "care_order",
+    CareRoute.EMERGENCY: "police_protection",
+    CareRoute.S20_FROM_CP: "s20",
+    CareRoute.S20_FROM_CIN: "s20",
+    CareRoute.UASC: "s20",
+    CareRoute.RETURN_BREAKDOWN: "s20",
+    CareRoute.YOUTH_JUSTICE: "youth_justice",
+}
+#: The legal statuses on starting, in the order DfE's table lists them.
+LEGAL_STATUSES: tuple[str, ...] = ("care_order", "police_protection", "s20", "youth_justice")
+
+
+class CourtOrder(Enum):
+    """How s31 care proceedings end for a child (MoJ Family Court Statistics' order types)."""
+
+    CARE_ORDER = "care_order"
+    PLACEMENT_ORDER = "placement_order"
+    SGO = "sgo"  # special guardianship order
+    SUPERVISION_ORDER = "supervision_order"
+    CHILD_ARRANGEMENTS_ORDER = "child_arrangements_order"
+    NO_ORDER = "no_order"  # no order, or the application withdrawn
 
 
 @dataclass(slots=True)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.core.entities import CP_DURATION_BANDS, FACTOR_NAMES, Exit, Placement
+from sim.core.entities import (
+    CP_DURATION_BANDS,
+    FACTOR_NAMES,
+    LEGAL_STATUSES,
+    CourtOrder,
+    Exit,
+    Placement,
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,37 @@ MEASURES: dict[str, Measure] = {
         _F,
         enrolled_only=True,
     ),
+    "pre_proceedings_enrolled": Measure(
+        "Pre-proceedings, enrolled families",
+        "Children of families enrolled in a policy whose CP plan enters pre-proceedings (the "
+        "letter before proceedings)",
+        "children",
+        _F,
+        enrolled_only=True,
+    ),
+    "care_proceedings_enrolled": Measure(
+        "Care proceedings issued, enrolled families",
+        "Children of families enrolled in a policy in s31 applications issued",
+        "children",
+        _F,
+        enrolled_only=True,
+    ),
+    "care_entries_12m_pre_proceedings_enrolled": Measure(
+        "Care entries within 12 months of pre-proceedings, enrolled families",
+        "Children of enrolled families entering care within 12 months of the letter before "
+        "proceedings (the FGC trial's follow-up)",
+        "children",
+        _F,
+        enrolled_only=True,
+    ),
+    "care_days_12m_pre_proceedings_enrolled": Measure(
+        "Days in care within 12 months of pre-proceedings, enrolled families",
+        "Days from entering care to 12 months after the letter before proceedings, for "
+        "children of enrolled families (as if none left care sooner)",
+        "child-days",
+        _F,
+        enrolled_only=True,
+    ),
     "children_in_need": Measure(
         "Children in need at 31 March",
         "Open CIN episodes incl. CP and looked after (B1)",
@@ -228,6 +266,73 @@ for _e in Exit:
     MEASURES[f"care_exits_{_e.value}"] = Measure(
         f"Care exits: {_e.value.replace('_', ' ')}",
         f"Children ceasing care: {_e.value}",
+        "children",
+        _F,
+    )
+MEASURES["pre_proceedings"] = Measure(
+    "Pre-proceedings",
+    "Children whose CP plan enters the Public Law Outline's pre-proceedings",
+    "children",
+    _F,
+)
+MEASURES["care_proceedings"] = Measure(
+    "Care proceedings issued",
+    "Children in s31 care (and supervision) applications issued (Cafcass counts children)",
+    "children",
+    _F,
+)
+MEASURES["care_proceedings_applications"] = Measure(
+    "Care applications issued",
+    "s31 care (and supervision) applications issued, one a family (Cafcass counts applications)",
+    "applications",
+    _F,
+)
+MEASURES["care_proceedings_at_home"] = Measure(
+    "Care proceedings issued, children at home",
+    "Children in s31 applications issued who stay at home on their CP plan during the "
+    "proceedings (not removed under an interim care order at issue)",
+    "children",
+    _F,
+)
+MEASURES["children_in_proceedings"] = Measure(
+    "Children in care proceedings",
+    "Children in s31 proceedings at month end (issued, no final order yet), at home or "
+    "looked after under an interim care order",
+    "children",
+    _S,
+)
+MEASURES["proceedings_ended"] = Measure(
+    "Care proceedings ended",
+    "Children whose s31 proceedings ended in a final order (or none)",
+    "children",
+    _F,
+)
+_ORDER_WORDS = {
+    CourtOrder.CARE_ORDER: "a care order",
+    CourtOrder.PLACEMENT_ORDER: "a placement order",
+    CourtOrder.SGO: "a special guardianship order",
+    CourtOrder.SUPERVISION_ORDER: "a supervision order",
+    CourtOrder.CHILD_ARRANGEMENTS_ORDER: "a child arrangements order",
+    CourtOrder.NO_ORDER: "no order",
+}
+for _o, _words in _ORDER_WORDS.items():
+    MEASURES[f"proceedings_ended_{_o.value}"] = Measure(
+        f"Care proceedings ended: {_words}",
+        f"Children whose s31 proceedings ended with {_words}",
+        "children",
+        _F,
+    )
+_STATUS_WORDS = {
+    "care_order": "care order (interim or full)",
+    "police_protection": "police protection or emergency protection order",
+    "s20": "s20 voluntary agreement",
+    "youth_justice": "youth justice legal status",
+}
+for _s in LEGAL_STATUSES:
+    MEASURES[f"care_entries_legal_{_s}"] = Measure(
+        f"Care entries: {_STATUS_WORDS[_s]}",
+        f"Children starting to be looked after under a {_STATUS_WORDS[_s]} (legal status on "
+        "starting, DfE's CLA starts table)",
         "children",
         _F,
     )

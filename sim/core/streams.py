@@ -47,6 +47,7 @@ class Stream(IntEnum):
     RECENT_RETURNS = 19
     RETURN_BREAKDOWN = 20
     UNIT_COSTS = 21
+    YOUTH_JUSTICE = 22
 
 
 _N_STREAMS = max(Stream) + 1

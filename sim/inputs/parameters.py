@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.core.distributions import ByAge, DurationSpec, Lognormal
-from sim.core.entities import TOXIC_TRIO_SUBSETS, Exit, Placement
+from sim.core.entities import TOXIC_TRIO_SUBSETS, CourtOrder, Exit, Placement
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -177,13 +177,93 @@ class CpPlan(_Model):
     p_step_down_cin: Probability
 
 
+#: How s31 proceedings end for children looked after during them (on an interim care order),
+#: in per cent. Judgement shaped so that, with the children at home below, the national mix of
+#: final orders is that of Harwin et al. (2019), *The contribution of supervision orders and
+#: special guardianship to children's lives and family justice* (Cafcass records of children in
+#: s31 proceedings ending in 2016-17): supervision orders 15%, special guardianship 17%
+#: (published); care orders about 33%, placement orders about 19%, child arrangements orders
+#: about 9%, no order about 7% (UNVERIFIED: read from the study's charts). MoJ's Family Court
+#: Statistics Quarterly stopped publishing orders by type in 2022 (new case system). Placement
+#: orders and nearly all care orders go to children already looked after: DfE's CLA starts
+#: count only about 200 children a year starting under a full care or placement order.
+IN_CARE_ORDER_MIX: dict[CourtOrder, float] = {
+    CourtOrder.CARE_ORDER: 56.0,
+    CourtOrder.PLACEMENT_ORDER: 34.0,
+    CourtOrder.SGO: 5.0,
+    CourtOrder.SUPERVISION_ORDER: 3.0,
+    CourtOrder.CHILD_ARRANGEMENTS_ORDER: 1.5,
+    CourtOrder.NO_ORDER: 0.5,
+}
+#: How s31 proceedings end for children living at home during them (judgement, as above): a
+#: care order for few (DfE: about 200 children a year start care under a full care or placement
+#: order), special guardianship with relatives, supervision, child arrangements or no order.
+AT_HOME_ORDER_MIX: dict[CourtOrder, float] = {
+    CourtOrder.CARE_ORDER: 3.0,
+    CourtOrder.PLACEMENT_ORDER: 0.0,
+    CourtOrder.SGO: 33.0,
+    CourtOrder.SUPERVISION_ORDER: 31.0,
+    CourtOrder.CHILD_ARRANGEMENTS_ORDER: 18.0,
+    CourtOrder.NO_ORDER: 15.0,
+}
+
+
 class Proceedings(_Model):
-    """Public Law Outline pre-proceedings and s31 care proceedings."""
+    """Public Law Outline pre-proceedings and s31 care proceedings.
+
+    Proceedings last ``proceedings_duration`` from issue to the final order. At issue a child
+    is removed under an interim care order (``p_care_entry_at_issue``: looked after for the
+    rest of the proceedings) or stays at home (its CP plan running its own course); the final
+    order is drawn from the mix for where the child lived during the proceedings.
+    """
 
     pre_proceedings_duration: DurationSpec
     p_proceedings_issued: Probability
     p_care_entry_at_issue: Probability
     proceedings_duration: DurationSpec
+    in_care_order_mix: dict[CourtOrder, NonNegative] = Field(
+        default_factory=lambda: dict(IN_CARE_ORDER_MIX)
+    )
+    at_home_order_mix: dict[CourtOrder, NonNegative] = Field(
+        default_factory=lambda: dict(AT_HOME_ORDER_MIX)
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Proceedings:
+        for name in ("in_care_order_mix", "at_home_order_mix"):
+            mix = getattr(self, name)
+            missing = [o.value for o in CourtOrder if o not in mix]
+            if missing or sum(mix.values()) <= 0:
+                raise ValueError(
+                    f"proceedings.{name} needs a weight for each of "
+                    f"{[o.value for o in CourtOrder]} (missing {missing}), not all zero"
+                )
+        return self
+
+
+#: Ages 0-17 of children remanded to a council's accommodation (judgement: from age 10, the
+#: age of criminal responsibility, most aged 15-17, as in the Youth Justice Board's statistics).
+YOUTH_JUSTICE_AGE_WEIGHTS = (0,) * 10 + (0.5, 0.5, 1, 2, 5, 10, 20, 25)
+
+
+class YouthJustice(_Model):
+    """Children who start to be looked after under a youth justice legal status (remand).
+
+    They come from the youth justice system, not from the council's own pathway: their own
+    arrival stream, as unaccompanied children's is, straight into care for the remand.
+    """
+
+    #: DfE Children looked after in England 2025, national tables: 510 starts under youth
+    #: justice legal statuses in 2024-25 (remand 490, sentenced 10, PACE 10) over ONS's
+    #: 12.18 million children aged 0-17 (mid-2024)
+    entries_per_10k_per_year: NonNegative = 0.419
+    age_weights: tuple[NonNegative, ...] = Field(
+        default=YOUTH_JUSTICE_AGE_WEIGHTS, min_length=18, max_length=18
+    )
+    #: judgement: remand lasts weeks to months (about three months typically)
+    duration: DurationSpec = Field(
+        default_factory=lambda: Lognormal(median_days=90.0, p90_days=240.0)
+    )
 
 
 class LookedAfter(_Model):
@@ -315,6 +395,7 @@ class Parameters(_Model):
     cp_plan: CpPlan
     proceedings: Proceedings
     looked_after: LookedAfter
+    youth_justice: YouthJustice = Field(default_factory=YouthJustice)
     workforce: Workforce
     escalation: Escalation
     recontact: Recontact

@@ -175,6 +175,14 @@ class Effect(_Model):
     high_reason: str = Field(
         "", description="why the range's high end is where it is, with its source"
     )
+    #: The multiplier is a relative risk a trial measured on the families it enrolled: it
+    #: multiplies each enrolled family's own chance (after its odds of escalation), so the
+    #: share of those families saying yes falls by the trial's ratio. Otherwise (the default)
+    #: it multiplies the stage's probability, which each family's odds then scale (a decision
+    #: likely anyway moves less).
+    relative_risk: bool = Field(
+        False, description="a trial's relative risk, applied to each family's own chance"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Effect:
@@ -183,6 +191,10 @@ class Effect(_Model):
                 f"low must be <= central <= high ({self.low} <= {self.central} <= {self.high})"
             )
         known = effect_targets()
+        if self.relative_risk and known.get(self.target) != "probability":
+            raise ValueError(
+                f"relative_risk applies to a probability, and {self.target!r} is not one"
+            )
         if self.target not in known:
             close = [k for k in known if self.target.split(".")[-1] in k][:3]
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -316,6 +328,12 @@ class ActivePolicy:
         self.start_day = start_day
         self.ramp_days = policy.ramp_up_months * DAYS_PER_MONTH
         self.multipliers = multipliers
+        #: names whose multiplier is a relative risk (every effect on it says so)
+        self.relative_risks = frozenset(
+            name
+            for name, effects in policy.targets().items()
+            if name in multipliers and all(e.relative_risk for e in effects)
+        )
         self.capacity = policy.team_capacity(population)
         self.enrolled = 0
         self.enrolled_total = 0
@@ -377,6 +395,7 @@ class PolicySet:
             start_day = float((p.start_date - start).days)
             self.active.append(ActivePolicy(p, i, start_day, mult, index, population))
         self.targets = frozenset(n for a in self.active for n in a.multipliers)
+        self.relative_risk_targets = frozenset(n for a in self.active for n in a.relative_risks)
 
     def __bool__(self) -> bool:
         return bool(self.active)
@@ -410,12 +429,22 @@ class PolicySet:
 
     def multiplier(self, name: str, family, now: float) -> float:
         """Product of the enrolled policies' multipliers on ``name`` for this family now."""
+        return self._product(name, family, now, relative_risk=False)
+
+    def relative_risk(self, name: str, family, now: float) -> float:
+        """Product of the enrolled policies' relative risks on ``name`` for this family now
+        (effects marked ``relative_risk``, which :meth:`multiplier` leaves out)."""
+        if name not in self.relative_risk_targets:
+            return 1.0
+        return self._product(name, family, now, relative_risk=True)
+
+    def _product(self, name: str, family, now: float, relative_risk: bool) -> float:
         if name not in self.targets or not family.policies:
             return 1.0
         m = 1.0
         for i in family.policies:
             a = self.active[i]
             full = a.multipliers.get(name)
-            if full is not None:
+            if full is not None and (name in a.relative_risks) == relative_risk:
                 m *= 1.0 + (full - 1.0) * a.ramp(now)
         return m

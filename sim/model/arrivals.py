@@ -3,8 +3,8 @@
 New concerns arrive as contacts about families not currently known, at a rate that follows the
 child population (with its trend) and a monthly profile (school terms). Families are drawn in
 bulk by :class:`FamilyFactory`; the front door (:mod:`sim.model.front_door`) decides what
-happens to each contact. Unaccompanied asylum-seeking children arrive as their own stream
-straight into care.
+happens to each contact. Unaccompanied asylum-seeking children, and children remanded to the
+council's accommodation (youth justice), arrive as their own streams straight into care.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from sim.core.calendar import DAYS_PER_YEAR
-from sim.core.entities import TOXIC_TRIO_SUBSETS, CareRoute, Child, Family, RiskFactors
+from sim.core.entities import TOXIC_TRIO_SUBSETS, CareRoute, Child, Exit, Family, RiskFactors
 from sim.core.streams import Stream
 from sim.model.care import care_episode
 from sim.model.services import Services
@@ -27,6 +27,7 @@ UASC_ID_BASE = 1 << 40
 HISTORY_ID_BASE = 2 << 40
 OPENING_ID_BASE = 3 << 40
 RETURNS_ID_BASE = 4 << 40
+YOUTH_JUSTICE_ID_BASE = 5 << 40
 #: Contacts are drawn 30 days at a time: fewer, larger numpy calls, in a fixed order.
 BATCH_DAYS = 30
 
@@ -175,3 +176,47 @@ def uasc_arrivals(
         child.in_care = True
         svc.social_work.force(1)
         svc.start_process(care_episode, child, family, route=CareRoute.UASC, src=None)
+
+
+def youth_justice_arrivals(
+    env: simpy.Environment, svc: Services, end_day: float
+) -> Generator[simpy.Event, object, None]:
+    """Children remanded to the council's accommodation: their own arrival stream (from the
+    youth justice system, not the council's pathway), looked after for the remand and then
+    leaving care (an exit for another reason: custody, bail or home, which DfE does not split)."""
+    yj = svc.params.youth_justice
+    rate = yj.entries_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4
+    if rate <= 0:
+        return
+    rng = svc.streams.generator(Stream.YOUTH_JUSTICE)
+    p_age = shares(yj.age_weights)
+    p_loc = shares(tuple(loc.population_share for loc in svc.params.demand.localities))
+    k = 0
+    while True:
+        growth = (1 + svc.params.demand.population_growth_per_year) ** (env.now / DAYS_PER_YEAR)
+        yield env.timeout(rng.exponential(1 / (rate * growth)))
+        if env.now >= end_day:
+            return
+        age = rng.choice(18, p=p_age) + rng.random()
+        child = Child(birth_day=env.now - age * DAYS_PER_YEAR)
+        family = Family(
+            id=YOUTH_JUSTICE_ID_BASE + k,
+            children=[child],
+            locality=draw_locality(rng, p_loc),
+            at_pod_school=False,
+            risk=RiskFactors.NONE,
+            need=3,
+            draws=svc.streams.family(YOUTH_JUSTICE_ID_BASE + k),
+        )
+        k += 1
+        child.in_care = True
+        svc.social_work.force(1)
+        remand = svc.duration(family, Stream.YOUTH_JUSTICE, "youth_justice.duration")
+        svc.start_process(
+            care_episode,
+            child,
+            family,
+            route=CareRoute.YOUTH_JUSTICE,
+            src=None,
+            planned=(Exit.OTHER, remand),
+        )

@@ -14,7 +14,7 @@ from sim.core.entities import CP_DURATION_BANDS, cp_duration_band
 from sim.core.streams import Stream, Streams
 from sim.inputs.policies import ActivePolicy, PolicySet
 from sim.inputs.scenario import Scenario
-from sim.model.arrivals import uasc_arrivals
+from sim.model.arrivals import uasc_arrivals, youth_justice_arrivals
 from sim.model.effect_ledger import EffectLedger
 from sim.model.front_door import front_door, new_concern
 from sim.model.opening_caseload import seed_opening_caseload
@@ -71,6 +71,7 @@ def build(
     env.process(front_door(env, svc, end_day=cal.end_day))
     if scenario.include_uasc:
         env.process(uasc_arrivals(env, svc, end_day=cal.end_day))
+    env.process(youth_justice_arrivals(env, svc, end_day=cal.end_day))
     return env, svc
 
 
@@ -113,6 +114,7 @@ def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event,
                 "social_worker_fte_core": svc.social_work.core_fte,
                 "early_help_fte_core": svc.early_help_team.core_fte,
                 "front_door_waiting": svc.front_door_waiting,
+                "children_in_proceedings": svc.children_in_proceedings,
                 "early_help_families_open": svc.early_help_team.held,
                 **_open_cp_plans_by_duration(svc, env.now),
             },

@@ -21,6 +21,7 @@ import simpy
 from sim.core.calendar import WITHIN_12_MONTHS_DAYS
 from sim.core.entities import (
     AGE_OF_MAJORITY,
+    LEGAL_STATUS_ON_STARTING,
     LOOKED_AFTER_PREFIX,
     CareRoute,
     Child,
@@ -189,6 +190,7 @@ def _count_care_entry(child: Child, family: Family, svc: Services, route: CareRo
     now = svc.env.now
     svc.flow_by_locality("care_entries", family, 1)
     svc.record.flow(f"care_entries_{route.value}", 1, now)
+    svc.record.flow(f"care_entries_legal_{LEGAL_STATUS_ON_STARTING[route]}", 1, now)
     if child.left_care_day is not None and now - child.left_care_day <= WITHIN_12_MONTHS_DAYS:
         svc.record.flow("care_reentries_12m", 1, now)  # as SSDA903 counts a re-entry
 

@@ -93,16 +93,27 @@ class EffectLedger:
             self._seen[family.id] = frozenset(family.policies)
 
     def decision(
-        self, family: Family, name: str, now: float, p: float, yes: bool, scale: Callable
+        self,
+        family: Family,
+        name: str,
+        now: float,
+        p: float,
+        yes: bool,
+        scale: Callable,
+        relative_risk: bool = False,
     ) -> None:
         """A decision on probability ``name`` (``p`` before any multiplier; ``scale`` maps a
-        probability to the one the decision used, e.g. the family's odds scaling)."""
+        probability to the one the decision used, e.g. the family's odds scaling). A
+        ``relative_risk`` multiplier applies to the scaled chance itself."""
         if now < 0:
             return
         reached = self._reaching(family.policies, name)
         if reached:
             base = scale(min(1.0, p))
-            event = (float(yes), base, lambda m: scale(min(1.0, p * m)))
+            if relative_risk:
+                event = (float(yes), base, lambda m: min(1.0, base * m))
+            else:
+                event = (float(yes), base, lambda m: scale(min(1.0, p * m)))
             self._add(reached, name, event, applied=True)
 
     def draw(self, family: Family, name: str, now: float, days: float, base_days: float) -> None:

@@ -11,15 +11,22 @@ from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import DAYS_PER_MONTH, WITHIN_12_MONTHS_WHOLE_DAYS, working_to_calendar_days
+from sim.core.calendar import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    WITHIN_12_MONTHS_WHOLE_DAYS,
+    working_to_calendar_days,
+)
 from sim.core.entities import (
     CP_DURATION_BANDS,
     FACTOR_NAMES,
     POLICY_STAGES,
+    PRE_PROCEEDINGS,
     SOCIAL_WORK_STAGES,
     WAITING_ALLOCATION,
     WAITING_EARLY_HELP,
     CareRoute,
+    CourtOrder,
     Family,
     State,
     cp_duration_band,
@@ -30,7 +37,7 @@ from sim.model.services import Services
 
 StageGenerator = Generator[simpy.Event, object, State]
 #: Stages at which a family entering them is enrolled in policies (the front door enrols its own).
-ENROLLING_STAGES = frozenset(POLICY_STAGES) - {State.FRONT_DOOR.value}
+ENROLLING_STAGES = frozenset(POLICY_STAGES) - {State.FRONT_DOOR.value, PRE_PROCEEDINGS}
 #: Stages whose work a social worker holds, as a set (``enter`` runs on every move).
 _SOCIAL_WORK = frozenset(SOCIAL_WORK_STAGES)
 #: Measure names built once (this code runs for every assessment and CP plan).
@@ -41,6 +48,9 @@ ENROLLED_PLAN_MEASURES = {
     State.CIN_PLAN: ("cin_plans_started_enrolled", "cin_plan_planned_days_enrolled"),
     State.CP_PLAN: ("cp_plans_started_enrolled", "cp_plan_planned_days_enrolled"),
 }
+#: Final orders after which children at home during proceedings become looked after.
+ORDERS_INTO_CARE = frozenset({CourtOrder.CARE_ORDER, CourtOrder.PLACEMENT_ORDER})
+ORDER_MEASURES = {o: f"proceedings_ended_{o.value}" for o in CourtOrder}
 #: Working Together to Safeguard Children 2023: assessments within 45 working days of referral.
 ASSESSMENT_TIMESCALE_WORKING_DAYS = 45
 #: The need level (of 4: low to acute) at which a referral is urgent: allocated at once while the
@@ -330,14 +340,9 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
         _count_enrolled_plan(svc, State.CP_PLAN, n, duration)
     if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
-        svc.record.flow("pre_proceedings", family.counted, env.now)
-        yield env.timeout(
-            svc.duration(family, Stream.PROCEEDINGS, "proceedings.pre_proceedings_duration")
-        )
-        if svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_proceedings_issued"):
-            svc.record.flow("care_proceedings", family.counted, env.now)
-            if svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_care_entry_at_issue"):
-                return _end_cp_plan_into_care(env, family, svc, start, CareRoute.PROCEEDINGS)
+        after = yield from pre_proceedings(env, family, svc, start)
+        if after is not None:
+            return after
         remaining = start + elapsed + duration - env.now
         if remaining > 0:
             yield env.timeout(remaining)
@@ -350,6 +355,131 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     if svc.chance(family, Stream.CP_PLAN, "cp_plan.p_step_down_cin"):
         return State.CIN_PLAN
     return State.CLOSED
+
+
+def pre_proceedings(
+    env: simpy.Environment, family: Family, svc: Services, plan_start: float
+) -> Generator[simpy.Event, object, State | None]:
+    """The Public Law Outline's pre-proceedings for a family on a CP plan (started on
+    ``plan_start``), from the letter before proceedings; care proceedings for some.
+
+    Returns ``State.CLOSED`` when the children are removed at issue, or None when the CP plan
+    goes on (no proceedings issued, or proceedings with the children at home).
+    """
+    letter = env.now
+    n = family.counted
+    svc.record.flow("pre_proceedings", n, letter)
+    if svc.policies:  # a policy may enrol families here, before the decisions that follow
+        svc.enrol(family, PRE_PROCEEDINGS)
+    if family.policies:  # where the FGC trial measured its results
+        svc.record.flow("pre_proceedings_enrolled", n, letter)
+    yield env.timeout(
+        svc.duration(family, Stream.PROCEEDINGS, "proceedings.pre_proceedings_duration")
+    )
+    if not svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_proceedings_issued"):
+        return None
+    if care_proceedings(env, family, svc, plan_start, letter):
+        return State.CLOSED  # removed at issue under an interim care order
+    return None
+
+
+def _count_care_after_letter(family: Family, svc: Services, n: int, letter: float) -> None:
+    """For an enrolled family, children entering care within 12 months of the letter before
+    proceedings, and their days in care to the end of those 12 months (counted from entry to
+    the 12 months' end, as if none left care sooner): the FGC trial's outcomes."""
+    left = letter + DAYS_PER_YEAR - svc.env.now
+    if family.policies and n and left > 0:
+        svc.record.flow("care_entries_12m_pre_proceedings_enrolled", n, svc.env.now)
+        svc.record.flow("care_days_12m_pre_proceedings_enrolled", n * left, svc.env.now)
+
+
+def care_proceedings(
+    env: simpy.Environment, family: Family, svc: Services, plan_start: float, letter: float
+) -> bool:
+    """s31 care proceedings issued for the family's children at home (on a CP plan that
+    started on ``plan_start``, in pre-proceedings since ``letter``); True if the children are
+    removed at issue.
+
+    At issue the children are removed under an interim care order (the CP plan ends, their
+    stay in care starts, :func:`proceedings_in_care` follows the proceedings to their end), or
+    stay at home (:func:`proceedings_at_home`), their CP plan running its course alongside the
+    proceedings. How long the proceedings last and the uniform deciding the final order are
+    drawn at issue, whichever way.
+    """
+    now = env.now
+    n = family.counted
+    svc.record.flow("care_proceedings", n, now)
+    svc.record.flow("care_proceedings_applications", 1, now)
+    if family.policies:
+        svc.record.flow("care_proceedings_enrolled", n, now)
+    days = svc.duration(family, Stream.PROCEEDINGS, "proceedings.proceedings_duration")
+    u_order = svc.u(family, Stream.PROCEEDINGS)
+    if svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_care_entry_at_issue"):
+        _cp_plan_ended(family, svc, plan_start)
+        removed = enter_care(env, family, svc, CareRoute.PROCEEDINGS)
+        _count_care_after_letter(family, svc, removed, letter)
+        svc.start_process(proceedings_in_care, removed, days, u_order)
+        return True
+    svc.record.flow("care_proceedings_at_home", n, now)
+    svc.start_process(proceedings_at_home, family, n, days, u_order, letter)
+    return False
+
+
+def proceedings_at_home(
+    env: simpy.Environment,
+    family: Family,
+    n: int,
+    days: float,
+    u_order: float,
+    letter: float,
+    svc: Services,
+) -> Generator[simpy.Event, object, None]:
+    """The proceedings of ``n`` children who stay at home at issue, to the final order ``days``
+    later. A care or placement order brings the children still at home into care (a care
+    order on starting); the other orders are counted, and the family's case goes on as it was
+    (its CP plan, or what followed it, runs its own course)."""
+    svc.children_in_proceedings += n
+    yield env.timeout(days)
+    svc.children_in_proceedings -= n
+    order = choose_order(svc.params.proceedings.at_home_order_mix, u_order)
+    _count_order(svc, order, n, days)
+    if order in ORDERS_INTO_CARE:
+        entered = enter_care(env, family, svc, CareRoute.CARE_ORDER)
+        _count_care_after_letter(family, svc, entered, letter)
+
+
+def proceedings_in_care(
+    env: simpy.Environment, n: int, days: float, u_order: float, svc: Services
+) -> Generator[simpy.Event, object, None]:
+    """The proceedings of ``n`` children removed at issue: looked after under an interim care
+    order until the final order ``days`` later. (A sibling not removed leaves the proceedings
+    with the family's case, which the model closes as its children enter care. The stays in
+    care are drawn by care, as for every child entering care: the order is counted here, it
+    does not end or lengthen them.)"""
+    svc.children_in_proceedings += n
+    yield env.timeout(days)
+    svc.children_in_proceedings -= n
+    order = choose_order(svc.params.proceedings.in_care_order_mix, u_order)
+    _count_order(svc, order, n, days)
+
+
+def choose_order(mix: dict[CourtOrder, float], u: float) -> CourtOrder:
+    """The final order a uniform ``u`` picks from a mix of weights."""
+    total = sum(mix.values())
+    acc = 0.0
+    for order, weight in mix.items():
+        acc += weight / total
+        if u < acc:
+            return order
+    return next(reversed(mix))
+
+
+def _count_order(svc: Services, order: CourtOrder, n: int, days: float) -> None:
+    """Count ``n`` children whose proceedings ended in ``order`` after ``days``."""
+    now = svc.env.now
+    svc.record.flow("proceedings_ended", n, now)
+    svc.record.flow(ORDER_MEASURES[order], n, now)
+    svc.record.stay("proceedings", days, n, now)
 
 
 def _count_enrolled_plan(svc: Services, stage: State, n: int, days: float) -> None:

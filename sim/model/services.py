@@ -64,6 +64,8 @@ class Services:
     known_family_front_door: Callable[[Family, Services, float], None]
     policies: PolicySet | None = None
     front_door_waiting: int = 0
+    #: Children in s31 care proceedings now (issued, no final order yet), at home or in care
+    children_in_proceedings: int = 0
     cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
     #: CP plans open now: family id -> (family, day the plan started), for D5's durations
     open_cp_plans: dict[int, tuple[Family, float]] = field(default_factory=dict)
@@ -159,22 +161,41 @@ class Services:
             self._odds_norm = mean_family_odds(self.params)
         return self._odds_norm
 
+    def relative_risk(self, name: str, family: Family) -> float:
+        """The relative risk trials' effects put on the family's own chance of ``name`` (1
+        when no policy's effect on it is a relative risk)."""
+        if not self.policies or name not in self.policies.relative_risk_targets:
+            return 1.0
+        return self.policies.relative_risk(name, family, self.env.now)
+
     def escalates(self, family: Family, stream: Stream, name: str) -> bool:
         """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now."""
         p = min(1.0, self.value(name, family))
         odds = self.family_odds(family) * self.caseload_pressure()
-        yes = self.u(family, stream) < scaled_probability(p, odds)
+        rr = self.relative_risk(name, family)
+        yes = self.u(family, stream) < min(1.0, scaled_probability(p, odds) * rr)
         if self.ledger is not None and name in self.policies.targets:
+            as_rr = name in self.policies.relative_risk_targets
             self.ledger.decision(
-                family, name, self.env.now, self._base[name], yes, partial(_odds_scaled, odds)
+                family,
+                name,
+                self.env.now,
+                self._base[name],
+                yes,
+                partial(_odds_scaled, odds),
+                relative_risk=as_rr,
             )
         return yes
 
     def chance(self, family: Family, stream: Stream, name: str) -> bool:
         """Decide a step named ``name`` that does not depend on risk (closing, stepping down)."""
-        yes = self.u(family, stream) < min(1.0, self.value(name, family))
+        p = min(1.0, self.value(name, family) * self.relative_risk(name, family))
+        yes = self.u(family, stream) < p
         if self.ledger is not None and name in self.policies.targets:
-            self.ledger.decision(family, name, self.env.now, self._base[name], yes, _as_is)
+            as_rr = name in self.policies.relative_risk_targets
+            self.ledger.decision(
+                family, name, self.env.now, self._base[name], yes, _as_is, relative_risk=as_rr
+            )
         return yes
 
 

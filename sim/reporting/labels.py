@@ -22,6 +22,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from sim.core.entities import LEGAL_STATUSES, CourtOrder
 from sim.core.measures import FIGURES, MEASURES
 from sim.experiments.comparison import BASELINE
 from sim.inputs.policies import EFFECT_LABELS, Effect
@@ -57,12 +58,23 @@ def _rows(measures: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
 HEADLINE = _rows(HEADLINE_MEASURES)
 DETAIL = _rows(DETAIL_MEASURES)
 
+#: Care entries by legal status on starting, in the order of DfE's CLA starts table.
+LEGAL_STATUS_MEASURES = tuple(f"care_entries_legal_{s}" for s in LEGAL_STATUSES)
+#: Care proceedings: children in applications issued, in proceedings at month end, and whose
+#: proceedings ended, in all and by final order.
+PROCEEDINGS_MEASURES = (
+    "care_proceedings",
+    "children_in_proceedings",
+    "proceedings_ended",
+    *(f"proceedings_ended_{o.value}" for o in CourtOrder),
+)
 #: Chart titles, by measure, where a chart's words differ from the measure's label.
 CHART_TITLES = {
     "looked_after": "Children looked after",
     "cp_plans": "Children on child protection plans",
     "waiting_allocation": "Children waiting for a social worker",
     "caseload_per_sw": "Caseload per social worker (nobody waited)",
+    "children_in_proceedings": "Children in care proceedings",
 }
 #: The name shown for the baseline of a comparison.
 TODAY = "Today's way of working"
@@ -88,6 +100,7 @@ STAGE_WORDS = {
     "cin_plan": "CIN plans",
     "s47_enquiry": "s47 enquiries",
     "cp_plan": "CP plans",
+    "pre_proceedings": "pre-proceedings",
 }
 #: The warning a bid writer reads beside an effect whose evidence is weak
 #: (:attr:`sim.inputs.policies.Effect.evidence_is_weak`), by strength of evidence.
