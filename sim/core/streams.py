@@ -46,6 +46,7 @@ class Stream(IntEnum):
     SIBLINGS = 18
     RECENT_RETURNS = 19
     RETURN_BREAKDOWN = 20
+    FUTURE = 21
 
 
 _N_STREAMS = max(Stream) + 1
