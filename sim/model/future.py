@@ -10,10 +10,11 @@ throughout the year, so its total moves by the drawn change, as published totals
 Where a drawn future acts:
 
 - contacts about new families: times the referral change (referrals follow contacts);
-- the decisions that lead to a child protection enquiry (:data:`CP_DECISIONS`): odds times the
-  change in CP plans started beyond referrals;
-- the decisions that start a care episode (:data:`CARE_DECISIONS`): odds times the change in
-  care entries beyond CP plans started.
+- the decisions that lead to a child protection enquiry (:data:`CP_DECISIONS`): each family's
+  probability times the change in CP plans started beyond referrals;
+- the decisions that lead to care (:data:`CARE_DECISIONS`: emergency care, s20, entering
+  pre-proceedings): each family's probability times the change in care entries beyond CP plans
+  started (a probability stops at 1).
 
 The draws come from their own stream, keyed by the scenario's seed and the replication, so a
 pilot and today's way of working share the same future (common random numbers): the range of a
@@ -37,7 +38,7 @@ CARE_DECISIONS = (
     "s47_enquiry.p_emergency_care",
     "cin_plan.p_s20_care",
     "cp_plan.p_s20_care",
-    "proceedings.p_care_entry_at_issue",
+    "cp_plan.p_pre_proceedings",
 )
 _REFERRALS, _CP, _CARE = 0, 1, 2
 
@@ -67,8 +68,9 @@ class Future:
         """Multiplier of the rate of contacts about new families on ``day``."""
         return math.exp(self.log_change(_REFERRALS, day)) if self.path is not None else 1.0
 
-    def odds(self, name: str, day: float) -> float:
-        """Odds multiplier of decision ``name`` on ``day`` (1 for decisions a future leaves be)."""
+    def multiplier(self, name: str, day: float) -> float:
+        """Multiplier of decision ``name``'s probability on ``day`` (1 for decisions a future
+        leaves be)."""
         if self.path is None:
             return 1.0
         if name in CP_DECISIONS:

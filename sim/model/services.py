@@ -166,8 +166,9 @@ class Services:
         """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now."""
         p = min(1.0, self.value(name, family))
         odds = self.family_odds(family) * self.caseload_pressure()
-        odds *= self.future.odds(name, self.env.now)
-        yes = self.u(family, stream) < scaled_probability(p, odds)
+        # the replication's drawn future moves the family's own probability in proportion
+        drawn = self.future.multiplier(name, self.env.now)
+        yes = self.u(family, stream) < min(1.0, scaled_probability(p, odds) * drawn)
         if self.ledger is not None and name in self.policies.targets:
             self.ledger.decision(
                 family, name, self.env.now, self._base[name], yes, partial(_odds_scaled, odds)
