@@ -192,9 +192,10 @@ def results(
         for col, measure in zip(st.columns(len(measures)), measures, strict=True):
             tile(col, summary, variant, measure)
     st.caption(
-        "Ranges include both chance and what the evidence does not pin down (each "
-        "replication draws the pilot's effect sizes from their evidence ranges)."
+        labels.difference_range_words()
+        + " Each replication draws the pilot's effect sizes from their evidence ranges."
     )
+    st.caption(labels.level_range_words(scenario.future))
     # first figures and final ones are drawn in one run of the page: each chart its own key
     charts(res, "final" if final else f"step{step}", history)
     if final:

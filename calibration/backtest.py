@@ -59,7 +59,7 @@ def later_year(year: str, n: int = 1) -> str:
     return f"{y}-{(y + 1) % 100:02d}"
 
 
-def _project(
+def project(
     name: str,
     params: dict[str, Any],
     fitted: str,
@@ -171,7 +171,7 @@ def backtest_council(
         log=log,
     )
     pop = scaling_population(hist.table, fitted, hold_out)
-    yearly = _project(area.name, params, fitted, horizon, pop, projection_replications)
+    yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
     return _compare(area.name, hist.table, fitted, horizon, yearly)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.ees import Area, councils, history, statistical_neighbours
+from calibration.ees import Area, councils, find_area, history, statistical_neighbours
 from sim.inputs.future_changes import CHANGES_FILE, MEASURES
 
 
@@ -51,8 +51,9 @@ def council_changes(area: Area) -> pd.DataFrame:
 
 
 def all_changes() -> pd.DataFrame:
-    """Every council's changes (councils in the latest DfE tables), sorted by council and year."""
-    frames = [council_changes(a) for a in councils()]
+    """Every council's changes (councils in the latest DfE tables) and England's own, sorted by
+    council and year."""
+    frames = [council_changes(a) for a in [*councils(), find_area("England")]]
     return pd.concat(frames, ignore_index=True).sort_values(["council", "year"])
 
 

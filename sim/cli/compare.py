@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ from sim.experiments.costs import placeholder_items
 from sim.experiments.runner import compare_to_folder
 from sim.inputs.cost_book import load_cost_book
 from sim.inputs.scenario import Scenario, ScenarioError
-from sim.reporting.labels import COMPARE_ROWS, figure_text, label
+from sim.reporting.labels import COMPARE_ROWS, difference_range_words, figure_text, label
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -68,6 +69,7 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         "draws each\neffect size from its evidence range. Savings are against the same "
         "families under today's way of working."
     )
+    print(textwrap.fill(difference_range_words(), width=100))
 
 
 def _print_variant(name: str, policies: list, summary: pd.DataFrame) -> None:

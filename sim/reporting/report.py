@@ -42,7 +42,15 @@ from sim.reporting.context import (
     where_and_when,
 )
 from sim.reporting.figures import headline_figures, make_figure, reading_sentence
-from sim.reporting.labels import DETAIL, HEADLINE, STAGE_WORDS, chart_title, format_value
+from sim.reporting.labels import (
+    DETAIL,
+    HEADLINE,
+    STAGE_WORDS,
+    chart_title,
+    difference_range_words,
+    format_value,
+    level_range_words,
+)
 from sim.reporting.manifest import build_manifest, display_path, write_json
 from sim.reporting.static_charts import StaticChartError, to_svgs
 
@@ -275,6 +283,8 @@ def report_context(
         "sections": sections,
         "replications": n,
         "few_replications": n < FEW_REPLICATIONS,
+        "level_ranges": level_range_words(scenario.future),
+        "difference_ranges": difference_range_words(),
         "evidence": evidence_rows(all_policies),
         "policies": all_policies,
         "already_running": scenario.running_notes(),
