@@ -188,7 +188,7 @@ def _compare(
         if year not in table.index:
             continue
         this = yearly[yearly["financial_year"] == fy]
-        for m in MEASURES:
+        for m in (m for m in MEASURES if m in table):
             actual = table.at[year, m]
             draws = this.loc[this["measure"] == m, "value"].to_numpy(dtype=float)
             if np.isnan(actual) or actual == 0 or draws.size == 0:

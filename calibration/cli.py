@@ -357,6 +357,7 @@ def _backtest_councils(
             args,
             bar,
             horizon=args.horizon,
+            projection_replications=args.replications,
         )
     return failed
 

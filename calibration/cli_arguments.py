@@ -76,6 +76,12 @@ def _backtest(subparsers: Subparsers) -> None:
         metavar="N",
         help="fit on the years up to N before the hold-out year and project N years (default 1)",
     )
+    bt.add_argument(
+        "--replications",
+        type=int,
+        default=40,
+        help="drawn futures per council's projection: its ranges' ends (default 40)",
+    )
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
     bt.add_argument(
         "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
