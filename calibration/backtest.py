@@ -256,6 +256,17 @@ def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def coverage_frame(summary: pd.DataFrame, hold_out: str, horizon: int) -> pd.DataFrame:
+    """A back-test summary's coverage, as ``sim/data/reference/backtest_coverage.csv`` ships it
+    (:mod:`sim.inputs.range_evidence`): per years ahead and measure, the councils and the share
+    inside each range, with the year projected to and the year fitted on."""
+    cols = ["measure", "horizon", "councils", "inside_50", "inside_80", "inside_90"]
+    out = summary[cols].copy()
+    out["hold_out"] = [later_year(hold_out, int(h) - horizon) for h in out["horizon"]]
+    out["fitted"] = later_year(hold_out, -horizon)
+    return out
+
+
 def backtest_record(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One council's back-test as it is kept in its parameter file's provenance.
 

@@ -22,6 +22,7 @@ from calibration.backtest import (
     backtest_council,
     backtest_or_reason,
     backtest_record,
+    coverage_frame,
     later_year,
     summarise_backtest,
 )
@@ -295,6 +296,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     summary = summarise_backtest(results) if not results.empty else pd.DataFrame()
     results.to_csv(out / "results.csv", index=False)
     summary.to_csv(out / "summary.csv", index=False)
+    if not summary.empty:  # in the shipped format of sim/data/reference/backtest_coverage.csv
+        coverage_frame(summary, args.hold_out, args.horizon).to_csv(
+            out / "coverage.csv", index=False
+        )
     if args.json:
         print(
             json.dumps(

@@ -147,3 +147,15 @@ def test_ranges_widen_with_the_horizon():
     assert sd[4] > 1.5 * sd[0], (
         f"expected the fifth year's spread well above the first's, found {sd}"
     )
+
+
+def test_words_say_what_a_range_covers_with_the_back_tests_coverage(monkeypatch):
+    import sim.reporting.labels as labels
+
+    monkeypatch.setattr(labels, "one_year_ahead_90", lambda measures: (0.88, 150))
+    words = labels.level_range_words("uncertain")
+    assert "widen" in words and "9 in 10 of 150 councils" in words, words
+    assert "chance alone" in labels.level_range_words("fixed")
+    assert "share each future" in labels.difference_range_words()
+    monkeypatch.setattr(labels, "one_year_ahead_90", lambda measures: None)
+    assert "councils' published figures a year later" not in labels.level_range_words()
