@@ -205,10 +205,8 @@ def results(
             tile(col, summary, variant, measure)
     policies = [p for ps in scenario.compared_variants().values() for p in ps]
     sources = labels.cost_sources(scenario.cost_book(), policies)
-    st.caption(
-        "Ranges include chance, what the evidence does not pin down and the spread of "
-        f"published unit costs. {labels.UNCERTAINTY_NOTE}. {sources}."
-    )
+    st.caption(labels.difference_range_words() + f" {labels.UNCERTAINTY_NOTE}. {sources}.")
+    st.caption(labels.level_range_words(scenario.future))
     # first figures and final ones are drawn in one run of the page: each chart its own key
     charts(res, "final" if final else f"step{step}", history)
     if final:

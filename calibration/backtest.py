@@ -49,45 +49,72 @@ def scaling_population(table: pd.DataFrame, fitted: str, hold_out: str) -> float
     return float(table.at[hold_out, "population"] if np.isnan(pop) else pop)
 
 
-def _project(name: str, params: dict[str, Any], hold_out: str, replications: int) -> pd.Series:
-    """The held-out year's mean count per measure, at :data:`RUN_POPULATION` children, on the
+#: Central intervals whose coverage the back-test reports, as (level, lower, upper) quantiles.
+INTERVALS = ((50, 0.25, 0.75), (80, 0.10, 0.90), (90, 0.05, 0.95))
+
+
+def later_year(year: str, n: int = 1) -> str:
+    """'2021-22', 2 -> '2023-24'."""
+    y = int(year[:4]) + n
+    return f"{y}-{(y + 1) % 100:02d}"
+
+
+def project(
+    name: str,
+    params: dict[str, Any],
+    fitted: str,
+    horizon: int,
+    population: float,
+    replications: int,
+) -> pd.DataFrame:
+    """Each replication's value per measure and projected year (``financial_year``), at the
+    council's own size, from the 1 April after the fitted year, each with a drawn future, on the
     council's own projection seed."""
     params = {k: v for k, v in params.items() if not k.startswith("_")}
     scenario = scenario_from_dict(
         {
             "name": f"backtest {name}",
-            "population": RUN_POPULATION,
-            "start_date": f"{hold_out[:4]}-04-01",
-            "years": 1,
+            "population": max(1, round(population)),
+            "start_date": f"{int(fitted[:4]) + 1}-04-01",
+            "years": horizon,
             "seed": council_seed(name, "projection"),
             "replications": replications,
+            "future": "uncertain",
             "parameters": params,
         },
         file="<backtest>",
     )
     frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]
-    yearly = yearly_frame(pd.concat(frames, ignore_index=True))
-    return yearly.groupby("measure")["value"].mean()
+    return yearly_frame(pd.concat(frames, ignore_index=True))
 
 
-def _linear_trend(series: pd.Series) -> float:
-    """The linear trend of the years given, one year on (NaN with fewer than two figures)."""
+def _linear_trend(series: pd.Series, ahead: int = 1) -> float:
+    """The linear trend of the years given, ``ahead`` years on (NaN with fewer than two)."""
     if series.notna().sum() < 2:
         return np.nan
     x = np.arange(len(series))[series.notna().to_numpy()]
     slope, intercept = np.polyfit(x, series.dropna().to_numpy(), 1)
-    return slope * len(series) + intercept
+    return slope * (len(series) - 1 + ahead) + intercept
 
 
 def _error_row(
-    council: str, hold_out: str, measure: str, actual: float, forecasts: tuple[float, float, float]
+    where: tuple[str, str, int],
+    measure: str,
+    actual: float,
+    forecasts: tuple[np.ndarray, float, float],
 ) -> dict[str, Any]:
-    """One measure's published value beside the model's and the naive forecasts (``forecasts``:
-    model, same as last year, linear trend), with their absolute errors, % of published."""
-    projected, last, trend = forecasts
-    return {
-        "council": council,
-        "hold_out": hold_out,
+    """One measure's published value beside the model's and the naive forecasts, with their
+    absolute errors (% of published) and whether each of the model's central intervals holds it.
+
+    ``where``: council, projected year, horizon; ``forecasts``: the model's replications (their
+    mean is its projection), same as last year, linear trend.
+    """
+    draws, last, trend = forecasts
+    projected = float(np.mean(draws))
+    row: dict[str, Any] = {
+        "council": where[0],
+        "hold_out": where[1],
+        "horizon": where[2],
         "measure": measure,
         "published": actual,
         "model": projected,
@@ -97,53 +124,78 @@ def _error_row(
         "last_year_abs_pct_error": abs(last - actual) / actual * 100,
         "trend_abs_pct_error": abs(trend - actual) / actual * 100,
     }
+    for level, lo, hi in INTERVALS:
+        low, high = np.quantile(draws, [lo, hi])
+        row[f"low_{level}"], row[f"high_{level}"] = float(low), float(high)
+        row[f"inside_{level}"] = bool(low <= actual <= high)
+    return row
 
 
 def backtest_council(
     la: str,
     hold_out: str,
     *,
+    horizon: int = 1,
     iterations: int = 14,
     replications: int = 2,
     late_replications: int = 4,
-    projection_replications: int = 16,
+    projection_replications: int = 40,
     tolerance_pct: float = 2.0,
     log: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
-    """Errors per measure of the model and of the two naive forecasts for one council.
+    """Errors per measure and horizon of the model and of the two naive forecasts for one
+    council, with whether the model's 50%, 80% and 90% intervals held the published figure.
 
-    ``replications`` per early fit iteration and ``late_replications`` per later one (see
-    :func:`calibration.council.calibrate`); the projection is the mean of
-    ``projection_replications`` on the council's own projection seed (not the fit's: the fit
-    must not have seen them; and not another council's: councils sharing a seed would share its
-    luck, and a median over councils would carry it).
+    The council is fitted on the years up to ``horizon`` years before ``hold_out`` and projected
+    ``horizon`` years, to ``hold_out``. ``replications`` per early fit iteration and
+    ``late_replications`` per later one (see :func:`calibration.council.calibrate`); the
+    projection runs ``projection_replications`` at the council's size, each with a future drawn
+    from its and its neighbours' published changes up to the fitted year, on the council's own
+    projection seed (not the fit's: the fit must not have seen them; and not another council's:
+    councils sharing a seed would share its luck, and a median over councils would carry it).
     """
     area = find_area(la)
     hist = history(area)
     if hold_out not in hist.table.index:
         raise ValueError(f"--hold-out: no figures for {area.name} in {hold_out}")
-    prev = previous_year(hold_out)
+    fitted = later_year(hold_out, -horizon)
+    if fitted not in hist.table.index:
+        raise ValueError(f"--horizon {horizon}: no figures for {area.name} in {fitted} to fit on")
     params, _ = calibrate(
         area.name,
-        year=prev,
+        year=fitted,
         iterations=iterations,
         replications=replications,
         late_replications=late_replications,
         tolerance_pct=tolerance_pct,
         log=log,
     )
-    model = _project(area.name, params, hold_out, projection_replications)
-    pop = scaling_population(hist.table, prev, hold_out)
-    years = [y for y in hist.table.index if y <= prev][-3:]
+    pop = scaling_population(hist.table, fitted, hold_out)
+    yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
+    return _compare(area.name, hist.table, fitted, horizon, yearly)
+
+
+def _compare(
+    council: str, table: pd.DataFrame, fitted: str, horizon: int, yearly: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows of :func:`_error_row` for each projected year up to ``horizon`` and measure."""
+    years = [y for y in table.index if y <= fitted][-3:]
+    first = int(fitted[:4]) + 1
     rows: list[dict[str, Any]] = []
-    for m in MEASURES:
-        actual = hist.table.at[hold_out, m]
-        if np.isnan(actual) or actual == 0:
+    for h in range(1, horizon + 1):
+        year = later_year(fitted, h)
+        fy = f"{first + h - 1}-{(first + h) % 100:02d}"
+        if year not in table.index:
             continue
-        projected = model.get(m, np.nan) / RUN_POPULATION * pop
-        trend = _linear_trend(hist.table.loc[years, m].astype(float))
-        last = hist.table.at[prev, m]
-        rows.append(_error_row(area.name, hold_out, m, actual, (projected, last, trend)))
+        this = yearly[yearly["financial_year"] == fy]
+        for m in (m for m in MEASURES if m in table):
+            actual = table.at[year, m]
+            draws = this.loc[this["measure"] == m, "value"].to_numpy(dtype=float)
+            if np.isnan(actual) or actual == 0 or draws.size == 0:
+                continue
+            trend = _linear_trend(table.loc[years, m].astype(float), h)
+            last = table.at[fitted, m]
+            rows.append(_error_row((council, year, h), m, actual, (draws, last, trend)))
     return pd.DataFrame(rows)
 
 
@@ -166,17 +218,26 @@ def _median_se(values: np.ndarray, resamples: int = 1000) -> float:
 
 
 def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
-    """Median and 90th percentile absolute % error per measure, and how often the model wins.
+    """Per horizon and measure: median and 90th percentile absolute % error, how often the model
+    wins, and how often its 50%, 80% and 90% intervals held the published figure.
 
     With each median its bootstrap standard error, and with the share of councils where the
     model beats last year its binomial one: a model within them of a naive forecast is no
     better or worse than it on this evidence.
     """
     out = []
-    for m, g in results.groupby("measure", sort=False):
+    if "horizon" not in results:
+        results = results.assign(horizon=1)
+    for (h, m), g in results.groupby(["horizon", "measure"], sort=False):
         beats = float((g["model_abs_pct_error"] < g["last_year_abs_pct_error"]).mean())
+        coverage = {
+            f"inside_{level}": float(g[f"inside_{level}"].mean())
+            for level, _, _ in INTERVALS
+            if f"inside_{level}" in g
+        }
         out.append(
             {
+                "horizon": int(h),
                 "measure": m,
                 "councils": len(g),
                 "model_median_ape": g["model_abs_pct_error"].median(),
@@ -189,25 +250,41 @@ def summarise_backtest(results: pd.DataFrame) -> pd.DataFrame:
                 "model_beats_trend": float(
                     (g["model_abs_pct_error"] < g["trend_abs_pct_error"]).mean()
                 ),
+                **coverage,
             }
         )
     return pd.DataFrame(out)
 
 
+def coverage_frame(summary: pd.DataFrame, hold_out: str, horizon: int) -> pd.DataFrame:
+    """A back-test summary's coverage, as ``sim/data/reference/backtest_coverage.csv`` ships it
+    (:mod:`sim.inputs.range_evidence`): per years ahead and measure, the councils and the share
+    inside each range, with the year projected to and the year fitted on."""
+    cols = ["measure", "horizon", "councils", "inside_50", "inside_80", "inside_90"]
+    out = summary[cols].copy()
+    out["hold_out"] = [later_year(hold_out, int(h) - horizon) for h in out["horizon"]]
+    out["fitted"] = later_year(hold_out, -horizon)
+    return out
+
+
 def backtest_record(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One council's back-test as it is kept in its parameter file's provenance.
 
-    Per measure: the published and projected values for the held-out year, the model's signed
-    error (% of published), and the absolute errors of the two naive forecasts beside it.
+    Per measure (and years ahead): the published and projected values for the held-out year,
+    the model's signed error (% of published), its 90% range, and the absolute errors of the two
+    naive forecasts beside it.
     """
     out = []
     for _, r in frame.iterrows():
         out.append(
             {
+                "year": r["hold_out"],
+                "years_ahead": int(r.get("horizon", 1)),
                 "measure": r["measure"],
                 "published": round(float(r["published"]), 1),
                 "model": round(float(r["model"]), 1),
                 "error_pct": round(float((r["model"] - r["published"]) / r["published"] * 100), 1),
+                "range_90": [round(float(r["low_90"]), 1), round(float(r["high_90"]), 1)],
                 "same_as_last_year_abs_error_pct": round(float(r["last_year_abs_pct_error"]), 1),
                 "linear_trend_abs_error_pct": (
                     None

@@ -19,10 +19,11 @@ from tqdm import tqdm
 
 from calibration import ees
 from calibration.backtest import (
-    RUN_POPULATION,
     backtest_council,
     backtest_or_reason,
     backtest_record,
+    coverage_frame,
+    later_year,
     summarise_backtest,
 )
 from calibration.council import calibrate, calibrate_to_file, plain, write_council_file
@@ -37,13 +38,15 @@ def _each_council(
     keep: Callable[[ees.Area, Any], None],
     args: argparse.Namespace,
     bar: tqdm,
+    **extra: Any,
 ) -> None:
-    """``task(*task_args(area), iterations=...)`` for each council, ``keep`` as each finishes.
+    """``task(*task_args(area), iterations=..., **extra)`` for each council, ``keep`` as each
+    finishes.
 
     On Dask workers when there are several councils and more than one worker is allowed,
     otherwise one after another in this process.
     """
-    options = {"iterations": args.iterations}
+    options = {"iterations": args.iterations, **extra}
     if len(todo) > 1 and (args.scheduler or args.workers != 1):
         # dask.distributed adds about half a second to the start: imported only for workers
         from dask.distributed import as_completed
@@ -126,7 +129,11 @@ def _backtest_for_provenance(council: str, year: str, args: argparse.Namespace) 
     ) as bar:
         try:
             frame = backtest_council(
-                council, year, iterations=iterations, log=lambda _: bar.update(1)
+                council,
+                year,
+                iterations=iterations,
+                projection_replications=16,
+                log=lambda _: bar.update(1),
             )
         except ValueError as exc:
             return {"backtest_note": f"not available: {exc}"}
@@ -135,8 +142,9 @@ def _backtest_for_provenance(council: str, year: str, args: argparse.Namespace) 
     return {
         "backtest_hold_out": year,
         "backtest_how": "calibrated on the published figures up to the year before, projected "
-        f"{year} (runs of {RUN_POPULATION:,} children scaled to the council), compared with what "
-        "DfE published; errors are % of the published figure",
+        f"{year} (16 runs at the council's size, each with a future drawn from its and its "
+        "neighbours' published changes), compared with what DfE published; errors are % of the "
+        "published figure",
         "backtest": backtest_record(frame),
     }
 
@@ -270,9 +278,11 @@ def _print_calibrate_all(summary: dict, out: Path, worst: list[float]) -> None:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    """Fit each council on the years before the hold-out year, project it, compare, summarise."""
+    """Fit each council on the years up to ``--horizon`` before the hold-out year, project it to
+    the hold-out year, compare each projected year with what was published, summarise."""
     targets = ees.councils() if args.all else [ees.find_area(args.la)]
-    out = args.out or Path("results") / f"backtest-{args.hold_out}"
+    suffix = "" if args.horizon == 1 else f"-horizon-{args.horizon}"
+    out = args.out or Path("results") / f"backtest-{args.hold_out}{suffix}"
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "councils"
     parts.mkdir(exist_ok=True)
@@ -286,11 +296,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     summary = summarise_backtest(results) if not results.empty else pd.DataFrame()
     results.to_csv(out / "results.csv", index=False)
     summary.to_csv(out / "summary.csv", index=False)
+    if not summary.empty:  # in the shipped format of sim/data/reference/backtest_coverage.csv
+        coverage_frame(summary, args.hold_out, args.horizon).to_csv(
+            out / "coverage.csv", index=False
+        )
     if args.json:
         print(
             json.dumps(
                 {
                     "hold_out": args.hold_out,
+                    "horizon": args.horizon,
                     "councils": len(targets),
                     "failed": failed_lines,
                     "summary": summary.to_dict(orient="records"),
@@ -300,8 +315,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    fitted = later_year(args.hold_out, -args.horizon)
     print(
-        f"\nBack-test: fitted on years up to the one before {args.hold_out}, projected "
+        f"\nBack-test: fitted on years up to {fitted}, projected {args.horizon} year(s) to "
         f"{args.hold_out}; {len(frames)} council(s)"
     )
     if len(frames) == 1:  # one council: its figures, not medians over one
@@ -338,30 +354,57 @@ def _backtest_councils(
         file=sys.stderr,
         disable=args.json,
     ) as bar:
-        _each_council(todo, backtest_or_reason, lambda a: (a.name, args.hold_out), keep, args, bar)
+        _each_council(
+            todo,
+            backtest_or_reason,
+            lambda a: (a.name, args.hold_out),
+            keep,
+            args,
+            bar,
+            horizon=args.horizon,
+            projection_replications=args.replications,
+        )
     return failed
 
 
 def _print_backtest_rows(records: list[dict]) -> None:
     """One council's back-test per measure (``calibration.backtest.backtest_record``)."""
-    print(f"  {'measure':<26}{'published':>10}{'model':>9}{'error %':>9}{'last year %':>13}")
+    print(
+        f"  {'year':<9}{'measure':<26}{'published':>10}{'model':>9}{'90% range':>17}"
+        f"{'error %':>9}{'last year %':>13}"
+    )
     for r in records:
+        low, high = r["range_90"]
         print(
-            f"  {r['measure']:<26}{r['published']:>10,.0f}{r['model']:>9,.0f}"
+            f"  {r['year']:<9}{r['measure']:<26}{r['published']:>10,.0f}{r['model']:>9,.0f}"
+            f"{f'{low:,.0f}-{high:,.0f}':>17}"
             f"{r['error_pct']:>+9.1f}{r['same_as_last_year_abs_error_pct']:>13.1f}"
         )
 
 
 def _print_backtest_summary(summary: pd.DataFrame, failed_lines: list[str]) -> None:
     print(
-        f"  {'measure':<18}{'model median':>13}{'p90':>7}{'last year':>11}{'trend':>8}"
-        f"{'beats last yr':>15}{'beats trend':>13}   (absolute % error)"
+        f"  {'years ahead':<12}{'measure':<18}{'model median':>13}{'p90':>7}{'last year':>11}"
+        f"{'trend':>8}{'beats last yr':>15}{'beats trend':>13}   (absolute % error)"
     )
     for _, r in summary.iterrows():
         print(
-            f"  {r['measure']:<18}{r['model_median_ape']:>13.1f}{r['model_p90_ape']:>7.1f}"
-            f"{r['last_year_median_ape']:>11.1f}{r['trend_median_ape']:>8.1f}"
-            f"{r['model_beats_last_year']:>15.0%}{r['model_beats_trend']:>13.0%}"
+            f"  {r['horizon']:<12}{r['measure']:<18}{r['model_median_ape']:>13.1f}"
+            f"{r['model_p90_ape']:>7.1f}{r['last_year_median_ape']:>11.1f}"
+            f"{r['trend_median_ape']:>8.1f}{r['model_beats_last_year']:>15.0%}"
+            f"{r['model_beats_trend']:>13.0%}"
+        )
+    print(
+        "  How often the published figure fell inside the model's ranges "
+        "(share of councils; aim: near the range's own %):"
+    )
+    print(
+        f"  {'years ahead':<12}{'measure':<18}{'50% range':>10}{'80% range':>10}{'90% range':>10}"
+    )
+    for _, r in summary.iterrows():
+        print(
+            f"  {r['horizon']:<12}{r['measure']:<18}{r['inside_50']:>10.0%}"
+            f"{r['inside_80']:>10.0%}{r['inside_90']:>10.0%}"
         )
     print(
         "  chance error (standard error) of the model's median / of how often it beats last "

@@ -61,11 +61,27 @@ def _calibrate(subparsers: Subparsers) -> None:
 
 
 def _backtest(subparsers: Subparsers) -> None:
-    bt = subparsers.add_parser("backtest", help="fit on years up to Y-1, project Y, compare")
+    bt = subparsers.add_parser(
+        "backtest", help="fit on years up to Y-N, project N years to Y, compare"
+    )
     who = bt.add_mutually_exclusive_group(required=True)
     who.add_argument("--la", help="council name or code")
     who.add_argument("--all", action="store_true", help="every council in the DfE tables")
-    bt.add_argument("--hold-out", required=True, help="year to project, e.g. 2024-25")
+    bt.add_argument("--hold-out", required=True, help="last year to project, e.g. 2024-25")
+    bt.add_argument(
+        "--horizon",
+        type=int,
+        default=1,
+        choices=range(1, 6),
+        metavar="N",
+        help="fit on the years up to N before the hold-out year and project N years (default 1)",
+    )
+    bt.add_argument(
+        "--replications",
+        type=int,
+        default=40,
+        help="drawn futures per council's projection: its ranges' ends (default 40)",
+    )
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
     bt.add_argument(
         "--iterations", type=int, default=14, help="fit iterations per council (default 14)"

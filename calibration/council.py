@@ -44,6 +44,7 @@ from calibration.england import (
     toxic_trio_joint,
 )
 from calibration.fit import FitRow, england_targets, fit
+from calibration.future import own_future
 from calibration.own_files import apply_council_files
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.experiments.runner import model_version
@@ -340,6 +341,7 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
         _own_contacts,
     ):
         step(p, hist.table, year, hist.area.name)
+    own_future(p, hist.area, year)
     p["description"] = f"{hist.area.name}, calibrated to DfE figures up to {year}"
     p["reference_year"] = year
     return p
@@ -542,3 +544,16 @@ def write_council_file(params: dict[str, Any], out: Path) -> Path:
     )
     part.replace(out)
     return out
+
+
+def refresh_future(path: Path) -> None:
+    """Name, in a shipped council file, the councils its future is drawn from (itself and its
+    statistical neighbours) up to its reference year; nothing else in the file changes, so the
+    fit stands."""
+    text = path.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(True) if line.startswith("#"))
+    params = yaml.safe_load(text)
+    name = params.get("provenance", {}).get("council") or params["description"].split(",")[0]
+    own_future(params, find_area(name), params["reference_year"])
+    body = yaml.safe_dump(plain(params), sort_keys=False, width=100, default_flow_style=None)
+    path.write_text(header + body, encoding="utf-8")

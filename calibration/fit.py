@@ -210,6 +210,7 @@ def simulate_first_year(
             "name": "fit",
             "population": population,
             "years": 1,
+            "future": "fixed",  # a fit matches the fitted year's rates, not a drawn future
             **({"start_date": start_date} if start_date else {}),
             "seed": seed,
             "replications": replications,

@@ -34,8 +34,10 @@ def make_scenario(parameters: dict[str, Any] | None = None, **top: Any) -> Scena
     """A validated scenario: England's defaults, ``parameters`` overrides, top-level ``top``.
 
     Goes through ``sim.inputs.scenario.scenario_from_dict``, the path scenario files take, so a
-    duration given with its ``kind`` replaces the default one whole.
+    duration given with its ``kind`` replaces the default one whole. The future is fixed unless
+    ``top`` says otherwise: these tests check the model's workings, not a drawn future.
     """
+    top.setdefault("future", "fixed")
     return scenario_from_dict({**top, "parameters": parameters or {}}, file="<test>")
 
 

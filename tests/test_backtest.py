@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import calibration.ees as ees
-from calibration.backtest import scaling_population, summarise_backtest
+from calibration.backtest import _compare, scaling_population, summarise_backtest
 from calibration.council import _england_rate_change, _ratio, _recent_rate, council_targets
 from calibration.ees import History, find_area, history
 from calibration.fit import steering_ratio
@@ -193,11 +193,69 @@ def test_summary_gives_median_p90_and_how_often_the_model_wins():
     assert s["model_beats_trend"] == pytest.approx(0.75)
 
 
+def _yearly(fy: str, measure: str, values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "scenario": "s",
+            "replication": range(len(values)),
+            "financial_year": fy,
+            "measure": measure,
+            "value": values,
+        }
+    )
+
+
+def test_each_projected_year_is_set_beside_its_published_figure_with_its_ranges():
+    """Fitted on 2022-23 and projected two years: the first projected financial year (2023-24)
+    is compared with 2023-24's figure one year ahead, the second with 2024-25's two years
+    ahead; a figure at the draws' median is inside every range, one beyond the 95th
+    percentile inside none."""
+    table = pd.DataFrame(
+        {"referrals": [900.0, 1000.0, 1000.0, 50.5, 200.0]},
+        index=["2020-21", "2021-22", "2022-23", "2023-24", "2024-25"],
+    )
+    draws = [float(v) for v in range(1, 101)]  # 1..100: quartiles 25.75/75.25, 5%-95% 5.95/95.05
+    yearly = pd.concat(
+        [_yearly("2023-24", "referrals", draws), _yearly("2024-25", "referrals", draws)]
+    )
+    rows = _compare("c", table, "2022-23", 2, yearly).set_index("horizon")
+    assert list(rows["hold_out"]) == ["2023-24", "2024-25"]
+    one, two = rows.loc[1], rows.loc[2]
+    assert one["model"] == pytest.approx(50.5) and one["same_as_last_year"] == 1000.0
+    assert one["inside_50"] and one["inside_80"] and one["inside_90"], one
+    assert not (two["inside_50"] or two["inside_80"] or two["inside_90"]), two
+    assert two["low_90"] == pytest.approx(5.95) and two["high_90"] == pytest.approx(95.05)
+    # the three-year trend (900, 1000, 1000) two years on: 1000 + 2 x 50 + 16.7
+    assert two["linear_trend"] == pytest.approx(
+        np.polyval(np.polyfit([0, 1, 2], [900, 1000, 1000], 1), 4)
+    )
+
+
+def test_summary_gives_how_often_each_range_held_the_figure_per_years_ahead():
+    rows = [
+        {
+            "horizon": h,
+            "measure": "referrals",
+            "model_abs_pct_error": 1.0,
+            "last_year_abs_pct_error": 2.0,
+            "trend_abs_pct_error": 3.0,
+            "inside_50": i < k50,
+            "inside_80": i < k80,
+            "inside_90": i < k90,
+        }
+        for h, (k50, k80, k90) in ((1, (2, 3, 4)), (2, (1, 2, 3)))
+        for i in range(4)
+    ]
+    s = summarise_backtest(pd.DataFrame(rows)).set_index("horizon")
+    assert s.loc[1, "inside_50"] == 0.5 and s.loc[1, "inside_90"] == 1.0
+    assert s.loc[2, "inside_50"] == 0.25 and s.loc[2, "inside_80"] == 0.5
+    assert s.loc[2, "inside_90"] == 0.75
+
+
 def test_backtest_all_on_workers_matches_one_process_and_resumes(tmp_path, monkeypatch):
     from sim.cli import main
 
-    # two councils with few children in social care for their size: runs are made at 100,000
-    # children whatever the council, so theirs are the quickest
+    # two small councils: projections run at the council's own size, so theirs are quick
     two = [find_area("Rutland"), find_area("Richmond upon Thames")]
     monkeypatch.setattr(ees, "councils", lambda: two)
     common = ["backtest", "--all", "--hold-out", "2024-25", "--iterations", "1", "--json"]

@@ -38,7 +38,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def first_year():
     scenario = load_scenario(REPO / "scenarios" / "baseline.yaml").with_changes(
-        years=1, replications=12
+        years=1,
+        replications=12,
+        future="fixed",  # the fitted year's rates, as the fit made them
     )
     frames = [monthly_frame(single_run(scenario, r)) for r in range(scenario.replications)]
     yearly = yearly_frame(pd.concat(frames, ignore_index=True))

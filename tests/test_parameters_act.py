@@ -28,7 +28,9 @@ from sim.inputs.scenario import load_parameters, parameter_file, scenario_from_d
 #: A short run: small enough for ~130 runs in about a minute, large enough for rare routes.
 RUN = {"population": 20_000, "years": 2}
 #: Not model parameters: text and the evidence table.
-NOT_NUMBERS = ("description", "reference_year", "sources", "provenance")
+#: ``future`` names councils and a year (where a projection's future is drawn from), not
+#: numbers; tests/test_future.py shows it acts.
+NOT_NUMBERS = ("description", "reference_year", "sources", "provenance", "future")
 
 #: Parameters that move no output today, with why and what it would take to make them act.
 KNOWN_INERT: dict[str, str] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import Subparsers, expand_existing_option, scenario_options
+from sim.cli.common import Subparsers, expand_existing_option, future_option, scenario_options
 
 #: The effect audit's default size: small enough for a laptop in a few minutes (judgement), large
 #: enough that most built-in effects' intervals are within a few hundredths.
@@ -73,6 +73,7 @@ def register_reports(subparsers: Subparsers) -> None:
     for name, kind in (("replications", int), ("seed", int), ("population", int), ("years", float)):
         rep.add_argument(f"--{name}", type=kind, help=f"override the scenario's {name}")
     expand_existing_option(rep)
+    future_option(rep)
     rep.add_argument("--format", choices=("html", "pdf", "both"), help="default: from --out")
     rep.add_argument("--out", type=Path, help="report file (default reports/<scenario name>.html)")
     rep.add_argument("--results", type=Path, help="results folder (default as compare)")

@@ -21,6 +21,7 @@ def scenario_options(parser: argparse.ArgumentParser, default_out: str) -> None:
     parser.add_argument("--population", type=int, help="children aged 0-17 (override)")
     parser.add_argument("--years", type=float, help="projection horizon in years (override)")
     expand_existing_option(parser)
+    future_option(parser)
     parser.add_argument("--out", type=Path, help=f"results folder (default {default_out})")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -36,6 +37,17 @@ def expand_existing_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def future_option(parser: argparse.ArgumentParser) -> None:
+    """``--future``: draw the council's future from history (the default), or hold it fixed."""
+    parser.add_argument(
+        "--future",
+        choices=("uncertain", "fixed"),
+        help="uncertain (the scenario's default): each replication draws how referrals, child "
+        "protection plans and care entries move year on year from councils' published history, "
+        "so ranges of levels widen with the horizon; fixed: every year at the fitted year's rates",
+    )
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
     """The scenario file named on the command line, with the overrides given there."""
     scenario = load_scenario(args.scenario)
@@ -46,6 +58,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
             ("seed", args.seed),
             ("population", args.population),
             ("years", args.years),
+            ("future", getattr(args, "future", None)),
         )
         if v is not None
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from sim.reporting.labels import (
     UNCERTAINTY_HEADING,
     UNCERTAINTY_NOTE,
     cost_sources,
+    difference_range_words,
     figure_text,
     label,
 )
@@ -85,6 +87,7 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         f"{UNCERTAINTY_NOTE}.\nSavings are against the same families under today's way of "
         "working."
     )
+    print(textwrap.fill(difference_range_words(), width=100))
 
 
 def _print_variant(name: str, policies: list, summary: pd.DataFrame) -> None:

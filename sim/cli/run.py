@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from sim.experiments.runner import run_to_folder
 from sim.inputs.scenario import Scenario, load_scenario
 from sim.inputs.sweep import load_sweep
 from sim.inputs.yaml_files import read_yaml
+from sim.reporting.labels import level_range_words
 
 HEADLINE = (
     "referrals",
@@ -120,6 +122,7 @@ def _print_first_year(scenario: Scenario, first_fy: str, rows: list[dict]) -> No
             f"  {r['label']:<42} {r['mean']:>10,.1f}  "
             f"({r['p5']:,.1f} to {r['p95']:,.1f}) {r['unit']}"
         )
+    print(textwrap.fill(level_range_words(scenario.future), width=100))
 
 
 def _print_by_year(summary: pd.DataFrame, fys: list[str]) -> None:

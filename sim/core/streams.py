@@ -48,6 +48,7 @@ class Stream(IntEnum):
     RETURN_BREAKDOWN = 20
     UNIT_COSTS = 21
     YOUTH_JUSTICE = 22
+    FUTURE = 23
 
 
 _N_STREAMS = max(Stream) + 1

@@ -380,6 +380,16 @@ class Recontact(_Model):
     share_closures_after_referral: Probability
 
 
+class FutureSource(_Model):
+    """Where a projection's future is drawn from (:mod:`sim.inputs.future_changes`)."""
+
+    #: Councils whose published year-to-year changes are drawn (a council and its statistical
+    #: neighbours, closest first); none: every council.
+    councils: tuple[str, ...] = ()
+    #: The last year whose change may be drawn; none: the parameters' reference year.
+    up_to_year: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+
+
 class Parameters(_Model):
     """Every parameter of the pathway, with the source of each value."""
 
@@ -400,6 +410,7 @@ class Parameters(_Model):
     escalation: Escalation
     recontact: Recontact
     opening_stocks_per_10k: dict[str, NonNegative]
+    future: FutureSource = FutureSource()
     sources: dict[str, str] = Field(default_factory=dict)
     provenance: dict[str, Any] = Field(default_factory=dict)
 

@@ -26,7 +26,7 @@ import difflib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -101,6 +101,12 @@ class Scenario(BaseModel):
         description="a policy the council already runs council-wide (the shipped table "
         "sim/data/reference/councils_running_models.csv): include = its published figures "
         "include it, so it adds nothing; expand = model it on top, as an expansion",
+    )
+    future: Literal["uncertain", "fixed"] = Field(
+        "uncertain",
+        description="uncertain = each replication draws how the council's referrals, child "
+        "protection plans and care entries move year on year from published history "
+        "(sim.model.future); fixed = every year at the fitted year's rates",
     )
     parameters: Parameters
 

@@ -119,12 +119,14 @@ def new_family_history(family: Family, svc: Services) -> None:
 
 
 def contacts_per_day(svc: Services, day: float) -> float:
-    """Expected contacts (children) on ``day``: population, trend and month of the year."""
+    """Expected contacts (children) on ``day``: population, trend, month of the year and the
+    replication's drawn future (:mod:`sim.model.future`)."""
     d = svc.params.demand
     month = svc.cal.date_of(math.floor(day)).month
     seasonal = d.monthly_profile[month - 1] / (sum(d.monthly_profile) / 12)
     growth = (1 + d.population_growth_per_year) ** (day / DAYS_PER_YEAR)
-    return d.contacts_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4 * growth * seasonal
+    rate = d.contacts_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4 * growth * seasonal
+    return rate * svc.future.contacts(day)
 
 
 def draw_contacts(

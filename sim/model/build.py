@@ -5,6 +5,7 @@ month ends, policies' added staff).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import simpy
@@ -12,11 +13,13 @@ import simpy
 from sim.core.calendar import DAYS_PER_YEAR, Calendar
 from sim.core.entities import CP_DURATION_BANDS, cp_duration_band
 from sim.core.streams import Stream, Streams
+from sim.inputs.future_changes import pool_changes
 from sim.inputs.policies import ActivePolicy, PolicySet
 from sim.inputs.scenario import Scenario
 from sim.model.arrivals import uasc_arrivals, youth_justice_arrivals
 from sim.model.effect_ledger import EffectLedger
 from sim.model.front_door import front_door, new_concern
+from sim.model.future import Future
 from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
 from sim.model.services import Services
@@ -61,6 +64,7 @@ def build(
         known_family_front_door=new_concern,
         policies=policy_set(scenario, replication, sampled_effects) if scenario.policies else None,
     )
+    svc.future = replication_future(scenario, svc.streams)
     if effect_ledger and svc.policies:
         svc.ledger = EffectLedger(svc.policies)
     for active in svc.policies.active if svc.policies else ():
@@ -73,6 +77,17 @@ def build(
         env.process(uasc_arrivals(env, svc, end_day=cal.end_day))
     env.process(youth_justice_arrivals(env, svc, end_day=cal.end_day))
     return env, svc
+
+
+def replication_future(scenario: Scenario, streams: Streams) -> Future:
+    """The council's future in this replication: drawn from its pool of published changes on the
+    replication's own stream (the same in every variant of a comparison), or none when fixed."""
+    if scenario.future == "fixed":
+        return Future()
+    source = scenario.parameters.future
+    pool = pool_changes(source.councils, source.up_to_year or scenario.parameters.reference_year)
+    years = math.ceil(scenario.years) + 1
+    return Future.drawn(pool, years, streams.generator(Stream.FUTURE))
 
 
 def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> PolicySet:

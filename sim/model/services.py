@@ -21,6 +21,7 @@ from sim.core.streams import Stream, Streams
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import PolicySet
 from sim.model.effect_ledger import EffectLedger
+from sim.model.future import Future
 from sim.model.recorder import Recorder
 from sim.model.workforce import CaseloadPool
 
@@ -72,6 +73,8 @@ class Services:
     #: What policy effects met where they apply: kept only when the effect audit asks for it
     #: (``single_run(..., effect_ledger=True)``), so other runs do no bookkeeping for it
     ledger: EffectLedger | None = None
+    #: How the council's rates move from the fitted year in this replication (none: they stay)
+    future: Future = field(default_factory=Future)
     _odds_norm: float | None = None
     _base: dict[str, Any] = field(default_factory=dict)
 
@@ -173,6 +176,8 @@ class Services:
         p = min(1.0, self.value(name, family))
         odds = self.family_odds(family) * self.caseload_pressure()
         rr = self.relative_risk(name, family)
+        # the replication's drawn future moves the family's own probability in proportion
+        rr *= self.future.multiplier(name, self.env.now)
         yes = self.u(family, stream) < min(1.0, scaled_probability(p, odds) * rr)
         if self.ledger is not None and name in self.policies.targets:
             as_rr = name in self.policies.relative_risk_targets

@@ -26,6 +26,7 @@ from sim.core.entities import LEGAL_STATUSES, CourtOrder
 from sim.core.measures import FIGURES, MEASURES
 from sim.experiments.comparison import BASELINE
 from sim.inputs.policies import EFFECT_LABELS, Effect
+from sim.inputs.range_evidence import one_year_ahead_90
 
 #: The one-page summary's figures, in order.
 HEADLINE_MEASURES = (
@@ -129,6 +130,44 @@ NO_EFFECT_WARNING = "the evidence does not rule out no effect, or harm"
 
 
 # -- labels ------------------------------------------------------------------------------------
+
+
+#: The levels whose back-tested coverage the words about ranges quote.
+COVERAGE_MEASURES = ("referrals", "cp_plans_started", "care_entries", "looked_after")
+
+
+def level_range_words(future: str = "uncertain") -> str:
+    """What the range of a level (children looked after, referrals, spend) covers, in words."""
+    if future == "fixed":
+        return (
+            "Ranges of numbers (children looked after, referrals, spend) hold 9 of 10 simulated "
+            "years with the council's rates held where they were fitted: chance alone, not how "
+            "the council's demand may move, so they are narrower than the future will be."
+        )
+    words = (
+        "Ranges of numbers (children looked after, referrals, spend) hold 9 of 10 simulated "
+        "futures; each future draws how the council's referrals, child protection plans and "
+        "care entries move year on year from what councils' published figures did, so the "
+        "ranges widen the further ahead they look."
+    )
+    checked = one_year_ahead_90(COVERAGE_MEASURES)
+    if checked is not None:
+        share, councils = checked
+        words += (
+            f" In the years we could check, at least {round(share * 10)} in 10 of {councils} "
+            "councils' published figures a year later fell inside ranges like these."
+        )
+    return words
+
+
+def difference_range_words() -> str:
+    """What the range of a pilot's difference (children averted, net cost) covers, in words."""
+    return (
+        "Ranges of the pilot's difference (children kept out of care, net cost) hold 9 of 10 "
+        "simulated futures too, but the pilot and today's way of working share each future, "
+        "so they reflect what the evidence on the pilot's effects and the published unit costs "
+        "do not pin down, and chance in which families it meets, not how demand moves."
+    )
 
 
 def label(measure: str) -> str:

@@ -48,7 +48,9 @@ from sim.reporting.labels import (
     STAGE_WORDS,
     chart_title,
     cost_sources,
+    difference_range_words,
     format_value,
+    level_range_words,
 )
 from sim.reporting.manifest import build_manifest, display_path, write_json
 from sim.reporting.static_charts import StaticChartError, to_svgs
@@ -282,6 +284,8 @@ def report_context(
         "sections": sections,
         "replications": n,
         "few_replications": n < FEW_REPLICATIONS,
+        "level_ranges": level_range_words(scenario.future),
+        "difference_ranges": difference_range_words(),
         "evidence": evidence_rows(all_policies),
         "policies": all_policies,
         "already_running": scenario.running_notes(),

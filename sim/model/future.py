@@ -1,0 +1,80 @@
+"""The council's future in one replication: how its rates move from the year it was fitted to.
+
+A projection that repeats the fitted year for five years is surer of the future than history
+allows. Each replication draws one future: for each projected year, one council-year's published
+change in referrals, child protection plans started and care entries per child, taken from the
+council and its statistical neighbours (:mod:`sim.inputs.future_changes`). Changes add up year on
+year, so ranges widen with the horizon. A projected year's rates stay at its drawn level
+throughout the year, so its total moves by the drawn change, as published totals do.
+
+Where a drawn future acts:
+
+- contacts about new families: times the referral change (referrals follow contacts);
+- the decisions that lead to a child protection enquiry (:data:`CP_DECISIONS`): each family's
+  probability times the change in CP plans started beyond referrals;
+- the decisions that lead to care (:data:`CARE_DECISIONS`: emergency care, s20, entering
+  pre-proceedings): each family's probability times the change in care entries beyond CP plans
+  started (a probability stops at 1).
+
+The draws come from their own stream, keyed by the scenario's seed and the replication, so a
+pilot and today's way of working share the same future (common random numbers): the range of a
+level widens; the range of the pilot's difference does not. A scenario's ``future: fixed`` turns
+this off (every year at the fitted year's rates; calibration fits that way).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.calendar import DAYS_PER_YEAR
+
+#: Decisions whose odds move with the change in CP plans started beyond referrals.
+CP_DECISIONS = ("assessment.p_s47", "cin_plan.p_s47")
+#: Decisions whose odds move with the change in care entries beyond CP plans started.
+CARE_DECISIONS = (
+    "s47_enquiry.p_emergency_care",
+    "cin_plan.p_s20_care",
+    "cp_plan.p_s20_care",
+    "cp_plan.p_pre_proceedings",
+)
+_REFERRALS, _CP, _CARE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Future:
+    """Cumulative log changes of each projected year from the fitted year (row ``k``: year
+    ``k``; columns referrals, CP plans started, care entries); none: the fitted year's rates."""
+
+    path: np.ndarray | None = None
+
+    @classmethod
+    def drawn(cls, pool: np.ndarray, years: int, rng: np.random.Generator) -> Future:
+        """A future of ``years`` years, each year's change one row of ``pool`` drawn at random."""
+        picks = rng.integers(0, len(pool), size=years)
+        return cls(np.cumsum(pool[picks], axis=0))
+
+    def log_change(self, column: int, day: float) -> float:
+        """Log change of a column's rate on ``day`` from the fitted year (0 with no path, and
+        before the projection starts); the last year's holds after the path ends."""
+        if self.path is None or day < 0:
+            return 0.0
+        k = min(int(day // DAYS_PER_YEAR), len(self.path) - 1)
+        return float(self.path[k, column])
+
+    def contacts(self, day: float) -> float:
+        """Multiplier of the rate of contacts about new families on ``day``."""
+        return math.exp(self.log_change(_REFERRALS, day)) if self.path is not None else 1.0
+
+    def multiplier(self, name: str, day: float) -> float:
+        """Multiplier of decision ``name``'s probability on ``day`` (1 for decisions a future
+        leaves be)."""
+        if self.path is None:
+            return 1.0
+        if name in CP_DECISIONS:
+            return math.exp(self.log_change(_CP, day) - self.log_change(_REFERRALS, day))
+        if name in CARE_DECISIONS:
+            return math.exp(self.log_change(_CARE, day) - self.log_change(_CP, day))
+        return 1.0
