@@ -39,6 +39,7 @@ from sim.api import (
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels
 from sim.reporting.charts import band_chart, cost_total_chart
+from sim.reporting.explain import looked_after_in_words
 
 SAVED = Path(os.environ.get("CSC_SAVED_DIR", "saved_scenarios"))
 TEXT = Path(__file__).parent / "docs"
@@ -212,6 +213,7 @@ def charts(res: dict, key: str, history: pd.DataFrame | None) -> None:
             width="stretch",
             key=f"{measure}-{key}",
         )
+    left.caption(f"Today's way of working: {looked_after_in_words(monthly)}")
     left.plotly_chart(cost_total_chart(res["costs"]), width="stretch", key=f"cost-{key}")
     waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
     capacity = "waiting_allocation" if waited else "caseload_per_sw"
