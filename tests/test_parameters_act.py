@@ -49,17 +49,15 @@ KNOWN_INERT: dict[str, str] = {
         "decides only who a pod-school pilot may enrol (social workers in schools); acts when "
         "such a pilot runs, never in today's way of working"
     ),
-    "early_help.patience": (
-        "acts only on families waiting for early help; at England's staffing early help always "
-        "has room (halving families_per_practitioner makes families wait, and then it acts)"
-    ),
     "escalation.p_need_rises_per_month_waiting": (
         "acts only on families waiting a month or more for a social worker; at England's "
         "staffing none waits that long (with half the social workers they do, and then it acts)"
     ),
-    "escalation.caseload_elasticity": (
-        "acts only when caseloads exceed caseload_reference; at England's staffing over two "
-        "years they do not (halving caseload_reference makes them, and then it acts)"
+    "looked_after.exit_age_bands[3]": (
+        "the edge between exit mixes for entries aged 5-9 and 10-15: in this short run of "
+        "20,000 children no child who entered at 9 or 10 leaves care by a way the move would "
+        "change before the horizon (at 60,000 children it moves SGO, CAO, adoption and other "
+        "exits); a small run's chance since the opening caseload became a steady state's"
     ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
@@ -69,10 +67,9 @@ KNOWN_INERT: dict[str, str] = {
 }
 #: Inert only at England's defaults: the change (path, value) under which each acts.
 ACTS_WHEN: dict[str, tuple[str, Any]] = {
-    "early_help.patience": ("early_help.families_per_practitioner", 7.5),
     "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
-    "escalation.caseload_elasticity": ("workforce.caseload_reference", 9.5),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
+    "looked_after.exit_age_bands[3]": ("looked_after.p_sibling_enters_too", 1.0),
 }
 #: Numbers no valid change reaches on their own.
 NO_VALID_CHANGE: dict[str, str] = {
