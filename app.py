@@ -52,6 +52,7 @@ from sim.hosting.scenarios import SavedScenario, ScenarioAccessError, ScenarioSt
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels
 from sim.reporting.charts import band_chart, cost_total_chart
+from sim.reporting.explain import looked_after_in_words
 
 TEXT = Path(__file__).parent / "docs"
 #: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
@@ -224,6 +225,7 @@ def charts(res: dict, key: str, history: pd.DataFrame | None) -> None:
             width="stretch",
             key=f"{measure}-{key}",
         )
+    left.caption(f"Today's way of working: {looked_after_in_words(monthly)}")
     left.plotly_chart(cost_total_chart(res["costs"]), width="stretch", key=f"cost-{key}")
     waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
     capacity = "waiting_allocation" if waited else "caseload_per_sw"

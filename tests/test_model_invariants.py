@@ -284,8 +284,11 @@ def test_zero_contacts_looked_after_falls_every_year(zero_contacts):
     assert all(b < a for a, b in itertools.pairwise(series)), (
         f"expected looked-after children to fall every year from {opening}, found {series}"
     )
-    assert year_ends[-1] <= 0.05 * opening, (
-        f"expected at most 5% of the {opening} looked after still in care after 10 years, "
+    # the longest stays run to 18: a stock drawn length-biased keeps a few of them past ten
+    # years (7 of 134 here since the refit that followed the steady opening caseload made
+    # the stays of children who are not UASC longer)
+    assert year_ends[-1] <= 0.08 * opening, (
+        f"expected at most 8% of the {opening} looked after still in care after 10 years, "
         f"found {year_ends[-1]:g}"
     )
 
@@ -706,7 +709,7 @@ def test_returns_home_that_break_down_come_back_into_care_as_re_entries():
             single_run(
                 make_scenario({"looked_after": {"p_return_home_breaks_down": p}}, **SMALL), r
             )
-            for r in range(3)
+            for r in range(6)  # three gave about 16 and 32 re-entries: too few to tell 2x from 3x
         ]
         for p in (0.0, 0.2, 0.6)
     }

@@ -70,6 +70,12 @@ KNOWN_INERT: dict[str, str] = {
         "remand is rare (0.42 children per 10,000 a year): a short run has one or none, whose "
         "remand runs past the run's end either way (at 5 per 10,000 a year it acts)"
     ),
+    "looked_after.exit_age_bands[3]": (
+        "the edge between exit mixes for entries aged 5-9 and 10-15: in this short run of "
+        "20,000 children no child who entered at 9 or 10 leaves care by a way the move would "
+        "change before the horizon (at 60,000 children it moves SGO, CAO, adoption and other "
+        "exits); a small run's chance since the opening caseload became a steady state's"
+    ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
         "p_return_home_breaks_down to 0 (no published national re-entry figure), so no return "
@@ -84,6 +90,7 @@ ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "proceedings.in_care_order_mix.no_order": ("cp_plan.p_pre_proceedings", 1.0),
     "youth_justice.duration": ("youth_justice.entries_per_10k_per_year", 5.0),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
+    "looked_after.exit_age_bands[3]": ("looked_after.p_sibling_enters_too", 1.0),
 }
 #: Numbers no valid change reaches on their own.
 NO_VALID_CHANGE: dict[str, str] = {

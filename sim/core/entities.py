@@ -230,6 +230,8 @@ class Family:
     open: bool = False
     policies: set[int] = field(default_factory=set)
     resume: tuple[float, float] | None = None  # opening case: (elapsed, remaining) days
+    #: opening CP plan already in pre-proceedings at the start: days of it left
+    pre_proceedings_left: float | None = None
 
     def children_at_home(self, now: float) -> list[Child]:
         """Children under 18 living at home (not looked after)."""

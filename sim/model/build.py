@@ -71,7 +71,7 @@ def build(
         env.process(_policy_staff(env, svc, active))
     env.process(_month_ends(env, svc))
     if scenario.opening_caseload:
-        seed_opening_caseload(env, svc)
+        seed_opening_caseload(env, svc, uasc=scenario.include_uasc)
     env.process(front_door(env, svc, end_day=cal.end_day))
     if scenario.include_uasc:
         env.process(uasc_arrivals(env, svc, end_day=cal.end_day))

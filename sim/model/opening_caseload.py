@@ -2,9 +2,14 @@
 history.
 
 At the start, the council's current caseload (early help, assessments, CIN, CP, looked after) is
-seeded with elapsed durations drawn from each stay's equilibrium (length-biased) distribution;
-the families closed in the two years before the start keep their chance of coming back, and so
-do the children who went home from care in the year before.
+seeded as a steady state would hold it: elapsed durations from each stay's equilibrium
+(length-biased) distribution, on the realised course for plans that may escalate (CIN and CP:
+:func:`_open_plan`), CP plans in pre-proceedings, s47 enquiries under way, and unaccompanied
+children among those looked after. The families closed in the two years before the start keep
+their chance of coming back, and so do the children who went home from care in the year before.
+Each piece was found by measurement (``docs/calibration.md``, "A baseline that holds"): without
+it the first year's flows were not the steady state's, so a fit to the first year set
+parameters on which the projection then drifted.
 """
 
 from __future__ import annotations
@@ -33,16 +38,21 @@ from sim.model.arrivals import (
 )
 from sim.model.care import care_episode, choose_exit, return_breaks_down
 from sim.model.pathway import family_journey
-from sim.model.services import Services
+from sim.model.services import Services, scaled_probability
 
 #: How far back closed families are remembered at the start (re-referral within 12 months
 #: needs at least one year; two years covers nearly all returns).
 HISTORY_DAYS = 730.0
 
 
+def _longest(dist) -> float:
+    """The longest stay a duration gives (its last edge, or its 99.9th percentile)."""
+    return dist.edges_days[-1] if isinstance(dist, Empirical) else dist.ppf(0.999)
+
+
 def _length_biased(dist, rng: np.random.Generator) -> tuple[float, float]:
     """(elapsed, remaining) of a stay open at a random moment in a steady state."""
-    d_max = dist.edges_days[-1] if isinstance(dist, Empirical) else dist.ppf(0.999)
+    d_max = _longest(dist)
     if d_max <= 0:
         return 0.0, 0.0
     while True:
@@ -52,8 +62,55 @@ def _length_biased(dist, rng: np.random.Generator) -> tuple[float, float]:
             return e, d - e
 
 
+def _p(svc: Services, family: Family, name: str) -> float:
+    """The family's chance of an escalating step ``name`` (as ``Services.escalates`` decides)."""
+    return scaled_probability(min(1.0, svc.value(name, family)), svc.family_odds(family))
+
+
+def _open_plan(
+    state: State, family: Family, svc: Services, rng: np.random.Generator
+) -> tuple[float, float, float | None]:
+    """(elapsed, remaining, pre-proceedings left) of a CIN or CP plan open at a random moment of
+    a steady state, for this family.
+
+    A plan escalates (s47 or s20 from a CIN plan; pre-proceedings or s20 from a CP plan) at a
+    uniform point of its course and ends there, so a plan's realised length is not the drawn
+    duration: the stock open on 31 March is length-biased on the realised course, and holds
+    plans in pre-proceedings (which run on past the escalation point). The plan resumes at
+    ``elapsed``; its escalation in what is left is decided again with odds scaled by the share
+    still ahead (:func:`sim.model.pathway.share_ahead`), or, for a plan in pre-proceedings, it
+    goes on to the decision to issue after the days left.
+    """
+    p = svc.params
+    if state is State.CIN_PLAN:
+        dist, pre_dist = p.cin_plan.duration, None
+        teen = any(c.age(0.0) >= p.cin_plan.s20_min_age for c in family.children)
+        p_s20 = _p(svc, family, "cin_plan.p_s20_care") if teen else 0.0
+        p_end_early = 1 - (1 - _p(svc, family, "cin_plan.p_s47")) * (1 - p_s20)
+        p_pre = 0.0
+    else:
+        dist, pre_dist = p.cp_plan.duration, p.proceedings.pre_proceedings_duration
+        p_pre = _p(svc, family, "cp_plan.p_pre_proceedings")
+        p_end_early = (1 - p_pre) * _p(svc, family, "cp_plan.p_s20_care")
+    longest = _longest(dist) + (_longest(pre_dist) if pre_dist is not None else 0.0)
+    while True:
+        d, cut = dist.sample(rng.random()), rng.random()
+        u = rng.random()
+        if u < p_pre:  # pre-proceedings from d * cut, for ``pre`` days (then the plan runs on)
+            pre = pre_dist.sample(rng.random())
+            length = max(d, d * cut + pre)
+        else:
+            pre, length = 0.0, d * cut if u < p_pre + p_end_early else d
+        if rng.random() * longest > length:
+            continue  # length-biased: longer courses are more likely to be open on 31 March
+        e = rng.random() * length
+        if pre and d * cut <= e < d * cut + pre:
+            return e, max(d - e, 0.0), d * cut + pre - e
+        return e, max(d - e, 0.0), None
+
+
 def _candidates(
-    factory: FamilyFactory, rng: np.random.Generator, steps: int, batch: int = 2048
+    factory: FamilyFactory, rng: np.random.Generator, steps: float, batch: int = 2048
 ) -> Iterator[tuple[dict[str, np.ndarray], int]]:
     """Families open at a stage reached through ``steps`` escalating decisions, drawn in bulk.
 
@@ -67,20 +124,30 @@ def _candidates(
             yield fam, int(i)
 
 
-def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
-    """Start from the caseload at the last 31 March, with plausible ages and elapsed durations."""
+def seed_opening_caseload(env: simpy.Environment, svc: Services, uasc: bool = True) -> None:
+    """Start from the caseload at the last 31 March, with plausible ages and elapsed durations.
+
+    ``uasc``: unaccompanied children arrive in this run, so the looked-after children at the
+    start include their share (:func:`_opening_uasc`).
+    """
     p = svc.params
     rng = svc.streams.generator(Stream.OPENING_CASELOAD)
     factory = FamilyFactory(svc)
     scale = svc.population / 1e4
     now = env.now
     next_id = OPENING_ID_BASE
-    # (state, duration, days per unit, escalating decisions passed to get there)
+    # (state, duration, days per unit, how strongly the stock is selected on escalation odds:
+    # (odds / max odds) ** steps). CP plans: 2, not the 3 decisions passed to start one, because
+    # families of high need escalate out of a plan sooner and need falls after help: with 3,
+    # England's opening CP families were 77% at the highest need and 75% with a toxic-trio
+    # factor, against 56% and 62% in a steady state (15 years' warm-up, no opening caseload);
+    # 2 gives 57% and 66%, and their first-year care entries per child on a plan 0.25 against
+    # the steady state's 0.23 (0.31 with 3)
     stages = (
         (State.EARLY_HELP, p.early_help.duration, 1.0, 0),
         (State.ASSESSMENT, p.assessment.duration_working_days, CALENDAR_DAYS_PER_WORKING_DAY, 0),
         (State.CIN_PLAN, p.cin_plan.duration, 1.0, 1),
-        (State.CP_PLAN, p.cp_plan.duration, 1.0, 3),
+        (State.CP_PLAN, p.cp_plan.duration, 1.0, 2),
     )
     for state, dist, unit, steps in stages:
         target = round(p.opening_stocks_per_10k.get(state.value, 0.0) * scale)
@@ -92,7 +159,12 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
             next_id += 1
             n = len(family.children)
             placed += n
-            elapsed, remaining = _length_biased(dist, rng)
+            if state in (State.CIN_PLAN, State.CP_PLAN):
+                elapsed, remaining, family.pre_proceedings_left = _open_plan(
+                    state, family, svc, rng
+                )
+            else:
+                elapsed, remaining = _length_biased(dist, rng)
             family.resume = (elapsed * unit, remaining * unit)
             family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
             new_family_history(family, svc)
@@ -104,10 +176,53 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services) -> None:
                 svc.social_work.force(n)
                 family.slots_held = n
             svc.start_process(family_journey, family, state=state)
+    _seed_enquiries_under_way(env, svc, factory, rng, next_id)
     looked_after = round(p.opening_stocks_per_10k.get(State.LOOKED_AFTER.value, 0) * scale)
-    _seed_looked_after(env, svc, rng, looked_after)
+    n_uasc = min(_opening_uasc(svc), looked_after) if uasc else 0
+    _seed_looked_after(env, svc, rng, looked_after - n_uasc)
+    _seed_uasc_looked_after(env, svc, rng, n_uasc)
     _seed_recent_closures(env, svc, factory, rng)
-    _seed_recent_returns_home(env, svc, looked_after)
+    _seed_recent_returns_home(env, svc, looked_after - n_uasc)
+
+
+def _seed_enquiries_under_way(
+    env: simpy.Environment,
+    svc: Services,
+    factory: FamilyFactory,
+    rng: np.random.Generator,
+    next_id: int,
+) -> None:
+    """s47 enquiries under way on 31 March that will reach an ICPC in the first weeks.
+
+    DfE publishes no count of open enquiries; in a steady state it is the rate of ICPCs times
+    the enquiry's length (Little's law), and the rate of ICPCs is the CP plans they start (the
+    opening CP plans over a plan's mean length) over the chance of a plan. Without them the
+    first weeks had almost no new CP plans and the CP plans open fell about 6% in the first
+    month. Each family reaches its ICPC after what is left of its enquiry (length-biased).
+    """
+    p = svc.params
+    if p.icpc.p_cp_plan <= 0:
+        return  # no ICPC starts a plan, so the plans open say nothing of the enquiries
+    cp_children = p.opening_stocks_per_10k.get(State.CP_PLAN.value, 0.0) * svc.population / 1e4
+    days = p.s47_enquiry.working_days_to_icpc
+    mean_days = days.mean * CALENDAR_DAYS_PER_WORKING_DAY
+    per_day = cp_children / p.cp_plan.duration.mean / p.icpc.p_cp_plan
+    target = round(per_day * mean_days)
+    placed, now = 0, env.now
+    for k, (fam, i) in enumerate(_candidates(factory, rng, 2)):
+        if placed >= target:
+            break
+        family = factory.make(fam, i, next_id + k, now)
+        placed += len(family.children)
+        _, remaining = _length_biased(days, rng)
+        family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
+        new_family_history(family, svc)
+        svc.start_process(
+            family_journey,
+            family,
+            state=State.ICPC,
+            delay=remaining * CALENDAR_DAYS_PER_WORKING_DAY,
+        )
 
 
 def _seed_looked_after(
@@ -137,6 +252,52 @@ def _seed_looked_after(
             src=None,
             elapsed=elapsed,
             planned=(reason, stay - elapsed),
+        )
+        k += 1
+
+
+def _opening_uasc(svc: Services) -> int:
+    """Unaccompanied children looked after at the start: in a steady state their arrivals a
+    year times their mean stay, from arrival to 18 (Little's law).
+
+    Without them every child looked after at the start was seeded with the stays of children
+    who come into care through the pathway, so a fit that matched the first year's exits from
+    that stock made those stays too short: children arriving unaccompanied (a fifth of
+    England's starts) stay about a year and a half, the rest about four years (Dorset's fitted
+    stays gave 2.6 years, and a steady state of 310 looked-after children against 437).
+    """
+    d = svc.params.demand
+    w = shares(d.uasc_age_weights)
+    mean_years = float(sum(wi * (AGE_OF_MAJORITY - a - 0.5) for a, wi in enumerate(w)))
+    return round(d.uasc_per_10k_per_year * svc.population / 1e4 * mean_years)
+
+
+def _seed_uasc_looked_after(
+    env: simpy.Environment, svc: Services, rng: np.random.Generator, target: int
+) -> None:
+    """Unaccompanied children looked after at the start: ages length-biased on the stay to 18."""
+    d = svc.params.demand
+    p_age = shares(d.uasc_age_weights)
+    p_loc = shares(tuple(loc.population_share for loc in d.localities))
+    now, k = env.now, 0
+    while k < target:
+        a0 = rng.choice(18, p=p_age) + rng.random()
+        stay = (AGE_OF_MAJORITY - a0) * DAYS_PER_YEAR
+        if rng.random() * AGE_OF_MAJORITY * DAYS_PER_YEAR > stay:
+            continue  # length-biased, as for the other children looked after
+        elapsed = rng.random() * stay
+        child = Child(birth_day=now - a0 * DAYS_PER_YEAR - elapsed, in_care=True)
+        fid = OPENING_ID_BASE + (1 << 31) + k
+        family = _care_leaver_family(svc, rng, p_loc, fid, child)
+        svc.social_work.force(1)
+        svc.start_process(
+            care_episode,
+            child,
+            family,
+            route=CareRoute.OPENING,
+            src=None,
+            elapsed=elapsed,
+            planned=(Exit.AGE_18, stay - elapsed),
         )
         k += 1
 

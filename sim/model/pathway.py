@@ -147,6 +147,20 @@ def need_rises_while_waiting(family: Family, waited: float, svc: Services) -> No
             family.need += 1
 
 
+def share_ahead(elapsed: float, remaining: float) -> float:
+    """The share of a plan's course still ahead: 1 for a new plan; for a plan open at the start
+    that began ``elapsed`` days ago, ``remaining / (elapsed + remaining)``.
+
+    A plan's escalation (s47, pre-proceedings, s20) comes at a uniform point of its course, so a
+    plan still open after ``elapsed`` days has not escalated in that time: its odds of
+    escalating in what is left are its odds times this share (Bayes; without it the opening
+    caseload escalated as if every plan had just begun, and the first year's care entries ran
+    about a third above the steady state's).
+    """
+    total = elapsed + remaining
+    return remaining / total if elapsed > 0 and total > 0 else 1.0
+
+
 # -- stages ----------------------------------------------------------------------------------
 
 
@@ -270,11 +284,14 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         if family.policies:
             _count_enrolled_plan(svc, State.CIN_PLAN, n, duration)
     start = env.now - elapsed  # an opening case began before day 0
-    to_s47 = svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s47")
+    ahead = share_ahead(elapsed, duration)
+    to_s47 = svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s47", ahead)
     adolescents = [
         ch for ch in family.children_at_home(env.now) if ch.age(env.now) >= c.s20_min_age
     ]
-    to_care = bool(adolescents) and svc.escalates(family, Stream.CIN_PLAN, "cin_plan.p_s20_care")
+    to_care = bool(adolescents) and svc.escalates(
+        family, Stream.CIN_PLAN, "cin_plan.p_s20_care", ahead
+    )
     if to_s47 or to_care:
         yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
         svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
@@ -338,15 +355,20 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     _cp_plan_started(family, svc, n, start, new=not resuming)
     if family.policies and not resuming:
         _count_enrolled_plan(svc, State.CP_PLAN, n, duration)
-    if svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings"):
-        yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
-        after = yield from pre_proceedings(env, family, svc, start)
+    ahead = share_ahead(elapsed, duration)
+    pre_left, family.pre_proceedings_left = family.pre_proceedings_left, None
+    if pre_left is not None or svc.escalates(
+        family, Stream.CP_PLAN, "cp_plan.p_pre_proceedings", ahead
+    ):
+        if pre_left is None:  # else pre-proceedings began before the start
+            yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
+        after = yield from pre_proceedings(env, family, svc, start, pre_left)
         if after is not None:
             return after
         remaining = start + elapsed + duration - env.now
         if remaining > 0:
             yield env.timeout(remaining)
-    elif svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_s20_care"):
+    elif svc.escalates(family, Stream.CP_PLAN, "cp_plan.p_s20_care", ahead):
         yield env.timeout(duration * svc.u(family, Stream.CP_PLAN))
         return _end_cp_plan_into_care(env, family, svc, start, CareRoute.S20_FROM_CP)
     else:
@@ -358,24 +380,31 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
 
 
 def pre_proceedings(
-    env: simpy.Environment, family: Family, svc: Services, plan_start: float
+    env: simpy.Environment,
+    family: Family,
+    svc: Services,
+    plan_start: float,
+    left: float | None = None,
 ) -> Generator[simpy.Event, object, State | None]:
     """The Public Law Outline's pre-proceedings for a family on a CP plan (started on
-    ``plan_start``), from the letter before proceedings; care proceedings for some.
+    ``plan_start``), from the letter before proceedings; care proceedings for some. ``left``:
+    the days still to run of pre-proceedings that began before the start (their letter was
+    before day 0, so it is not counted again).
 
     Returns ``State.CLOSED`` when the children are removed at issue, or None when the CP plan
     goes on (no proceedings issued, or proceedings with the children at home).
     """
     letter = env.now
     n = family.counted
-    svc.record.flow("pre_proceedings", n, letter)
+    if left is None:
+        svc.record.flow("pre_proceedings", n, letter)
     if svc.policies:  # a policy may enrol families here, before the decisions that follow
         svc.enrol(family, PRE_PROCEEDINGS)
-    if family.policies:  # where the FGC trial measured its results
+    if family.policies and left is None:  # where the FGC trial measured its results
         svc.record.flow("pre_proceedings_enrolled", n, letter)
-    yield env.timeout(
-        svc.duration(family, Stream.PROCEEDINGS, "proceedings.pre_proceedings_duration")
-    )
+    if left is None:
+        left = svc.duration(family, Stream.PROCEEDINGS, "proceedings.pre_proceedings_duration")
+    yield env.timeout(left)
     if not svc.escalates(family, Stream.PROCEEDINGS, "proceedings.p_proceedings_issued"):
         return None
     if care_proceedings(env, family, svc, plan_start, letter):

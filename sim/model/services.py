@@ -171,10 +171,15 @@ class Services:
             return 1.0
         return self.policies.relative_risk(name, family, self.env.now)
 
-    def escalates(self, family: Family, stream: Stream, name: str) -> bool:
-        """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now."""
+    def escalates(self, family: Family, stream: Stream, name: str, odds_times: float = 1.0) -> bool:
+        """Decide an escalating step (s47, CP plan, care) named ``name`` for this family now.
+
+        ``odds_times`` multiplies the family's odds: a plan open at the start, with a share
+        ``s`` of its course still ahead, escalates within it with its odds times ``s``
+        (:func:`sim.model.pathway.share_ahead`).
+        """
         p = min(1.0, self.value(name, family))
-        odds = self.family_odds(family) * self.caseload_pressure()
+        odds = self.family_odds(family) * self.caseload_pressure() * odds_times
         rr = self.relative_risk(name, family)
         # the replication's drawn future moves the family's own probability in proportion
         rr *= self.future.multiplier(name, self.env.now)

@@ -1,0 +1,150 @@
+"""Does a council's baseline hold? Its five-year projection against what its own flows imply.
+
+Today's way of working is what every pilot is measured against, so its projection must follow
+what the council's published figures say, not the model's own transients. For each council
+this runs the shipped parameter set at the council's own child population for five years and
+sets the looked-after children at the horizon beside two published benchmarks:
+
+* **flows**: the number the council's own 2024-25 flows imply if they went on. Starts stay at
+  the year's number and each child leaves at the year's rate (exits over the stock at 31
+  March): ``dN/dt = starts - (exits / stock) N``, which relaxes from the stock towards
+  ``starts x stock / exits`` (a one-compartment stock-flow model; Little's law at its end).
+* **trend**: the stock moved on by its average yearly change over the last four published years.
+
+The drift is the simulated five-year change less the flow-implied one, in percentage points.
+CP plans are checked at the join: the first three simulated month-ends against the published
+31 March figure (the largest gap). No command line: call :func:`council_drift` or
+:func:`drift_table` from Python.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+import yaml
+
+from calibration.ees import find_area, history
+from sim.experiments.experiment import single_run
+from sim.experiments.outputs import monthly_frame
+from sim.inputs.scenario import COUNCILS_DIR, scenario_from_dict
+
+#: Published years the trend is taken over (the last four yearly changes).
+TREND_YEARS = 4
+
+
+def flow_implied(stock: float, starts: float, exits: float, years: float) -> float:
+    """Looked-after children after ``years`` if starts stay at ``starts`` a year and each
+    child leaves at the rate ``exits / stock`` a year (``dN/dt = starts - (exits/stock) N``)."""
+    if stock <= 0 or exits <= 0:
+        raise ValueError(f"flow_implied: stock and exits must be positive ({stock}, {exits})")
+    rate = exits / stock
+    level = starts / rate
+    return level + (stock - level) * math.exp(-rate * years)
+
+
+def trend_pct_per_year(series: pd.Series, years: int = TREND_YEARS) -> float:
+    """Average yearly % change over the last ``years`` changes of a published series."""
+    s = series.dropna()
+    if len(s) < 2:
+        return float("nan")
+    s = s.iloc[-(years + 1) :]
+    return 100 * ((s.iloc[-1] / s.iloc[0]) ** (1 / (len(s) - 1)) - 1)
+
+
+def council_drift(
+    council: str, years: int = 5, replications: int = 2, seed: int = 20250401
+) -> dict[str, float | str]:
+    """One council's five-year projection of today's way of working against its benchmarks.
+
+    Runs the shipped parameter set (``council``: a name or code DfE uses) at the council's own
+    child population. Returns the published stock, starts and exits of the reference year, the
+    simulated stock at the horizon and each five-year change in % (simulated, flow-implied,
+    trend), the drift (simulated less flow-implied, in points), and the CP plans published at
+    31 March, simulated at the first month's end, the largest gap over the first three, and
+    their five-year change (simulated, and the published trend's).
+    """
+    area = find_area(council)
+    path = COUNCILS_DIR / f"{area.slug}.yaml"
+    if not path.exists():
+        raise ValueError(f"council_drift: no shipped parameter set for {area.name} ({path.name})")
+    prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
+    table = history(area).table
+    year = prov["reference_year"]
+    stock, starts, exits = (
+        float(table.at[year, m]) for m in ("looked_after", "care_entries", "care_exits")
+    )
+    scenario = scenario_from_dict(
+        {
+            "name": f"drift-{area.slug}",
+            "council": area.slug,
+            "population": int(prov["children"]),
+            "years": years,
+            "replications": replications,
+            "seed": seed,
+        }
+    )
+    frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]
+    monthly = pd.concat(frames, ignore_index=True)
+    mean = monthly.groupby(["measure", "month"])["value"].mean()
+    la, cp = mean["looked_after"], mean["cp_plans"]
+    flows = flow_implied(stock, starts, exits, years)
+    trend = trend_pct_per_year(table["looked_after"])
+    simulated_pct = 100 * (la.iloc[-1] / stock - 1)
+    flows_pct = 100 * (flows / stock - 1)
+    return {
+        "council": area.name,
+        "looked_after_published": stock,
+        "starts_published": starts,
+        "exits_published": exits,
+        "looked_after_simulated": float(la.iloc[-1]),
+        "simulated_change_pct": simulated_pct,
+        "flow_implied_change_pct": flows_pct,
+        "trend_change_pct": 100 * ((1 + trend / 100) ** years - 1),
+        "drift_points": simulated_pct - flows_pct,
+        "cp_plans_published": float(table.at[year, "cp_plans"]),
+        "cp_plans_first_month": float(cp.iloc[0]),
+        "cp_plans_join_gap_pct": join_gap_pct(cp, float(table.at[year, "cp_plans"])),
+        "cp_plans_change_pct": 100 * (cp.iloc[-1] / float(table.at[year, "cp_plans"]) - 1),
+        "cp_plans_trend_change_pct": 100
+        * ((1 + trend_pct_per_year(table["cp_plans"]) / 100) ** years - 1),
+    }
+
+
+#: Month-ends after the join the CP plans are checked over (the pipeline to an ICPC is weeks).
+JOIN_MONTHS = 3
+
+
+def join_gap_pct(simulated: pd.Series, published: float, months: int = JOIN_MONTHS) -> float:
+    """The largest gap, in % of the published figure (signed), between the first ``months``
+    simulated month-ends and the published 31 March figure."""
+    gaps = 100 * (simulated.iloc[:months] / published - 1)
+    return float(gaps.loc[gaps.abs().idxmax()])
+
+
+def drift_table(councils: Iterable[str], **options: int) -> pd.DataFrame:
+    """:func:`council_drift` for each council, one row each (options as it takes them)."""
+    return pd.DataFrame([council_drift(c, **options) for c in councils])
+
+
+def drift_summary(table: pd.DataFrame) -> dict[str, float | str]:
+    """The median drift, in points, and the council that drifts furthest (and by how much)."""
+    worst = table.loc[table["drift_points"].abs().idxmax()]
+    return {
+        "councils": len(table),
+        "median_drift_points": float(table["drift_points"].median()),
+        "median_abs_drift_points": float(table["drift_points"].abs().median()),
+        "worst_council": str(worst["council"]),
+        "worst_drift_points": float(worst["drift_points"]),
+    }
+
+
+__all__ = [
+    "council_drift",
+    "drift_summary",
+    "drift_table",
+    "flow_implied",
+    "join_gap_pct",
+    "trend_pct_per_year",
+]
