@@ -66,10 +66,6 @@ KNOWN_INERT: dict[str, str] = {
         "or halving it changes none of the few dozen final orders of a short run (with every "
         "CP plan in pre-proceedings there are enough, and then it acts)"
     ),
-    "youth_justice.duration": (
-        "remand is rare (0.42 children per 10,000 a year): a short run has one or none, whose "
-        "remand runs past the run's end either way (at 5 per 10,000 a year it acts)"
-    ),
     "looked_after.exit_age_bands[3]": (
         "the edge between exit mixes for entries aged 5-9 and 10-15: in this short run of "
         "20,000 children no child who entered at 9 or 10 leaves care by a way the move would "
@@ -88,9 +84,8 @@ ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.caseload_elasticity": ("workforce.caseload_per_fte", 7.6),
     "proceedings.in_care_order_mix.no_order": ("cp_plan.p_pre_proceedings", 1.0),
-    "youth_justice.duration": ("youth_justice.entries_per_10k_per_year", 5.0),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
-    "looked_after.exit_age_bands[3]": ("looked_after.p_sibling_enters_too", 1.0),
+    "looked_after.exit_age_bands[3]": ("demand.contacts_per_10k_per_year", 8000.0),
 }
 #: Numbers no valid change reaches on their own.
 NO_VALID_CHANGE: dict[str, str] = {
