@@ -83,6 +83,7 @@ def council_drift(
             "years": years,
             "replications": replications,
             "seed": seed,
+            "future": "fixed",  # what the fitted year's rates do, as the flows-implied benchmark
         }
     )
     frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]

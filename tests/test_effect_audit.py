@@ -28,17 +28,7 @@ POPULATION, YEARS, REPLICATIONS = 10_000, 2, 3
 
 #: Effects that do not act as stated today, and why (issue 25). An effect listed here must
 #: still fail the audit, and every effect not listed must pass it.
-KNOWN_NOT_ACTING: dict[tuple[str, str], str] = {
-    ("Children in need pods", "cin_plan.p_s47"): (
-        "at this size the audit measures x0.98 (0.93 to 1.04) against the x0.91 expected: the "
-        "families the pods keep from an s47 enquiry come back to CIN plans and are decided "
-        "again, so the decisions with the effect hold more families of high odds than those "
-        "without it (the measure compares two populations of decisions). England's parameters "
-        "before the routes refit measured x0.96 here too, with an interval wide enough to hold "
-        "x0.91; at 20,000 children over three years it acts (x0.95, 0.85 to 1.04). To fix: "
-        "compare the decisions of the same families in both twins"
-    ),
-}
+KNOWN_NOT_ACTING: dict[tuple[str, str], str] = {}
 EFFECTS = [(p.name, e.target) for p in builtin_policies().values() for e in p.effects]
 
 

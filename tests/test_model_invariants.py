@@ -119,11 +119,18 @@ def test_care_entries_equal_sum_of_entries_by_route(runs, name):
     r = runs[name]
     zeros = np.zeros(r.calendar.months)
     total = r.flows.get("care_entries", zeros)
-    by_route = sum((v for k, v in r.flows.items() if k.startswith("care_entries_")), zeros)
+    # each entry is counted once by its route and once by its legal status on starting
+    routes = {k: v for k, v in r.flows.items() if k.startswith("care_entries_")}
+    legal = sum((v for k, v in routes.items() if k.startswith("care_entries_legal_")), zeros)
+    by_route = sum((v for k, v in routes.items() if not k.startswith("care_entries_legal_")), zeros)
     assert total.sum() > 0, f"{name}: expected some care entries in two years, found none"
     assert np.array_equal(total, by_route), (
         f"{name}: expected care_entries = sum of care_entries_<route> each month, found "
         f"{total.astype(int).tolist()} against {by_route.astype(int).tolist()}"
+    )
+    assert np.array_equal(total, legal), (
+        f"{name}: expected care_entries = sum of care_entries_legal_<status> each month, found "
+        f"{total.astype(int).tolist()} against {legal.astype(int).tolist()}"
     )
 
 
@@ -452,7 +459,11 @@ def test_no_escalation_means_no_child_protection_and_no_care():
         years=3,
         opening_caseload=False,
         include_uasc=False,
-        parameters={"assessment": {"p_s47": 0}, "cin_plan": {"p_s47": 0, "p_s20_care": 0}},
+        parameters={
+            "assessment": {"p_s47": 0},
+            "cin_plan": {"p_s47": 0, "p_s20_care": 0},
+            "youth_justice": {"entries_per_10k_per_year": 0},  # remand is not an escalation
+        },
     )
     r = single_run(s, 0)
     found = {
@@ -564,6 +575,7 @@ def deterministic():
         opening_caseload=False,
         include_uasc=False,
         parameters={
+            "youth_justice": {"entries_per_10k_per_year": 0},  # no remand: its own way in
             "demand": {"children_per_family": [1]},
             "front_door": {
                 "p_referral": 1,

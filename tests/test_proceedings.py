@@ -42,7 +42,7 @@ def published_shares(year: str) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def england():
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml").with_changes(
-        population=POPULATION, years=YEARS, replications=REPLICATIONS
+        population=POPULATION, years=YEARS, replications=REPLICATIONS, future="fixed"
     )
     return [single_run(scenario, r) for r in range(REPLICATIONS)]
 
@@ -140,7 +140,7 @@ def _fgdm(multiplier: bool) -> Policy:
 @pytest.fixture(scope="module")
 def fgdm_twins():
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml").with_changes(
-        population=POPULATION, years=YEARS, replications=REPLICATIONS
+        population=POPULATION, years=YEARS, replications=REPLICATIONS, future="fixed"
     )
     out = {}
     for name, on in (("with", True), ("without", False)):
