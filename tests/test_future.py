@@ -173,10 +173,13 @@ def test_ranges_widen_with_the_horizon():
 def test_words_say_what_a_range_covers_with_the_back_tests_coverage(monkeypatch):
     import sim.reporting.labels as labels
 
-    monkeypatch.setattr(labels, "one_year_ahead_90", lambda measures: (0.88, 150))
+    monkeypatch.setattr(labels, "one_year_ahead_90", lambda m: (0.65, 0.88, 77, "2024-25"))
     words = labels.level_range_words("uncertain")
-    assert "widen" in words and "9 in 10 of 150 councils" in words, words
+    assert "widen" in words and "7 to 9 in 10 of 77 councils" in words, words
+    assert "narrower than the future" in words, words
+    monkeypatch.setattr(labels, "one_year_ahead_90", lambda m: (0.86, 0.93, 150, "2024-25"))
+    assert "as they should" in labels.level_range_words("uncertain")
     assert "chance alone" in labels.level_range_words("fixed")
     assert "share each future" in labels.difference_range_words()
     monkeypatch.setattr(labels, "one_year_ahead_90", lambda measures: None)
-    assert "councils' published figures a year later" not in labels.level_range_words()
+    assert "Checked against" not in labels.level_range_words()

@@ -53,10 +53,13 @@ def coverage() -> tuple[Coverage, ...]:
         )
 
 
-def one_year_ahead_90(measures: tuple[str, ...]) -> tuple[float, int] | None:
-    """The lowest share of councils inside the 90% range one year ahead over ``measures``, and
-    the fewest councils behind it (None with no shipped back-test)."""
+def one_year_ahead_90(measures: tuple[str, ...]) -> tuple[float, float, int, str] | None:
+    """Over ``measures``, one year ahead: the lowest and highest share of councils inside the
+    90% range, the fewest councils behind them and the year checked (None with no shipped
+    back-test)."""
     rows = [c for c in coverage() if c.horizon == 1 and c.measure in measures]
     if not rows:
         return None
-    return min(c.inside_90 for c in rows), min(c.councils for c in rows)
+    shares = [c.inside_90 for c in rows]
+    years = sorted({c.hold_out for c in rows})
+    return min(shares), max(shares), min(c.councils for c in rows), ", ".join(years)
