@@ -28,7 +28,14 @@ POPULATION, YEARS, REPLICATIONS = 10_000, 2, 3
 
 #: Effects that do not act as stated today, and why (issue 25). An effect listed here must
 #: still fail the audit, and every effect not listed must pass it.
-KNOWN_NOT_ACTING: dict[tuple[str, str], str] = {}
+KNOWN_NOT_ACTING: dict[tuple[str, str], str] = {
+    ("Social workers in schools", "front_door.p_early_help"): (
+        "on 0.4.0's England (allocation that binds at the census caseload) the audit measures "
+        "x1.18 (1.12 to 1.23) against the x1.10 stated over about 900 front-door decisions; it "
+        "acted as stated on 0.3.0. Not yet explained: to find, compare the enrolled families' "
+        "triage in both twins with the front door's queue and early help's capacity"
+    ),
+}
 EFFECTS = [(p.name, e.target) for p in builtin_policies().values() for e in p.effects]
 
 

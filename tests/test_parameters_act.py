@@ -63,14 +63,8 @@ KNOWN_INERT: dict[str, str] = {
     ),
     "proceedings.in_care_order_mix.no_order": (
         "no order for a child looked after during proceedings is rare (0.5 of 100): doubling "
-        "or halving it changes none of the few dozen final orders of a short run (with every "
-        "CP plan in pre-proceedings there are enough, and then it acts)"
-    ),
-    "looked_after.exit_age_bands[3]": (
-        "the edge between exit mixes for entries aged 5-9 and 10-15: in this short run of "
-        "20,000 children no child who entered at 9 or 10 leaves care by a way the move would "
-        "change before the horizon (at 60,000 children it moves SGO, CAO, adoption and other "
-        "exits); a small run's chance since the opening caseload became a steady state's"
+        "or halving it changes none of the few dozen final orders of a short run (at a weight "
+        "of 20 of 100 it moves the orders counted, and then it acts)"
     ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
@@ -83,9 +77,8 @@ ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "workforce.caseload_stretch": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.caseload_elasticity": ("workforce.caseload_per_fte", 7.6),
-    "proceedings.in_care_order_mix.no_order": ("cp_plan.p_pre_proceedings", 1.0),
+    "proceedings.in_care_order_mix.no_order": ("proceedings.in_care_order_mix.no_order", 20.0),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
-    "looked_after.exit_age_bands[3]": ("demand.contacts_per_10k_per_year", 8000.0),
 }
 #: Numbers no valid change reaches on their own.
 NO_VALID_CHANGE: dict[str, str] = {
