@@ -146,6 +146,27 @@ def draw_contacts(
     return batch, offsets
 
 
+def lone_child_into_care(
+    svc: Services, rng: np.random.Generator, p_age: np.ndarray, p_loc: np.ndarray, family_id: int
+) -> tuple[Child, Family]:
+    """A child arriving alone straight into care (unaccompanied, or remanded): age and locality
+    drawn on the arrival stream ``rng``, a family of one, counted on the social workers now."""
+    age = rng.choice(18, p=p_age) + rng.random()
+    child = Child(birth_day=svc.env.now - age * DAYS_PER_YEAR)
+    family = Family(
+        id=family_id,
+        children=[child],
+        locality=draw_locality(rng, p_loc),
+        at_pod_school=False,
+        risk=RiskFactors.NONE,
+        need=3,
+        draws=svc.streams.family(family_id),
+    )
+    child.in_care = True
+    svc.social_work.force(1)
+    return child, family
+
+
 def uasc_arrivals(
     env: simpy.Environment, svc: Services, end_day: float
 ) -> Generator[simpy.Event, object, None]:
@@ -163,20 +184,8 @@ def uasc_arrivals(
         yield env.timeout(rng.exponential(1 / (rate * growth)))
         if env.now >= end_day:
             return
-        age = rng.choice(18, p=p_age) + rng.random()
-        child = Child(birth_day=env.now - age * DAYS_PER_YEAR)
-        family = Family(
-            id=UASC_ID_BASE + k,
-            children=[child],
-            locality=draw_locality(rng, p_loc),
-            at_pod_school=False,
-            risk=RiskFactors.NONE,
-            need=3,
-            draws=svc.streams.family(UASC_ID_BASE + k),
-        )
+        child, family = lone_child_into_care(svc, rng, p_age, p_loc, UASC_ID_BASE + k)
         k += 1
-        child.in_care = True
-        svc.social_work.force(1)
         svc.start_process(care_episode, child, family, route=CareRoute.UASC, src=None)
 
 
@@ -199,20 +208,8 @@ def youth_justice_arrivals(
         yield env.timeout(rng.exponential(1 / (rate * growth)))
         if env.now >= end_day:
             return
-        age = rng.choice(18, p=p_age) + rng.random()
-        child = Child(birth_day=env.now - age * DAYS_PER_YEAR)
-        family = Family(
-            id=YOUTH_JUSTICE_ID_BASE + k,
-            children=[child],
-            locality=draw_locality(rng, p_loc),
-            at_pod_school=False,
-            risk=RiskFactors.NONE,
-            need=3,
-            draws=svc.streams.family(YOUTH_JUSTICE_ID_BASE + k),
-        )
+        child, family = lone_child_into_care(svc, rng, p_age, p_loc, YOUTH_JUSTICE_ID_BASE + k)
         k += 1
-        child.in_care = True
-        svc.social_work.force(1)
         remand = svc.duration(family, Stream.YOUTH_JUSTICE, "youth_justice.duration")
         svc.start_process(
             care_episode,
