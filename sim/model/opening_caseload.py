@@ -243,17 +243,24 @@ def _seed_looked_after(
         elapsed = rng.random() * stay
         child = Child(birth_day=now - a0 * to_days - elapsed, in_care=True)
         family = _care_leaver_family(svc, rng, p_loc, OPENING_ID_BASE + (1 << 30) + k, child)
-        svc.social_work.force(1)
-        svc.start_process(
-            care_episode,
-            child,
-            family,
-            route=CareRoute.OPENING,
-            src=None,
-            elapsed=elapsed,
-            planned=(reason, stay - elapsed),
-        )
+        _seed_stay(svc, child, family, elapsed, (reason, stay - elapsed))
         k += 1
+
+
+def _seed_stay(
+    svc: Services, child: Child, family: Family, elapsed: float, planned: tuple[Exit, float]
+) -> None:
+    """A stay open at the start, ``elapsed`` days in, on its way to its ``planned`` exit."""
+    svc.social_work.force(1)
+    svc.start_process(
+        care_episode,
+        child,
+        family,
+        route=CareRoute.OPENING,
+        src=None,
+        elapsed=elapsed,
+        planned=planned,
+    )
 
 
 def _opening_uasc(svc: Services) -> int:
@@ -289,16 +296,7 @@ def _seed_uasc_looked_after(
         child = Child(birth_day=now - a0 * DAYS_PER_YEAR - elapsed, in_care=True)
         fid = OPENING_ID_BASE + (1 << 31) + k
         family = _care_leaver_family(svc, rng, p_loc, fid, child)
-        svc.social_work.force(1)
-        svc.start_process(
-            care_episode,
-            child,
-            family,
-            route=CareRoute.OPENING,
-            src=None,
-            elapsed=elapsed,
-            planned=(Exit.AGE_18, stay - elapsed),
-        )
+        _seed_stay(svc, child, family, elapsed, (Exit.AGE_18, stay - elapsed))
         k += 1
 
 
