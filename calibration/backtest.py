@@ -28,17 +28,15 @@ MEASURES = (
     "children_in_need",
     "cp_plans",
 )
-RUN_POPULATION = 100_000
 
 
 def previous_year(year: str) -> str:
     """'2024-25' -> '2023-24'."""
-    y = int(year[:4]) - 1
-    return f"{y}-{(y + 1) % 100:02d}"
+    return later_year(year, -1)
 
 
 def scaling_population(table: pd.DataFrame, fitted: str, hold_out: str) -> float:
-    """The children a projection's counts per child are scaled to.
+    """The children a projection runs at (its counts are the council's).
 
     The run starts from the council's rates per child in the fitted year and grows its own
     population from there (``demand.population_growth_per_year``), so its counts scale by the
@@ -180,14 +178,12 @@ def _compare(
 ) -> pd.DataFrame:
     """Rows of :func:`_error_row` for each projected year up to ``horizon`` and measure."""
     years = [y for y in table.index if y <= fitted][-3:]
-    first = int(fitted[:4]) + 1
     rows: list[dict[str, Any]] = []
     for h in range(1, horizon + 1):
-        year = later_year(fitted, h)
-        fy = f"{first + h - 1}-{(first + h) % 100:02d}"
+        year = later_year(fitted, h)  # a DfE reporting year is the projection's financial year
         if year not in table.index:
             continue
-        this = yearly[yearly["financial_year"] == fy]
+        this = yearly[yearly["financial_year"] == year]
         for m in (m for m in MEASURES if m in table):
             actual = table.at[year, m]
             draws = this.loc[this["measure"] == m, "value"].to_numpy(dtype=float)
