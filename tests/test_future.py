@@ -78,6 +78,12 @@ def test_every_shipped_council_draws_from_itself_and_its_neighbours():
     dorset = load_parameters(COUNCILS_DIR / "dorset.yaml")["future"]
     assert dorset["councils"][0] == "Dorset" and len(dorset["councils"]) >= 5, dorset
     assert dorset["up_to_year"] == "2024-25"
+    missing = [
+        f.stem
+        for f in sorted(COUNCILS_DIR.glob("*.yaml"))
+        if not load_parameters(f).get("future", {}).get("councils")
+    ]
+    assert not missing, f"expected every shipped council to name its future's pool, found {missing}"
 
 
 def _level(monkeypatch, row: list[float]) -> None:
