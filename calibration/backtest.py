@@ -267,7 +267,7 @@ def backtest_record(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One council's back-test as it is kept in its parameter file's provenance.
 
     Per measure (and years ahead): the published and projected values for the held-out year,
-    the model's signed error (% of published), its 90% range, and the absolute errors of the two
+    the model's signed error (% of published), its 50%, 80% and 90% ranges, and the absolute errors of the two
     naive forecasts beside it.
     """
     out = []
@@ -280,6 +280,8 @@ def backtest_record(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "published": round(float(r["published"]), 1),
                 "model": round(float(r["model"]), 1),
                 "error_pct": round(float((r["model"] - r["published"]) / r["published"] * 100), 1),
+                "range_50": [round(float(r["low_50"]), 1), round(float(r["high_50"]), 1)],
+                "range_80": [round(float(r["low_80"]), 1), round(float(r["high_80"]), 1)],
                 "range_90": [round(float(r["low_90"]), 1), round(float(r["high_90"]), 1)],
                 "same_as_last_year_abs_error_pct": round(float(r["last_year_abs_pct_error"]), 1),
                 "linear_trend_abs_error_pct": (
