@@ -6,7 +6,9 @@ set to 1. Both start on the projection's first day at full strength (no ramp-up)
 eligibility, staff and enrolment. The effect ledger (:mod:`sim.model.effect_ledger`) counts, in
 each twin, the decisions the effect names among the families the policy works with: the share
 that said "yes" (a probability) or the mean days drawn (a duration). The measured ratio is that
-rate with the effect over the rate without it, with a 95% interval across replications.
+rate with the effect over the rate without it, with a 95% interval across replications (for a
+decision, never narrower than the counting error of how many answers the effect changed: a
+rare decision met a few hundred times is otherwise judged on luck).
 
 The **expected ratio** is what the stated multiplier should give for those same decisions: the
 sum of the probabilities the decisions would use with the stated multiplier over the sum without
@@ -129,6 +131,30 @@ def ratio_interval(
     return ratio, ratio - t * se, ratio + t * se
 
 
+def _at_least_counting_error(
+    measured: float,
+    low: float | None,
+    high: float | None,
+    with_: list[dict[str, float]],
+    without: list[dict[str, float]],
+) -> tuple[float, float]:
+    """The interval of a decision's ratio, no narrower than the chance in how many decisions
+    the effect turned.
+
+    The twins share their random numbers, so the effect shows as the decisions whose answer it
+    changed: ``|yes with - yes without|`` in each replication, a count that varies as a Poisson
+    count does. With few of them (a rare decision, few replications) the spread across a
+    handful of replications can come out narrower than that by luck; the interval is then
+    widened to the counting error, ``1.96 x sqrt(changed) / yes without``.
+    """
+    changed = sum(abs(a["outcome"] - b["outcome"]) for a, b in zip(with_, without, strict=True))
+    yes_without = sum(b["outcome"] for b in without)
+    half = 0.0 if low is None or high is None else (high - low) / 2
+    if yes_without > 0:
+        half = max(half, 1.96 * math.sqrt(changed) / yes_without)
+    return measured - half, measured + half
+
+
 def check_effect(policy: Policy, effect: Effect, pairs: list[tuple[dict, dict]]) -> EffectCheck:
     """The audit's finding for one effect from its twins' ledgers, one pair per replication."""
     kind = effect_targets()[effect.target]
@@ -141,6 +167,8 @@ def check_effect(policy: Policy, effect: Effect, pairs: list[tuple[dict, dict]])
     ]
     rate = np.array(rates, dtype=float).reshape(-1, 2)
     measured, low, high = ratio_interval(rate[:, 0], rate[:, 1])
+    if kind == "probability" and measured is not None:
+        low, high = _at_least_counting_error(measured, low, high, with_, without)
     n = int(sum(a["n"] for a in with_))
     base = sum(a["base"] for a in with_)
     expected = sum(a["stated"] for a in with_) / base if base > 0 else None
