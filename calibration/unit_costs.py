@@ -33,6 +33,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -384,7 +385,32 @@ def _council_row(council: str, code: str | None, by_code: pd.DataFrame, england:
         f"31 March 2024 and 2025 ({r['looked_after_31_march_2024']:.0f}, "
         f"{r['looked_after_31_march_2025']:.0f}; DfE), each against England's"
     )
+    booked_elsewhere = national and all("booked elsewhere" in why for why in reasons)
+    if booked_elsewhere or (national and any(" line missing" in why for why in reasons)):
+        row = _whole_council(row, r, england, reasons)
     return row
+
+
+def _whole_council(row: dict, r: pd.Series, england: pd.Series, reasons: list[str]) -> dict:
+    """A council whose lines are booked differently from England's (a children's trust that
+    books placements under "other", a line missing) but whose three lines together are its
+    looked-after spend: one factor, its total per looked-after child over England's, on every
+    line (``status`` own total), when that is plausible; else the row as it was."""
+    lines = [r[f"weekly_{line}_per_looked_after_child"] for line in COUNCIL_LINES]
+    ours = float(np.nansum(lines))
+    theirs = float(sum(england[f"weekly_{line}_per_looked_after_child"] for line in COUNCIL_LINES))
+    k = ours / theirs if theirs > 0 else float("nan")
+    if not (PLAUSIBLE_FACTOR[0] <= k <= PLAUSIBLE_FACTOR[1]):
+        return row
+    return row | {
+        **{f"factor_{line}": round(k, 4) for line in COUNCIL_LINES},
+        "status": "own total",
+        "note": "; ".join(reasons) + f": the three lines together, {k:.2f} x England's per "
+        "looked-after child, on every line",
+        "provenance": row["provenance"].replace(
+            "each against England's", "their total against England's total"
+        ),
+    }
 
 
 def _ones() -> dict[str, float]:

@@ -5,7 +5,8 @@ and uprated to the book's price year with HM Treasury's GDP deflator.
 A council's own placement costs (``sim/data/reference/council_placement_costs_2024-25.csv``,
 derived by ``python -m calibration.unit_costs`` from its RO3 2024-25 outturn) scale England's
 placement costs by how far the council's own spend per looked-after child on each RO3 line sits
-from England's; a council whose figures are unusable keeps England's costs, and the file says why.
+from England's (or, where it books placements differently, its three lines together: status
+``own total``); a council whose figures are unusable keeps England's costs, and the file says why.
 """
 
 from __future__ import annotations
@@ -202,10 +203,21 @@ def _apply_council(data: dict, council: str) -> None:
         )
         return
     data["council"] = name
-    if row["status"] != "own":
+    if row["status"] not in ("own", "own total"):
         data["council_note"] = f"national costs for {row['name']}: {row['note']}"
         return
-    data["council_note"] = f"{row['name']}'s own placement costs (RO3 2024-25)"
+    data["council_note"] = f"{row['name']}'s own placement costs (RO3 2024-25)" + (
+        ": its residential, fostering and other lines together (booked differently from "
+        "England's), one factor on every placement"
+        if row["status"] == "own total"
+        else ""
+    )
+
+    def spent_on(line: str) -> str:
+        if row["status"] == "own total":
+            return "residential, fostering and other looked-after spend together"
+        return f"{line} spend"
+
     for item, line in COUNCIL_LINE_OF_ITEM.items():
         base = data["items"][item]
         k = float(row[f"factor_{line}"])
@@ -217,7 +229,8 @@ def _apply_council(data: dict, council: str) -> None:
             "council": name,
             "source": (
                 f"{row['name']}'s own outturn: England's cost x {k:.3f}, its RO3 2024-25 "
-                f"{line} spend per looked-after child over England's ({row['provenance']}); "
+                f"{spent_on(line)} per looked-after child over England's "
+                f"({row['provenance']}); "
                 f"England's cost: {base['source']}"
             ),
         }
