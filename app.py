@@ -209,19 +209,22 @@ def results(
     st.caption(labels.difference_range_words() + f" {labels.UNCERTAINTY_NOTE}. {sources}.")
     st.caption(labels.level_range_words(scenario.future))
     # first figures and final ones are drawn in one run of the page: each chart its own key
-    charts(res, "final" if final else f"step{step}", history)
+    charts(res, "final" if final else f"step{step}", history, scenario.future)
     if final:
         downloads(res, text)
 
 
-def charts(res: dict, key: str, history: pd.DataFrame | None) -> None:
+def charts(res: dict, key: str, history: pd.DataFrame | None, future: str) -> None:
     """Children looked after and on CP plans against the published figures, cost by year, and
-    waiting for a social worker (or, when nobody waited, how full the social workers are)."""
+    waiting for a social worker (or, when nobody waited, how full the social workers are);
+    ``future`` is the scenario's (drawn futures widen the ranges of levels)."""
     monthly = res["monthly"]
     left, right = st.columns(2)
     for col, measure in ((left, "looked_after"), (right, "cp_plans")):
         col.plotly_chart(
-            band_chart(monthly, measure, labels.chart_title(measure), history=history),
+            band_chart(
+                monthly, measure, labels.chart_title(measure), history=history, future=future
+            ),
             width="stretch",
             key=f"{measure}-{key}",
         )
@@ -230,7 +233,7 @@ def charts(res: dict, key: str, history: pd.DataFrame | None) -> None:
     waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
     capacity = "waiting_allocation" if waited else "caseload_per_sw"
     right.plotly_chart(
-        band_chart(monthly, capacity, labels.chart_title(capacity)),
+        band_chart(monthly, capacity, labels.chart_title(capacity), future=future),
         width="stretch",
         key=f"capacity-{key}",
     )

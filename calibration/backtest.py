@@ -267,8 +267,8 @@ def backtest_record(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """One council's back-test as it is kept in its parameter file's provenance.
 
     Per measure (and years ahead): the published and projected values for the held-out year,
-    the model's signed error (% of published), its 50%, 80% and 90% ranges, and the absolute errors of the two
-    naive forecasts beside it.
+    the model's signed error (% of published), its 50%, 80% and 90% ranges, and the absolute
+    errors of the two naive forecasts beside it.
     """
     out = []
     for _, r in frame.iterrows():

@@ -180,11 +180,15 @@ def test_words_say_what_a_range_covers_with_the_back_tests_coverage(monkeypatch)
     import sim.reporting.labels as labels
 
     monkeypatch.setattr(labels, "one_year_ahead_90", lambda m: (0.65, 0.88, 77, "2024-25"))
+    monkeypatch.setattr(labels, "is_widened", lambda: False)
     words = labels.level_range_words("uncertain")
-    assert "widen" in words and "7 to 9 in 10 of 77 councils" in words, words
+    assert "widen" in words and "7 to 9 in 10 times (77 council projections)" in words, words
     assert "narrower than the future" in words, words
-    monkeypatch.setattr(labels, "one_year_ahead_90", lambda m: (0.86, 0.93, 150, "2024-25"))
-    assert "as they should" in labels.level_range_words("uncertain")
+    monkeypatch.setattr(labels, "one_year_ahead_90", lambda m: (0.86, 0.93, 300, "2024-25"))
+    monkeypatch.setattr(labels, "is_widened", lambda: True)
+    words = labels.level_range_words("uncertain")
+    assert "widened by how far such projections missed" in words, words
+    assert "9 in 10 times (300 council projections), as they should" in words, words
     assert "chance alone" in labels.level_range_words("fixed")
     assert "share each future" in labels.difference_range_words()
     monkeypatch.setattr(labels, "one_year_ahead_90", lambda measures: None)

@@ -20,6 +20,7 @@ from sim.core.entities import (
 )
 from sim.core.measures import MEASURES
 from sim.experiments.experiment import RunResult
+from sim.experiments.level_ranges import widen_frame, years_ahead_of_financial_years
 
 #: Stocks of children at home shown under their own name (CP plans are shown as ``cp_plans``).
 _HOME_STOCKS = tuple(
@@ -124,8 +125,14 @@ def yearly_frame(monthly: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(keys, ignore_index=True)
 
 
-def summary_frame(yearly: pd.DataFrame, population: float | None = None) -> pd.DataFrame:
-    """Mean and 5th/50th/95th percentiles across replications, per financial year and measure."""
+def summary_frame(
+    yearly: pd.DataFrame, population: float | None = None, future: str = "uncertain"
+) -> pd.DataFrame:
+    """Mean and 5th/50th/95th percentiles across replications, per financial year and measure.
+
+    With drawn futures the 5th-95th range of a level the back-test checked is widened by its
+    misses (:mod:`sim.experiments.level_ranges`); the median stays the replications'.
+    """
     g = yearly.groupby(["scenario", "financial_year", "measure"])["value"]
     out = g.agg(
         mean="mean",
@@ -134,6 +141,8 @@ def summary_frame(yearly: pd.DataFrame, population: float | None = None) -> pd.D
         p95=lambda v: v.quantile(0.95),
         replications="count",
     ).reset_index()
+    if future == "uncertain" and not out.empty:
+        out = widen_frame(out, "measure", years_ahead_of_financial_years(out["financial_year"]))
     out["unit"] = out["measure"].map(lambda m: MEASURES[m].unit if m in MEASURES else "")
     if population:
         per = out["unit"].isin(["children"])

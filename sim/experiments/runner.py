@@ -96,7 +96,7 @@ def run_to_folder(
     monthly = pd.concat(frames, ignore_index=True)
     monthly.to_parquet(out / "monthly.parquet", index=False)
     yearly = yearly_frame(monthly)
-    summary = summary_frame(yearly, population=scenario.population)
+    summary = summary_frame(yearly, population=scenario.population, future=scenario.future)
     for frame in (yearly, summary):
         frame.insert(0, "scenario_hash", scenario.content_hash()[:12])
     summary.to_csv(out / "summary.csv", index=False)

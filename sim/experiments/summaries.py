@@ -10,17 +10,29 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.experiments.comparison import BASELINE
+from sim.experiments.level_ranges import widen_frame, years_ahead_of_months
 
 
-def bands(monthly: pd.DataFrame, measure: str, effects: str = "sampled") -> pd.DataFrame:
-    """Mean and 5th-95th percentile by month for the baseline and each variant."""
+def bands(
+    monthly: pd.DataFrame, measure: str, effects: str = "sampled", future: str = "uncertain"
+) -> pd.DataFrame:
+    """Mean and 5th-95th percentile by month for the baseline and each variant.
+
+    With drawn futures (``future="uncertain"``) the range is widened by the back-test's misses
+    (:mod:`sim.experiments.level_ranges`); with the future fixed it is chance alone.
+    """
     sel = monthly[
         (monthly["measure"] == measure)
         & ((monthly["variant"] == BASELINE) | (monthly["effects"] == effects))
     ]
     g = sel.groupby(["variant", "month"])["value"]
     out = g.agg(mean="mean", p5=lambda v: v.quantile(0.05), p95=lambda v: v.quantile(0.95))
-    return out.reset_index()
+    out = out.reset_index()
+    if future != "uncertain" or out.empty:
+        return out
+    out["measure"] = measure
+    widened = widen_frame(out, "measure", years_ahead_of_months(out["month"]))
+    return widened.drop(columns="measure")
 
 
 def cost_by_year(

@@ -1,10 +1,16 @@
-"""How often the model's ranges held what happened: the back-test's coverage, as shipped.
+"""How often the model's ranges held what happened, and how far they are widened to do so.
 
-``sim/data/reference/backtest_coverage.csv`` is the summary of ``csc-sim backtest --all`` (one
-row per years ahead and measure: the councils compared and the share of them whose published
-figure fell inside the model's 50%, 80% and 90% ranges), copied there with the run that made it
-(columns ``hold_out``, ``fitted``). The words beside a range quote it; with no file shipped they
-say only what the range is.
+``sim/data/reference/backtest_coverage.csv`` (made by ``python -m calibration.ranges`` from
+``csc-sim backtest --all`` runs): one row per years ahead and measure, the councils compared,
+the share of them whose published figure fell inside the replications' own 50%, 80% and 90%
+ranges (``inside_*``) and inside those ranges as shown, widened (``shown_inside_*``, each
+council's range widened by factors fitted without that council's year or group, so the share is
+out of sample), with the years projected to (``hold_out``) and fitted on (``fitted``). The words
+beside a range quote it; with no file shipped they say only what the range is.
+
+``sim/data/reference/range_widening.csv`` (same maker): the factor per measure, years ahead and
+level by which a level's range is widened (:mod:`sim.experiments.level_ranges`), fitted on all
+the back-test rows; with no file shipped, ranges are not widened.
 """
 
 from __future__ import annotations
@@ -14,8 +20,13 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+_REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 #: The shipped coverage summary (see the module's doc).
-COVERAGE_FILE = Path(__file__).resolve().parents[1] / "data" / "reference" / "backtest_coverage.csv"
+COVERAGE_FILE = _REFERENCE / "backtest_coverage.csv"
+#: The shipped widening factors (see the module's doc).
+WIDENING_FILE = _REFERENCE / "range_widening.csv"
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,13 @@ class Coverage:
     inside_90: float
     hold_out: str
     fitted: str
+    shown_inside_50: float | None = None
+    shown_inside_80: float | None = None
+    shown_inside_90: float | None = None
+
+
+def _share(value: str | None) -> float | None:
+    return None if value in (None, "") else float(value)
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,6 +66,9 @@ def coverage() -> tuple[Coverage, ...]:
                 float(r["inside_90"]),
                 r["hold_out"],
                 r["fitted"],
+                _share(r.get("shown_inside_50")),
+                _share(r.get("shown_inside_80")),
+                _share(r.get("shown_inside_90")),
             )
             for r in csv.DictReader(f)
         )
@@ -55,11 +76,43 @@ def coverage() -> tuple[Coverage, ...]:
 
 def one_year_ahead_90(measures: tuple[str, ...]) -> tuple[float, float, int, str] | None:
     """Over ``measures``, one year ahead: the lowest and highest share of councils inside the
-    90% range, the fewest councils behind them and the year checked (None with no shipped
-    back-test)."""
+    90% range as shown (widened, where the shipped back-test says so), the fewest councils
+    behind them and the years checked (None with no shipped back-test)."""
     rows = [c for c in coverage() if c.horizon == 1 and c.measure in measures]
     if not rows:
         return None
-    shares = [c.inside_90 for c in rows]
-    years = sorted({c.hold_out for c in rows})
+    shares = [c.inside_90 if c.shown_inside_90 is None else c.shown_inside_90 for c in rows]
+    years = sorted({y for c in rows for y in c.hold_out.split()})
     return min(shares), max(shares), min(c.councils for c in rows), ", ".join(years)
+
+
+@functools.lru_cache(maxsize=1)
+def _factors() -> dict[tuple[str, int], list[tuple[float, float]]]:
+    """``{(measure, level): [(years ahead, factor), ...]}`` from the shipped file, by years."""
+    if not WIDENING_FILE.exists():
+        return {}
+    out: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    with WIDENING_FILE.open(newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            key = (r["measure"], int(r["level"]))
+            out.setdefault(key, []).append((float(r["horizon"]), float(r["factor"])))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def is_widened() -> bool:
+    """Whether widening factors are shipped (shown ranges of levels are widened)."""
+    return bool(_factors())
+
+
+def widening(measure: str, years_ahead: float, level: int = 90) -> float:
+    """The factor a ``level``% range of ``measure`` is widened by, ``years_ahead`` years out.
+
+    Between the years ahead the back-test checked, the factor is interpolated; before the first
+    it is the first's, after the last the last's. A measure the back-test did not check: 1.
+    """
+    points = _factors().get((measure, level))
+    if not points:
+        return 1.0
+    years = [p[0] for p in points]
+    factors = [p[1] for p in points]
+    return float(np.interp(years_ahead, years, factors))

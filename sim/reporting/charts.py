@@ -33,18 +33,21 @@ def band_chart(
     effects: str = "sampled",
     height: int = 340,
     history: pd.DataFrame | None = None,
+    future: str = "uncertain",
 ) -> go.Figure:
     """A measure by month: mean and 5th-95th percentile band, baseline and each variant.
 
     ``history`` (month, measure, value; see :func:`calibration.published.published_history`) adds
     the published figures of past years as points, so the projection is seen against them.
+    ``future``: the scenario's; with drawn futures the band is widened by the back-test's misses
+    (:func:`sim.experiments.summaries.bands`).
     """
     fig = go.Figure()
     past = None if history is None else history[history["measure"] == measure]
     if past is not None and not past.empty:
         fig.add_trace(history_trace(past, measure))
     for i, (variant, g) in enumerate(
-        bands(monthly, measure, effects).groupby("variant", sort=False)
+        bands(monthly, measure, effects, future).groupby("variant", sort=False)
     ):
         colour = BASELINE_COLOUR if variant == BASELINE else PALETTE[i % len(PALETTE)]
         for trace in band_traces(g, measure, variant_label(variant), colour):

@@ -26,7 +26,7 @@ from sim.core.entities import LEGAL_STATUSES, CourtOrder
 from sim.core.measures import FIGURES, MEASURES
 from sim.experiments.comparison import BASELINE
 from sim.inputs.policies import EFFECT_LABELS, Effect
-from sim.inputs.range_evidence import one_year_ahead_90
+from sim.inputs.range_evidence import is_widened, one_year_ahead_90
 
 #: The one-page summary's figures, in order.
 HEADLINE_MEASURES = (
@@ -144,18 +144,34 @@ def level_range_words(future: str = "uncertain") -> str:
             "years with the council's rates held where they were fitted: chance alone, not how "
             "the council's demand may move, so they are narrower than the future will be."
         )
-    words = (
-        "Ranges of numbers (children looked after, referrals, spend) hold 9 of 10 simulated "
-        "futures; each future draws how the council's referrals, child protection plans and "
-        "care entries move year on year from what councils' published figures did, so the "
-        "ranges widen the further ahead they look."
-    )
+    if not is_widened():
+        words = (
+            "Ranges of numbers (children looked after, referrals, spend) hold 9 of 10 "
+            "simulated futures; each future draws how the council's referrals, child "
+            "protection plans and care entries move year on year from what councils' published "
+            "figures did, so the ranges widen the further ahead they look."
+        )
+    else:
+        words = (
+            "Ranges of numbers (children looked after, children in need, referrals, child "
+            "protection plans, care entries) are 90% ranges: each simulated future draws how "
+            "the council's referrals, plans and care entries move year on year from what "
+            "councils' published figures did, and the range is then widened by how far such "
+            "projections missed what councils went on to publish, so ranges widen the further "
+            "ahead they look. Spend ranges come from the simulated futures and unit costs "
+            "alone, without that widening."
+        )
     checked = one_year_ahead_90(COVERAGE_MEASURES)
     if checked is not None:
         low, high, councils, year = checked
+        held = (
+            f"{_in_ten(low)} in 10"
+            if _in_ten(low) == _in_ten(high)
+            else (f"{_in_ten(low)} to {_in_ten(high)} in 10")
+        )
         words += (
-            f" Checked against {year}, a year ahead, such 90% ranges held the published figure "
-            f"for {_in_ten(low)} to {_in_ten(high)} in 10 of {councils} councils"
+            f" Checked against what councils published for {year}, a year ahead, such 90% "
+            f"ranges held the published figure {held} times ({councils} council projections)"
         )
         words += ": read them as narrower than the future." if low < 0.85 else ", as they should."
     return words

@@ -74,8 +74,12 @@ def chart_figures(
 ) -> list[tuple[str, Any, int]]:
     """The report's charts: (key, plotly figure, height in pixels)."""
     charts = [
-        ("looked_after", band_chart(monthly, "looked_after", chart_title("looked_after")), 320),
-        ("cp_plans", band_chart(monthly, "cp_plans", chart_title("cp_plans")), 320),
+        (
+            measure,
+            band_chart(monthly, measure, chart_title(measure), future=scenario.future),
+            320,
+        )
+        for measure in ("looked_after", "cp_plans")
     ]
     for i, variant in enumerate(scenario.compared_variants()):
         charts.append((f"cost_{i}", cost_change_chart(costs, variant), 430))

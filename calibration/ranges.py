@@ -1,0 +1,215 @@
+"""Widen the ranges of levels by the back-test's misses, and say how often the widened ranges
+held what happened, out of sample.
+
+A back-test (``csc-sim backtest --all``) fits each council on the years before a hold-out year,
+projects it with drawn futures and records, per measure and years ahead, the published figure,
+the replications' mean and their 50%, 80% and 90% ranges. Those ranges held the published
+figure less often than they say (chance and drawn futures are not all that moves a council).
+
+For each back-test row and level, the *miss* is how many times the range's own distance from the
+mean (on the log scale, on the side the published figure fell) the published figure lay. The
+factor for a measure, years ahead and level is the conformal quantile of the misses (the
+``ceil((n + 1) x level)``-th smallest of ``n``), and never below 1: widening every range of that
+kind by it would have held that share of the rows it was fitted on. Shown ranges are widened by
+it (:mod:`sim.experiments.level_ranges`).
+
+How often the widened ranges hold is checked out of sample: each row's range is widened by a
+factor fitted without it, on the other hold-out years of the same years ahead where there are
+some (a year the factor never saw), or else on the other councils (five groups of councils, by
+name). The shipped coverage says which.
+
+    python -m calibration.ranges RESULTS.csv [RESULTS.csv ...] [--write]
+
+prints the coverage as a table for the README and, with ``--write``, ships
+``sim/data/reference/range_widening.csv`` and ``backtest_coverage.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.backtest import MEASURES, later_year
+from sim.inputs.range_evidence import COVERAGE_FILE, WIDENING_FILE
+
+LEVELS = (50, 80, 90)
+#: Council groups for the out-of-sample check where only one hold-out year was back-tested.
+GROUPS = 5
+#: Smallest distance of a range's end from its mean (log scale) counted in a miss; a range
+#: with no width on a side would otherwise make any miss on that side infinite.
+MIN_DISTANCE = 1e-3
+
+NAMES = {
+    "referrals": "referrals",
+    "cp_plans_started": "CP plans started",
+    "care_entries": "care entries",
+    "looked_after": "looked after at 31 March",
+    "children_in_need": "children in need at 31 March",
+    "cp_plans": "CP plans at 31 March",
+}
+
+
+def misses(rows: pd.DataFrame, level: int) -> np.ndarray:
+    """Per row, the published figure's distance from the mean in units of the ``level``% range's
+    distance on that side (log scale; plain numbers where a value is not above zero)."""
+    c = rows["model"].to_numpy(float)
+    y = rows["published"].to_numpy(float)
+    lo = rows[f"low_{level}"].to_numpy(float)
+    hi = rows[f"high_{level}"].to_numpy(float)
+    positive = (c > 0) & (y > 0) & (lo > 0) & (hi > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        err = np.where(positive, np.log(y / c), y - c)
+        up = np.where(positive, np.log(hi / c), hi - c)
+        down = np.where(positive, np.log(c / lo), c - lo)
+    side = np.where(err >= 0, up, down)
+    floor = np.where(positive, MIN_DISTANCE, MIN_DISTANCE * np.abs(c))
+    return np.abs(err) / np.maximum(side, np.maximum(floor, 1e-12))
+
+
+def factor(scores: np.ndarray, level: int) -> float:
+    """The conformal factor: the ``ceil((n + 1) x level)``-th smallest miss, at least 1 (with
+    too few rows for that rank, the largest miss)."""
+    n = len(scores)
+    if n == 0:
+        return 1.0
+    rank = min(n, math.ceil((n + 1) * level / 100))
+    return max(1.0, float(np.sort(scores)[rank - 1]))
+
+
+def _groups(councils: pd.Series) -> np.ndarray:
+    """Each council's group for the out-of-sample check: by place in name order."""
+    order = {name: i for i, name in enumerate(sorted(councils.unique()))}
+    return councils.map(order).to_numpy() % GROUPS
+
+
+def widening_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Factor per measure, years ahead and level, from all ``results`` rows."""
+    out = []
+    for (m, h), g in results.groupby(["measure", "horizon"], sort=True):
+        for level in LEVELS:
+            out.append(
+                {
+                    "measure": m,
+                    "horizon": int(h),
+                    "level": level,
+                    "factor": round(factor(misses(g, level), level), 3),
+                    "rows": len(g),
+                    "hold_out": " ".join(sorted(g["hold_out"].unique())),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def out_of_sample(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with, per level, whether the range widened by a factor fitted without the
+    row held the published figure (``shown_inside_<level>``) and how it was checked."""
+    out = []
+    for (_, _), g in results.groupby(["measure", "horizon"], sort=False):
+        g = g.copy()
+        years = g["hold_out"].to_numpy()
+        by_year = len(set(years)) > 1
+        keys = years if by_year else _groups(g["council"])
+        g["checked_by"] = "other years" if by_year else f"other councils ({GROUPS} groups)"
+        for level in LEVELS:
+            scores = misses(g, level)
+            inside = np.zeros(len(g), dtype=bool)
+            for key in set(keys):
+                held = keys == key
+                inside[held] = scores[held] <= factor(scores[~held], level)
+            g[f"shown_inside_{level}"] = inside
+        out.append(g)
+    return pd.concat(out, ignore_index=True)
+
+
+def coverage_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per measure and years ahead: councils-years compared, the share inside each level's range
+    as simulated and as shown (widened, out of sample), the years projected to and fitted on."""
+    checked = out_of_sample(results)
+    out = []
+    for (m, h), g in checked.groupby(["measure", "horizon"], sort=False):
+        years = sorted(g["hold_out"].unique())
+        row = {"measure": m, "horizon": int(h), "councils": len(g)}
+        row |= {f"inside_{lv}": float(g[f"inside_{lv}"].mean()) for lv in LEVELS}
+        row |= {
+            "hold_out": " ".join(years),
+            "fitted": " ".join(later_year(y, -int(h)) for y in years),
+        }
+        row |= {f"shown_inside_{lv}": float(g[f"shown_inside_{lv}"].mean()) for lv in LEVELS}
+        row["checked_by"] = g["checked_by"].iloc[0]
+        out.append(row)
+    frame = pd.DataFrame(out)
+    frame["order"] = frame["measure"].map({m: i for i, m in enumerate(MEASURES)})
+    return frame.sort_values(["horizon", "order"]).drop(columns="order").reset_index(drop=True)
+
+
+def markdown(coverage: pd.DataFrame) -> str:
+    """The coverage as the README shows it."""
+    lines = [
+        "| measure | years ahead | councils x years | 50% range | 80% range | 90% range "
+        "| 90% range before widening | years checked |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for _, r in coverage.iterrows():
+        lines.append(
+            f"| {NAMES.get(r.measure, r.measure)} | {r.horizon} | {r.councils} "
+            f"| {r.shown_inside_50:.0%} | {r.shown_inside_80:.0%} | {r.shown_inside_90:.0%} "
+            f"| {r.inside_90:.0%} | {r.hold_out.replace(' ', ', ')} |"
+        )
+    return "\n".join(lines)
+
+
+def read_results(paths: list[Path]) -> pd.DataFrame:
+    """Back-test result rows from ``results.csv`` files (or folders holding one, or holding
+    ``councils/*.csv`` from a run still going); the same council, year and measure once."""
+    frames = []
+    for p in paths:
+        if p.is_dir():
+            files = [p / "results.csv"] if (p / "results.csv").exists() else []
+            files = files or sorted((p / "councils").glob("*.csv"))
+        else:
+            files = [p]
+        if not files:
+            raise SystemExit(f"{p}: no results.csv and no councils/*.csv in it")
+        frames += [pd.read_csv(f) for f in files]
+    rows = pd.concat(frames, ignore_index=True)
+    if "horizon" not in rows:
+        rows["horizon"] = 1
+    needed = {"council", "hold_out", "measure", "published", "model"}
+    needed |= {f"{e}_{lv}" for e in ("low", "high", "inside") for lv in LEVELS}
+    missing = sorted(needed - set(rows.columns))
+    if missing:
+        raise SystemExit(f"back-test results lack the columns {', '.join(missing)}")
+    rows = rows[rows["measure"].isin(MEASURES) & rows["published"].notna()]
+    return rows.drop_duplicates(["council", "hold_out", "horizon", "measure"], keep="last")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m calibration.ranges", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("results", nargs="+", type=Path, help="back-test results (csv or folder)")
+    parser.add_argument(
+        "--write", action="store_true", help=f"write {WIDENING_FILE.name} and {COVERAGE_FILE.name}"
+    )
+    args = parser.parse_args(argv)
+    results = read_results(args.results)
+    widening = widening_table(results)
+    coverage = coverage_table(results)
+    print(markdown(coverage))
+    print()
+    print(widening.pivot_table(index=["measure", "horizon"], columns="level", values="factor"))
+    if args.write:
+        widening.to_csv(WIDENING_FILE, index=False)
+        rounded = coverage.round({c: 4 for c in coverage.columns if "inside" in c})
+        rounded.to_csv(COVERAGE_FILE, index=False)
+        print(f"\nwrote {WIDENING_FILE} and {COVERAGE_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
