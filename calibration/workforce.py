@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from calibration.council import _own_workforce, census_row, write_council_file
-from calibration.ees import areas, history
+from calibration.ees import EES_DIR, areas, history
 from calibration.england import PARAMS_FILE
 from sim.inputs.scenario import COUNCILS_DIR
 
@@ -102,12 +102,63 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     ).round(2)
 
 
+#: Year-on-year changes this large (in log terms, about 40% up or down) are reorganisations and
+#: breaks in recording (a new unitary council, a trust's staff counted elsewhere), not staffing
+#: following demand: left out of :func:`staff_following_cases`.
+LARGEST_CHANGE = 0.5
+
+
+def staff_following_cases() -> tuple[float, int]:
+    """How far councils' case-holding social workers follow their cases from one census to the
+    next: the least-squares slope of the log change in case-holding FTE on the log change in
+    cases, over councils' consecutive census years (DfE children's social work workforce,
+    2017-2025), and the council-years it rests on."""
+    table = pd.read_csv(EES_DIR / "csww_indicators_2017_to_2025.csv", low_memory=False)
+    table = table[table["geographic_level"] == "Local authority"]
+    fte = pd.to_numeric(table["case_holders_fte"], errors="coerce")
+    cases = pd.to_numeric(table["cases"], errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "code": table["new_la_code"],
+            "year": table["time_period"],
+            "fte": np.log(fte.where(fte > 0)),
+            "cases": np.log(cases.where(cases > 0)),
+        }
+    ).sort_values(["code", "year"])
+    by = frame.groupby("code")
+    changes = pd.DataFrame(
+        {
+            "fte": frame["fte"] - by["fte"].shift(),
+            "cases": frame["cases"] - by["cases"].shift(),
+            "consecutive": frame["year"] - by["year"].shift() == 1,
+        }
+    ).dropna()
+    ok = changes[
+        changes["consecutive"]
+        & (changes["fte"].abs() < LARGEST_CHANGE)
+        & (changes["cases"].abs() < LARGEST_CHANGE)
+    ]
+    slope = float(np.polyfit(ok["cases"], ok["fte"], 1)[0])
+    return slope, len(ok)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Refresh council files' workforce from the census, or print the census summary."""
     ap = argparse.ArgumentParser(prog="python -m calibration.workforce")
     ap.add_argument("--refresh", type=Path, nargs="?", const=COUNCILS_DIR, default=None)
     ap.add_argument("--summary", action="store_true")
+    ap.add_argument(
+        "--staff-following-cases",
+        action="store_true",
+        help="how far councils' case-holding FTE follows their cases, year on year",
+    )
     args = ap.parse_args(argv)
+    if args.staff_following_cases:
+        slope, n = staff_following_cases()
+        print(
+            f"case-holding FTE follows cases with elasticity {slope:.2f} "
+            f"({n} council-years, DfE workforce census 2017-2025)"
+        )
     if args.refresh is not None:
         england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
         files = sorted(args.refresh.glob("*.yaml"))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import simpy
 
 from calibration.council import census_row
 from calibration.ees import history
 from calibration.england import CENSUS_DAY
 from calibration.targets import NationalFigures
 from sim.experiments.experiment import single_run
-from sim.inputs.scenario import scenario_from_dict
+from sim.inputs.scenario import default_scenario, scenario_from_dict
+from sim.model.workforce import CaseloadPool, staff_following_caseload
 
 #: council file -> the council's name in DfE's tables (England: the national figures)
 SEEDS = {
@@ -84,3 +86,56 @@ def test_the_stretch_lets_acute_need_past_the_reported_caseload():
         f"expected the peak caseload higher with the stretch, within 10% over 15.2: "
         f"no stretch {none}, stretch {stretched}"
     )
+
+
+def test_staff_follow_cases_as_the_census_shows_and_the_default_is_that_figure():
+    from calibration.workforce import staff_following_cases
+    from sim.inputs.parameters import STAFF_FOLLOW_CASELOAD
+
+    slope, council_years = staff_following_cases()
+    assert round(slope, 2) == STAFF_FOLLOW_CASELOAD == 0.61, slope
+    assert council_years == 1139, council_years
+    england = default_scenario().parameters.workforce
+    assert england.staff_follow_caseload == STAFF_FOLLOW_CASELOAD
+
+
+def _team_over_a_year(elasticity: float, more_from_day: float | None) -> CaseloadPool:
+    """A team of 10 FTE holding 50 children; ``more_from_day``: 50 more from then on."""
+    env = simpy.Environment()
+    team = CaseloadPool(env, fte=10, ceiling=10)
+    team.force(50)
+
+    def demand_doubles():
+        yield env.timeout(more_from_day)
+        team.force(50)
+
+    if more_from_day is not None:
+        env.process(demand_doubles())
+    env.process(staff_following_caseload(env, team, elasticity, end_day=400))
+    env.run(until=370)
+    return team
+
+
+def test_a_teams_own_staff_follow_its_demand_by_the_elasticity_once_a_year():
+    held = _team_over_a_year(0.61, None)
+    assert held.core_fte == 10, "expected staff to stay when demand holds"
+    doubled = _team_over_a_year(0.61, 200)
+    assert doubled.core_fte == pytest.approx(10 * 2**0.61), doubled.core_fte
+    assert doubled.capacity == pytest.approx(10 * 2**0.61 * 10)
+    fixed = _team_over_a_year(0.0, 200)
+    assert fixed.core_fte == 10, "expected no change at elasticity 0"
+    # a rise in the year's last quarter counts in part (two of its three month-ends)
+    late = _team_over_a_year(0.61, 330)
+    assert 10 < late.core_fte < doubled.core_fte, late.core_fte
+
+
+def test_a_team_that_grows_takes_from_the_queue_and_keeps_a_policys_staff():
+    env = simpy.Environment()
+    team = CaseloadPool(env, fte=1, ceiling=2)
+    team.force(2)
+    waiting = team.request(1)
+    assert not waiting.triggered
+    team.add_staff(0.5, 2)  # a policy's staff: one more place, taken by the queue
+    assert waiting.triggered and team.fte == 1.5
+    team.set_core_fte(2)  # the council's own grow by 1 FTE: two more places
+    assert (team.core_fte, team.fte, team.capacity) == (2, 2.5, 5), (team.fte, team.capacity)

@@ -304,6 +304,12 @@ class LookedAfter(_Model):
         return self
 
 
+#: DfE Children's social work workforce census 2017-2025: across councils' consecutive census
+#: years, the log change in case-holding FTE on the log change in cases has slope 0.61 (1,139
+#: council-years; ``python -m calibration.workforce --staff-following-cases``).
+STAFF_FOLLOW_CASELOAD = 0.61
+
+
 class Workforce(_Model):
     """Case-holding social workers and their caseloads, as councils report them.
 
@@ -326,6 +332,9 @@ class Workforce(_Model):
     caseload_per_fte: Positive
     census_cases_per_child: Annotated[float, Field(gt=0, le=3)]
     caseload_stretch: Annotated[float, Field(ge=0, le=1)]
+    #: How far the council's own case-holding FTE follows the children needing a social worker,
+    #: once a year (:func:`sim.model.workforce.staff_following_caseload`); 0 holds staff fixed.
+    staff_follow_caseload: Annotated[float, Field(ge=0, le=1)] = STAFF_FOLLOW_CASELOAD
 
     @model_validator(mode="before")
     @classmethod

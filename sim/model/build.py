@@ -23,7 +23,7 @@ from sim.model.future import Future
 from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
 from sim.model.services import Services
-from sim.model.workforce import CaseloadPool
+from sim.model.workforce import CaseloadPool, staff_following_caseload
 
 
 def build(
@@ -70,6 +70,11 @@ def build(
     for active in svc.policies.active if svc.policies else ():
         env.process(_policy_staff(env, svc, active))
     env.process(_month_ends(env, svc))
+    env.process(
+        staff_following_caseload(
+            env, svc.social_work, p.workforce.staff_follow_caseload, cal.end_day
+        )
+    )
     if scenario.opening_caseload:
         seed_opening_caseload(env, svc, uasc=scenario.include_uasc)
     env.process(front_door(env, svc, end_day=cal.end_day))

@@ -9,9 +9,13 @@ allocated anyway and pushes caseloads further, as it does in practice.
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Generator
 
 import simpy
+
+from sim.core.calendar import DAYS_PER_YEAR
 
 
 class CaseloadPool:
@@ -47,6 +51,7 @@ class CaseloadPool:
         self.env = env
         self.fte = fte
         self.core_fte = fte  # before any policy adds staff (costed in the policy's own line)
+        self.ceiling = ceiling
         self.capacity = fte * ceiling
         self.stretch = stretch
         self.cases_per_place = cases_per_place
@@ -103,6 +108,16 @@ class CaseloadPool:
         self.capacity += fte * ceiling
         self._serve()
 
+    def set_core_fte(self, fte: float) -> None:
+        """The council's own workers become ``fte`` (a policy's added staff stay): places change
+        with them, and a team that grows takes from the queue."""
+        change = fte - self.core_fte
+        self.core_fte = fte
+        self.fte += change
+        if not math.isinf(self.ceiling):
+            self.capacity += change * self.ceiling
+        self._serve()
+
     def force(self, n: int) -> None:
         """Allocate ``n`` places without waiting (emergencies, the opening caseload)."""
         self.held += n
@@ -119,3 +134,35 @@ class CaseloadPool:
             ev, n = self._queue.popleft()
             self.held += n
             ev.succeed()
+
+
+def staff_following_caseload(
+    env: simpy.Environment, pool: CaseloadPool, elasticity: float, end_day: float
+) -> Generator[simpy.Event, object, None]:
+    """Once a year, the council's own case-holding staff follow the children who need a social
+    worker, as councils' staff follow their cases in the workforce census.
+
+    Demand is the children the team holds or has waiting for allocation. At the end of each
+    projected year the team's own FTE becomes its FTE on the first day x (the mean demand at the
+    year's last three month-ends over the demand on the first day) ** ``elasticity`` (a policy's
+    added staff stay as they are). The first day's caseload is the fitted one, so a council whose
+    demand holds keeps its staff; one whose demand rises 20% adds about 12% at the census's
+    0.61, and its caseloads rise by the rest. Without this, demand that rises in a drawn future
+    builds a queue that grows without end, as no council lets it.
+    """
+    if elasticity == 0:
+        return
+    yield env.timeout(max(0.0, -env.now))
+    reference, base = pool.held + pool.waiting, pool.core_fte
+    step = DAYS_PER_YEAR / 12
+    month, samples = 0, []
+    while env.now + step < end_day:
+        yield env.timeout(step)
+        month += 1
+        if month % 12 in (10, 11, 0):
+            samples.append(pool.held + pool.waiting)
+        if month % 12 == 0:
+            demand = sum(samples) / len(samples)
+            if reference > 0 and demand > 0:
+                pool.set_core_fte(base * (demand / reference) ** elasticity)
+            samples = []
