@@ -4,18 +4,22 @@ held what happened, out of sample.
 A back-test (``csc-sim backtest --all``) fits each council on the years before a hold-out year,
 projects it with drawn futures and records, per measure and years ahead, the published figure,
 the replications' mean and their 50%, 80% and 90% ranges. Those ranges held the published
-figure less often than they say (chance and drawn futures are not all that moves a council).
+figure less often than they say: chance and drawn futures are not all that moves a council (the
+fit's own error is not in them).
 
-For each back-test row and level, the *miss* is how many times the range's own distance from the
-mean (on the log scale, on the side the published figure fell) the published figure lay. The
-factor for a measure, years ahead and level is the conformal quantile of the misses (the
-``ceil((n + 1) x level)``-th smallest of ``n``), and never below 1: widening every range of that
-kind by it would have held that share of the rows it was fitted on. Shown ranges are widened by
-it (:mod:`sim.experiments.level_ranges`).
+For each back-test row and level, the *miss* is how far outside the range the published figure
+lay, on the log scale (``log(published / high)`` above it, ``log(low / published)`` below it,
+0 inside). The *margin* for a measure, years ahead and level is the conformal quantile of the
+misses (the ``ceil((n + 1) x level)``-th smallest of ``n``): moving both ends of every such
+range out by it (``low x exp(-margin)``, ``high x exp(margin)``) would have held that share of
+the rows it was fitted on. A margin added on the log scale, rather than a factor on the range's
+width, because the back-test shows the simulated width hardly predicts the size of the miss
+(they correlate at about 0 for referrals, CP plans and care entries): at the same coverage the
+added margin gives narrower ranges. Shown ranges add it (:mod:`sim.experiments.level_ranges`).
 
 How often the widened ranges hold is checked out of sample: each row's range is widened by a
-factor fitted without it, on the other hold-out years of the same years ahead where there are
-some (a year the factor never saw), or else on the other councils (five groups of councils, by
+margin fitted without it, on the other hold-out years of the same years ahead where there are
+some (a year the margin never saw), or else on the other councils (five groups of councils, by
 name). The shipped coverage says which.
 
     python -m calibration.ranges RESULTS.csv [RESULTS.csv ...] [--write]
@@ -40,10 +44,6 @@ from sim.inputs.range_evidence import COVERAGE_FILE, WIDENING_FILE
 LEVELS = (50, 80, 90)
 #: Council groups for the out-of-sample check where only one hold-out year was back-tested.
 GROUPS = 5
-#: Smallest distance of a range's end from its mean (log scale) counted in a miss; a range
-#: with no width on a side would otherwise make any miss on that side infinite.
-MIN_DISTANCE = 1e-3
-
 NAMES = {
     "referrals": "referrals",
     "cp_plans_started": "CP plans started",
@@ -55,30 +55,25 @@ NAMES = {
 
 
 def misses(rows: pd.DataFrame, level: int) -> np.ndarray:
-    """Per row, the published figure's distance from the mean in units of the ``level``% range's
-    distance on that side (log scale; plain numbers where a value is not above zero)."""
-    c = rows["model"].to_numpy(float)
+    """Per row, how far (log scale) the published figure lay outside the ``level``% range: 0
+    inside it; infinite for a published figure of 0 below a range above 0."""
     y = rows["published"].to_numpy(float)
     lo = rows[f"low_{level}"].to_numpy(float)
     hi = rows[f"high_{level}"].to_numpy(float)
-    positive = (c > 0) & (y > 0) & (lo > 0) & (hi > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        err = np.where(positive, np.log(y / c), y - c)
-        up = np.where(positive, np.log(hi / c), hi - c)
-        down = np.where(positive, np.log(c / lo), c - lo)
-    side = np.where(err >= 0, up, down)
-    floor = np.where(positive, MIN_DISTANCE, MIN_DISTANCE * np.abs(c))
-    return np.abs(err) / np.maximum(side, np.maximum(floor, 1e-12))
+        above = np.where(y > hi, np.log(y / hi), 0.0)
+        below = np.where(y < lo, np.log(lo / y), 0.0)
+    return np.nan_to_num(np.maximum(above, below), nan=0.0, posinf=np.inf)
 
 
-def factor(scores: np.ndarray, level: int) -> float:
-    """The conformal factor: the ``ceil((n + 1) x level)``-th smallest miss, at least 1 (with
-    too few rows for that rank, the largest miss)."""
+def margin(scores: np.ndarray, level: int) -> float:
+    """The conformal margin: the ``ceil((n + 1) x level)``-th smallest miss (with too few rows
+    for that rank, the largest); 0 with no rows."""
     n = len(scores)
     if n == 0:
-        return 1.0
+        return 0.0
     rank = min(n, math.ceil((n + 1) * level / 100))
-    return max(1.0, float(np.sort(scores)[rank - 1]))
+    return float(np.sort(scores)[rank - 1])
 
 
 def _groups(councils: pd.Series) -> np.ndarray:
@@ -88,7 +83,7 @@ def _groups(councils: pd.Series) -> np.ndarray:
 
 
 def widening_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Factor per measure, years ahead and level, from all ``results`` rows."""
+    """Margin per measure, years ahead and level, from all ``results`` rows."""
     out = []
     for (m, h), g in results.groupby(["measure", "horizon"], sort=True):
         for level in LEVELS:
@@ -97,7 +92,7 @@ def widening_table(results: pd.DataFrame) -> pd.DataFrame:
                     "measure": m,
                     "horizon": int(h),
                     "level": level,
-                    "factor": round(factor(misses(g, level), level), 3),
+                    "margin": round(margin(misses(g, level), level), 4),
                     "rows": len(g),
                     "hold_out": " ".join(sorted(g["hold_out"].unique())),
                 }
@@ -106,7 +101,7 @@ def widening_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def out_of_sample(results: pd.DataFrame) -> pd.DataFrame:
-    """``results`` with, per level, whether the range widened by a factor fitted without the
+    """``results`` with, per level, whether the range widened by a margin fitted without the
     row held the published figure (``shown_inside_<level>``) and how it was checked."""
     out = []
     for (_, _), g in results.groupby(["measure", "horizon"], sort=False):
@@ -120,7 +115,7 @@ def out_of_sample(results: pd.DataFrame) -> pd.DataFrame:
             inside = np.zeros(len(g), dtype=bool)
             for key in set(keys):
                 held = keys == key
-                inside[held] = scores[held] <= factor(scores[~held], level)
+                inside[held] = scores[held] <= margin(scores[~held], level)
             g[f"shown_inside_{level}"] = inside
         out.append(g)
     return pd.concat(out, ignore_index=True)
@@ -202,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     coverage = coverage_table(results)
     print(markdown(coverage))
     print()
-    print(widening.pivot_table(index=["measure", "horizon"], columns="level", values="factor"))
+    print(widening.pivot_table(index=["measure", "horizon"], columns="level", values="margin"))
     if args.write:
         widening.to_csv(WIDENING_FILE, index=False)
         rounded = coverage.round({c: 4 for c in coverage.columns if "inside" in c})

@@ -15,21 +15,27 @@ from sim.experiments.level_ranges import widen, widen_frame
 from sim.experiments.outputs import summary_frame
 
 
-def test_widening_moves_each_end_that_many_times_as_far_on_the_log_scale():
-    assert widen(100.0, 95.0, 110.0, 1.0) == (95.0, 110.0)
-    low, high = widen(100.0, 95.0, 110.0, 2.0)
-    assert low == pytest.approx(90.25) and high == pytest.approx(121.0)
-    # a range that touches zero widens in plain numbers and stops at zero
-    assert widen(2.0, 0.0, 5.0, 2.0) == (0.0, 8.0)
-    assert widen(0.0, 0.0, 0.0, 3.0) == (0.0, 0.0)
+def test_widening_moves_each_end_out_by_the_margin_on_the_log_scale():
+    assert widen(380.0, 460.0, 0.0) == (380.0, 460.0)
+    low, high = widen(380.0, 460.0, 0.12)
+    assert low == pytest.approx(380 * math.exp(-0.12)) and high == pytest.approx(460 * 1.1275, 1e-4)
+    assert (round(low), round(high)) == (337, 519)
+    assert widen(0.0, 5.0, 0.5)[0] == 0.0  # a range never crosses zero
 
 
-def test_the_factor_is_the_conformal_rank_and_never_narrows():
+def test_a_miss_is_how_far_outside_the_range_and_the_margin_its_conformal_rank():
+    rows = pd.DataFrame(
+        {"published": [100.0, 130.0, 70.0], "low_90": [90.0] * 3, "high_90": [110.0] * 3}
+    )
+    found = ranges.misses(rows, 90)
+    assert found[0] == 0.0
+    assert found[1] == pytest.approx(math.log(130 / 110))
+    assert found[2] == pytest.approx(math.log(90 / 70))
     scores = np.arange(1.0, 100.0)  # 99 misses: 1, 2, ... 99
-    assert ranges.factor(scores, 90) == 90.0  # ceil(100 x 0.9) = 90th smallest
-    assert ranges.factor(scores, 50) == 50.0
-    assert ranges.factor(np.full(10, 0.2), 90) == 1.0  # ranges already wide enough stay
-    assert ranges.factor(np.array([]), 90) == 1.0
+    assert ranges.margin(scores, 90) == 90.0  # ceil(100 x 0.9) = 90th smallest
+    assert ranges.margin(scores, 50) == 50.0
+    assert ranges.margin(np.zeros(10), 90) == 0.0  # ranges already wide enough stay
+    assert ranges.margin(np.array([]), 90) == 0.0
 
 
 def _synthetic(councils: int, years: list[str], spread: float, seed: int = 1) -> pd.DataFrame:
@@ -51,14 +57,15 @@ def _synthetic(councils: int, years: list[str], spread: float, seed: int = 1) ->
     return pd.DataFrame(rows)
 
 
-def test_ranges_twice_too_narrow_are_widened_twofold_and_then_hold_as_they_say():
+def test_ranges_too_narrow_are_widened_and_then_hold_as_they_say():
     rows = _synthetic(400, ["2022-23", "2024-25"], spread=2.0)
-    factors = ranges.widening_table(rows).set_index("level")["factor"]
-    assert factors[90] == pytest.approx(2.0, abs=0.25)
+    margins = ranges.widening_table(rows).set_index("level")["margin"]
+    # misses of N(0, 0.1) against a range of +-0.0823: the 90% margin is 0.1645 - 0.0823
+    assert margins[90] == pytest.approx(0.0823, abs=0.02)
     cover = ranges.coverage_table(rows).iloc[0]
     assert cover["checked_by"] == "other years"
     assert cover["inside_90"] < 0.65  # as simulated: far too narrow
-    for lv in ranges.LEVELS:  # widened by factors fitted on the other year: as nominal
+    for lv in ranges.LEVELS:  # widened by margins fitted on the other year: as nominal
         assert abs(cover[f"shown_inside_{lv}"] - lv / 100) < 0.05, (lv, cover)
 
 
@@ -73,35 +80,35 @@ def _shipped(tmp_path, monkeypatch, rows: list[dict]) -> None:
     path = tmp_path / "range_widening.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     monkeypatch.setattr(evidence, "WIDENING_FILE", path)
-    evidence._factors.cache_clear()
+    evidence._margins.cache_clear()
 
 
-def test_factors_are_read_by_years_ahead_between_and_beyond_those_checked(tmp_path, monkeypatch):
+def test_margins_are_read_by_years_ahead_from_zero_at_the_start(tmp_path, monkeypatch):
     _shipped(
         tmp_path,
         monkeypatch,
         [
-            {"measure": "looked_after", "horizon": 1, "level": 90, "factor": 2.0},
-            {"measure": "looked_after", "horizon": 3, "level": 90, "factor": 1.5},
+            {"measure": "looked_after", "horizon": 1, "level": 90, "margin": 0.2},
+            {"measure": "looked_after", "horizon": 3, "level": 90, "margin": 0.4},
         ],
     )
     try:
-        assert evidence.widening("looked_after", 0.25) == 2.0
-        assert evidence.widening("looked_after", 2) == pytest.approx(1.75)
-        assert evidence.widening("looked_after", 5) == 1.5
-        assert evidence.widening("spend_gbp", 1) == 1.0  # not back-tested: as simulated
+        assert evidence.widening("looked_after", 0.25) == pytest.approx(0.05)
+        assert evidence.widening("looked_after", 2) == pytest.approx(0.3)
+        assert evidence.widening("looked_after", 5) == pytest.approx(0.4)
+        assert evidence.widening("spend_gbp", 1) == 0.0  # not back-tested: as simulated
         assert evidence.is_widened()
     finally:
-        evidence._factors.cache_clear()
+        evidence._margins.cache_clear()
 
 
-def test_a_runs_summary_widens_a_level_by_the_shipped_factor_and_only_with_drawn_futures(
+def test_a_runs_summary_widens_a_level_by_the_shipped_margin_and_only_with_drawn_futures(
     tmp_path, monkeypatch
 ):
     _shipped(
         tmp_path,
         monkeypatch,
-        [{"measure": "looked_after", "horizon": 1, "level": 90, "factor": 2.0}],
+        [{"measure": "looked_after", "horizon": 1, "level": 90, "margin": 0.1}],
     )
     try:
         rng = np.random.default_rng(3)
@@ -117,10 +124,9 @@ def test_a_runs_summary_widens_a_level_by_the_shipped_factor_and_only_with_drawn
         )
         fixed = summary_frame(yearly, future="fixed").iloc[0]
         shown = summary_frame(yearly, future="uncertain").iloc[0]
-        mean = fixed["mean"]
-        assert math.log(mean / shown["p5"]) == pytest.approx(2 * math.log(mean / fixed["p5"]))
-        assert math.log(shown["p95"] / mean) == pytest.approx(2 * math.log(fixed["p95"] / mean))
-        assert shown["p50"] == fixed["p50"] and shown["mean"] == mean
+        assert shown["p5"] == pytest.approx(fixed["p5"] * math.exp(-0.1))
+        assert shown["p95"] == pytest.approx(fixed["p95"] * math.exp(0.1))
+        assert shown["p50"] == fixed["p50"] and shown["mean"] == fixed["mean"]
         # a measure the back-test did not check keeps the replications' own range
         other = widen_frame(
             pd.DataFrame({"measure": ["spend"], "mean": [1.0], "p5": [0.9], "p95": [1.2]}),
@@ -129,7 +135,7 @@ def test_a_runs_summary_widens_a_level_by_the_shipped_factor_and_only_with_drawn
         ).iloc[0]
         assert (other["p5"], other["p95"]) == (0.9, 1.2)
     finally:
-        evidence._factors.cache_clear()
+        evidence._margins.cache_clear()
 
 
 ONE_YEAR_AIM = ("referrals", "cp_plans_started", "care_entries", "looked_after")

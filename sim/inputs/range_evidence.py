@@ -4,13 +4,14 @@
 ``csc-sim backtest --all`` runs): one row per years ahead and measure, the councils compared,
 the share of them whose published figure fell inside the replications' own 50%, 80% and 90%
 ranges (``inside_*``) and inside those ranges as shown, widened (``shown_inside_*``, each
-council's range widened by factors fitted without that council's year or group, so the share is
+council's range widened by margins fitted without that council's year or group, so the share is
 out of sample), with the years projected to (``hold_out``) and fitted on (``fitted``). The words
 beside a range quote it; with no file shipped they say only what the range is.
 
-``sim/data/reference/range_widening.csv`` (same maker): the factor per measure, years ahead and
-level by which a level's range is widened (:mod:`sim.experiments.level_ranges`), fitted on all
-the back-test rows; with no file shipped, ranges are not widened.
+``sim/data/reference/range_widening.csv`` (same maker): the margin (log scale) per measure,
+years ahead and level by which both ends of a level's range are moved out
+(:mod:`sim.experiments.level_ranges`), fitted on all the back-test rows; with no file shipped,
+ranges are not widened.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 _REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 #: The shipped coverage summary (see the module's doc).
 COVERAGE_FILE = _REFERENCE / "backtest_coverage.csv"
-#: The shipped widening factors (see the module's doc).
+#: The shipped widening margins (see the module's doc).
 WIDENING_FILE = _REFERENCE / "range_widening.csv"
 
 
@@ -87,32 +88,34 @@ def one_year_ahead_90(measures: tuple[str, ...]) -> tuple[float, float, int, str
 
 
 @functools.lru_cache(maxsize=1)
-def _factors() -> dict[tuple[str, int], list[tuple[float, float]]]:
-    """``{(measure, level): [(years ahead, factor), ...]}`` from the shipped file, by years."""
+def _margins() -> dict[tuple[str, int], list[tuple[float, float]]]:
+    """``{(measure, level): [(years ahead, margin), ...]}`` from the shipped file, by years."""
     if not WIDENING_FILE.exists():
         return {}
     out: dict[tuple[str, int], list[tuple[float, float]]] = {}
     with WIDENING_FILE.open(newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             key = (r["measure"], int(r["level"]))
-            out.setdefault(key, []).append((float(r["horizon"]), float(r["factor"])))
+            out.setdefault(key, []).append((float(r["horizon"]), float(r["margin"])))
     return {k: sorted(v) for k, v in out.items()}
 
 
 def is_widened() -> bool:
-    """Whether widening factors are shipped (shown ranges of levels are widened)."""
-    return bool(_factors())
+    """Whether widening margins are shipped (shown ranges of levels are widened)."""
+    return bool(_margins())
 
 
 def widening(measure: str, years_ahead: float, level: int = 90) -> float:
-    """The factor a ``level``% range of ``measure`` is widened by, ``years_ahead`` years out.
+    """The margin (log scale) by which both ends of a ``level``% range of ``measure`` move out,
+    ``years_ahead`` years out.
 
-    Between the years ahead the back-test checked, the factor is interpolated; before the first
-    it is the first's, after the last the last's. A measure the back-test did not check: 1.
+    From 0 at the start of the run (today's figures are known) to the first years ahead the
+    back-test checked, and between those checked, the margin is interpolated; after the last it
+    is the last's. A measure the back-test did not check: 0.
     """
-    points = _factors().get((measure, level))
+    points = _margins().get((measure, level))
     if not points:
-        return 1.0
-    years = [p[0] for p in points]
-    factors = [p[1] for p in points]
-    return float(np.interp(years_ahead, years, factors))
+        return 0.0
+    years = [0.0, *(p[0] for p in points)]
+    margins = [0.0, *(p[1] for p in points)]
+    return float(np.interp(years_ahead, years, margins))
