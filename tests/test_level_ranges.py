@@ -63,17 +63,31 @@ def test_ranges_too_narrow_are_widened_and_then_hold_as_they_say():
     # misses of N(0, 0.1) against a range of +-0.0823: the 90% margin is 0.1645 - 0.0823
     assert margins[90] == pytest.approx(0.0823, abs=0.02)
     cover = ranges.coverage_table(rows).iloc[0]
-    assert cover["checked_by"] == "other years"
+    assert cover["checked_by"].startswith("other councils")
     assert cover["inside_90"] < 0.65  # as simulated: far too narrow
-    for lv in ranges.LEVELS:  # widened by margins fitted on the other year: as nominal
+    for lv in ranges.LEVELS:  # widened by margins fitted on other councils: as nominal
         assert abs(cover[f"shown_inside_{lv}"] - lv / 100) < 0.05, (lv, cover)
+    # and by margins fitted on the other year only
+    assert abs(cover["other_year_inside_90"] - 0.90) < 0.05, cover
 
 
-def test_with_one_year_the_check_leaves_out_a_group_of_councils():
+def test_with_one_year_there_is_no_other_year_to_check_on():
     rows = _synthetic(200, ["2024-25"], spread=1.5)
     cover = ranges.coverage_table(rows).iloc[0]
-    assert cover["checked_by"].startswith("other councils")
     assert abs(cover["shown_inside_90"] - 0.90) < 0.05
+    assert cover["other_year_inside_90"] is None
+
+
+def test_margins_never_shrink_with_the_years_ahead_and_small_counts_are_left_out(tmp_path):
+    near = _synthetic(100, ["2024-25"], spread=3.0)
+    far = _synthetic(100, ["2024-25"], spread=1.0).assign(horizon=2)
+    margins = ranges.widening_table(pd.concat([near, far]))
+    m90 = margins[margins["level"] == 90].set_index("horizon")["margin"]
+    assert m90[2] == m90[1] > 0, m90  # the two-year misses alone would need none
+    tiny = near.assign(published=near["published"] / 1000, council="Tiny")
+    path = tmp_path / "results.csv"
+    pd.concat([near, tiny]).to_csv(path, index=False)
+    assert set(ranges.read_results([path])["council"]) == set(near["council"])
 
 
 def _shipped(tmp_path, monkeypatch, rows: list[dict]) -> None:
