@@ -63,7 +63,7 @@ def test_ticks_run_every_year_to_the_horizon():
     fig = band_chart(_monthly({"cp_plans": 250}, months=60), "cp_plans", "CP", future="fixed")
     axis = fig.layout.xaxis
     assert (axis.tick0, axis.dtick) == ("2030-03-01", "M12"), f"found {axis.tick0}, {axis.dtick}"
-    assert axis.range[1].startswith("2030-03"), f"expected the axis to reach 2030-03: {axis.range}"
+    assert axis.range[1] >= "2030-03", f"expected the axis to reach 2030-03: {axis.range}"
 
 
 def test_the_projection_is_joined_to_the_last_published_point():

@@ -25,8 +25,13 @@ from sim.reporting.labels import (
 BASELINE_COLOUR = "#5b6770"
 HISTORY_COLOUR = "#222222"
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-#: A legend below the plot, clear of the date ticks (plotly makes room for it).
-LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}
+#: A legend at the foot of the figure (measured from the figure's edge, not the plot's, so it
+#: stays clear of the date ticks whatever the chart's width and the legend's rows).
+LEGEND_BELOW = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01, "x": 0}
+#: Height and margins of a chart by month with its legend below (room for five entries, one
+#: to a line, on a chart half a 1280-pixel page wide).
+BAND_HEIGHT = 480
+BAND_MARGIN = {"t": 60, "b": 170}
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -39,7 +44,7 @@ def band_chart(
     measure: str,
     title: str,
     effects: str = "sampled",
-    height: int = 340,
+    height: int = BAND_HEIGHT,
     history: pd.DataFrame | None = None,
     future: str = "uncertain",
 ) -> go.Figure:
@@ -67,7 +72,7 @@ def band_chart(
     fig.update_layout(
         title=title,
         height=height,
-        margin={"t": 50, "b": 30},
+        margin=BAND_MARGIN,
         yaxis={"title": MEASURES[measure].unit, "rangemode": "tozero"},
         xaxis=year_ticks(months),
         legend=LEGEND_BELOW,
@@ -88,11 +93,13 @@ def year_ticks(months: list[str]) -> dict:
     if not months:
         return {}
     first, last = min(months), max(months)
+    # a month either side, so the first and last ticks' labels are not cut at the edges
+    edges = (pd.Period(first, "M") - 1, pd.Period(last, "M") + 1)
     return {
         "tick0": f"{last}-01",
         "dtick": "M12",
-        "tickformat": "%b %Y",
-        "range": [f"{first}-01", f"{last}-15"],
+        "tickformat": "%b<br>%Y",
+        "range": [f"{edges[0]}-01", f"{edges[1]}-15"],
     }
 
 

@@ -31,7 +31,7 @@ def _shots(page: Page, shot, name: str) -> None:
     """The page at each width in :data:`WIDTHS` (tall, so the charts are in the picture)."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 2600})
-        page.wait_for_timeout(800)  # plotly redraws to the new width
+        page.wait_for_timeout(2500)  # Streamlit and plotly redraw to the new width
         shot(page, f"{name}_{width}.png")
 
 
@@ -117,7 +117,9 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
     )
     expect(page.get_by_label("Locality's name")).to_have_value("Brookside")
     expect(page.get_by_label("Its share of the council's children (%)")).to_have_value("12.00")
-    expect(page.get_by_label("Pilot starts")).to_have_value("2027/01/01")
+    for part, value in (("year", "2027"), ("month", "1"), ("day", "1")):
+        spin = page.get_by_role("spinbutton", name=f"{part}, Pilot starts")
+        expect(spin).to_have_attribute("aria-valuenow", value)
     found = {s: _thumb(page, s) for s in ("Years to project", "Replications")}
     assert found == {"Years to project": "2", "Replications": "4"}, f"found {found}"
     _run(page, wait_ready)
@@ -129,3 +131,44 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
     # a changed control is not ignored: the page now runs the choices, and says so
     _slide_to(page, "Years to project", 3)
     expect(page.get_by_text("You changed the controls")).to_be_visible(timeout=LONG)
+    # a saved scenario reopens the same way; it can be renamed and deleted
+    wait_ready(page, timeout_ms=LONG)
+    expander = page.get_by_text("Save this scenario, reopen or compare saved ones")
+    expect(expander).to_have_count(1)  # during a rerun the last run's can still be there
+    expander.click()
+    name = page.get_by_label("Name", exact=True)
+    name.fill("Brookside")
+    name.press("Enter")
+    wait_ready(page)
+    _click_until(page, wait_ready, "Save scenario", page.get_by_text("Saved as Brookside"))
+    _slide_to(page, "Years to project", 4)
+    wait_ready(page, timeout_ms=LONG)
+    _click_until(page, wait_ready, "Open", page.get_by_text("Opened Brookside"))
+    wait_ready(page, timeout_ms=LONG)
+    assert _thumb(page, "Years to project") == "3", "expected the saved 3 years back"
+    expect(page.get_by_label("Locality's name")).to_have_value("Brookside")
+    _shots(page, shot, "reopened_saved")
+    new_name = page.get_by_placeholder("New name")
+    new_name.fill("Brookside pilot")
+    new_name.press("Enter")
+    wait_ready(page)
+    picked = page.get_by_role("combobox", name="Saved scenario", exact=True)
+    _click_until(page, wait_ready, "Rename", picked, value="Brookside pilot")
+    _click_until(page, wait_ready, "Delete", page.get_by_text("No saved scenarios yet"))
+
+
+def _click_until(page: Page, wait_ready, button: str, shows, value: str | None = None) -> None:
+    """Click ``button`` until ``shows`` is visible (or has ``value``): a click that lands in a
+    rerun is lost, so click again."""
+    for attempt in range(3):
+        page.get_by_role("button", name=button, exact=True).click()
+        try:
+            if value is None:
+                expect(shows).to_be_visible(timeout=LONG // 4)
+            else:
+                expect(shows).to_have_value(value, timeout=LONG // 4)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            wait_ready(page, timeout_ms=LONG)
