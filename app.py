@@ -378,14 +378,15 @@ def localities_of(council: str) -> dict[str, NamedLocality]:
 
 
 def fill_locality(council: str) -> None:
-    """Set the locality's controls from the one picked: a shipped locality's figures, or a
-    blank for the user's own (demand 1.0, the council's average: a judgement)."""
+    """Set the locality's controls from the one picked: a shipped locality's figures, or for
+    the user's own a name to change, a fifth of the children and demand 1.0 (the council's
+    average): judgements the page says are theirs to set."""
     picked = st.session_state.get(f"loc_pick:{council}")
     loc = localities_of(council).get(picked)
     values = (
         (loc.name, round(loc.share * 100, 1), loc.demand, loc.risk)
         if loc is not None
-        else ("", 20.0, 1.0, 1.0)
+        else ("Pilot locality", 20.0, 1.0, 1.0)
     )
     for key, value in zip(("loc_name", "loc_share", "loc_demand", "loc_risk"), values, strict=True):
         st.session_state[key] = value
@@ -703,6 +704,7 @@ def open_scenario(name: str, text: str) -> None:
     """Set the controls to the scenario ``text`` and keep it (it runs as it is while the
     controls show it); a scenario that cannot be read is kept as the error to show."""
     st.session_state.pop("opened", None)
+    st.session_state.pop("left_opened", None)
     try:
         scenario = scenario_from_yaml(text, name)
     except ScenarioError as exc:
@@ -769,11 +771,16 @@ def opened_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None] |
     if error is not None:
         st.error(f"That scenario cannot be used: {error}")
     opened = st.session_state.get("opened")
-    if opened is None:
-        return None
-    if not same_choices(shown_choices(c), opened["choices"]):
+    if opened is not None and not same_choices(shown_choices(c), opened["choices"]):
         st.session_state.pop("opened")
-        st.info(f"You changed the controls: the page now shows your choices, not {opened['name']}.")
+        st.session_state["left_opened"] = opened["name"]
+        opened = None
+    if opened is None:
+        # said on every run until another is opened, so what follows keeps its place (an
+        # element that moves is drawn anew: an open expander would close)
+        left = st.session_state.get("left_opened")
+        if left is not None:
+            st.info(f"You changed the controls: the page now shows your choices, not {left}.")
         return None
     scenario = scenario_from_yaml(opened["text"], opened["name"])
     st.info(f"Opened {opened['name']}: {scenario.name}")

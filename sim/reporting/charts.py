@@ -31,7 +31,7 @@ LEGEND_BELOW = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y
 #: Height and margins of a chart by month with its legend below (room for five entries, one
 #: to a line, on a chart half a 1280-pixel page wide).
 BAND_HEIGHT = 480
-BAND_MARGIN = {"t": 60, "b": 170}
+BAND_MARGIN = {"t": 60, "b": 170, "r": 40}
 
 
 def _rgba(colour: str, alpha: float) -> str:

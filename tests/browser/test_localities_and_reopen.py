@@ -10,6 +10,7 @@ pixels wide go to tests/artifacts/screenshots/. Small runs (2 years, 4 replicati
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -98,6 +99,7 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
         replications=4,
         locality={"name": "Brookside", "share": 0.12, "demand": 1.5, "risk": 1.0},
         name="Telford and Wrekin: Family Safeguarding",
+        already_running="expand",  # Telford runs it already: model more of it
     )
     page.locator('input[type="file"]').set_input_files(
         files=[
@@ -120,6 +122,7 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
     for part, value in (("year", "2027"), ("month", "1"), ("day", "1")):
         spin = page.get_by_role("spinbutton", name=f"{part}, Pilot starts")
         expect(spin).to_have_attribute("aria-valuenow", value)
+    expect(page.get_by_role("checkbox", name="Model an expansion")).to_be_checked()
     found = {s: _thumb(page, s) for s in ("Years to project", "Replications")}
     assert found == {"Years to project": "2", "Replications": "4"}, f"found {found}"
     _run(page, wait_ready)
@@ -161,7 +164,8 @@ def _click_until(page: Page, wait_ready, button: str, shows, value: str | None =
     """Click ``button`` until ``shows`` is visible (or has ``value``): a click that lands in a
     rerun is lost, so click again."""
     for attempt in range(3):
-        page.get_by_role("button", name=button, exact=True).click()
+        # Streamlit's buttons (a select box's arrow is a button named "Open" too)
+        page.locator('[data-testid^="stBaseButton"]', has_text=re.compile(f"^{button}$")).click()
         try:
             if value is None:
                 expect(shows).to_be_visible(timeout=LONG // 4)
