@@ -39,9 +39,11 @@ from sim.api import (
     HeldBaselines,
     build_scenario,
     builtin_policies,
+    chart_place,
     comparison_steps,
     dashboard_choices,
     local_workers,
+    pilot_locality_index,
     resize,
     same_choices,
     scenario_from_yaml,
@@ -62,7 +64,7 @@ from sim.inputs.localities import (
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels
 from sim.reporting.charts import band_chart, capacity_measure, cost_difference_chart
-from sim.reporting.explain import chart_caption, cost_difference_in_words
+from sim.reporting.explain import chart_caption, cost_difference_in_words, locality_in_words
 
 TEXT = Path(__file__).parent / "docs"
 #: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
@@ -214,30 +216,24 @@ def results(
     st.caption(labels.level_range_words(scenario.future))
     # first figures and final ones are drawn in one run of the page: each chart its own key
     key = "final" if final else f"step{step}"
-    charts(res, key, history, scenario.future, variant, where_label(scenario))
+    charts(res, key, history, scenario, variant)
     if final:
         downloads(res, text)
 
 
 def charts(
-    res: dict,
-    key: str,
-    history: pd.DataFrame | None,
-    future: str,
-    variant: str,
-    where: str = "",
+    res: dict, key: str, history: pd.DataFrame | None, scenario: Scenario, variant: str
 ) -> None:
     """Children looked after and on CP plans against the published figures, the pilot's cost
     against today's by year, and waiting for a social worker (or, when nobody waited, how full
-    the social workers are), each titled for ``where`` and with a line saying why it moves;
-    ``future`` is the scenario's (drawn futures widen the ranges of levels)."""
-    monthly = res["monthly"]
+    the social workers are), each titled with what it covers and with a line saying why it
+    moves; a pilot in one locality gets a line on what it changes there."""
+    monthly, where = res["monthly"], chart_place(scenario)
     left, right = st.columns(2)
-    capacity = capacity_measure(monthly)
     for col, measure, past in (
         (left, "looked_after", history),
         (right, "cp_plans", history),
-        (right, capacity, None),
+        (right, capacity_measure(monthly), None),
     ):
         col.plotly_chart(
             band_chart(
@@ -245,7 +241,7 @@ def charts(
                 measure,
                 labels.chart_title(measure, where),
                 history=past,
-                future=future,
+                future=scenario.future,
             ),
             width="stretch",
             key=f"{measure}-{key}",
@@ -259,6 +255,10 @@ def charts(
         key=f"cost-{key}",
     )
     left.caption(cost_difference_in_words(res["costs"], variant))
+    index = pilot_locality_index(scenario)
+    if index is not None:
+        name = scenario.parameters.demand.localities[index].name
+        left.caption(locality_in_words(monthly, index, name, variant))
 
 
 def downloads(res: dict, text: str) -> None:

@@ -200,6 +200,27 @@ def where_label(scenario: Scenario) -> str:
     return f"{locality['name']}, {council}" if locality else council
 
 
+def chart_place(scenario: Scenario) -> str:
+    """What a chart of the whole council's numbers covers, for its title: "Dorset", or "All
+    of Dorset; the pilot works in Weymouth and Portland" for a pilot in one locality (the
+    model counts stocks for the council, not by locality)."""
+    council = council_name(scenario)
+    locality = pilot_locality(scenario)
+    if locality is None:
+        return council
+    return f"All of {council}; the pilot works in {locality['name']}"
+
+
+def pilot_locality_index(scenario: Scenario) -> int | None:
+    """The place of the pilot's locality among the scenario's localities (its flows are
+    counted as ``care_entries_locality_<index>``), or None when the pilot covers the council."""
+    locality = pilot_locality(scenario)
+    if locality is None:
+        return None
+    names = [loc.name for loc in scenario.parameters.demand.localities]
+    return names.index(locality["name"])
+
+
 def dashboard_choices(scenario: Scenario, pilots: dict[str, Policy]) -> dict[str, Any]:
     """The dashboard's controls that rebuild ``scenario`` with :func:`build_scenario`, so a
     reopened file or saved scenario sets every control to itself.

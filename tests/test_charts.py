@@ -14,6 +14,7 @@ from sim.reporting.explain import (
     cost_difference_in_words,
     cp_plans_in_words,
     join_in_words,
+    locality_in_words,
 )
 from sim.reporting.labels import BAND_LEGEND, chart_title
 
@@ -141,3 +142,13 @@ def test_chart_titles_name_the_place():
         "Children looked after<br><sup>Weymouth and Portland, Dorset</sup>"
     )
     assert chart_title("looked_after") == "Children looked after"
+
+
+def test_the_locality_words_compare_its_flows_today_and_with_the_pilot():
+    frame = _monthly({"care_entries_locality_0": 4, "cp_plans_started_locality_0": 10}, reps=1)
+    text = locality_in_words(frame, 0, "Brookside", "Pilot")
+    expected = (
+        "In Brookside about 50 children start care a year today and about 45 with the pilot; "
+        "about 120 children start a CP plan a year today and about 110 with the pilot."
+    )
+    assert text == expected, f"expected {expected!r}, found {text!r}"

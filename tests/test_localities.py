@@ -9,8 +9,10 @@ import pytest
 from sim.api import (
     build_scenario,
     builtin_policies,
+    chart_place,
     dashboard_choices,
     example_locality,
+    pilot_locality_index,
     same_choices,
     scenario_from_yaml,
     scenario_yaml,
@@ -77,6 +79,9 @@ def test_choosing_a_named_locality_gives_the_scenario_its_share_and_name():
     targeted = [list(p.eligible.localities) for p in sc.policies]
     assert targeted == [["Weymouth and Portland"]], f"found {targeted}"
     assert where_label(sc) == "Weymouth and Portland, Dorset", f"found {where_label(sc)!r}"
+    place = "All of Dorset; the pilot works in Weymouth and Portland"
+    assert chart_place(sc) == place, f"found {chart_place(sc)!r}"
+    assert pilot_locality_index(sc) == 0, f"found {pilot_locality_index(sc)}"
 
 
 def test_a_whole_council_pilot_is_labelled_with_the_council_alone():
@@ -86,6 +91,7 @@ def test_a_whole_council_pilot_is_labelled_with_the_council_alone():
         name="Dorset: Family Safeguarding",
     )
     assert where_label(sc) == "Dorset", f"found {where_label(sc)!r}"
+    assert (chart_place(sc), pilot_locality_index(sc)) == ("Dorset", None)
 
 
 @pytest.mark.parametrize(

@@ -209,6 +209,29 @@ def cost_difference_in_words(costs: pd.DataFrame, variant: str, effects: str = "
     )
 
 
+def locality_in_words(monthly: pd.DataFrame, index: int, name: str, variant: str) -> str:
+    """What the pilot changes in its own locality, in one sentence: children starting care and
+    CP plans there a year, today and with the pilot ("In Weymouth and Portland about 50
+    children start care a year today and about 45 with the pilot; ..."). ``index``: the
+    locality's place among the scenario's localities (its flows are counted by it). Raises
+    ``ValueError`` naming what is missing."""
+    parts = []
+    for measure, what in (("care_entries", "start care"), ("cp_plans_started", "start a CP plan")):
+        key = f"{measure}_locality_{index}"
+        per_year = {}
+        for v in (BASELINE, variant):
+            sel = monthly[monthly["variant"] == v] if "variant" in monthly else monthly
+            flow = _mean_by_month(sel, key)
+            if flow.empty:
+                raise ValueError(f"locality in words: the run has no {key} figures for {v!r}")
+            per_year[v] = flow.sum() / (len(flow) / MONTHS_PER_YEAR)
+        parts.append(
+            f"about {about(per_year[BASELINE])} children {what} a year today and about "
+            f"{about(per_year[variant])} with the pilot"
+        )
+    return f"In {name} {parts[0]}; {parts[1]}."
+
+
 def chart_caption(monthly: pd.DataFrame, measure: str, history: pd.DataFrame | None = None) -> str:
     """The plain-words line under a chart of ``measure`` by month: why today's way of working
     moves (:func:`looked_after_in_words`, :func:`cp_plans_in_words`, :func:`capacity_in_words`)
@@ -235,6 +258,7 @@ __all__ = [
     "cost_difference_in_words",
     "cp_plans_in_words",
     "join_in_words",
+    "locality_in_words",
     "looked_after_in_words",
     "stock_in_words",
 ]

@@ -74,14 +74,16 @@ def test_a_named_locality_gets_charts_that_explain(app_page: Page, shot, wait_re
         page.get_by_text(f"Family Safeguarding: against today's way of working in {where}")
     ).to_be_visible()
     titles = page.locator('[data-testid="stPlotlyChart"] .gtitle').all_text_contents()
-    assert len(titles) == 4 and all(where in t for t in titles), (
-        f"expected four chart titles naming {where!r}, found {titles}"
+    place = "All of Dorset; the pilot works in Weymouth and Portland"
+    assert len(titles) == 4 and all(place in t for t in titles), (
+        f"expected four chart titles saying {place!r}, found {titles}"
     )
     bands = page.locator(".legendtext", has_text="9 in 10 simulated futures")
     assert bands.count() >= 6, f"expected a legend entry per band (6+), found {bands.count()}"
     words = page.get_by_text("Today's way of working: About")
     assert words.count() == 3, f"expected a line in words under 3 charts, found {words.count()}"
     expect(page.get_by_text("Over the 2 financial years the pilot's own staff")).to_be_visible()
+    expect(page.get_by_text("In Weymouth and Portland about")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     _shots(page, shot, "locality_charts")
 
