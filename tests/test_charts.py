@@ -77,7 +77,7 @@ def test_the_projection_is_joined_to_the_last_published_point():
 def test_a_step_at_the_join_is_explained_and_a_small_one_is_not():
     words = join_in_words(_monthly({"cp_plans": 255}), HISTORY, "cp_plans")
     assert words.startswith("The projection starts 12% above the last published figure"), words
-    assert "about 260 at the end of its first month against 230 at 31 March 2025" in words
+    assert "about 260 at the end of its first month against 228 at 31 March 2025" in words
     assert join_in_words(_monthly({"cp_plans": 230}), HISTORY, "cp_plans") == ""
     assert join_in_words(_monthly({"cp_plans": 255}), None, "cp_plans") == ""
 
@@ -152,3 +152,10 @@ def test_the_locality_words_compare_its_flows_today_and_with_the_pilot():
         "about 120 children start a CP plan a year today and about 110 with the pilot."
     )
     assert text == expected, f"expected {expected!r}, found {text!r}"
+
+
+def test_a_move_that_rounds_away_reads_as_level():
+    ends = {f"cp_plans_ended_{b}": 5.0 for b in ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")}
+    frame = _monthly({"cp_plans": 218, "cp_plans_started": 25, **ends}, step=0.1)
+    text = cp_plans_in_words(frame)
+    assert "stays about level, from about 220 to about 220" in text, text

@@ -97,7 +97,9 @@ def stock_in_words(
     years = len(level) / MONTHS_PER_YEAR
     start_per_year, leave_per_year = (f.sum() / (len(f) / MONTHS_PER_YEAR) for f in flows)
     first, last = float(level.iloc[0]), float(level.iloc[-1])
-    trend = f"{words[2]} {_trend(first, last, years)}"
+    # a move that rounds away reads as level ("rises slowly, from about 220 to about 220" would not)
+    level_words = about(first) == about(last)
+    trend = f"{words[2]} {'stays about level' if level_words else _trend(first, last, years)}"
     span = f"{years:.0f} years" if years >= 1.5 else f"{len(level)} months"
     return (
         f"About {about(start_per_year)} {words[0]} a year and "
@@ -176,7 +178,7 @@ def join_in_words(monthly: pd.DataFrame, history: pd.DataFrame | None, measure: 
     way = "above" if step > 0 else "below"
     return (
         f"The projection starts {abs(step):.0%} {way} the last published figure (about "
-        f"{about(first)} at the end of its first month against {about(published)} at 31 March "
+        f"{about(first)} at the end of its first month against {published:,.0f} at 31 March "
         f"{str(last['month'])[:4]}): the model opens with the caseload its rates, fitted to "
         "several years of published figures, hold, not that one count, so it starts from there."
     )
