@@ -308,6 +308,10 @@ class Choices:
 ENGLAND = "England (scaled to a council)"
 WHERE = ("Whole council", "One locality")
 OWN_LOCALITY = "Your own locality (enter it)"
+NO_SHIPPED_LOCALITIES = (
+    "No localities of {council} are shipped yet (the ONS figures of children shipped with the "
+    "model are by council, not district): enter yours."
+)
 #: The sidebar's controls before a leader changes them (keys of their widgets).
 CONTROL_DEFAULTS = {
     "council": ENGLAND,
@@ -425,6 +429,8 @@ def locality_choice(council: str) -> tuple[dict[str, Any] | None, str]:
     )
     loc = shipped.get(picked)
     st.caption(f"Source: {loc.source}" if loc is not None else OWN_DEMAND_BASIS.capitalize())
+    if not shipped and council != ENGLAND:
+        st.caption(NO_SHIPPED_LOCALITIES.format(council=council))
     try:
         chosen = own_locality(
             council if council != ENGLAND else "the council",
