@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import streamlit as st
 
 from calibration.council import QUICK_FIT, calibrate, plain
 from calibration.ees import councils as all_councils
+from calibration.ees import find_area
 from calibration.published import published_history, shipped_council
 from calibration.readers import CouncilDataError
 from calibration.uploads import (
@@ -38,21 +39,32 @@ from sim.api import (
     HeldBaselines,
     build_scenario,
     builtin_policies,
+    chart_place,
     comparison_steps,
-    example_locality,
+    dashboard_choices,
     local_workers,
+    pilot_locality_index,
     resize,
+    same_choices,
     scenario_from_yaml,
     scenario_yaml,
+    where_label,
 )
 from sim.hosting.audit import AuditLog
 from sim.hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
 from sim.hosting.identity import LOCAL_USER, User, user_from_claims
 from sim.hosting.scenarios import SavedScenario, ScenarioAccessError, ScenarioStore
+from sim.inputs.localities import (
+    OWN_DEMAND_BASIS,
+    LocalityError,
+    NamedLocality,
+    council_localities,
+    own_locality,
+)
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels
-from sim.reporting.charts import band_chart, cost_total_chart
-from sim.reporting.explain import looked_after_in_words
+from sim.reporting.charts import band_chart, capacity_measure, cost_difference_chart
+from sim.reporting.explain import chart_caption, cost_difference_in_words, locality_in_words
 
 TEXT = Path(__file__).parent / "docs"
 #: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
@@ -90,12 +102,6 @@ def council_parameters(name: str) -> tuple[dict, int]:
     params, _ = calibrate(name, **QUICK_FIT.options())
     pop = params.pop("_population")
     return plain(params), pop
-
-
-@st.cache_data(show_spinner=False)
-def locality_defaults() -> dict[str, float]:
-    """The example locality the "One locality" choice starts from (share, demand, risk)."""
-    return example_locality()
 
 
 @st.cache_resource(show_spinner=False)
@@ -199,7 +205,7 @@ def results(
     the published figures the charts set the projection against."""
     summary = res["summary"]
     variant = next(iter(scenario.compared_variants()))
-    where_name = scenario.name.split(":")[0]
+    where_name = where_label(scenario)
     st.subheader(f"{variant}: against today's way of working in {where_name}")
     for measures in labels.DASHBOARD_TILES:
         for col, measure in zip(st.columns(len(measures)), measures, strict=True):
@@ -209,34 +215,50 @@ def results(
     st.caption(labels.difference_range_words() + f" {labels.UNCERTAINTY_NOTE}. {sources}.")
     st.caption(labels.level_range_words(scenario.future))
     # first figures and final ones are drawn in one run of the page: each chart its own key
-    charts(res, "final" if final else f"step{step}", history, scenario.future)
+    key = "final" if final else f"step{step}"
+    charts(res, key, history, scenario, variant)
     if final:
         downloads(res, text)
 
 
-def charts(res: dict, key: str, history: pd.DataFrame | None, future: str) -> None:
-    """Children looked after and on CP plans against the published figures, cost by year, and
-    waiting for a social worker (or, when nobody waited, how full the social workers are);
-    ``future`` is the scenario's (drawn futures widen the ranges of levels)."""
-    monthly = res["monthly"]
+def charts(
+    res: dict, key: str, history: pd.DataFrame | None, scenario: Scenario, variant: str
+) -> None:
+    """Children looked after and on CP plans against the published figures, the pilot's cost
+    against today's by year, and waiting for a social worker (or, when nobody waited, how full
+    the social workers are), each titled with what it covers and with a line saying why it
+    moves; a pilot in one locality gets a line on what it changes there."""
+    monthly, where = res["monthly"], chart_place(scenario)
     left, right = st.columns(2)
-    for col, measure in ((left, "looked_after"), (right, "cp_plans")):
+    for col, measure, past in (
+        (left, "looked_after", history),
+        (right, "cp_plans", history),
+        (right, capacity_measure(monthly), None),
+    ):
         col.plotly_chart(
             band_chart(
-                monthly, measure, labels.chart_title(measure), history=history, future=future
+                monthly,
+                measure,
+                labels.chart_title(measure, where),
+                history=past,
+                future=scenario.future,
             ),
             width="stretch",
             key=f"{measure}-{key}",
         )
-    left.caption(f"Today's way of working: {looked_after_in_words(monthly)}")
-    left.plotly_chart(cost_total_chart(res["costs"]), width="stretch", key=f"cost-{key}")
-    waited = monthly.loc[monthly["measure"] == "waiting_allocation", "value"].sum() > 0
-    capacity = "waiting_allocation" if waited else "caseload_per_sw"
-    right.plotly_chart(
-        band_chart(monthly, capacity, labels.chart_title(capacity), future=future),
+        col.caption(chart_caption(monthly, measure, past))
+    left.plotly_chart(
+        cost_difference_chart(
+            res["costs"], variant, title=labels.with_place(labels.COST_DIFFERENCE_TITLE, where)
+        ),
         width="stretch",
-        key=f"capacity-{key}",
+        key=f"cost-{key}",
     )
+    left.caption(cost_difference_in_words(res["costs"], variant))
+    index = pilot_locality_index(scenario)
+    if index is not None:
+        name = scenario.parameters.demand.localities[index].name
+        left.caption(locality_in_words(monthly, index, name, variant))
 
 
 def downloads(res: dict, text: str) -> None:
@@ -274,41 +296,61 @@ class Choices:
     council: str
     england_size: int
     chosen: list[str]
-    locality: dict[str, float] | None
+    locality: dict[str, Any] | None
     start: dt.date
     size: float
     years: int
     replications: int
     expand: bool = False
+    locality_error: str = ""
+
+
+ENGLAND = "England (scaled to a council)"
+WHERE = ("Whole council", "One locality")
+OWN_LOCALITY = "Your own locality (enter it)"
+NO_SHIPPED_LOCALITIES = (
+    "No localities of {council} are shipped yet (the ONS figures of children shipped with the "
+    "model are by council, not district): enter yours."
+)
+#: The sidebar's controls before a leader changes them (keys of their widgets).
+CONTROL_DEFAULTS = {
+    "council": ENGLAND,
+    "children": 100_000,
+    "pilots": ["Family Safeguarding"],
+    "where": WHERE[0],
+    "start": dt.date(2026, 4, 1),
+    "size": 1.0,
+    "expand": False,
+    "years": 5,
+    "reps": 10,
+}
 
 
 def sidebar() -> Choices:
-    """The council, the pilot, where, when, how big, how long and how many replications."""
+    """The council, the pilot, where, when, how big, how long and how many replications; each
+    control keeps its value in the session (a reopened scenario sets them all)."""
+    for key, value in CONTROL_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
     with st.sidebar:
         st.header("Your council and pilot")
-        uploaded = st.file_uploader("Open a scenario file (YAML)", type=["yaml", "yml"])
-        council = st.selectbox(
-            "Council", ["England (scaled to a council)", *councils()], key="council"
+        uploaded = st.file_uploader(
+            "Open a scenario file (YAML)", type=["yaml", "yml"], key="upload"
         )
+        council = st.selectbox("Council", [ENGLAND, *councils()], key="council")
         england_size = 100_000
-        if council.startswith("England"):
+        if council == ENGLAND:
             england_size = int(
                 st.number_input(
-                    "Children aged 0-17 in the council",
-                    5_000,
-                    500_000,
-                    100_000,
-                    step=5_000,
-                    key="children",
+                    "Children aged 0-17 in the council", 5_000, 500_000, step=5_000, key="children"
                 )
             )
-        chosen = st.multiselect(
-            "Pilot", list(builtin_policies()), default=["Family Safeguarding"], key="pilots"
+        chosen = st.multiselect("Pilot", list(builtin_policies()), key="pilots")
+        where = st.radio("Where", WHERE, horizontal=True, key="where")
+        locality, problem = locality_choice(council) if where == WHERE[1] else (None, "")
+        start = st.date_input("Pilot starts", key="start")
+        size = st.slider(
+            "Size of the pilot (x its default team per child)", 0.25, 2.0, step=0.25, key="size"
         )
-        where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
-        locality = locality_choice() if where == "One locality" else None
-        start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
-        size = st.slider("Size of the pilot (x its default team per child)", 0.25, 2.0, 1.0, 0.25)
         expand = st.checkbox(
             "Model an expansion where the council already runs the pilot",
             key="expand",
@@ -316,43 +358,103 @@ def sidebar() -> Choices:
             "Safeguarding) has it in its published figures: by default it adds nothing there. "
             "Tick to add its full effect, staff and costs on top.",
         )
-        years = st.slider("Years to project", 2, 10, 5, key="years")
-        replications = st.slider(
-            "Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps"
-        )
+        years = st.slider("Years to project", 2, 10, key="years")
+        replications = st.slider("Replications (more: narrower ranges, slower)", 4, 30, key="reps")
     return Choices(
-        uploaded, council, england_size, chosen, locality, start, size, years, replications, expand
+        uploaded,
+        council,
+        england_size,
+        chosen,
+        locality,
+        start,
+        size,
+        years,
+        replications,
+        expand,
+        problem,
     )
 
 
-def locality_choice() -> dict[str, float]:
-    """The pilot's locality: its share of children and its demand (the example's risk)."""
-    example = locality_defaults()
-    share = (
-        st.slider(
-            "Locality's share of the council's children (%)",
-            5,
-            50,
-            round(example["share"] * 100),
+@st.cache_data(show_spinner=False)
+def localities_of(council: str) -> dict[str, NamedLocality]:
+    """The council's shipped localities by name (none for England)."""
+    return {loc.name: loc for loc in council_localities(council)}
+
+
+def fill_locality(council: str) -> None:
+    """Set the locality's controls from the one picked: a shipped locality's figures, or for
+    the user's own a name to change, a fifth of the children and demand 1.0 (the council's
+    average): judgements the page says are theirs to set."""
+    picked = st.session_state.get(f"loc_pick:{council}")
+    loc = localities_of(council).get(picked)
+    values = (
+        (loc.name, round(loc.share * 100, 1), loc.demand, loc.risk)
+        if loc is not None
+        else ("Pilot locality", 20.0, 1.0, 1.0)
+    )
+    for key, value in zip(("loc_name", "loc_share", "loc_demand", "loc_risk"), values, strict=True):
+        st.session_state[key] = value
+
+
+def locality_choice(council: str) -> tuple[dict[str, Any] | None, str]:
+    """The pilot's locality: one of the council's shipped localities by name, or the user's
+    own (name, share of children, relative demand); its figures are editable. Returns the
+    locality as ``build_scenario`` takes it, or None and what is wrong with it."""
+    shipped = localities_of(council)
+    pick_key = f"loc_pick:{council}"
+    if pick_key not in st.session_state:
+        st.session_state[pick_key] = next(iter(shipped), OWN_LOCALITY)
+        fill_locality(council)
+    picked = st.selectbox(
+        "Locality",
+        [*shipped, OWN_LOCALITY],
+        key=pick_key,
+        on_change=fill_locality,
+        args=(council,),
+        help="Localities shipped with their source, or your own: its name, its share of the "
+        "council's children and how many referrals per child it has against the council.",
+    )
+    if picked == OWN_LOCALITY:
+        st.text_input("Locality's name", key="loc_name")
+    share = st.number_input(
+        "Its share of the council's children (%)", 0.5, 99.5, step=1.0, key="loc_share"
+    )
+    demand = st.number_input(
+        "Its demand against the council's average (1.0 = average)",
+        0.1,
+        5.0,
+        step=0.1,
+        key="loc_demand",
+        help="Contacts per child against the council's average: 2.0 is twice as many.",
+    )
+    loc = shipped.get(picked)
+    st.caption(f"Source: {loc.source}" if loc is not None else OWN_DEMAND_BASIS.capitalize())
+    if not shipped and council != ENGLAND:
+        st.caption(NO_SHIPPED_LOCALITIES.format(council=council))
+    try:
+        chosen = own_locality(
+            council if council != ENGLAND else "the council",
+            st.session_state.get("loc_name", ""),
+            share / 100,
+            demand,
+            risk=st.session_state.get("loc_risk", 1.0),
         )
-        / 100
-    )
-    demand = st.slider(
-        "Its demand relative to the council average", 1.0, 3.0, example["demand"], 0.1
-    )
-    return {"share": share, "demand": demand, "risk": example["risk"]}
+    except LocalityError as exc:
+        return None, str(exc)
+    return chosen.choice(), ""
 
 
 def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
-    """The scenario the choices (or an uploaded file) make, and the published history to chart
-    it against; the library's error is shown as it is when the scenario cannot be used."""
+    """The scenario the choices make (or the one opened, while the controls show it), and the
+    published history to chart it against; the library's error is shown as it is when the
+    scenario cannot be used."""
+    if c.locality_error:
+        st.error(f"That locality cannot be used: {c.locality_error}")
+        return None, None
+    opened = opened_scenario(c)
+    if opened is not None:
+        return opened
     try:
-        if c.uploaded is not None:
-            scenario = scenario_from_yaml(
-                c.uploaded.getvalue().decode("utf-8", "replace"), c.uploaded.name
-            )
-            st.info(f"Opened {c.uploaded.name}: {scenario.name}")
-            return scenario, None
         params, population = ({}, c.england_size)
         name, council_set_name = "England", "england"
         if not c.council.startswith("England"):
@@ -442,7 +544,7 @@ def manage_saved(user: User, visible: dict[str, SavedScenario]) -> None:
     ]
     cols = st.columns(4)
     if cols[0].button("Open", key="saved_open"):
-        st.session_state["opened"] = (chosen.name, chosen.yaml)
+        st.session_state["to_open"] = (chosen.name, chosen.yaml)
         record("opened", scenario=chosen.name, owner=chosen.owner_name)
         st.rerun()
     if not chosen.mine(user):
@@ -590,27 +692,106 @@ def scenario_ref(text: str) -> dict[str, str]:
     return {"scenario": name, "scenario_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
 
 
-@dataclass(frozen=True)
-class Opened:
-    """A saved scenario reopened: read as an uploaded scenario file is."""
+def open_pending() -> None:
+    """Open a scenario file just uploaded, or a saved scenario just asked for: set every control
+    to it (before the controls are drawn) and keep it as the scenario opened."""
+    upload = st.session_state.get("upload")
+    if upload is not None:
+        digest = hashlib.sha256(upload.getvalue()).hexdigest()
+        if st.session_state.get("upload_applied") != digest:
+            st.session_state["upload_applied"] = digest
+            open_scenario(upload.name, upload.getvalue().decode("utf-8", "replace"))
+    pending = st.session_state.pop("to_open", None)
+    if pending is not None:
+        open_scenario(*pending)
 
-    name: str
-    text: str
 
-    def getvalue(self) -> bytes:
-        return self.text.encode("utf-8")
+def open_scenario(name: str, text: str) -> None:
+    """Set the controls to the scenario ``text`` and keep it (it runs as it is while the
+    controls show it); a scenario that cannot be read is kept as the error to show."""
+    st.session_state.pop("opened", None)
+    st.session_state.pop("left_opened", None)
+    try:
+        scenario = scenario_from_yaml(text, name)
+    except ScenarioError as exc:
+        st.session_state["open_error"] = str(exc)
+        return
+    st.session_state.pop("open_error", None)
+    want = dashboard_choices(scenario, builtin_policies())
+    want["council"] = council_named(want["council"], scenario.council)
+    set_controls(want)
+    st.session_state["opened"] = {"name": name, "text": text, "choices": want}
 
 
-def opened_scenario(c: Choices) -> Choices:
-    """The choices, with the saved scenario the user reopened in place of the sidebar's (until
-    they go back to their choices)."""
+def council_named(name: str, council_set_name: str) -> str:
+    """The council among the page's choices a scenario is for: by its name, else by its
+    parameter set ("walsall"); "England" when neither is one of them."""
+    if name in councils():
+        return name
+    by_set = {find_area(n).slug: n for n in councils()}
+    return by_set.get(council_set_name, "England")
+
+
+def set_controls(want: dict[str, Any]) -> None:
+    """Every control of the sidebar set to a scenario's choices (:func:`dashboard_choices`)."""
+    state = st.session_state
+    council = ENGLAND if want["council"] == "England" else want["council"]
+    state["council"] = council
+    state["children"] = min(max(int(want["population"]), 5_000), 500_000)
+    state["pilots"] = [p for p in want["pilots"] if p in builtin_policies()]
+    loc = want["locality"]
+    state["where"] = WHERE[1] if loc else WHERE[0]
+    if loc:
+        state[f"loc_pick:{council}"] = (
+            loc["name"] if loc["name"] in localities_of(council) else OWN_LOCALITY
+        )
+        state["loc_name"], state["loc_risk"] = loc["name"], loc["risk"]
+        state["loc_share"], state["loc_demand"] = round(loc["share"] * 100, 1), loc["demand"]
+    state["start"] = want["start"]
+    state["size"] = min(max(round(want["size"] * 4) / 4, 0.25), 2.0)
+    state["expand"] = want["expand"]
+    state["years"] = min(max(round(want["years"]), 2), 10)
+    state["reps"] = min(max(want["replications"], 4), 30)
+
+
+def shown_choices(c: Choices) -> dict[str, Any]:
+    """The sidebar's choices as :func:`dashboard_choices` gives a scenario's."""
+    return {
+        "council": "England" if c.council == ENGLAND else c.council,
+        "population": c.england_size,
+        "pilots": list(c.chosen),
+        "locality": c.locality,
+        "start": c.start,
+        "size": c.size,
+        "years": c.years,
+        "replications": c.replications,
+        "expand": c.expand,
+    }
+
+
+def opened_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None] | None:
+    """The scenario opened (a file or a saved one) and its published history, while the
+    controls still show it; None once a control is changed (the choices then make the
+    scenario, and the page says so)."""
+    error = st.session_state.pop("open_error", None)
+    if error is not None:
+        st.error(f"That scenario cannot be used: {error}")
     opened = st.session_state.get("opened")
-    if opened is None or c.uploaded is not None:
-        return c
-    if st.button("Back to my choices", key="close_opened"):
+    if opened is not None and not same_choices(shown_choices(c), opened["choices"]):
         st.session_state.pop("opened")
-        st.rerun()
-    return replace(c, uploaded=Opened(*opened))
+        st.session_state["left_opened"] = opened["name"]
+        opened = None
+    if opened is None:
+        # said on every run until another is opened, so what follows keeps its place (an
+        # element that moves is drawn anew: an open expander would close)
+        left = st.session_state.get("left_opened")
+        if left is not None:
+            st.info(f"You changed the controls: the page now shows your choices, not {left}.")
+        return None
+    scenario = scenario_from_yaml(opened["text"], opened["name"])
+    st.info(f"Opened {opened['name']}: {scenario.name}")
+    council = opened["choices"]["council"]
+    return scenario, history_of(None if council == "England" else council, scenario.population)
 
 
 OWN_KINDS = (
@@ -708,9 +889,10 @@ def page() -> None:
     )
     if signed_in_user() is None:
         return
+    open_pending()
     choices = sidebar()
     own_files_section(choices.council)
-    scenario, past = chosen_scenario(opened_scenario(choices))
+    scenario, past = chosen_scenario(choices)
     if scenario is not None and not scenario.compared_variants():
         st.warning("Choose at least one pilot to compare with today's way of working.")
         scenario = None

@@ -37,6 +37,7 @@ from sim.experiments.comparison import (
 )
 from sim.experiments.summaries import bands as bands
 from sim.experiments.summaries import cost_by_year as cost_by_year
+from sim.inputs.localities import REST_OF_COUNCIL
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.inputs.yaml_files import parse_yaml
@@ -71,22 +72,25 @@ LOCALITY_EXAMPLE = SCENARIO_DIR / "targeted_locality_dorset.yaml"
 PILOT_LOCALITY = "pilot locality"
 
 
-def example_locality() -> dict[str, float]:
-    """A high-need locality, as ``build_scenario`` takes it: ``{"share", "demand", "risk"}``.
+def example_locality() -> dict[str, Any]:
+    """A high-need locality, as ``build_scenario`` takes it: ``{"name", "share", "demand",
+    "risk"}``.
 
     Read from :data:`LOCALITY_EXAMPLE` (Dorset's Weymouth & Portland: a sixth of the children
     and about 40% of the county's care entries), so the dashboard's defaults have a source.
     """
     loc = load_scenario(LOCALITY_EXAMPLE).parameters.demand.localities[0]
     return {
+        "name": loc.name,
         "share": loc.population_share,
         "demand": loc.relative_demand,
         "risk": loc.relative_risk,
     }
 
 
-def locality_split(locality: dict[str, float]) -> list[dict[str, Any]]:
-    """The council as a pilot locality and the rest, from ``{"share", "demand", "risk"}``.
+def locality_split(locality: dict[str, Any]) -> list[dict[str, Any]]:
+    """The council as a pilot locality and the rest, from ``{"name", "share", "demand",
+    "risk"}`` (``name``: by default :data:`PILOT_LOCALITY`).
 
     The rest of the council takes the demand that keeps the council's average (at least 0.05).
     """
@@ -94,13 +98,13 @@ def locality_split(locality: dict[str, float]) -> list[dict[str, Any]]:
     demand = float(locality.get("demand", 1.0))
     return [
         {
-            "name": PILOT_LOCALITY,
+            "name": str(locality.get("name") or PILOT_LOCALITY),
             "population_share": share,
             "relative_demand": demand,
             "relative_risk": float(locality.get("risk", 1.0)),
         },
         {
-            "name": "rest of the council",
+            "name": REST_OF_COUNCIL,
             "population_share": 1 - share,
             "relative_demand": max((1 - share * demand) / (1 - share), 0.05),
         },
@@ -116,7 +120,7 @@ def build_scenario(
     years: float = 5,
     replications: int = 10,
     seed: int = 20250401,
-    locality: dict[str, float] | None = None,
+    locality: dict[str, Any] | None = None,
     name: str = "dashboard",
     parameters: dict[str, Any] | None = None,
     pod_school_share: float = 0.10,
@@ -124,21 +128,22 @@ def build_scenario(
 ) -> Scenario:
     """A validated scenario from a leader's choices.
 
-    ``locality`` targets the policies at one locality: ``{"share": 0.17, "demand": 2.1,
-    "risk": 1.25}`` (its share of children, and its demand and risk relative to the council;
-    :func:`example_locality`). ``already_running``: ``include`` (a policy the council already
-    runs council-wide adds nothing: its published figures include it) or ``expand`` (model it
-    on top). ``population``: children aged 0-17; by default the council's own (England's rates:
-    100,000); :func:`population_basis` says which was used and why. The choices are applied to
-    the policies' and parameters' data, and the whole scenario is validated once
-    (``ScenarioError`` names a field that is wrong).
+    ``locality`` targets the policies at one locality: ``{"name": "Weymouth and Portland",
+    "share": 0.17, "demand": 2.1, "risk": 1.25}`` (its name, share of children, and its demand
+    and risk relative to the council; :func:`example_locality`,
+    :meth:`sim.inputs.localities.NamedLocality.choice`). ``already_running``: ``include`` (a
+    policy the council already runs council-wide adds nothing: its published figures include it)
+    or ``expand`` (model it on top). ``population``: children aged 0-17; by default the
+    council's own (England's rates: 100,000); :func:`population_basis` says which was used and
+    why. The choices are applied to the policies' and parameters' data, and the whole scenario
+    is validated once (``ScenarioError`` names a field that is wrong).
     """
     overrides: dict[str, Any] = dict(parameters or {})
     chosen = [p.model_dump(mode="python") for p in policies]
     if locality:
         overrides.setdefault("demand", {})["localities"] = locality_split(locality)
         for p in chosen:
-            p["eligible"]["localities"] = [PILOT_LOCALITY]
+            p["eligible"]["localities"] = [overrides["demand"]["localities"][0]["name"]]
     if start is not None:
         for p in chosen:
             p["start_date"] = start
@@ -160,6 +165,114 @@ def build_scenario(
         "parameters": overrides,
     }
     return scenario_from_dict(data, file="<dashboard>")
+
+
+def council_name(scenario: Scenario) -> str:
+    """The council a dashboard scenario is for, as its name says ("Dorset: Family
+    Safeguarding" -> "Dorset")."""
+    return scenario.name.split(":")[0].strip()
+
+
+def pilot_locality(scenario: Scenario) -> dict[str, Any] | None:
+    """The one locality every compared policy targets, as ``build_scenario`` takes it
+    (``{"name", "share", "demand", "risk"}``), or None when the pilot covers the council."""
+    policies = [p for ps in scenario.compared_variants().values() for p in ps]
+    named = {tuple(p.eligible.localities or ()) for p in policies}
+    if len(named) != 1 or len(next(iter(named))) != 1:
+        return None
+    (name,) = next(iter(named))
+    for loc in scenario.parameters.demand.localities:
+        if loc.name == name:
+            return {
+                "name": loc.name,
+                "share": loc.population_share,
+                "demand": loc.relative_demand,
+                "risk": loc.relative_risk,
+            }
+    return None
+
+
+def where_label(scenario: Scenario) -> str:
+    """Where the pilot runs, for headings and chart titles: "Weymouth and Portland, Dorset",
+    or the council alone when the pilot covers it ("Walsall")."""
+    council = council_name(scenario)
+    locality = pilot_locality(scenario)
+    return f"{locality['name']}, {council}" if locality else council
+
+
+def chart_place(scenario: Scenario) -> str:
+    """What a chart of the whole council's numbers covers, for its title: "Dorset", or "All
+    of Dorset; the pilot works in Weymouth and Portland" for a pilot in one locality (the
+    model counts stocks for the council, not by locality)."""
+    council = council_name(scenario)
+    locality = pilot_locality(scenario)
+    if locality is None:
+        return council
+    return f"All of {council}; the pilot works in {locality['name']}"
+
+
+def pilot_locality_index(scenario: Scenario) -> int | None:
+    """The place of the pilot's locality among the scenario's localities (its flows are
+    counted as ``care_entries_locality_<index>``), or None when the pilot covers the council."""
+    locality = pilot_locality(scenario)
+    if locality is None:
+        return None
+    names = [loc.name for loc in scenario.parameters.demand.localities]
+    return names.index(locality["name"])
+
+
+def dashboard_choices(scenario: Scenario, pilots: dict[str, Policy]) -> dict[str, Any]:
+    """The dashboard's controls that rebuild ``scenario`` with :func:`build_scenario`, so a
+    reopened file or saved scenario sets every control to itself.
+
+    ``pilots``: the built-in policies by name (:func:`builtin_policies`), against which the
+    pilot's size is read. Keys: ``council`` (its name, "England" for England's rates),
+    ``population``, ``pilots`` (names), ``locality`` (:func:`pilot_locality`), ``start``,
+    ``size`` (the first pilot's team against its file's, 1.0 by default), ``years``,
+    ``replications``, ``expand`` (model an expansion where the council runs the pilot).
+    """
+    policies = [p for ps in scenario.compared_variants().values() for p in ps]
+    first = policies[0] if policies else None
+    builtin = pilots.get(first.name) if first is not None else None
+    size = first.size / builtin.size if first is not None and builtin and builtin.size else 1.0
+    return {
+        "council": "England" if scenario.council == "england" else council_name(scenario),
+        "population": scenario.population,
+        "pilots": [p.name for p in policies],
+        "locality": pilot_locality(scenario),
+        "start": first.start_date if first is not None else scenario.start_date,
+        "size": size,
+        "years": scenario.years,
+        "replications": scenario.replications,
+        "expand": scenario.already_running == "expand",
+    }
+
+
+def same_choices(shown: dict[str, Any], opened: dict[str, Any]) -> bool:
+    """Whether the controls ``shown`` still show the ``opened`` scenario's choices (both as
+    :func:`dashboard_choices` gives them): the same council, pilots, locality (its share to
+    0.1 percentage point, its demand and risk to 0.01), start, size, years, replications and
+    expansion, and, for England's rates, the same children."""
+    keys = ("council", "pilots", "start", "years", "replications", "expand")
+    if any(shown.get(k) != opened.get(k) for k in keys):
+        return False
+    if abs(float(shown.get("size", 1.0)) - float(opened.get("size", 1.0))) > 1e-9:
+        return False
+    if shown["council"] == "England" and shown.get("population") != opened.get("population"):
+        return False
+    return _locality_key(shown.get("locality")) == _locality_key(opened.get("locality"))
+
+
+def _locality_key(loc: dict[str, Any] | None) -> tuple | None:
+    """A locality as compared: name, share to 0.1 point, demand and risk to 0.01."""
+    if not loc:
+        return None
+    return (
+        str(loc.get("name", "")),
+        round(float(loc["share"]) * 1000),
+        round(float(loc.get("demand", 1.0)) * 100),
+        round(float(loc.get("risk", 1.0)) * 100),
+    )
 
 
 def population_basis(scenario: Scenario) -> str:

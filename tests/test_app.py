@@ -160,6 +160,10 @@ def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
     assert not app.exception, f"found {app.exception}"
     opened = [i.value for i in app.info if i.value.startswith("Opened")]
     assert opened == ["Opened Small: small one"], f"expected it opened, found {opened}"
+    controls = {k: app.slider(key=k).value for k in ("years", "reps")}
+    controls["children"] = app.number_input(key="children").value
+    expected = {"years": 2, "reps": 4, "children": 20_000}
+    assert controls == expected, f"expected every control set to it: {expected}, found {controls}"
     app.text_input(key="saved_new_name").set_value("Small, renamed").run()
     app.button(key="saved_rename").click().run()
     assert app.selectbox(key="saved_pick").options == ["Small, renamed"], (

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.core.measures import CP_DURATION_BANDS
 from sim.experiments.comparison import BASELINE
+from sim.reporting.charts import cost_change_by_line
+from sim.reporting.labels import money_m
 
 #: Yearly change (% of the starting number) below which a stock is "about level", and below
 #: which it changes "slowly" (judgement: 0.5% a year is within a run's chance over five years;
@@ -45,35 +48,219 @@ def looked_after_in_words(monthly: pd.DataFrame, variant: str = BASELINE) -> str
     last. Raises ``ValueError`` naming what is missing when the frame has no looked-after
     figures or no flows into and out of care.
     """
+    return stock_in_words(
+        monthly,
+        variant,
+        stock=("looked_after", ("care_entries",), ("care_exits",)),
+        words=("children start care", "leave", "the number looked after"),
+    )
+
+
+def cp_plans_in_words(monthly: pd.DataFrame, variant: str = BASELINE) -> str:
+    """Why the number of children on child protection plans moves, in one sentence: plans
+    started and ended a year (every length of plan), and the number at the start and the end.
+    Raises ``ValueError`` naming what is missing."""
+    return stock_in_words(
+        monthly,
+        variant,
+        stock=("cp_plans", ("cp_plans_started",), CP_PLAN_ENDS),
+        words=("children start a CP plan", "come off one", "the number on a plan"),
+    )
+
+
+#: The measures that count children coming off a CP plan (one per length of plan).
+CP_PLAN_ENDS = tuple(f"cp_plans_ended_{b}" for b in CP_DURATION_BANDS)
+
+
+def stock_in_words(
+    monthly: pd.DataFrame,
+    variant: str,
+    stock: tuple[str, tuple[str, ...], tuple[str, ...]],
+    words: tuple[str, str, str],
+) -> str:
+    """A stock's move over the run in one sentence: ``stock`` is (stock measure, measures that
+    add to it, measures that take from it); ``words`` (what joining is, what leaving is, what
+    the stock is) build "About 140 children start care a year and 150 leave: the number looked
+    after falls slowly, from about 440 to about 380 over 5 years."."""
     if "variant" in monthly:
         monthly = monthly[monthly["variant"] == variant]
-    stock = _mean_by_month(monthly, "looked_after")
-    entries = _mean_by_month(monthly, "care_entries")
-    exits = _mean_by_month(monthly, "care_exits")
-    missing = [n for n, s in (("looked_after", stock), ("care_entries", entries)) if s.empty]
-    missing += ["care_exits"] if exits.empty else []
+    name, ins, outs = stock
+    level = _mean_by_month(monthly, name)
+    flows = [_summed(monthly, ins), _summed(monthly, outs)]
+    missing = [n for n, s in ((name, level), (ins[0], flows[0])) if s.empty]
+    missing += [outs[0]] if flows[1].empty else []
     if missing:
         raise ValueError(
-            f"looked_after_in_words: the run has no {', '.join(missing)} figures "
+            f"{words[2]} in words: the run has no {', '.join(missing)} figures "
             f"for variant {variant!r}"
         )
-    years = len(stock) / MONTHS_PER_YEAR
-    start_per_year = entries.sum() / (len(entries) / MONTHS_PER_YEAR)
-    leave_per_year = exits.sum() / (len(exits) / MONTHS_PER_YEAR)
-    first, last = float(stock.iloc[0]), float(stock.iloc[-1])
-    pct_per_year = 100 * (last - first) / max(first, 1.0) / max(years, 1 / MONTHS_PER_YEAR)
-    if abs(pct_per_year) < LEVEL_PCT_PER_YEAR:
-        trend = "the number looked after stays about level"
-    else:
-        way = "rises" if pct_per_year > 0 else "falls"
-        pace = " slowly" if abs(pct_per_year) < SLOW_PCT_PER_YEAR else ""
-        trend = f"the number looked after {way}{pace}"
-    span = f"{years:.0f} years" if years >= 1.5 else f"{len(stock)} months"
+    years = len(level) / MONTHS_PER_YEAR
+    start_per_year, leave_per_year = (f.sum() / (len(f) / MONTHS_PER_YEAR) for f in flows)
+    first, last = float(level.iloc[0]), float(level.iloc[-1])
+    # a move that rounds away reads as level ("rises slowly, from about 220 to about 220" would not)
+    level_words = about(first) == about(last)
+    trend = f"{words[2]} {'stays about level' if level_words else _trend(first, last, years)}"
+    span = f"{years:.0f} years" if years >= 1.5 else f"{len(level)} months"
     return (
-        f"About {about(start_per_year)} children start care a year and "
-        f"{about(leave_per_year)} leave: {trend}, from about {about(first)} to about "
+        f"About {about(start_per_year)} {words[0]} a year and "
+        f"{about(leave_per_year)} {words[1]}: {trend}, from about {about(first)} to about "
         f"{about(last)} over {span}."
     )
 
 
-__all__ = ["about", "looked_after_in_words"]
+def _summed(monthly: pd.DataFrame, measures: tuple[str, ...]) -> pd.Series:
+    """The sum of ``measures`` by month, averaged over replications (empty if none is there)."""
+    parts = [s for s in (_mean_by_month(monthly, m) for m in measures) if not s.empty]
+    return pd.concat(parts, axis=1).sum(axis=1) if parts else pd.Series(dtype=float)
+
+
+def _trend(first: float, last: float, years: float) -> str:
+    """ "stays about level", "rises", "falls slowly" (:data:`LEVEL_PCT_PER_YEAR`,
+    :data:`SLOW_PCT_PER_YEAR`) for a move from ``first`` to ``last`` over ``years``."""
+    pct_per_year = 100 * (last - first) / max(first, 1.0) / max(years, 1 / MONTHS_PER_YEAR)
+    if abs(pct_per_year) < LEVEL_PCT_PER_YEAR:
+        return "stays about level"
+    way = "rises" if pct_per_year > 0 else "falls"
+    return way + (" slowly" if abs(pct_per_year) < SLOW_PCT_PER_YEAR else "")
+
+
+def capacity_in_words(monthly: pd.DataFrame, variant: str = BASELINE) -> str:
+    """What the social workers' chart shows, in one sentence: children waiting for a social
+    worker at month end (on average and at most) when any waited, else the caseload per social
+    worker at the start and the end against the referrals a year that feed it."""
+    if "variant" in monthly:
+        monthly = monthly[monthly["variant"] == variant]
+    waiting = _mean_by_month(monthly, "waiting_allocation")
+    referrals = _mean_by_month(monthly, "referrals")
+    per_year = referrals.sum() / max(len(referrals) / MONTHS_PER_YEAR, 1 / MONTHS_PER_YEAR)
+    fed = f"About {about(per_year)} referrals a year reach social care"
+    if not waiting.empty and waiting.sum() > 0:
+        return (
+            f"{fed}; when more arrive than social workers can take, children wait: about "
+            f"{about(waiting.mean())} at a month's end on average, {about(waiting.max())} at "
+            "most."
+        )
+    load = _mean_by_month(monthly, "caseload_per_sw")
+    if load.empty:
+        raise ValueError(
+            f"capacity in words: the run has no waiting_allocation or caseload_per_sw figures "
+            f"for variant {variant!r}"
+        )
+    first, last = float(load.iloc[0]), float(load.iloc[-1])
+    return (
+        f"{fed} and nobody waits for a social worker: each holds about {first:.0f} cases at "
+        f"the start and {last:.0f} at the end ({_trend(first, last, len(load) / 12)})."
+    )
+
+
+#: A step between the last published figure and the projection's first month, as a share of
+#: the published figure, above which the chart's words explain it (judgement: below 5% the
+#: step is within a year's usual move of a council's published counts).
+JOIN_STEP_SHARE = 0.05
+
+
+def join_in_words(monthly: pd.DataFrame, history: pd.DataFrame | None, measure: str) -> str:
+    """Why the projection starts away from the last published figure, when it does by more than
+    :data:`JOIN_STEP_SHARE`; "" when the two meet (or there is no published figure)."""
+    past = None if history is None else history[history["measure"] == measure]
+    if past is None or past.empty:
+        return ""
+    if "variant" in monthly:
+        monthly = monthly[monthly["variant"] == BASELINE]
+    level = _mean_by_month(monthly, measure)
+    if level.empty:
+        return ""
+    last = past.sort_values("month").iloc[-1]
+    published, first = float(last["value"]), float(level.iloc[0])
+    step = (first - published) / max(published, 1.0)
+    if abs(step) <= JOIN_STEP_SHARE:
+        return ""
+    way = "above" if step > 0 else "below"
+    return (
+        f"The projection starts {abs(step):.0%} {way} the last published figure (about "
+        f"{about(first)} at the end of its first month against {published:,.0f} at 31 March "
+        f"{str(last['month'])[:4]}): the model opens with the caseload its rates, fitted to "
+        "several years of published figures, hold, not that one count, so it starts from there."
+    )
+
+
+#: Money below which a change is "little" in words (it shows as £0.00m).
+SMALL_GBP = 5_000
+
+
+def cost_difference_in_words(costs: pd.DataFrame, variant: str, effects: str = "sampled") -> str:
+    """Why the pilot's cost differs from today's, in one sentence: over the run, what the pilot
+    itself costs (its staff, set-up and running) and what it saves or adds elsewhere
+    (placements, social work), which together give the difference the chart shows."""
+    change = cost_change_by_line(costs, variant, effects)
+    own = change["line"].str.startswith("policy: ")
+    pilot = float(change.loc[own, "change_gbp"].sum())
+    rest = float(change.loc[~own, "change_gbp"].sum())
+    net = pilot + rest
+    lines = "(placements, social work and the rest)"
+    if abs(rest) < SMALL_GBP:
+        elsewhere = f"changes little elsewhere {lines}"
+    else:
+        elsewhere = f"{'saves' if rest < 0 else 'adds'} {money_m(abs(rest))} elsewhere {lines}"
+    years = change["financial_year"].nunique()
+    total = f"{money_m(abs(net))} {'more' if net > 0 else 'less'} than today"
+    return (
+        f"Over the {years} financial years the pilot's own staff and running cost "
+        f"{money_m(pilot)} and it {elsewhere}: {total}. Bars above 0 cost more than today; "
+        "the lines show where 9 in 10 simulated futures fall."
+    )
+
+
+def locality_in_words(monthly: pd.DataFrame, index: int, name: str, variant: str) -> str:
+    """What the pilot changes in its own locality, in one sentence: children starting care and
+    CP plans there a year, today and with the pilot ("In Weymouth and Portland about 50
+    children start care a year today and about 45 with the pilot; ..."). ``index``: the
+    locality's place among the scenario's localities (its flows are counted by it). Raises
+    ``ValueError`` naming what is missing."""
+    parts = []
+    for measure, what in (("care_entries", "start care"), ("cp_plans_started", "start a CP plan")):
+        key = f"{measure}_locality_{index}"
+        per_year = {}
+        for v in (BASELINE, variant):
+            sel = monthly[monthly["variant"] == v] if "variant" in monthly else monthly
+            flow = _mean_by_month(sel, key)
+            if flow.empty:
+                raise ValueError(f"locality in words: the run has no {key} figures for {v!r}")
+            per_year[v] = flow.sum() / (len(flow) / MONTHS_PER_YEAR)
+        parts.append(
+            f"about {about(per_year[BASELINE])} children {what} a year today and about "
+            f"{about(per_year[variant])} with the pilot"
+        )
+    return f"In {name} {parts[0]}; {parts[1]}."
+
+
+def chart_caption(monthly: pd.DataFrame, measure: str, history: pd.DataFrame | None = None) -> str:
+    """The plain-words line under a chart of ``measure`` by month: why today's way of working
+    moves (:func:`looked_after_in_words`, :func:`cp_plans_in_words`, :func:`capacity_in_words`)
+    and, where the published series is drawn, why the projection starts away from it."""
+    words = CAPTIONS[measure](monthly)
+    join = join_in_words(monthly, history, measure)
+    return f"Today's way of working: {words}" + (f" {join}" if join else "")
+
+
+#: The plain-words line of each chart by month the dashboard draws.
+CAPTIONS = {
+    "looked_after": looked_after_in_words,
+    "cp_plans": cp_plans_in_words,
+    "waiting_allocation": capacity_in_words,
+    "caseload_per_sw": capacity_in_words,
+}
+
+
+__all__ = [
+    "CAPTIONS",
+    "about",
+    "capacity_in_words",
+    "chart_caption",
+    "cost_difference_in_words",
+    "cp_plans_in_words",
+    "join_in_words",
+    "locality_in_words",
+    "looked_after_in_words",
+    "stock_in_words",
+]

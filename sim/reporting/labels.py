@@ -79,6 +79,10 @@ CHART_TITLES = {
 }
 #: The name shown for the baseline of a comparison.
 TODAY = "Today's way of working"
+#: The legend entry of a chart's shaded range (what the band holds, in words).
+BAND_LEGEND = "9 in 10 simulated futures"
+#: The title of the chart of the pilot's cost against today's, by financial year.
+COST_DIFFERENCE_TITLE = "Pilot's cost minus today's, by financial year (£m)"
 #: Plain names of the cost lines ``sim.experiments.costs.costs_by_year`` writes.
 COST_LINES = {
     "placements_kinship_foster": "Placements: kinship foster care",
@@ -213,9 +217,16 @@ def help_text(measure: str) -> str:
     return MEASURES[measure].definition if measure in MEASURES else ""
 
 
-def chart_title(measure: str) -> str:
-    """A chart's title for a measure by month."""
-    return CHART_TITLES.get(measure) or label(measure)
+def chart_title(measure: str, where: str = "") -> str:
+    """A chart's title for a measure by month, with the place it is for (``where``:
+    "Weymouth and Portland, Dorset") when given."""
+    return with_place(CHART_TITLES.get(measure) or label(measure), where)
+
+
+def with_place(title: str, where: str = "") -> str:
+    """A chart's title with the place it is for on a second, smaller line (a chart half a
+    page wide cuts a long title short)."""
+    return f"{title}<br><sup>{where}</sup>" if where else title
 
 
 def variant_label(variant: str) -> str:

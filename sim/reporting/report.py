@@ -77,7 +77,7 @@ def chart_figures(
         (
             measure,
             band_chart(monthly, measure, chart_title(measure), future=scenario.future),
-            320,
+            440,
         )
         for measure in ("looked_after", "cp_plans")
     ]

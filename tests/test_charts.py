@@ -1,0 +1,161 @@
+"""Charts that explain: band legends, the join with the published series, axes from zero,
+ticks to the horizon, the cost as the pilot's minus today's by year, and a line in words."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.experiments.summaries import cost_difference_by_year
+from sim.reporting.charts import band_chart, capacity_measure, cost_difference_chart
+from sim.reporting.explain import (
+    capacity_in_words,
+    chart_caption,
+    cost_difference_in_words,
+    cp_plans_in_words,
+    join_in_words,
+    locality_in_words,
+)
+from sim.reporting.labels import BAND_LEGEND, chart_title
+
+
+def _month(m: int) -> str:
+    return f"{2025 + (m + 3) // 12}-{(m + 3) % 12 + 1:02d}"
+
+
+def _monthly(levels: dict[str, float], months: int = 24, reps: int = 3, step: float = 0.0):
+    """A comparison's monthly frame: each measure at its level (the first, a stock, + ``step`` a
+    month), for the baseline and a pilot 10% lower, replication r adding r."""
+    rows, first = [], next(iter(levels))
+    for variant, scale in (("baseline", 1.0), ("Pilot", 0.9)):
+        for r in range(reps):
+            for m in range(months):
+                for measure, level in levels.items():
+                    rows.append(
+                        {
+                            "variant": variant,
+                            "effects": "none" if variant == "baseline" else "sampled",
+                            "replication": r,
+                            "month": _month(m),
+                            "measure": measure,
+                            "value": (level + step * m * (measure == first)) * scale + r,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+HISTORY = pd.DataFrame(
+    [
+        {"month": "2024-03", "measure": "cp_plans", "value": 220.0},
+        {"month": "2025-03", "measure": "cp_plans", "value": 228.0},
+    ]
+)
+
+
+def test_each_band_has_a_legend_entry_and_the_axis_starts_at_zero():
+    fig = band_chart(_monthly({"cp_plans": 250}), "cp_plans", "CP", future="fixed")
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    assert f"Today's way of working: {BAND_LEGEND}" in names, f"found {names}"
+    assert f"Pilot: {BAND_LEGEND}" in names, f"found {names}"
+    assert fig.layout.yaxis.rangemode == "tozero", f"found {fig.layout.yaxis.rangemode}"
+
+
+def test_ticks_run_every_year_to_the_horizon():
+    fig = band_chart(_monthly({"cp_plans": 250}, months=60), "cp_plans", "CP", future="fixed")
+    axis = fig.layout.xaxis
+    assert (axis.tick0, axis.dtick) == ("2030-03-01", "M12"), f"found {axis.tick0}, {axis.dtick}"
+    assert axis.range[1] >= "2030-03", f"expected the axis to reach 2030-03: {axis.range}"
+
+
+def test_the_projection_is_joined_to_the_last_published_point():
+    fig = band_chart(_monthly({"cp_plans": 255}), "cp_plans", "CP", history=HISTORY, future="fixed")
+    join = next(t for t in fig.data if t.line.dash == "dot" and t.mode == "lines")
+    assert list(join.x) == ["2025-03", "2025-04"], f"found {list(join.x)}"
+    assert join.y[0] == 228.0 and join.y[1] == pytest.approx(256.0), f"found {list(join.y)}"
+
+
+def test_a_step_at_the_join_is_explained_and_a_small_one_is_not():
+    words = join_in_words(_monthly({"cp_plans": 255}), HISTORY, "cp_plans")
+    assert words.startswith("The projection starts 12% above the last published figure"), words
+    assert "about 260 at the end of its first month against 228 at 31 March 2025" in words
+    assert join_in_words(_monthly({"cp_plans": 230}), HISTORY, "cp_plans") == ""
+    assert join_in_words(_monthly({"cp_plans": 255}), None, "cp_plans") == ""
+
+
+def test_cp_plans_in_words_follow_the_runs_flows():
+    ends = {f"cp_plans_ended_{b}": 5.0 for b in ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")}
+    frame = _monthly({"cp_plans": 250, "cp_plans_started": 20, **ends}, step=-2.0)
+    text = cp_plans_in_words(frame)
+    expected = "About 250 children start a CP plan a year and 360 come off one: the number on"
+    assert text.startswith(expected), f"expected {expected!r}..., found {text!r}"
+    assert "falls, from about 250 to about 200 over 2 years" in text, text
+
+
+def test_capacity_words_say_how_many_wait_or_how_full_caseloads_are():
+    waited = _monthly({"waiting_allocation": 10, "referrals": 100, "caseload_per_sw": 15})
+    assert capacity_measure(waited) == "waiting_allocation"
+    assert "about 11 at a month's end on average, 11 at most" in capacity_in_words(waited)
+    flat = _monthly({"waiting_allocation": 0, "referrals": 100, "caseload_per_sw": 15}, reps=1)
+    assert capacity_measure(flat) == "caseload_per_sw"
+    text = capacity_in_words(flat)
+    assert "About 1,200 referrals a year" in text and "about 15 cases" in text, text
+    assert "stays about level" in chart_caption(flat, "caseload_per_sw"), "expected the trend"
+
+
+def _costs(pilot_extra: list[float], policy: float = 2e6) -> pd.DataFrame:
+    """Costs by replication of two financial years: today's 50m and the pilot's, whose own
+    line is ``policy`` and whose placements differ by ``pilot_extra[r] - policy``."""
+    rows = []
+    for r, extra in enumerate(pilot_extra):
+        for fy in ("2025-26", "2026-27"):
+            rows.append(("baseline", "none", r, fy, "placements_ifa", 50e6))
+            rows.append(("Pilot", "sampled", r, fy, "placements_ifa", 50e6 + extra - policy))
+            rows.append(("Pilot", "sampled", r, fy, "policy: Pilot", policy))
+    cols = ["variant", "effects", "replication", "financial_year", "line", "cost_gbp"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_the_cost_chart_shows_the_difference_with_its_range():
+    costs = _costs([0.5e6, 1.0e6, 1.5e6])
+    diff = cost_difference_by_year(costs, "Pilot")
+    assert diff["mean"].tolist() == pytest.approx([1e6, 1e6]), f"found {diff}"
+    assert diff["p5"].iloc[0] == pytest.approx(0.55e6) and diff["p95"].iloc[0] == 1.45e6
+    fig = cost_difference_chart(costs, "Pilot")
+    bar = fig.data[0]
+    assert list(bar.y) == pytest.approx([1.0, 1.0]), f"expected £1m a year, found {bar.y}"
+    assert list(bar.error_y.array) == pytest.approx([0.45, 0.45]), f"found {bar.error_y.array}"
+    assert "minus today" in fig.layout.title.text, fig.layout.title.text
+
+
+def test_the_cost_words_split_the_pilots_own_cost_from_what_it_saves():
+    text = cost_difference_in_words(_costs([1e6, 1e6, 1e6]), "Pilot")
+    expected = (
+        "Over the 2 financial years the pilot's own staff and running cost £4.00m and it saves "
+        "£2.00m elsewhere"
+    )
+    assert text.startswith(expected), f"expected {expected!r}..., found {text!r}"
+    assert ": £2.00m more than today." in text, text
+
+
+def test_chart_titles_name_the_place():
+    assert chart_title("looked_after", "Weymouth and Portland, Dorset") == (
+        "Children looked after<br><sup>Weymouth and Portland, Dorset</sup>"
+    )
+    assert chart_title("looked_after") == "Children looked after"
+
+
+def test_the_locality_words_compare_its_flows_today_and_with_the_pilot():
+    frame = _monthly({"care_entries_locality_0": 4, "cp_plans_started_locality_0": 10}, reps=1)
+    text = locality_in_words(frame, 0, "Brookside", "Pilot")
+    expected = (
+        "In Brookside about 50 children start care a year today and about 45 with the pilot; "
+        "about 120 children start a CP plan a year today and about 110 with the pilot."
+    )
+    assert text == expected, f"expected {expected!r}, found {text!r}"
+
+
+def test_a_move_that_rounds_away_reads_as_level():
+    ends = {f"cp_plans_ended_{b}": 5.0 for b in ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")}
+    frame = _monthly({"cp_plans": 218, "cp_plans_started": 25, **ends}, step=0.1)
+    text = cp_plans_in_words(frame)
+    assert "stays about level, from about 220 to about 220" in text, text

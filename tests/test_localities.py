@@ -1,0 +1,157 @@
+"""A council's localities by name: the shipped table holds, a chosen one sets the pilot's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sim.api import (
+    build_scenario,
+    builtin_policies,
+    chart_place,
+    dashboard_choices,
+    example_locality,
+    pilot_locality_index,
+    same_choices,
+    scenario_from_yaml,
+    scenario_yaml,
+    where_label,
+)
+from sim.inputs.localities import (
+    REST_OF_COUNCIL,
+    LocalityError,
+    council_localities,
+    own_locality,
+    shipped_localities,
+)
+
+
+def test_shipped_shares_add_up_to_one_for_each_council():
+    locs = shipped_localities()
+    councils = {loc.council for loc in locs}
+    assert councils, "expected at least one council's localities shipped"
+    for council in councils:
+        total = sum(loc.share for loc in locs if loc.council == council)
+        assert total == pytest.approx(1.0), (
+            f"expected {council}'s shares to add to 1, found {total}"
+        )
+
+
+def test_shipped_localities_keep_the_council_average_demand():
+    """Children-weighted demand over a council's localities is the council's own (1.0)."""
+    for council in {loc.council for loc in shipped_localities()}:
+        locs = council_localities(council)
+        mean = sum(loc.share * loc.demand for loc in locs)
+        assert mean == pytest.approx(1.0, abs=1e-3), f"{council}: expected 1.0, found {mean}"
+
+
+def test_every_shipped_locality_names_its_source():
+    for loc in shipped_localities():
+        assert len(loc.source) > 40, f"expected {loc.name}'s source in words, found {loc.source!r}"
+        assert loc.demand_basis, f"expected what {loc.name}'s demand rests on"
+
+
+def test_dorset_weymouth_and_portland_is_the_example_targeted_locality():
+    """The shipped row and the example scenario (its 40% of care entries is tested in
+    tests/test_policies.py) agree."""
+    (weymouth,) = [loc for loc in council_localities("dorset") if "Weymouth" in loc.name]
+    example = example_locality()
+    found = (weymouth.share, weymouth.demand, weymouth.risk)
+    expected = (example["share"], example["demand"], example["risk"])
+    assert found == expected, f"expected {expected}, found {found}"
+
+
+def test_choosing_a_named_locality_gives_the_scenario_its_share_and_name():
+    (weymouth,) = [loc for loc in council_localities("Dorset") if "Weymouth" in loc.name]
+    sc = build_scenario(
+        council="dorset",
+        policies=[builtin_policies()["Family Safeguarding"]],
+        years=2,
+        replications=2,
+        locality=weymouth.choice(),
+        name="Dorset: Family Safeguarding",
+    )
+    locs = {loc.name: loc for loc in sc.parameters.demand.localities}
+    assert locs["Weymouth and Portland"].population_share == pytest.approx(0.17), f"found {locs}"
+    assert locs["Weymouth and Portland"].relative_demand == pytest.approx(2.1)
+    assert locs[REST_OF_COUNCIL].population_share == pytest.approx(0.83)
+    targeted = [list(p.eligible.localities) for p in sc.policies]
+    assert targeted == [["Weymouth and Portland"]], f"found {targeted}"
+    assert where_label(sc) == "Weymouth and Portland, Dorset", f"found {where_label(sc)!r}"
+    place = "All of Dorset; the pilot works in Weymouth and Portland"
+    assert chart_place(sc) == place, f"found {chart_place(sc)!r}"
+    assert pilot_locality_index(sc) == 0, f"found {pilot_locality_index(sc)}"
+
+
+def test_a_whole_council_pilot_is_labelled_with_the_council_alone():
+    sc = build_scenario(
+        council="dorset",
+        policies=[builtin_policies()["Family Safeguarding"]],
+        name="Dorset: Family Safeguarding",
+    )
+    assert where_label(sc) == "Dorset", f"found {where_label(sc)!r}"
+    assert (chart_place(sc), pilot_locality_index(sc)) == ("Dorset", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "share", "demand", "words"),
+    [
+        ("", 0.2, 1.0, "name is empty"),
+        ("rest of the council", 0.2, 1.0, "name of the rest of the council"),
+        ("North", 0.0, 1.0, "above 0% and below 100% (found 0%)"),
+        ("North", 1.0, 1.0, "above 0% and below 100% (found 100%)"),
+        ("North", 0.2, 0.0, "relative demand must be above 0"),
+    ],
+)
+def test_a_users_locality_that_cannot_be_used_says_what_is_allowed(name, share, demand, words):
+    with pytest.raises(LocalityError) as err:
+        own_locality("Essex", name, share, demand)
+    assert words in str(err.value), f"expected {words!r} in {str(err.value)!r}"
+
+
+def test_a_users_locality_runs_with_its_share_and_demand_said_as_a_judgement():
+    loc = own_locality("Essex", "Basildon", 0.12, 1.4)
+    assert "12% of Essex's children; 1.4 times" in loc.in_words(), loc.in_words()
+    assert "judgement" in own_locality("Essex", "Harlow", 0.05).in_words()
+    sc = build_scenario(
+        council="essex",
+        policies=[builtin_policies()["Family Safeguarding"]],
+        locality=loc.choice(),
+        name="Essex: Family Safeguarding",
+    )
+    shares = {x.name: x.population_share for x in sc.parameters.demand.localities}
+    assert shares == pytest.approx({"Basildon": 0.12, REST_OF_COUNCIL: 0.88}), f"found {shares}"
+
+
+def test_a_scenario_gives_back_the_choices_that_made_it_through_its_file():
+    """Reopening sets every control: the choices read from the saved YAML are those given."""
+    pilots = builtin_policies()
+    fs = pilots["Family Safeguarding"]
+    sc = build_scenario(
+        council="walsall",
+        policies=[fs.model_validate({**fs.model_dump(mode="python"), "size": fs.size * 1.5})],
+        start=dt.date(2027, 1, 1),
+        years=3,
+        replications=6,
+        locality={"name": "Darlaston", "share": 0.1, "demand": 1.6, "risk": 1.0},
+        name="Walsall: Family Safeguarding",
+        already_running="expand",
+    )
+    back = dashboard_choices(scenario_from_yaml(scenario_yaml(sc)), pilots)
+    expected = {
+        "council": "Walsall",
+        "pilots": ["Family Safeguarding"],
+        "locality": {"name": "Darlaston", "share": 0.1, "demand": 1.6, "risk": 1.0},
+        "start": dt.date(2027, 1, 1),
+        "size": 1.5,
+        "years": 3,
+        "replications": 6,
+        "expand": True,
+    }
+    found = {k: back[k] for k in expected}
+    assert found == expected, f"expected {expected}, found {found}"
+    assert same_choices({**back, "population": 1}, back), "council runs ignore the population"
+    assert not same_choices({**back, "years": 4}, back), "expected a changed year to differ"
+    moved = {**back, "locality": {**back["locality"], "share": 0.11}}
+    assert not same_choices(moved, back), "expected a changed share to differ"
