@@ -84,7 +84,8 @@ def one_year_ahead_90(measures: tuple[str, ...]) -> tuple[float, float, int, str
         return None
     shares = [c.inside_90 if c.shown_inside_90 is None else c.shown_inside_90 for c in rows]
     years = sorted({y for c in rows for y in c.hold_out.split()})
-    return min(shares), max(shares), min(c.councils for c in rows), ", ".join(years)
+    said = " and ".join([", ".join(years[:-1]), years[-1]] if len(years) > 1 else years)
+    return min(shares), max(shares), min(c.councils for c in rows), said
 
 
 @functools.lru_cache(maxsize=1)

@@ -173,9 +173,11 @@ def level_range_words(future: str = "uncertain") -> str:
             if _in_ten(low) == _in_ten(high)
             else (f"{_in_ten(low)} to {_in_ten(high)} in 10")
         )
+        widened = " (widened by margins fitted on other councils)" if is_widened() else ""
         words += (
             f" Checked against what councils published for {year}, a year ahead, such 90% "
-            f"ranges held the published figure {held} times ({councils} council projections)"
+            f"ranges{widened} held the published figure {held} times ({councils} council "
+            "projections)"
         )
         words += ": read them as narrower than the future." if low < 0.85 else ", as they should."
     return words
