@@ -44,13 +44,14 @@ from sim.api import (
     resize,
     scenario_from_yaml,
     scenario_yaml,
+    with_entered_costs,
 )
 from sim.hosting.audit import AuditLog
 from sim.hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
 from sim.hosting.identity import LOCAL_USER, User, user_from_claims
 from sim.hosting.scenarios import SavedScenario, ScenarioAccessError, ScenarioStore
 from sim.inputs.scenario import Scenario, ScenarioError
-from sim.reporting import labels
+from sim.reporting import labels, unit_costs, verdict
 from sim.reporting.charts import band_chart, cost_total_chart
 from sim.reporting.explain import looked_after_in_words
 
@@ -173,17 +174,13 @@ def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampl
     return sel.iloc[0]
 
 
-def tile(col, summary: pd.DataFrame, variant: str, measure: str) -> None:
-    """A headline figure, with its range where it has one, and what it means in plain words."""
-    r = row(summary, variant, measure)
-    name, explain = labels.short_label(measure), labels.help_text(measure)
-    if not labels.has_range(measure):
-        col.metric(name, labels.tile_text(measure, r["mean"]), help=explain)
-        return
-    fmt = labels.value_format(measure)
-    rng = f"range {fmt(r['p5'])} to {fmt(r['p95'])}"
-    col.metric(name, fmt(r["mean"]), help=f"{explain}; {rng} (5th-95th percentile)")
-    col.caption(rng)
+def show_tiles(tiles: list[verdict.Tile], per_row: int = 3) -> None:
+    """Headline figures, ``per_row`` to a row: value, then its period and range in words."""
+    for start in range(0, len(tiles), per_row):
+        row_tiles = tiles[start : start + per_row]
+        for col, t in zip(st.columns(per_row), row_tiles, strict=False):
+            col.metric(t.label, t.value, help=t.help)
+            col.caption(t.caption)
 
 
 def results(
@@ -195,23 +192,69 @@ def results(
     step: int = 0,
     history: pd.DataFrame | None = None,
 ) -> None:
-    """The comparison's figures and charts (and, when ``final``, its downloads); ``history``:
-    the published figures the charts set the projection against."""
-    summary = res["summary"]
-    variant = next(iter(scenario.compared_variants()))
-    where_name = scenario.name.split(":")[0]
-    st.subheader(f"{variant}: against today's way of working in {where_name}")
-    for measures in labels.DASHBOARD_TILES:
-        for col, measure in zip(st.columns(len(measures)), measures, strict=True):
-            tile(col, summary, variant, measure)
-    policies = [p for ps in scenario.compared_variants().values() for p in ps]
-    sources = labels.cost_sources(scenario.cost_book(), policies)
-    st.caption(labels.difference_range_words() + f" {labels.UNCERTAINTY_NOTE}. {sources}.")
-    st.caption(labels.level_range_words(scenario.future))
+    """The verdict, then the figures for children and the money (net cost by cost line, where
+    each unit cost comes from), then the charts (and, when ``final``, the downloads);
+    ``history``: the published figures the charts set the projection against."""
+    variant, policies = next(iter(scenario.compared_variants().items()))
+    covers = verdict.period(scenario.start_date, scenario.months)
+    summary, already = res["summary"], verdict.runs_already(policies)
+    where = verdict.where_words(scenario)
+    st.subheader(f"{variant}: against today's way of working in {where}")
+    with st.container(key="verdict"):
+        st.markdown(
+            "#### "
+            + verdict.summary_verdict(
+                summary, variant, where, scenario.years, covers=covers, already_runs=already
+            )
+        )
+    if not already:
+        figures_section(scenario, res, variant, policies, covers)
     # first figures and final ones are drawn in one run of the page: each chart its own key
     charts(res, "final" if final else f"step{step}", history, scenario.future)
     if final:
         downloads(res, text)
+
+
+def table_height(table: pd.DataFrame) -> int:
+    """Pixels that show every row of a small table (Streamlit's rows are 35 px)."""
+    return 35 * (len(table) + 1) + 3
+
+
+def figures_section(
+    scenario: Scenario, res: dict, variant: str, policies: list, covers: str
+) -> None:
+    """The figures behind the verdict: for children, then the money in one sign convention, the
+    pilot's staff, the net cost by cost line with where its unit costs come from."""
+    summary, book = res["summary"], scenario.cost_book()
+    st.caption(
+        f"Every figure covers the financial years {covers}; the pilot starts on "
+        f"{min(p.start_date for p in policies):%-d %B %Y}."
+    )
+    st.markdown("##### For children")
+    show_tiles(verdict.outcome_tiles(summary, variant, covers))
+    st.markdown("##### Money")
+    st.caption(f"{labels.SIGN_CONVENTION} {labels.NPV_WORDS}")
+    show_tiles(verdict.money_tiles(summary, variant, covers, res["paired"]))
+    st.markdown(
+        f"**The pilot adds {verdict.pilot_staff(policies, scenario.population)}** in a council "
+        f"of {scenario.population:,} children ({labels.label('policy_cost_gbp').lower()}: "
+        "staff, set-up, training and any cost per family)."
+    )
+    placeholders = unit_costs.placeholder_count(book)
+    if placeholders:
+        st.warning(
+            f"{placeholders} of the {len(book.items)} unit costs behind these figures are "
+            "placeholders (judgement or unverified), flagged PLACEHOLDER below: enter your "
+            "council's own under \"Your council's own unit costs\" before quoting the money."
+        )
+    st.markdown("**Net cost by cost line** (positive: the pilot costs more on that line)")
+    lines = verdict.cost_lines(res["costs"], variant, book, policies)
+    st.dataframe(lines, hide_index=True, height=table_height(lines))
+    st.caption(
+        f"{labels.difference_range_words()} {labels.UNCERTAINTY_NOTE}. "
+        f"{labels.cost_sources(book, policies)}."
+    )
+    st.caption(labels.level_range_words(scenario.future))
 
 
 def charts(res: dict, key: str, history: pd.DataFrame | None, future: str) -> None:
@@ -283,10 +326,10 @@ class Choices:
 
 
 def sidebar() -> Choices:
-    """The council, the pilot, where, when, how big, how long and how many replications."""
+    """The council, the pilot, where, when, how big, how long and how precise; then, for a
+    scenario saved before, a file to open instead."""
     with st.sidebar:
         st.header("Your council and pilot")
-        uploaded = st.file_uploader("Open a scenario file (YAML)", type=["yaml", "yml"])
         council = st.selectbox(
             "Council", ["England (scaled to a council)", *councils()], key="council"
         )
@@ -317,11 +360,30 @@ def sidebar() -> Choices:
             "Tick to add its full effect, staff and costs on top.",
         )
         years = st.slider("Years to project", 2, 10, 5, key="years")
-        replications = st.slider(
-            "Replications (more: narrower ranges, slower)", 4, 30, 10, key="reps"
+        precision = st.select_slider(
+            "Precision",
+            list(labels.PRECISION),
+            value="standard",
+            key="precision",
+            help=labels.precision_help(),
+        )
+        uploaded = st.file_uploader(
+            "Or open a scenario file (YAML) saved before",
+            type=["yaml", "yml"],
+            help="A scenario downloaded from this page, or written for the csc-sim command "
+            "line; it replaces the choices above while it is open.",
         )
     return Choices(
-        uploaded, council, england_size, chosen, locality, start, size, years, replications, expand
+        uploaded,
+        council,
+        england_size,
+        chosen,
+        locality,
+        start,
+        size,
+        years,
+        labels.PRECISION[precision],
+        expand,
     )
 
 
@@ -381,8 +443,49 @@ def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
         )
         return scenario, past
     except ScenarioError as exc:
-        st.error(f"That scenario cannot be used: {exc}")
+        show_error("That scenario cannot be used", exc)
         return None, None
+
+
+def show_error(lead: str, exc: Exception) -> None:
+    """The library's error, one problem a line (as it gives them), under ``lead``."""
+    st.error(labels.error_markdown(lead, str(exc)))
+
+
+def costs_section(scenario: Scenario) -> Scenario:
+    """The unit costs behind the money, each with where it comes from, for the council to
+    replace with its own: the scenario with any it entered (saved with it, and in its YAML)."""
+    book = scenario.cost_book()
+    shown = unit_costs.cost_rows(book)
+    placeholders = unit_costs.placeholder_count(book)
+    title = "Your council's own unit costs" + (
+        f" ({placeholders} placeholders to replace)" if placeholders else ""
+    )
+    with st.expander(title):
+        st.caption(
+            f"Each unit cost at {book.price_year} prices, and where it comes from. Type your "
+            "council's own figure over any value: it is used from the next run, saved with "
+            "the scenario and in its file, and shown as the council's own (entered)."
+        )
+        edited = st.data_editor(
+            shown,
+            key=f"unit-costs-{scenario.council}",
+            disabled=[c for c in unit_costs.COLUMNS if c != "Value"],
+            hide_index=True,
+            height=table_height(shown),
+            column_config={
+                "Unit cost": st.column_config.TextColumn(width="large"),
+                "Value": st.column_config.NumberColumn(min_value=0.0, width="medium"),
+            },
+        )
+        entered = unit_costs.entered_values(shown, edited)
+        if entered:
+            st.success(unit_costs.entered_words(book, entered))
+    try:
+        return with_entered_costs(scenario, entered)
+    except ScenarioError as exc:
+        show_error("Those unit costs cannot be used", exc)
+        return scenario
 
 
 def run_section(scenario: Scenario, text: str, past: pd.DataFrame | None) -> None:
@@ -511,8 +614,8 @@ def effect_row(e: Any) -> dict[str, str]:
     range_warning = labels.range_warning(e)
     return {
         "changes": labels.effect_label(e.target),
-        "central": e.central,
-        "range": f"{e.low} to {e.high}" + (f" ({range_warning})" if range_warning else ""),
+        "effect": labels.effect_words(e) + (f" ({range_warning})" if range_warning else ""),
+        "multiplier": f"{e.central:g} ({e.low:g} to {e.high:g})",
         "evidence": e.evidence + (f" ({warning})" if warning else ""),
         "study": e.study or "not named",
         "design": e.design or "not stated",
@@ -703,8 +806,8 @@ def page() -> None:
     st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
     st.title("What would a pilot mean for children and for the budget?")
     st.caption(
-        "A simulation of children's social care: the same families, with and without the pilot. "
-        "Every figure has a range; read the notes below before quoting one."
+        "A simulation of children's social care: the same families, with and without the pilot, "
+        "over many simulated futures. Read the notes below before quoting a figure."
     )
     if signed_in_user() is None:
         return
@@ -715,6 +818,7 @@ def page() -> None:
         st.warning("Choose at least one pilot to compare with today's way of working.")
         scenario = None
     if scenario is not None:
+        scenario = costs_section(scenario)
         text = scenario_yaml(scenario)
         for note in scenario.running_notes():
             st.info(note)

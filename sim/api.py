@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import ValidationError
 
 from sim.experiments.batch import local_client
 from sim.experiments.comparison import (
@@ -37,8 +38,15 @@ from sim.experiments.comparison import (
 )
 from sim.experiments.summaries import bands as bands
 from sim.experiments.summaries import cost_by_year as cost_by_year
+from sim.inputs.cost_book import entered_cost
 from sim.inputs.policies import Policy
-from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from sim.inputs.scenario import (
+    Scenario,
+    ScenarioError,
+    format_errors,
+    load_scenario,
+    scenario_from_dict,
+)
 from sim.inputs.yaml_files import parse_yaml
 
 #: The module a worker loads when it starts, so its first run does not wait for the import.
@@ -160,6 +168,26 @@ def build_scenario(
         "parameters": overrides,
     }
     return scenario_from_dict(data, file="<dashboard>")
+
+
+def with_entered_costs(scenario: Scenario, entered: dict[str, float]) -> Scenario:
+    """The scenario with the council's own unit costs (item -> value at the cost book's price
+    year) in its ``unit_costs``, marked as entered (:func:`sim.inputs.cost_book.entered_cost`),
+    on top of any it had; validated (``ScenarioError`` names a wrong value)."""
+    if not entered:
+        return scenario
+    year = scenario.cost_book().price_year
+    costs = dict(scenario.unit_costs)
+    items = dict(costs.get("items") or {})
+    for name, value in entered.items():
+        items[name] = entered_cost(value, year)
+    costs["items"] = items
+    data = scenario.model_dump(mode="python")
+    data["unit_costs"] = costs
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_errors("your unit costs", exc)) from None
 
 
 def population_basis(scenario: Scenario) -> str:

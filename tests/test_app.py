@@ -35,7 +35,7 @@ def test_default_page_offers_england_and_a_pilot(app):
 def test_running_a_small_comparison_shows_figures_with_ranges(app):
     app.number_input(key="children").set_value(20_000)
     app.slider(key="years").set_value(2)
-    app.slider(key="reps").set_value(4)
+    app.select_slider(key="precision").set_value("quick")
     app.run()
     app.button(key="run").click().run()
     assert not app.exception, f"found {app.exception}"
@@ -43,13 +43,23 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
     for label in (
         "Care entries averted",
         "Net cost against today",
-        "Chance it saves money",
+        "Net cost in today's money (NPV)",
+        "The pilot's own cost",
+        "Chance it pays for itself",
         "Return per £1 invested",
         "Payback year",
     ):
         assert label in labels, f"expected a metric {label!r}, found {labels}"
     captions = " ".join(c.value for c in app.caption)
-    assert "range" in captions, "expected every headline figure to show its range"
+    assert "in 9 of 10 simulated futures between" in captions, (
+        f"expected the figures' ranges in plain words, found {captions[:400]}"
+    )
+    assert "percentile" not in captions, f"expected no percentiles, found {captions[:400]}"
+    assert "2025-26 to 2026-27" in captions, f"expected the period on the tiles, found {captions}"
+    verdict = app.markdown[
+        [m.value.startswith("#### Over two years") for m in app.markdown].index(True)
+    ]
+    assert "Family Safeguarding in England" in verdict.value, verdict.value
     charts = app.get("plotly_chart")
     assert len(charts) >= 4, f"expected four charts, found {len(charts)}"
     titles = " | ".join(c.proto.spec for c in charts)
@@ -74,12 +84,14 @@ def test_where_the_numbers_come_from_names_each_effects_study_design_and_year(ap
     tables = [df.value for df in app.dataframe if "study" in getattr(df.value, "columns", [])]
     assert tables, "expected evidence tables with a study column in 'Where the numbers come from'"
     rows = pd.concat(tables, ignore_index=True)
-    assert {"changes", "central", "range", "evidence", "study", "design", "year"} <= set(
+    assert {"changes", "effect", "multiplier", "evidence", "study", "design", "year"} <= set(
         rows.columns
     ), f"expected study, design and year beside each effect, found {list(rows.columns)}"
     named = (rows["study"] != "not named").mean()
     assert named > 0.5, f"expected most effects to name their study, found {named:.0%}"
-    flagged = rows[rows["range"].str.contains(NO_EFFECT_WARNING, regex=False)]
+    care = rows[rows["changes"] == "Chance of entering care (all routes)"]["effect"].iloc[0]
+    assert care.startswith("20% fewer (between 40% fewer and 10% more)"), care
+    flagged = rows[rows["effect"].str.contains(NO_EFFECT_WARNING, regex=False)]
     assert "Chance of entering care (all routes)" in set(flagged["changes"]), (
         f"expected care entry's range flagged, found {list(flagged['changes'])}"
     )
@@ -116,7 +128,7 @@ def test_a_council_opens_with_its_shipped_calibration_and_its_own_history(app):
     the projection against the council's own published counts."""
     app.selectbox(key="council").set_value("Telford and Wrekin")
     app.slider(key="years").set_value(2)
-    app.slider(key="reps").set_value(4)
+    app.select_slider(key="precision").set_value("quick")
     app.run()
     assert not app.exception, f"found {app.exception}"
     app.button(key="run").click().run()
