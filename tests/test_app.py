@@ -59,7 +59,9 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
     verdict = app.markdown[
         [m.value.startswith("#### Over two years") for m in app.markdown].index(True)
     ]
-    assert "Family Safeguarding in England" in verdict.value, verdict.value
+    assert "Family Safeguarding in a council of 20,000 children at England's rates" in (
+        verdict.value
+    ), verdict.value
     charts = app.get("plotly_chart")
     assert len(charts) >= 4, f"expected four charts, found {len(charts)}"
     titles = " | ".join(c.proto.spec for c in charts)

@@ -365,10 +365,19 @@ def pilot_staff(policies: list, population: float) -> str:
     return f"{sum(by_role.values()):.1f} full-time staff (FTE): {parts}"
 
 
+def council_words(scenario: Any) -> str:
+    """The council a scenario is for: its parameter file's council, else the scenario's name
+    before its colon (as the dashboard names it); England's rates are a council of its size."""
+    council = scenario.parameters.provenance.get("council") or scenario.name.split(":")[0]
+    if scenario.council == "england" and council in ("England", "england", scenario.name):
+        return f"a council of {scenario.population:,} children at England's rates"
+    return str(council)
+
+
 def where_words(scenario: Any) -> str:
-    """Where the pilot works, for the verdict: the council (the scenario's name before its
-    colon, as the dashboard names it), or the localities its pilots are limited to."""
-    council = scenario.name.split(":")[0]
+    """Where the pilot works, for the verdict: the council (:func:`council_words`), or the
+    localities its pilots are limited to."""
+    council = council_words(scenario)
     places = sorted(
         {
             loc
