@@ -235,10 +235,12 @@ def figures_section(
     st.markdown("##### Money")
     st.caption(f"{labels.SIGN_CONVENTION} {labels.NPV_WORDS}")
     show_tiles(verdict.money_tiles(summary, variant, covers, res["paired"]))
+    own = verdict.pilot_costs(policies, scenario.population)
     st.markdown(
         f"**The pilot adds {verdict.pilot_staff(policies, scenario.population)}** in a council "
-        f"of {scenario.population:,} children ({labels.label('policy_cost_gbp').lower()}: "
-        "staff, set-up, training and any cost per family)."
+        f"of {scenario.population:,} children; its own cost is their pay"
+        + (f" and {own}" if own else "")
+        + "."
     )
     placeholders = unit_costs.placeholder_count(book)
     if placeholders:
@@ -351,7 +353,15 @@ def sidebar() -> Choices:
         where = st.radio("Where", ["Whole council", "One locality"], horizontal=True)
         locality = locality_choice() if where == "One locality" else None
         start = st.date_input("Pilot starts", dt.date(2026, 4, 1))
-        size = st.slider("Size of the pilot (x its default team per child)", 0.25, 2.0, 1.0, 0.25)
+        size = st.slider(
+            "Size of the pilot (x its default team per child)",
+            0.25,
+            2.0,
+            1.0,
+            0.25,
+            help="The pilot's team of full-time staff (FTE) per child, against the policy "
+            "file's team (written per 100,000 children and scaled to the council's children).",
+        )
         expand = st.checkbox(
             "Model an expansion where the council already runs the pilot",
             key="expand",

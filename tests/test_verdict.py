@@ -17,6 +17,7 @@ from sim.reporting.verdict import (
     money_tiles,
     outcome_tiles,
     period,
+    pilot_costs,
     pilot_staff,
     runs_already,
     summary_verdict,
@@ -194,6 +195,13 @@ def test_the_pilots_staff_are_said_in_full_time_posts():
         "domestic abuse), 1.0 supervisors"
     )
     assert pilot_staff([resize(fs, 0.5)], 50_000).startswith("5.5 full-time staff (FTE)")
+
+
+def test_the_pilots_own_costs_are_scaled_to_the_council_and_say_they_are_judgement():
+    fs = builtin_policies()[FS]  # set-up £150,000 and training £40,000 a year per 100,000
+    assert pilot_costs([fs], 50_000) == (
+        "Family Safeguarding: set-up £75k, training £20k a year at 2024-25 prices (judgement)"
+    )
 
 
 def test_where_names_the_pilot_locality():

@@ -374,6 +374,25 @@ def council_words(scenario: Any) -> str:
     return str(council)
 
 
+def pilot_costs(policies: list, population: float) -> str:
+    """The pilots' own costs beside their staff, in words: set-up once and training a year at
+    the council's size, with whether they are judgement (``""`` when there are none)."""
+    parts = []
+    for p in policies:
+        k, c = p.scale(population), p.costs
+        if k == 0 or not (c.setup_gbp or c.training_gbp_per_year or c.per_family_gbp):
+            continue
+        money = lambda v: labels.format_value("money", v)  # noqa: E731
+        bits = [f"set-up {money(k * c.setup_gbp)}"] if c.setup_gbp else []
+        if c.training_gbp_per_year:
+            bits.append(f"training {money(k * c.training_gbp_per_year)} a year")
+        if c.per_family_gbp:
+            bits.append(f"{money(c.per_family_gbp)} per family")
+        why = "judgement" if c.status == "judgement" else "published"
+        parts.append(f"{p.name}: {', '.join(bits)} at {c.price_year} prices ({why})")
+    return "; ".join(parts)
+
+
 def where_words(scenario: Any) -> str:
     """Where the pilot works, for the verdict: the council (:func:`council_words`), or the
     localities its pilots are limited to."""
