@@ -239,7 +239,7 @@ def figures_section(
     st.markdown(
         f"**The pilot adds {verdict.pilot_staff(policies, scenario.population)}** in a council "
         f"of {scenario.population:,} children; its own cost is their pay"
-        + (f" and {own}" if own else "")
+        + (f", {own}" if own else "")
         + "."
     )
     placeholders = unit_costs.placeholder_count(book)

@@ -200,7 +200,7 @@ def test_the_pilots_staff_are_said_in_full_time_posts():
 def test_the_pilots_own_costs_are_scaled_to_the_council_and_say_they_are_judgement():
     fs = builtin_policies()[FS]  # set-up £150,000 and training £40,000 a year per 100,000
     assert pilot_costs([fs], 50_000) == (
-        "Family Safeguarding: set-up £75k, training £20k a year at 2024-25 prices (judgement)"
+        "set-up £75k and training £20k a year (2024-25 prices, judgement)"
     )
 
 

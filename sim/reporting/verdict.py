@@ -375,21 +375,22 @@ def council_words(scenario: Any) -> str:
 
 
 def pilot_costs(policies: list, population: float) -> str:
-    """The pilots' own costs beside their staff, in words: set-up once and training a year at
-    the council's size, with whether they are judgement (``""`` when there are none)."""
+    """The pilots' own costs beyond their staff's pay, in words, at the council's size: ``set-up
+    £66k and training £18k a year (2024-25 prices, judgement)``; each pilot named when there are
+    several; ``""`` when there are none."""
     parts = []
     for p in policies:
         k, c = p.scale(population), p.costs
-        if k == 0 or not (c.setup_gbp or c.training_gbp_per_year or c.per_family_gbp):
-            continue
         money = lambda v: labels.format_value("money", v)  # noqa: E731
-        bits = [f"set-up {money(k * c.setup_gbp)}"] if c.setup_gbp else []
-        if c.training_gbp_per_year:
+        bits = [f"set-up {money(k * c.setup_gbp)}"] if k and c.setup_gbp else []
+        if k and c.training_gbp_per_year:
             bits.append(f"training {money(k * c.training_gbp_per_year)} a year")
-        if c.per_family_gbp:
+        if k and c.per_family_gbp:
             bits.append(f"{money(c.per_family_gbp)} per family")
-        why = "judgement" if c.status == "judgement" else "published"
-        parts.append(f"{p.name}: {', '.join(bits)} at {c.price_year} prices ({why})")
+        if bits:
+            why = "judgement" if c.status == "judgement" else "published"
+            words = f"{' and '.join(bits)} ({c.price_year} prices, {why})"
+            parts.append(f"{p.name}: {words}" if len(policies) > 1 else words)
     return "; ".join(parts)
 
 
