@@ -200,7 +200,9 @@ def results(
     summary, already = res["summary"], verdict.runs_already(policies)
     where = verdict.where_words(scenario)
     st.subheader(f"{variant}: against today's way of working in {where}")
-    with st.container(key="verdict"):
+    # first figures and final ones are drawn in one run of the page: each its own key
+    stage = "final" if final else f"step{step}"
+    with st.container(key=f"verdict-{stage}"):
         st.markdown(
             "#### "
             + verdict.summary_verdict(
@@ -209,8 +211,7 @@ def results(
         )
     if not already:
         figures_section(scenario, res, variant, policies, covers)
-    # first figures and final ones are drawn in one run of the page: each chart its own key
-    charts(res, "final" if final else f"step{step}", history, scenario.future)
+    charts(res, stage, history, scenario.future)
     if final:
         downloads(res, text)
 

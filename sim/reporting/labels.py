@@ -44,11 +44,6 @@ HEADLINE_MEASURES = (
 DETAIL_MEASURES = ("prob_reduces_care_entries", "cost_per_care_entry_averted_gbp")
 #: The rows of the CLI's ``compare`` table: every figure, headline first.
 COMPARE_ROWS = HEADLINE_MEASURES + DETAIL_MEASURES
-#: The dashboard's headline tiles, row by row.
-DASHBOARD_TILES = (
-    ("care_entries_averted", "child_days_in_care_avoided", "net_cost_gbp", "npv_net_saving_gbp"),
-    ("return_per_pound", "payback_year", "prob_saves_money", "cp_children_safely_home_gained"),
-)
 
 
 def _rows(measures: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
@@ -350,12 +345,6 @@ def tile_text(measure: str, value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "n/a"  # e.g. a return per £1 when the pilot costs nothing here
     return value_format(measure)(value)
-
-
-def has_range(measure: str) -> bool:
-    """Whether a tile shows a figure's range: counts and money do; shares, returns and years
-    show the figure alone."""
-    return measure in FIGURES and FIGURES[measure].kind in ("count", "money")
 
 
 def value_format(measure: str) -> Callable[[float], str]:

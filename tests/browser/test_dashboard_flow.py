@@ -60,7 +60,7 @@ def test_choose_council_and_pilot_run_and_see_figures(app_page: Page, shot, wait
     wait_ready(page)
     page.get_by_role("button", name="Run the comparison").click()
     # Telford and Wrekin runs Family Safeguarding already: the verdict says so, not "0 averted"
-    verdict = page.locator(".st-key-verdict")
+    verdict = page.locator(".st-key-verdict-final")
     expect(verdict).to_contain_text(
         "Telford and Wrekin already runs Family Safeguarding", timeout=LONG
     )

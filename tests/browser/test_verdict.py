@@ -63,7 +63,7 @@ def _run(page: Page, wait_ready) -> str:
     page.get_by_role("button", name="Run the comparison").click()
     expect(page.get_by_text("From all 4 replications")).to_be_visible(timeout=LONG)
     wait_ready(page, timeout_ms=LONG)
-    verdict = page.locator(".st-key-verdict")
+    verdict = page.locator(".st-key-verdict-final")
     expect(verdict).to_be_visible()
     return verdict.inner_text()
 
@@ -119,7 +119,7 @@ def test_the_verdict_says_the_figures_the_tiles_show(app_page: Page, shot, wait_
         expect(page.get_by_text(text, exact=False).first).to_be_visible()
     expect(page.get_by_text("percentile")).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    page.locator(".st-key-verdict").scroll_into_view_if_needed()
+    page.locator(".st-key-verdict-final").scroll_into_view_if_needed()
     for width in (1280, 1920):
         page.set_viewport_size({"width": width, "height": 1600})
         page.wait_for_timeout(800)
