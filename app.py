@@ -370,20 +370,7 @@ def sidebar() -> Choices:
             "Safeguarding) has it in its published figures: by default it adds nothing there. "
             "Tick to add its full effect, staff and costs on top.",
         )
-        years = st.slider("Years to project", 2, 10, 5, key="years")
-        precision = st.select_slider(
-            "Precision",
-            list(labels.PRECISION),
-            value="standard",
-            key="precision",
-            help=labels.precision_help(),
-        )
-        uploaded = st.file_uploader(
-            "Or open a scenario file (YAML) saved before",
-            type=["yaml", "yml"],
-            help="A scenario downloaded from this page, or written for the csc-sim command "
-            "line; it replaces the choices above while it is open.",
-        )
+        years, replications, uploaded = horizon_precision_and_file()
     return Choices(
         uploaded,
         council,
@@ -393,9 +380,29 @@ def sidebar() -> Choices:
         start,
         size,
         years,
-        labels.PRECISION[precision],
+        replications,
         expand,
     )
+
+
+def horizon_precision_and_file() -> tuple[int, int, Any]:
+    """The sidebar's last choices: years to project, precision (as replications), and a
+    scenario file to open instead of the choices."""
+    years = st.slider("Years to project", 2, 10, 5, key="years")
+    precision = st.select_slider(
+        "Precision",
+        list(labels.PRECISION),
+        value="standard",
+        key="precision",
+        help=labels.precision_help(),
+    )
+    uploaded = st.file_uploader(
+        "Or open a scenario file (YAML) saved before",
+        type=["yaml", "yml"],
+        help="A scenario downloaded from this page, or written for the csc-sim command "
+        "line; it replaces the choices above while it is open.",
+    )
+    return years, labels.PRECISION[precision], uploaded
 
 
 def locality_choice() -> dict[str, float]:
