@@ -174,18 +174,25 @@ def test_cost_lines_add_up_to_the_net_cost_and_flag_placeholders():
                                (f"policy: {FS}", own)):  # fmt: skip
                 rows.append(
                     {"variant": variant, "effects": "sampled", "replication": rep,
-                     "financial_year": "2025-26", "line": line, "cost_gbp": cost}
+                     "financial_year": "2025-26", "line": line, "cost_gbp": cost * 1e6}
                 )  # fmt: skip
     costs = pd.DataFrame(rows)
     policy = builtin_policies()[FS]
     table = cost_lines(costs, FS, load_cost_book(), [policy])
     total = table[table["Cost line"] == "All lines: the net cost"].iloc[0]
-    # (90 + 30 - 100 + 100 + 30 - 100) / 2 = 25: the mean net cost
-    assert total["Net cost (pilot less today)"] == labels.money_m(25), total.to_dict()
+    # (90 + 30 - 100 + 100 + 30 - 100) / 2 = £25m: the mean net cost
+    assert total["Net cost (pilot less today)"] == "£25.00m", total.to_dict()
+    ifa = table[table["Cost line"] == "Placements: independent fostering agencies"].iloc[0]
+    assert ifa["Net cost (pilot less today)"] == "-£5.00m", ifa.to_dict()
     basis = dict(zip(table["Cost line"], table["Where the unit costs come from"], strict=True))
     assert basis["Assessments (beyond core staff time)"].startswith("PLACEHOLDER"), basis
     assert basis["Placements: independent fostering agencies"] == "England's figures", basis
     assert "set-up and training: judgement" in basis[f"{FS} (the pilot's own cost)"], basis
+
+
+def test_money_in_a_table_is_rounded_to_thousands_below_a_million():
+    found = [labels.money_rounded(v) for v in (46_371_234, 687_012, 6_918, -4_674, 1, -0.3)]
+    assert found == ["£46.37m", "£687k", "£7k", "-£5k", "£0", "£0"], found
 
 
 def test_the_pilots_staff_are_said_in_full_time_posts():

@@ -317,6 +317,15 @@ def money_m(value: float) -> str:
     return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.2f}m"
 
 
+def money_rounded(value: float) -> str:
+    """Money for a table a director reads: £ millions from £1m (``£46.37m``), else to the
+    nearest £1,000 (``£687k``, ``-£5k``), and ``£0`` below £500."""
+    if abs(value) >= 1e6:
+        return money_m(value)
+    thousands = round(value / 1e3)
+    return f"{'-' if thousands < 0 else ''}£{abs(thousands):,}k" if thousands else "£0"
+
+
 def count(value: float) -> str:
     """A count rounded to a whole number: ``1,234``."""
     return f"{round(value):,}"

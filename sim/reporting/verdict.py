@@ -314,7 +314,7 @@ def cost_lines(costs: pd.DataFrame, variant: str, book: Any, policies: list) -> 
     means = both.groupby("line").mean()
     means["difference"] = means["pilot"] - means["today"]
     means = means.sort_values("difference", key=abs, ascending=False)
-    money = lambda v: labels.format_value("money", v)  # noqa: E731  (£12k, £1.20m)
+    money = labels.money_rounded
     rows = [
         {
             "Cost line": labels.cost_line_label(line),
