@@ -79,6 +79,11 @@ def test_no_measurable_effect_is_said_plainly_with_the_range():
     assert "whether it pays for itself is about even" in said, said
 
 
+def test_a_pilot_that_costs_what_it_saves_says_so_without_a_chance():
+    said = verdict(FS, "Essex", 2, Span(0, 0, 0), Span(1_000, -2_000, 3_000), 0.0)
+    assert said.endswith("and cost about what it saves."), said
+
+
 def test_a_range_reaching_below_zero_says_it_includes_more_entering_care():
     said = verdict(FS, "Dorset", 5, Span(3, -2, 9), Span(1e6, 0.5e6, 1.5e6), 0.05)
     assert "keep about 3 more children out of care (between -2 and 9 in 9 of 10" in said, said

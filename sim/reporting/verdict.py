@@ -141,10 +141,10 @@ def verdict(
             "with today's way of working it adds nothing here (no more children kept out of "
             "care, no extra cost). To see what more of it would do, model it as an expansion."
         )
-    return (
-        f"{when} {pilot} in {where} {_children_clause(averted)} and "
-        f"{_money_clause(net_cost)}; {_chance_clause(prob_saves)}."
-    )
+    money = _money_clause(net_cost)
+    # a pilot that costs about what it saves has no chance of paying for itself worth saying
+    chance = "" if money == "cost about what it saves" else f"; {_chance_clause(prob_saves)}"
+    return f"{when} {pilot} in {where} {_children_clause(averted)} and {money}{chance}."
 
 
 def summary_verdict(
