@@ -248,3 +248,27 @@ def test_errors_for_the_page_come_one_a_line():
     text = labels.error_markdown("That scenario cannot be used", "a.yaml: x: bad\na.yaml: y_z: bad")
     assert text.splitlines()[2:] == ["- a.yaml: x: bad", "- a.yaml: y\\_z: bad"], text
     assert labels.error_markdown("Lead", "one: bad") == "Lead: one: bad"
+
+
+def test_an_entered_staff_cost_moves_the_pilots_own_cost_by_its_staff_times_the_change():
+    """Family Safeguarding adds 22 FTE per 100,000 children (20 adult specialists, 2
+    supervisors): at 10,000 children, 2.2 FTE for the 12 months it runs. Entering both roles'
+    cost at £50,000 and then £100,000 a year must raise the pilot's own cost by 2.2 x £50,000."""
+    from sim.api import run_comparison
+
+    def own_cost(gbp: float) -> float:
+        sc = build_scenario(
+            population=10_000,
+            years=1,
+            replications=1,
+            start=dt.date(2025, 4, 1),
+            policies=[builtin_policies()[FS]],
+            name="x",
+        )
+        sc = with_entered_costs(sc, {"staff_adult_specialist": gbp, "staff_supervisor": gbp})
+        res = run_comparison(sc, effects=("sampled",))
+        return Span(*res["summary"].query("measure == 'policy_cost_gbp'")[["mean", "p5", "p95"]]
+                    .iloc[0]).mean  # fmt: skip
+
+    moved = own_cost(100_000) - own_cost(50_000)
+    assert moved == pytest.approx(2.2 * 50_000, rel=1e-9), f"expected £110,000, found £{moved:,.2f}"
