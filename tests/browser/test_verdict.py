@@ -131,19 +131,28 @@ def test_the_verdict_says_the_figures_the_tiles_show(app_page: Page, shot, wait_
 
 
 def _enter_value(page: Page, row: int, value: str) -> None:
-    """Type ``value`` into the Value column of the unit-cost table's ``row`` (0 = first)."""
+    """Type ``value`` into the Value column of the unit-cost table's ``row`` (0 = first): open
+    the cell's editor (again if a double click lands during a rerun), fill it, commit it."""
     grid = page.get_by_test_id("stExpander").filter(has_text="Your council's own unit costs")
     table = grid.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
     assert box is not None, "expected the unit-cost table drawn"
     # columns: "Unit cost" (large, 400 px), then "Value" (medium, 200 px); rows 35 px
     x, y = box["x"] + 400 + 100, box["y"] + 35 + row * 35 + 17
-    page.mouse.dblclick(x, y)
-    page.wait_for_timeout(300)
-    page.keyboard.press("Control+a")
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
+    editor = page.locator("#portal input.gdg-input").first
+    for attempt in range(5):
+        page.mouse.dblclick(x, y)
+        try:
+            expect(editor).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            if attempt == 4:
+                raise
+            page.keyboard.press("Escape")
+    editor.fill(value)
+    editor.press("Enter")
 
 
 def test_a_council_enters_its_own_cost_and_it_is_used_and_saved(
