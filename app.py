@@ -48,7 +48,7 @@ from sim.api import (
     same_choices,
     scenario_from_yaml,
     scenario_yaml,
-    where_label,
+    with_entered_costs,
 )
 from sim.hosting.audit import AuditLog
 from sim.hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
@@ -62,7 +62,7 @@ from sim.inputs.localities import (
     own_locality,
 )
 from sim.inputs.scenario import Scenario, ScenarioError
-from sim.reporting import labels
+from sim.reporting import labels, unit_costs, verdict
 from sim.reporting.charts import band_chart, capacity_measure, cost_difference_chart
 from sim.reporting.explain import chart_caption, cost_difference_in_words, locality_in_words
 
@@ -179,17 +179,13 @@ def row(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampl
     return sel.iloc[0]
 
 
-def tile(col, summary: pd.DataFrame, variant: str, measure: str) -> None:
-    """A headline figure, with its range where it has one, and what it means in plain words."""
-    r = row(summary, variant, measure)
-    name, explain = labels.short_label(measure), labels.help_text(measure)
-    if not labels.has_range(measure):
-        col.metric(name, labels.tile_text(measure, r["mean"]), help=explain)
-        return
-    fmt = labels.value_format(measure)
-    rng = f"range {fmt(r['p5'])} to {fmt(r['p95'])}"
-    col.metric(name, fmt(r["mean"]), help=f"{explain}; {rng} (5th-95th percentile)")
-    col.caption(rng)
+def show_tiles(tiles: list[verdict.Tile], per_row: int = 3) -> None:
+    """Headline figures, ``per_row`` to a row: value, then its period and range in words."""
+    for start in range(0, len(tiles), per_row):
+        row_tiles = tiles[start : start + per_row]
+        for col, t in zip(st.columns(per_row), row_tiles, strict=False):
+            col.metric(t.label, t.value, help=t.help)
+            col.caption(t.caption)
 
 
 def results(
@@ -201,24 +197,72 @@ def results(
     step: int = 0,
     history: pd.DataFrame | None = None,
 ) -> None:
-    """The comparison's figures and charts (and, when ``final``, its downloads); ``history``:
-    the published figures the charts set the projection against."""
-    summary = res["summary"]
-    variant = next(iter(scenario.compared_variants()))
-    where_name = where_label(scenario)
-    st.subheader(f"{variant}: against today's way of working in {where_name}")
-    for measures in labels.DASHBOARD_TILES:
-        for col, measure in zip(st.columns(len(measures)), measures, strict=True):
-            tile(col, summary, variant, measure)
-    policies = [p for ps in scenario.compared_variants().values() for p in ps]
-    sources = labels.cost_sources(scenario.cost_book(), policies)
-    st.caption(labels.difference_range_words() + f" {labels.UNCERTAINTY_NOTE}. {sources}.")
-    st.caption(labels.level_range_words(scenario.future))
-    # first figures and final ones are drawn in one run of the page: each chart its own key
-    key = "final" if final else f"step{step}"
-    charts(res, key, history, scenario, variant)
+    """The verdict, then the figures for children and the money (net cost by cost line, where
+    each unit cost comes from), then the charts (and, when ``final``, the downloads);
+    ``history``: the published figures the charts set the projection against."""
+    variant, policies = next(iter(scenario.compared_variants().items()))
+    covers = verdict.period(scenario.start_date, scenario.months)
+    summary, already = res["summary"], verdict.runs_already(policies)
+    where = verdict.where_words(scenario)
+    st.subheader(f"{variant}: against today's way of working in {where}")
+    # first figures and final ones are drawn in one run of the page: each its own key
+    stage = "final" if final else f"step{step}"
+    with st.container(key=f"verdict-{stage}"):
+        st.markdown(
+            "#### "
+            + verdict.summary_verdict(
+                summary, variant, where, scenario.years, covers=covers, already_runs=already
+            )
+        )
+    if not already:
+        figures_section(scenario, res, variant, policies, covers)
+    charts(res, stage, history, scenario, variant)
     if final:
         downloads(res, text)
+
+
+def table_height(table: pd.DataFrame) -> int:
+    """Pixels that show every row of a small table (Streamlit's rows are 35 px)."""
+    return 35 * (len(table) + 1) + 3
+
+
+def figures_section(
+    scenario: Scenario, res: dict, variant: str, policies: list, covers: str
+) -> None:
+    """The figures behind the verdict: for children, then the money in one sign convention, the
+    pilot's staff, the net cost by cost line with where its unit costs come from."""
+    summary, book = res["summary"], scenario.cost_book()
+    st.caption(
+        f"Every figure covers the financial years {covers}; the pilot starts on "
+        f"{min(p.start_date for p in policies):%-d %B %Y}."
+    )
+    st.markdown("##### For children")
+    show_tiles(verdict.outcome_tiles(summary, variant, covers))
+    st.markdown("##### Money")
+    st.caption(f"{labels.SIGN_CONVENTION} {labels.NPV_WORDS}")
+    show_tiles(verdict.money_tiles(summary, variant, covers, res["paired"]))
+    own = verdict.pilot_costs(policies, scenario.population)
+    st.markdown(
+        f"**The pilot adds {verdict.pilot_staff(policies, scenario.population)}** in a council "
+        f"of {scenario.population:,} children; its own cost is their pay"
+        + (f", {own}" if own else "")
+        + "."
+    )
+    placeholders = unit_costs.placeholder_count(book)
+    if placeholders:
+        st.warning(
+            f"{placeholders} of the {len(book.items)} unit costs behind these figures are "
+            "placeholders (judgement or unverified), flagged PLACEHOLDER below: enter your "
+            "council's own under \"Your council's own unit costs\" before quoting the money."
+        )
+    st.markdown("**Net cost by cost line** (positive: the pilot costs more on that line)")
+    lines = verdict.cost_lines(res["costs"], variant, book, policies)
+    st.dataframe(lines, hide_index=True, height=table_height(lines))
+    st.caption(
+        f"{labels.difference_range_words()} {labels.UNCERTAINTY_NOTE}. "
+        f"{labels.cost_sources(book, policies)}."
+    )
+    st.caption(labels.level_range_words(scenario.future))
 
 
 def charts(
@@ -322,20 +366,18 @@ CONTROL_DEFAULTS = {
     "size": 1.0,
     "expand": False,
     "years": 5,
-    "reps": 10,
+    "precision": "standard",
 }
 
 
 def sidebar() -> Choices:
-    """The council, the pilot, where, when, how big, how long and how many replications; each
-    control keeps its value in the session (a reopened scenario sets them all)."""
+    """The council, the pilot, where, when, how big, how long and how precise; then, for a
+    scenario saved before, a file to open instead. Each control keeps its value in the
+    session (a reopened scenario sets them all)."""
     for key, value in CONTROL_DEFAULTS.items():
         st.session_state.setdefault(key, value)
     with st.sidebar:
         st.header("Your council and pilot")
-        uploaded = st.file_uploader(
-            "Open a scenario file (YAML)", type=["yaml", "yml"], key="upload"
-        )
         council = st.selectbox("Council", [ENGLAND, *councils()], key="council")
         england_size = 100_000
         if council == ENGLAND:
@@ -349,7 +391,13 @@ def sidebar() -> Choices:
         locality, problem = locality_choice(council) if where == WHERE[1] else (None, "")
         start = st.date_input("Pilot starts", key="start")
         size = st.slider(
-            "Size of the pilot (x its default team per child)", 0.25, 2.0, step=0.25, key="size"
+            "Size of the pilot (x its default team per child)",
+            0.25,
+            2.0,
+            step=0.25,
+            key="size",
+            help="The pilot's team of full-time staff (FTE) per child, against the policy "
+            "file's team (written per 100,000 children and scaled to the council's children).",
         )
         expand = st.checkbox(
             "Model an expansion where the council already runs the pilot",
@@ -358,8 +406,7 @@ def sidebar() -> Choices:
             "Safeguarding) has it in its published figures: by default it adds nothing there. "
             "Tick to add its full effect, staff and costs on top.",
         )
-        years = st.slider("Years to project", 2, 10, key="years")
-        replications = st.slider("Replications (more: narrower ranges, slower)", 4, 30, key="reps")
+        years, replications, uploaded = horizon_precision_and_file()
     return Choices(
         uploaded,
         council,
@@ -373,6 +420,23 @@ def sidebar() -> Choices:
         expand,
         problem,
     )
+
+
+def horizon_precision_and_file() -> tuple[int, int, Any]:
+    """The sidebar's last choices: years to project, precision (as replications), and a
+    scenario file to open instead of the choices."""
+    years = st.slider("Years to project", 2, 10, key="years")
+    precision = st.select_slider(
+        "Precision", list(labels.PRECISION), key="precision", help=labels.precision_help()
+    )
+    uploaded = st.file_uploader(
+        "Or open a scenario file (YAML) saved before",
+        type=["yaml", "yml"],
+        key="upload",
+        help="A scenario downloaded from this page, or written for the csc-sim command "
+        "line; it replaces the choices above while it is open.",
+    )
+    return years, labels.PRECISION[precision], uploaded
 
 
 @st.cache_data(show_spinner=False)
@@ -483,8 +547,49 @@ def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
         )
         return scenario, past
     except ScenarioError as exc:
-        st.error(f"That scenario cannot be used: {exc}")
+        show_error("That scenario cannot be used", exc)
         return None, None
+
+
+def show_error(lead: str, exc: Exception | str) -> None:
+    """The library's error, one problem a line (as it gives them), under ``lead``."""
+    st.error(labels.error_markdown(lead, str(exc)))
+
+
+def costs_section(scenario: Scenario) -> Scenario:
+    """The unit costs behind the money, each with where it comes from, for the council to
+    replace with its own: the scenario with any it entered (saved with it, and in its YAML)."""
+    book = scenario.cost_book()
+    shown = unit_costs.cost_rows(book)
+    placeholders = unit_costs.placeholder_count(book)
+    title = "Your council's own unit costs" + (
+        f" ({placeholders} placeholders to replace)" if placeholders else ""
+    )
+    with st.expander(title):
+        st.caption(
+            f"Each unit cost at {book.price_year} prices, and where it comes from. Type your "
+            "council's own figure over any value: it is used from the next run, saved with "
+            "the scenario and in its file, and shown as the council's own (entered)."
+        )
+        edited = st.data_editor(
+            shown,
+            key=f"unit-costs-{scenario.council}",
+            disabled=[c for c in unit_costs.COLUMNS if c != "Value"],
+            hide_index=True,
+            height=table_height(shown),
+            column_config={
+                "Unit cost": st.column_config.TextColumn(width="large"),
+                "Value": st.column_config.NumberColumn(min_value=0.0, width="medium"),
+            },
+        )
+        entered = unit_costs.entered_values(shown, edited)
+        if entered:
+            st.success(unit_costs.entered_words(book, entered))
+    try:
+        return with_entered_costs(scenario, entered)
+    except ScenarioError as exc:
+        show_error("Those unit costs cannot be used", exc)
+        return scenario
 
 
 def run_section(scenario: Scenario, text: str, past: pd.DataFrame | None) -> None:
@@ -613,8 +718,8 @@ def effect_row(e: Any) -> dict[str, str]:
     range_warning = labels.range_warning(e)
     return {
         "changes": labels.effect_label(e.target),
-        "central": e.central,
-        "range": f"{e.low} to {e.high}" + (f" ({range_warning})" if range_warning else ""),
+        "effect": labels.effect_words(e) + (f" ({range_warning})" if range_warning else ""),
+        "multiplier": f"{e.central:g} ({e.low:g} to {e.high:g})",
         "evidence": e.evidence + (f" ({warning})" if warning else ""),
         "study": e.study or "not named",
         "design": e.design or "not stated",
@@ -719,8 +824,9 @@ def open_scenario(name: str, text: str) -> None:
     st.session_state.pop("open_error", None)
     want = dashboard_choices(scenario, builtin_policies())
     want["council"] = council_named(want["council"], scenario.council)
-    set_controls(want)
-    st.session_state["opened"] = {"name": name, "text": text, "choices": want}
+    # kept as the controls show it: a value they cannot show (20 years, 25 replications) is
+    # not a change; the file still runs as it says until a control is changed
+    st.session_state["opened"] = {"name": name, "text": text, "choices": set_controls(want)}
 
 
 def council_named(name: str, council_set_name: str) -> str:
@@ -732,8 +838,10 @@ def council_named(name: str, council_set_name: str) -> str:
     return by_set.get(council_set_name, "England")
 
 
-def set_controls(want: dict[str, Any]) -> None:
-    """Every control of the sidebar set to a scenario's choices (:func:`dashboard_choices`)."""
+def set_controls(want: dict[str, Any]) -> dict[str, Any]:
+    """Every control of the sidebar set to a scenario's choices (:func:`dashboard_choices`);
+    returns the choices as the controls show them (years within 2 to 10, the precision
+    nearest the replications: :func:`labels.precision_of`)."""
     state = st.session_state
     council = ENGLAND if want["council"] == "England" else want["council"]
     state["council"] = council
@@ -751,7 +859,15 @@ def set_controls(want: dict[str, Any]) -> None:
     state["size"] = min(max(round(want["size"] * 4) / 4, 0.25), 2.0)
     state["expand"] = want["expand"]
     state["years"] = min(max(round(want["years"]), 2), 10)
-    state["reps"] = min(max(want["replications"], 4), 30)
+    state["precision"] = labels.precision_of(want["replications"])
+    return {
+        **want,
+        "population": state["children"],
+        "pilots": list(state["pilots"]),
+        "size": state["size"],
+        "years": state["years"],
+        "replications": labels.PRECISION[state["precision"]],
+    }
 
 
 def shown_choices(c: Choices) -> dict[str, Any]:
@@ -775,7 +891,7 @@ def opened_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None] |
     scenario, and the page says so)."""
     error = st.session_state.pop("open_error", None)
     if error is not None:
-        st.error(f"That scenario cannot be used: {error}")
+        show_error("That scenario cannot be used", error)
     opened = st.session_state.get("opened")
     if opened is not None and not same_choices(shown_choices(c), opened["choices"]):
         st.session_state.pop("opened")
@@ -884,8 +1000,8 @@ def page() -> None:
     st.set_page_config(page_title="Children's services: what would a pilot do?", layout="wide")
     st.title("What would a pilot mean for children and for the budget?")
     st.caption(
-        "A simulation of children's social care: the same families, with and without the pilot. "
-        "Every figure has a range; read the notes below before quoting one."
+        "A simulation of children's social care: the same families, with and without the pilot, "
+        "over many simulated futures. Read the notes below before quoting a figure."
     )
     if signed_in_user() is None:
         return
@@ -897,6 +1013,7 @@ def page() -> None:
         st.warning("Choose at least one pilot to compare with today's way of working.")
         scenario = None
     if scenario is not None:
+        scenario = costs_section(scenario)
         text = scenario_yaml(scenario)
         for note in scenario.running_notes():
             st.info(note)

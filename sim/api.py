@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import ValidationError
 
 from sim.experiments.batch import local_client
 from sim.experiments.comparison import (
@@ -37,9 +38,16 @@ from sim.experiments.comparison import (
 )
 from sim.experiments.summaries import bands as bands
 from sim.experiments.summaries import cost_by_year as cost_by_year
+from sim.inputs.cost_book import entered_cost
 from sim.inputs.localities import REST_OF_COUNCIL
 from sim.inputs.policies import Policy
-from sim.inputs.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from sim.inputs.scenario import (
+    Scenario,
+    ScenarioError,
+    format_errors,
+    load_scenario,
+    scenario_from_dict,
+)
 from sim.inputs.yaml_files import parse_yaml
 
 #: The module a worker loads when it starts, so its first run does not wait for the import.
@@ -192,14 +200,6 @@ def pilot_locality(scenario: Scenario) -> dict[str, Any] | None:
     return None
 
 
-def where_label(scenario: Scenario) -> str:
-    """Where the pilot runs, for headings and chart titles: "Weymouth and Portland, Dorset",
-    or the council alone when the pilot covers it ("Walsall")."""
-    council = council_name(scenario)
-    locality = pilot_locality(scenario)
-    return f"{locality['name']}, {council}" if locality else council
-
-
 def chart_place(scenario: Scenario) -> str:
     """What a chart of the whole council's numbers covers, for its title: "Dorset", or "All
     of Dorset; the pilot works in Weymouth and Portland" for a pilot in one locality (the
@@ -273,6 +273,26 @@ def _locality_key(loc: dict[str, Any] | None) -> tuple | None:
         round(float(loc.get("demand", 1.0)) * 100),
         round(float(loc.get("risk", 1.0)) * 100),
     )
+
+
+def with_entered_costs(scenario: Scenario, entered: dict[str, float]) -> Scenario:
+    """The scenario with the council's own unit costs (item -> value at the cost book's price
+    year) in its ``unit_costs``, marked as entered (:func:`sim.inputs.cost_book.entered_cost`),
+    on top of any it had; validated (``ScenarioError`` names a wrong value)."""
+    if not entered:
+        return scenario
+    year = scenario.cost_book().price_year
+    costs = dict(scenario.unit_costs)
+    items = dict(costs.get("items") or {})
+    for name, value in entered.items():
+        items[name] = entered_cost(value, year)
+    costs["items"] = items
+    data = scenario.model_dump(mode="python")
+    data["unit_costs"] = costs
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_errors("your unit costs", exc)) from None
 
 
 def population_basis(scenario: Scenario) -> str:

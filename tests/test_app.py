@@ -35,7 +35,7 @@ def test_default_page_offers_england_and_a_pilot(app):
 def test_running_a_small_comparison_shows_figures_with_ranges(app):
     app.number_input(key="children").set_value(20_000)
     app.slider(key="years").set_value(2)
-    app.slider(key="reps").set_value(4)
+    app.select_slider(key="precision").set_value("quick")
     app.run()
     app.button(key="run").click().run()
     assert not app.exception, f"found {app.exception}"
@@ -43,13 +43,25 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
     for label in (
         "Care entries averted",
         "Net cost against today",
-        "Chance it saves money",
+        "Net cost in today's money (NPV)",
+        "The pilot's own cost",
+        "Chance it pays for itself",
         "Return per £1 invested",
         "Payback year",
     ):
         assert label in labels, f"expected a metric {label!r}, found {labels}"
     captions = " ".join(c.value for c in app.caption)
-    assert "range" in captions, "expected every headline figure to show its range"
+    assert "in 9 of 10 simulated futures between" in captions, (
+        f"expected the figures' ranges in plain words, found {captions[:400]}"
+    )
+    assert "percentile" not in captions, f"expected no percentiles, found {captions[:400]}"
+    assert "2025-26 to 2026-27" in captions, f"expected the period on the tiles, found {captions}"
+    verdict = app.markdown[
+        [m.value.startswith("#### Over two years") for m in app.markdown].index(True)
+    ]
+    assert "Family Safeguarding in a council of 20,000 children at England's rates" in (
+        verdict.value
+    ), verdict.value
     charts = app.get("plotly_chart")
     assert len(charts) >= 4, f"expected four charts, found {len(charts)}"
     titles = " | ".join(c.proto.spec for c in charts)
@@ -74,12 +86,14 @@ def test_where_the_numbers_come_from_names_each_effects_study_design_and_year(ap
     tables = [df.value for df in app.dataframe if "study" in getattr(df.value, "columns", [])]
     assert tables, "expected evidence tables with a study column in 'Where the numbers come from'"
     rows = pd.concat(tables, ignore_index=True)
-    assert {"changes", "central", "range", "evidence", "study", "design", "year"} <= set(
+    assert {"changes", "effect", "multiplier", "evidence", "study", "design", "year"} <= set(
         rows.columns
     ), f"expected study, design and year beside each effect, found {list(rows.columns)}"
     named = (rows["study"] != "not named").mean()
     assert named > 0.5, f"expected most effects to name their study, found {named:.0%}"
-    flagged = rows[rows["range"].str.contains(NO_EFFECT_WARNING, regex=False)]
+    care = rows[rows["changes"] == "Chance of entering care (all routes)"]["effect"].iloc[0]
+    assert care.startswith("20% fewer (between 40% fewer and 10% more)"), care
+    flagged = rows[rows["effect"].str.contains(NO_EFFECT_WARNING, regex=False)]
     assert "Chance of entering care (all routes)" in set(flagged["changes"]), (
         f"expected care entry's range flagged, found {list(flagged['changes'])}"
     )
@@ -116,7 +130,7 @@ def test_a_council_opens_with_its_shipped_calibration_and_its_own_history(app):
     the projection against the council's own published counts."""
     app.selectbox(key="council").set_value("Telford and Wrekin")
     app.slider(key="years").set_value(2)
-    app.slider(key="reps").set_value(4)
+    app.select_slider(key="precision").set_value("quick")
     app.run()
     assert not app.exception, f"found {app.exception}"
     app.button(key="run").click().run()
@@ -160,9 +174,12 @@ def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
     assert not app.exception, f"found {app.exception}"
     opened = [i.value for i in app.info if i.value.startswith("Opened")]
     assert opened == ["Opened Small: small one"], f"expected it opened, found {opened}"
-    controls = {k: app.slider(key=k).value for k in ("years", "reps")}
-    controls["children"] = app.number_input(key="children").value
-    expected = {"years": 2, "reps": 4, "children": 20_000}
+    controls = {
+        "years": app.slider(key="years").value,
+        "precision": app.select_slider(key="precision").value,
+        "children": app.number_input(key="children").value,
+    }
+    expected = {"years": 2, "precision": "quick", "children": 20_000}
     assert controls == expected, f"expected every control set to it: {expected}, found {controls}"
     app.text_input(key="saved_new_name").set_value("Small, renamed").run()
     app.button(key="saved_rename").click().run()
@@ -173,6 +190,35 @@ def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
     assert not [s for s in app.selectbox if s.key == "saved_pick"], "expected it deleted"
     actions = [e["action"] for e in AuditLog(tmp_path / "data" / "audit.jsonl").entries()]
     assert actions == ["opened", "renamed", "deleted"], f"found {actions}"
+
+
+def test_a_reopened_scenario_whose_replications_no_precision_shows_still_runs_as_saved(
+    app, tmp_path
+):
+    """25 replications: the precision shows the nearest, careful (30), and the scenario opened
+    is still the one that runs (not the controls' 30) until a control is changed."""
+    from sim.api import build_scenario, builtin_policies, scenario_yaml
+
+    sc = build_scenario(
+        population=20_000,
+        years=2,
+        replications=25,
+        policies=[builtin_policies()["Family Safeguarding"]],
+        name="odd one",
+    )
+    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "Odd", scenario_yaml(sc))
+    app.run()
+    app.button(key="saved_open").click().run()
+    app.run()  # a rerun with the controls as the scenario set them
+    assert not app.exception, f"found {app.exception}"
+    found = app.select_slider(key="precision").value
+    assert found == "careful", f"expected the precision nearest 25 replications, found {found}"
+    infos = [i.value for i in app.info]
+    assert "Opened Odd: odd one" in infos, f"expected the saved scenario still open, found {infos}"
+    assert not [i for i in infos if i.startswith("You changed")], f"found {infos}"
+    app.select_slider(key="precision").set_value("quick").run()
+    infos = [i.value for i in app.info]
+    assert any(i.startswith("You changed the controls") for i in infos), f"found {infos}"
 
 
 def test_with_sign_in_set_up_nobody_uses_the_page_before_signing_in(tmp_path, monkeypatch):

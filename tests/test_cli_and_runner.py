@@ -68,8 +68,24 @@ def test_validate_bad_file_exits_2_with_one_clear_line(tmp_path):
     )
     assert proc.returncode == 2, f"expected exit 2, found {proc.returncode}"
     assert "Traceback" not in proc.stderr, f"expected no traceback, found {proc.stderr}"
-    for part in ("bad.yaml", "parameters.front_door.p_referral", "1.5", "less than or equal to 1"):
+    for part in ("bad.yaml", "parameters.front_door.p_referral", "1.5", "must be 1 or less"):
         assert part in proc.stderr, f"expected {part!r} in the message, found {proc.stderr!r}"
+
+
+def test_validate_says_each_problem_on_its_own_marked_line(tmp_path):
+    bad = tmp_path / "two.yaml"
+    bad.write_text("name: x\npopulation: lots\nalready_running: maybe\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    lines = proc.stderr.splitlines()
+    assert lines == [
+        "error: two.yaml: population: must be a whole number (got 'lots')",
+        "error: two.yaml: already_running: must be 'include' or 'expand' (got 'maybe')",
+    ], f"expected two marked lines in plain words, found {lines}"
 
 
 def test_every_command_names_a_function_that_carries_it_out():

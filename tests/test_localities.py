@@ -16,7 +16,6 @@ from sim.api import (
     same_choices,
     scenario_from_yaml,
     scenario_yaml,
-    where_label,
 )
 from sim.inputs.localities import (
     REST_OF_COUNCIL,
@@ -25,6 +24,7 @@ from sim.inputs.localities import (
     own_locality,
     shipped_localities,
 )
+from sim.reporting.verdict import where_words
 
 
 def test_shipped_shares_add_up_to_one_for_each_council():
@@ -78,7 +78,7 @@ def test_choosing_a_named_locality_gives_the_scenario_its_share_and_name():
     assert locs[REST_OF_COUNCIL].population_share == pytest.approx(0.83)
     targeted = [list(p.eligible.localities) for p in sc.policies]
     assert targeted == [["Weymouth and Portland"]], f"found {targeted}"
-    assert where_label(sc) == "Weymouth and Portland, Dorset", f"found {where_label(sc)!r}"
+    assert where_words(sc) == "Weymouth and Portland, Dorset", f"found {where_words(sc)!r}"
     place = "All of Dorset; the pilot works in Weymouth and Portland"
     assert chart_place(sc) == place, f"found {chart_place(sc)!r}"
     assert pilot_locality_index(sc) == 0, f"found {pilot_locality_index(sc)}"
@@ -90,7 +90,7 @@ def test_a_whole_council_pilot_is_labelled_with_the_council_alone():
         policies=[builtin_policies()["Family Safeguarding"]],
         name="Dorset: Family Safeguarding",
     )
-    assert where_label(sc) == "Dorset", f"found {where_label(sc)!r}"
+    assert where_words(sc) == "Dorset", f"found {where_words(sc)!r}"
     assert (chart_place(sc), pilot_locality_index(sc)) == ("Dorset", None)
 
 

@@ -82,16 +82,16 @@ CASES = {
             "probability_out_of_range.yaml",
             "parameters.front_door.p_referral",
             "1.5",
-            "less than or equal to 1",
+            "must be 1 or less",
         ],
     ),
     "wrong_type.yaml": (
         "population: lots\n",
-        ["wrong_type.yaml", "population", "lots", "integer"],
+        ["wrong_type.yaml", "population", "lots", "must be a whole number"],
     ),
     "bad_syntax.yaml": (
         "name: x\npopulation: [1, 2\nyears: 3\n",
-        ["bad_syntax.yaml", "not valid YAML", "line 3"],
+        ["bad_syntax.yaml", "not valid YAML", "line 3", "is not closed with ]", "'years: 3'"],
     ),
     "unknown_council.yaml": (
         "council: narnia\n",
@@ -122,7 +122,7 @@ CASES = {
     ),
     "years_too_long.yaml": (
         "years: 100\n",
-        ["years_too_long.yaml", "years", "100", "less than or equal to 30"],
+        ["years_too_long.yaml", "years", "100", "must be 30 or less"],
     ),
     "list_item.yaml": (
         "parameters:\n  demand:\n    monthly_profile: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1]\n",

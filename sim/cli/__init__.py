@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return command(args)
     except (ScenarioError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # one problem a line, each marked, as docs/cli.md shows them
+        for line in str(exc).splitlines() or [""]:
+            print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(

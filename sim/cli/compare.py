@@ -30,6 +30,7 @@ from sim.reporting.labels import (
     figure_text,
     label,
 )
+from sim.reporting.verdict import period, runs_already, summary_verdict, where_words
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -82,12 +83,27 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         if name == BASELINE:
             continue
         _print_variant(name, variants[name], summary)
+        _print_verdict(scenario, name, variants[name], summary)
     print(
         "\nRanges are 5th to 95th percentiles across replications. "
         f"{UNCERTAINTY_NOTE}.\nSavings are against the same families under today's way of "
         "working."
     )
     print(textwrap.fill(difference_range_words(), width=100))
+
+
+def _print_verdict(scenario: Scenario, name: str, policies: list, summary: pd.DataFrame) -> None:
+    """The variant's verdict in one sentence, from the figures above (effects sampled)."""
+    said = summary_verdict(
+        summary,
+        name,
+        where_words(scenario),
+        scenario.years,
+        covers=period(scenario.start_date, scenario.months),
+        already_runs=runs_already(policies),
+    )
+    print(textwrap.fill(f"In a sentence ({UNCERTAINTY_HEADING}): {said}", width=100,
+                        initial_indent="  ", subsequent_indent="  "))  # fmt: skip
 
 
 def _print_variant(name: str, policies: list, summary: pd.DataFrame) -> None:

@@ -374,8 +374,8 @@ FIGURES: dict[str, FigureText] = {
     "cp_children_safely_home_gained": FigureText(
         "More children safely at home after a CP plan",
         "count",
-        "Children who had a CP plan, at home at the end with no new referral in the next 12 "
-        "months (a count: fewer CP plans also lowers it)",
+        "Children who had a child protection (CP) plan, at home at the end with no new "
+        "referral in the next 12 months (a count: fewer CP plans also lowers it)",
         short="Safely home after a CP plan",
     ),
     "policy_cost_gbp": FigureText(

@@ -57,6 +57,33 @@ def cost_per_care_entry_averted(net_cost: float, entries_averted: float) -> floa
     return net_cost / entries_averted if entries_averted > 0 else float("nan")
 
 
+#: The cost book's items each line of :func:`costs_by_year` is priced from (a policy's own line,
+#: ``policy: <name>``, is priced from its staff roles' items and its own costs).
+LINE_ITEMS = {
+    **{f"placements_{p}": (f"placement_{p}",) for p in PLACEMENTS if p != "residential"},
+    "placements_residential": (
+        "placement_residential_private",
+        "placement_residential_la",
+        "share_residential_private",
+    ),
+    "staff_social_workers": ("staff_social_worker",),
+    "staff_early_help": ("staff_family_practitioner",),
+    "assessments": ("assessment_marginal",),
+    "early_help": ("early_help_per_child_marginal",),
+    "care_proceedings": ("care_proceedings_per_child",),
+}
+
+
+def line_items(line: str, policies: list | None = None) -> tuple[str, ...]:
+    """The unit costs a cost line is priced from; a policy's line: its staff roles' items."""
+    if line in LINE_ITEMS:
+        return LINE_ITEMS[line]
+    for p in policies or ():
+        if line == f"policy: {p.name}":
+            return tuple(dict.fromkeys(f"staff_{s.role}" for s in p.adds_staff))
+    return ()
+
+
 def costs_by_year(
     monthly: pd.DataFrame,
     book: CostBook,
@@ -146,9 +173,11 @@ def placeholder_items(book: CostBook) -> list[str]:
 
 __all__ = [
     "GREEN_BOOK_RATE",
+    "LINE_ITEMS",
     "cost_per_care_entry_averted",
     "costs_by_year",
     "discount_factor",
+    "line_items",
     "npv",
     "payback_year",
     "return_per_pound",

@@ -43,8 +43,11 @@ COUNCIL_LINE_OF_ITEM = {
     "placement_residential_private": "residential",
     "placement_other": "other",
 }
-#: where a cost comes from, in words for a finance lead
-BASIS = ("council's own", "national", "placeholder")
+#: where a cost comes from, in words for a finance lead ("entered": the council's own figure,
+#: typed in by its analyst, e.g. on the dashboard)
+BASIS = ("council's own", "entered", "national", "placeholder")
+#: the source an entered unit cost carries
+ENTERED_SOURCE = "the council's own figure, entered by the council"
 
 
 class UnitCost(BaseModel):
@@ -55,7 +58,7 @@ class UnitCost(BaseModel):
     value: float = Field(ge=0)
     unit: Literal["gbp_per_week", "gbp_per_fte_year", "gbp_per_child", "gbp_per_family", "share"]
     price_year: str
-    status: Literal["verified", "derived", "placeholder"]
+    status: Literal["verified", "derived", "placeholder", "entered"]
     source: str
     low: float | None = Field(None, ge=0, description="low end of the stated range")
     high: float | None = Field(None, ge=0, description="high end of the stated range")
@@ -73,9 +76,10 @@ class UnitCost(BaseModel):
 
     @property
     def basis(self) -> str:
-        """ "council's own", "national" or "placeholder"."""
-        if self.status == "placeholder":
-            return "placeholder"
+        """ "council's own", "entered" (the council's own, typed in), "national" or
+        "placeholder"."""
+        if self.status in ("placeholder", "entered"):
+            return self.status
         return "council's own" if self.council else "national"
 
     def drawn(self, u: float) -> UnitCost:
@@ -86,6 +90,17 @@ class UnitCost(BaseModel):
         if high <= low:
             return self
         return self.model_copy(update={"value": _triangular(u, low, self.value, high)})
+
+
+def entered_cost(value: float, price_year: str) -> dict[str, object]:
+    """A scenario's ``unit_costs`` override for a cost the council enters: its value at
+    ``price_year`` prices, marked as the council's own (entered), with no range."""
+    return {
+        "value": float(value),
+        "price_year": price_year,
+        "status": "entered",
+        "source": ENTERED_SOURCE,
+    }
 
 
 def _triangular(u: float, low: float, mode: float, high: float) -> float:

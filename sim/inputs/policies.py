@@ -83,10 +83,12 @@ def effect_targets(params_type: type[BaseModel] = Parameters) -> dict[str, str]:
 EFFECT_LABELS = {
     "care_entry": "Chance of entering care (all routes)",
     "rereferral": "New concerns about known families (re-referrals)",
-    "escalation_to_s47": "Escalation to a section 47 enquiry",
+    "escalation_to_s47": "Escalation to a child protection enquiry (s47)",
     "cp_plan.duration": "Length of child protection plans",
     "cin_plan.duration": "Length of child in need plans",
-    "cin_plan.p_s47": "Escalation from a CIN plan to a section 47 enquiry",
+    "cin_plan.p_s47": (
+        "Escalation from a child in need (CIN) plan to a child protection enquiry (s47)"
+    ),
     "front_door.p_early_help": "Contacts handled as early help",
     "early_help.p_step_up": "Step-up from early help to social care",
     "proceedings.p_proceedings_issued": "Care proceedings issued after pre-proceedings",

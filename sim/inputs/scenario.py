@@ -178,7 +178,7 @@ class Scenario(BaseModel):
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                raise ValueError(f"unit_costs.{where}: {first['msg']}") from None
+                raise ValueError(f"unit_costs.{where}: {_plain(first)}") from None
             except (KeyError, TypeError, AttributeError) as exc:
                 raise ValueError(f"unit_costs: not understood ({exc})") from None
         return self
@@ -269,10 +269,57 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def _format_errors(
+#: Pydantic's wording of a problem, by error type, in plain words (``{...}`` from its context).
+PLAIN_MESSAGES = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "date_from_datetime_parsing": "must be a date written as YYYY-MM-DD (e.g. 2026-04-01)",
+    "date_parsing": "must be a date written as YYYY-MM-DD (e.g. 2026-04-01)",
+    "date_type": "must be a date written as YYYY-MM-DD (e.g. 2026-04-01)",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping of fields (name: value)",
+    "model_type": "must be a mapping of fields (name: value)",
+    "missing": "is missing: it must be given",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be {le} or less",
+    "literal_error": "must be {expected}",
+}
+
+
+def _text(value: Any) -> Any:
+    """A bound from pydantic's context as a person writes it (``0``, not ``0.0``)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _plain(err: dict[str, Any]) -> str:
+    """A validation problem in plain words (:data:`PLAIN_MESSAGES`), else pydantic's own with
+    "Input should be" said as "must be"."""
+    words = PLAIN_MESSAGES.get(err["type"])
+    detail = err["msg"].partition(", ")[2]
+    if words is not None and err["type"].startswith("date") and detail:
+        words += f": {detail}"
+    if words is not None:
+        try:
+            return words.format(**{k: _text(v) for k, v in (err.get("ctx") or {}).items()})
+        except (KeyError, IndexError):
+            pass
+    msg = err["msg"].removeprefix("Value error, ")
+    return msg.replace("Input should be", "must be").replace("Field required", "is missing")
+
+
+def format_errors(
     file: str, exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
 ) -> str:
-    """One line per problem: ``file: field.path: what is wrong (got value)``.
+    """One line per problem, in plain words: ``file: field.path: what is wrong (got value)``,
+    with the values allowed where there is a list of them.
 
     ``model`` is the file's model (a scenario by default), to list the fields allowed beside an
     unknown one.
@@ -289,7 +336,7 @@ def _format_errors(
     for err in errors:
         loc = prefix + ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"])
         loc = loc.replace(".[", "[")
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = _plain(err)
         if err["type"] == "extra_forbidden":
             allowed = _known_fields(err["loc"], model or Scenario)
             msg = "unknown field" + _suggest(str(err["loc"][-1]), allowed)
@@ -299,6 +346,9 @@ def _format_errors(
         )
         lines.append(f"{file}: {loc or '(top level)'}: {msg}{shown}")
     return "\n".join(lines)
+
+
+_format_errors = format_errors
 
 
 def _known_fields(loc: tuple, model: type[BaseModel]) -> list[str]:

@@ -32,15 +32,39 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
+#: What to check for the YAML reader's commonest complaints, in plain words.
+SYNTAX_HINTS = {
+    "mapping values are not allowed": "check the indentation: is a field indented under one that "
+    "has a value? Or put a value holding a colon in quotes",
+    "cannot start any token": "indent with spaces, not tabs",
+    "expected ',' or ']'": "a list opened with [ is not closed with ]",
+    "expected ',' or '}'": "a mapping opened with { is not closed with }",
+    "found unexpected end of stream": "a quote is opened and not closed",
+    "could not find expected ':'": "a field name needs a colon after it (name: value)",
+    "did not find expected key": "check the indentation: fields at one level line up",
+}
+
+
+def syntax_message(name: str, text: str, exc: yaml.YAMLError) -> str:
+    """A YAML syntax error in plain words: the file, the line and column, the problem, what to
+    check, and the line as written."""
+    where = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    hint = next((h for k, h in SYNTAX_HINTS.items() if k in problem), "")
+    at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+    message = f"{name}: not valid YAML{at}: {problem}" + (f" ({hint})" if hint else "")
+    lines = text.splitlines()
+    if where is not None and 0 <= where.line < len(lines) and lines[where.line].strip():
+        message += f"; line {where.line + 1} reads: {lines[where.line].strip()!r}"
+    return message
+
+
 def parse_yaml(text: str, name: str) -> dict[str, Any]:
     """The mapping a YAML file holds; :class:`ScenarioError` naming ``name`` if it holds none."""
     try:
         data = yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{name}: not valid YAML{at}: {problem}") from None
+        raise ScenarioError(syntax_message(name, text, exc)) from None
     if data is None:
         raise ScenarioError(
             f"{name}: the file is empty: there is nothing to read (docs/scenarios.md gives "

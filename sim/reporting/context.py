@@ -17,16 +17,13 @@ from sim.experiments.summaries import cost_by_year
 from sim.inputs.cost_book import CostBook
 from sim.inputs.policies import Policy
 from sim.inputs.scenario import Scenario
-from sim.reporting.labels import effect_label, effect_warnings, evidence_warning, range_warning
-
-#: The cost book's units in words.
-COST_UNITS = {
-    "gbp_per_week": "£ a week",
-    "gbp_per_fte_year": "£ per FTE a year",
-    "gbp_per_child": "£ per child",
-    "gbp_per_family": "£ per family",
-    "share": "share",
-}
+from sim.reporting.labels import (
+    COST_UNITS,
+    effect_label,
+    effect_warnings,
+    evidence_warning,
+    range_warning,
+)
 
 
 def long_date(d: dt.date) -> str:

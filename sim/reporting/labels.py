@@ -25,7 +25,7 @@ from typing import Any
 from sim.core.entities import LEGAL_STATUSES, CourtOrder
 from sim.core.measures import FIGURES, MEASURES
 from sim.experiments.comparison import BASELINE
-from sim.inputs.policies import EFFECT_LABELS, Effect
+from sim.inputs.policies import EFFECT_LABELS, Effect, effect_targets
 from sim.inputs.range_evidence import is_widened, one_year_ahead_90
 
 #: The one-page summary's figures, in order.
@@ -44,11 +44,6 @@ HEADLINE_MEASURES = (
 DETAIL_MEASURES = ("prob_reduces_care_entries", "cost_per_care_entry_averted_gbp")
 #: The rows of the CLI's ``compare`` table: every figure, headline first.
 COMPARE_ROWS = HEADLINE_MEASURES + DETAIL_MEASURES
-#: The dashboard's headline tiles, row by row.
-DASHBOARD_TILES = (
-    ("care_entries_averted", "child_days_in_care_avoided", "net_cost_gbp", "npv_net_saving_gbp"),
-    ("return_per_pound", "payback_year", "prob_saves_money", "cp_children_safely_home_gained"),
-)
 
 
 def _rows(measures: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
@@ -125,8 +120,51 @@ UNCERTAINTY_HEADING = "with effect and cost uncertainty"
 #: Where a unit cost comes from (:attr:`sim.inputs.cost_book.UnitCost.basis`), in words.
 COST_BASIS_WORDS = {
     "council's own": "the council's own published outturn",
+    "entered": "the council's own figure, entered",
     "national": "England's published figures",
     "placeholder": "a placeholder (judgement or unverified)",
+}
+#: Where a unit cost comes from, in a table's few words (placeholders flagged in capitals).
+COST_BASIS_SHORT = {
+    "council's own": "council's own outturn",
+    "entered": "council's own (entered)",
+    "national": "England's figures",
+    "placeholder": "PLACEHOLDER: replace with your own",
+}
+#: Plain names of the cost book's items (``sim/data/unit_costs.yaml``), for the page's table.
+UNIT_COST_WORDS = {
+    "placement_kinship_foster": "Kinship foster placement",
+    "placement_in_house_foster": "In-house foster placement",
+    "placement_ifa": "Independent fostering agency placement",
+    "placement_residential_private": "Children's home place (private)",
+    "placement_residential_la": "Children's home place (council-run)",
+    "share_residential_private": "Share of children's home places that are private",
+    "placement_placed_with_parents": "Placed with parents",
+    "placement_other": "Other placement",
+    "staff_social_worker": "Social worker, full-time (FTE)",
+    "staff_family_practitioner": "Family practitioner, full-time (FTE)",
+    "staff_adult_specialist": "Adult specialist (mental health, substance, domestic abuse), FTE",
+    "staff_supervisor": "Supervisor or team manager, full-time (FTE)",
+    "staff_peer_mentor": "Peer mentor, full-time (FTE)",
+    "assessment_marginal": "Assessment (beyond core staff time)",
+    "early_help_per_child_marginal": "Early help, per child (beyond core staff time)",
+    "care_proceedings_per_child": "Care proceedings, per child",
+}
+#: Plain names of the staff roles a pilot adds (plural).
+ROLE_WORDS = {
+    "social_worker": "social workers",
+    "family_practitioner": "family practitioners",
+    "adult_specialist": "adult specialists (mental health, substance misuse, domestic abuse)",
+    "supervisor": "supervisors",
+    "peer_mentor": "peer mentors",
+}
+#: Units of the cost book's items, in words.
+COST_UNITS = {
+    "gbp_per_week": "£ a week",
+    "gbp_per_fte_year": "£ per FTE a year",
+    "gbp_per_child": "£ per child",
+    "gbp_per_family": "£ per family",
+    "share": "share",
 }
 #: The warning beside an effect whose range reaches 1
 #: (:attr:`sim.inputs.policies.Effect.may_be_no_effect`).
@@ -292,6 +330,15 @@ def money_m(value: float) -> str:
     return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.2f}m"
 
 
+def money_rounded(value: float) -> str:
+    """Money for a table a director reads: £ millions from £1m (``£46.37m``), else to the
+    nearest £1,000 (``£687k``, ``-£5k``), and ``£0`` below £500."""
+    if abs(value) >= 1e6:
+        return money_m(value)
+    thousands = round(value / 1e3)
+    return f"{'-' if thousands < 0 else ''}£{abs(thousands):,}k" if thousands else "£0"
+
+
 def count(value: float) -> str:
     """A count rounded to a whole number: ``1,234``."""
     return f"{round(value):,}"
@@ -320,12 +367,6 @@ def tile_text(measure: str, value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "n/a"  # e.g. a return per £1 when the pilot costs nothing here
     return value_format(measure)(value)
-
-
-def has_range(measure: str) -> bool:
-    """Whether a tile shows a figure's range: counts and money do; shares, returns and years
-    show the figure alone."""
-    return measure in FIGURES and FIGURES[measure].kind in ("count", "money")
 
 
 def value_format(measure: str) -> Callable[[float], str]:
@@ -412,3 +453,121 @@ def ratio_text(value: float | None, low: float | None = None, high: float | None
     if low is None or high is None:
         return f"{value:.2f}"
     return f"{value:.2f} ({low:.2f} to {high:.2f})"
+
+
+# -- words for leaders: chances, ranges, effects, precision --------------------------------------
+
+#: Words for a chance, by its upper bound (a judgement after the UK Professional Head of
+#: Intelligence Assessment's probability yardstick, coarsened to five steps); the % goes in help.
+CHANCE_WORDS = (
+    (0.10, "very unlikely"),
+    (0.35, "unlikely"),
+    (0.65, "about even"),
+    (0.90, "likely"),
+    (1.00, "very likely"),
+)
+#: How a range of a pilot's difference is said: 9 of 10 simulated futures (5th to 95th
+#: percentile of the replications).
+RANGE_LEAD = "in 9 of 10 simulated futures"
+#: The one sign convention of the page's money: net cost.
+SIGN_CONVENTION = (
+    "Money is shown as net cost: positive means the pilot costs more than it saves, negative "
+    "means it saves more than it costs."
+)
+#: Net present value, in words (on the page, not only in help).
+NPV_WORDS = (
+    "Net cost in today's money (net present value) counts a pound spent or saved in a later "
+    "year as worth less than one today: each year's net cost is discounted by 3.5% a year "
+    "(HM Treasury Green Book), then added up."
+)
+#: The page's choice of precision: replications of each option (more: narrower ranges, slower).
+PRECISION = {"quick": 4, "standard": 10, "careful": 30}
+#: What a negative low end of a count's range means, by figure.
+NEGATIVE_END_WORDS = {
+    "care_entries_averted": "the range includes more children entering care",
+    "child_days_in_care_avoided": "the range includes more days in care",
+    "cp_children_safely_home_gained": "could be fewer children safely home: the range includes "
+    "losing some",
+}
+
+
+def chance_words(p: float) -> str:
+    """A chance in words ("very unlikely" ... "very likely"; :data:`CHANCE_WORDS`)."""
+    if p != p:  # nan
+        return "not known"
+    return next(words for top, words in CHANCE_WORDS if p < top or top == 1.00)
+
+
+def chance_help(p: float, k: int | None = None, n: int | None = None) -> str:
+    """The chance as a percentage (and the futures counted), for the help beside its words."""
+    futures = f": {k} of {n} simulated futures" if k is not None and n else ""
+    scale = ", ".join(f"under {top:.0%} {w}" for top, w in CHANCE_WORDS[:-1])
+    return f"{percent(p)}{futures} (words: {scale}, else {CHANCE_WORDS[-1][1]})"
+
+
+def precision_help() -> str:
+    """What each precision means, in replications."""
+    runs = "; ".join(f"{k}: {v} simulated futures" for k, v in PRECISION.items())
+    return (
+        f"How many simulated futures (replications) each option is run for: {runs}. More "
+        "gives narrower ranges and takes longer."
+    )
+
+
+def precision_of(replications: int) -> str:
+    """The precision closest to a number of replications (for a scenario opened from a file)."""
+    return min(PRECISION, key=lambda k: abs(PRECISION[k] - replications))
+
+
+def range_words(measure: str, p5: float, p95: float) -> str:
+    """A figure's range in plain words: ``in 9 of 10 simulated futures between 1 and 19``, with
+    what a negative low end means for a count that should be positive."""
+    fmt = value_format(measure)
+    text = f"{RANGE_LEAD} between {fmt(p5)} and {fmt(p95)}"
+    if measure in NEGATIVE_END_WORDS and p5 < 0 < p95:
+        text += f" ({NEGATIVE_END_WORDS[measure]})"
+    return text
+
+
+def _change(multiplier: float, duration: bool) -> str:
+    """One multiplier as a change: ``20% fewer``, ``10% more``, ``none``."""
+    pct = round(abs(1 - multiplier) * 100)
+    if pct == 0:
+        return "none"
+    if duration:
+        return f"{pct}% {'shorter' if multiplier < 1 else 'longer'}"
+    return f"{pct}% {'fewer' if multiplier < 1 else 'more'}"
+
+
+def effect_text(central: float, low: float, high: float, duration: bool = False) -> str:
+    """An effect's multipliers in words: ``20% fewer (between 40% fewer and 10% more)``;
+    ``duration``: a length, said shorter or longer."""
+    mid = _change(central, duration)
+    if low == high:
+        return mid if mid != "none" else "no change"
+    return f"{mid if mid != 'none' else 'no change'} (between {_change(low, duration)} and " + (
+        f"{_change(high, duration)})"
+    )
+
+
+def error_markdown(lead: str, message: str) -> str:
+    """An error for the page: ``lead``, then each problem of ``message`` (one a line) as a
+    bullet, with Markdown's own characters escaped so field names show as written."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    escaped = [_escape_markdown(line) for line in lines]
+    if len(escaped) == 1:
+        return f"{lead}: {escaped[0]}"
+    return f"{lead} ({len(escaped)} problems):\n\n" + "\n".join(f"- {e}" for e in escaped)
+
+
+def _escape_markdown(text: str) -> str:
+    for ch in "\\`*_{}[]<>#|~$":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def effect_words(effect: Effect) -> str:
+    """An effect in words: ``20% fewer (between 40% fewer and 10% more)``; a length said
+    shorter or longer (:func:`effect_text`)."""
+    duration = effect_targets().get(effect.target) == "duration"
+    return effect_text(effect.central, effect.low, effect.high, duration)

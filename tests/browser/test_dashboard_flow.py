@@ -31,6 +31,18 @@ def _slide_to(page: Page, label: str, target: int) -> None:
     raise AssertionError(f"slider {label!r} did not reach {target}")
 
 
+def _quick(page: Page) -> None:
+    """Set the precision to quick (4 simulated futures): its slider's first option."""
+    box = page.get_by_test_id("stSlider").filter(has_text="Precision")
+    for _ in range(10):
+        if box.get_by_test_id("stSliderThumbValue").inner_text().strip() == "quick":
+            return
+        box.get_by_role("slider").focus()
+        box.get_by_role("slider").press("ArrowLeft")
+        page.wait_for_timeout(150)
+    raise AssertionError("the precision did not reach quick")
+
+
 def _choose(page: Page, box_label: str, option: str) -> None:
     """Pick from a long select box: type to filter (its list is virtualised), then click."""
     box = page.get_by_role("combobox", name=box_label, exact=True)
@@ -44,15 +56,16 @@ def test_choose_council_and_pilot_run_and_see_figures(app_page: Page, shot, wait
     _choose(page, "Council", "Telford and Wrekin")
     wait_ready(page, timeout_ms=LONG)
     _slide_to(page, "Years to project", 2)
-    _slide_to(page, "Replications", 4)
+    _quick(page)
     wait_ready(page)
     page.get_by_role("button", name="Run the comparison").click()
-    metric = page.get_by_test_id("stMetricLabel").filter(has_text="Care entries averted")
-    expect(metric).to_be_visible(timeout=LONG)
+    # Telford and Wrekin runs Family Safeguarding already: the verdict says so, not "0 averted"
+    verdict = page.locator(".st-key-verdict-final")
+    expect(verdict).to_contain_text(
+        "Telford and Wrekin already runs Family Safeguarding", timeout=LONG
+    )
     wait_ready(page, timeout_ms=LONG)
-    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
-    for label in ("Net cost against today", "Chance it saves money", "Payback year"):
-        assert any(label in t for t in labels), f"expected {label!r} among {labels}"
+    expect(page.get_by_test_id("stMetricLabel")).to_have_count(0)
     charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg')
     expect(charts.first).to_be_visible(timeout=30_000)
     assert charts.count() >= 4, f"expected four charts, found {charts.count()}"
@@ -82,7 +95,7 @@ def test_save_and_reopen_a_scenario(app_page: Page, shot, wait_ready) -> None:
     expect(children).to_have_value("20000")
     wait_ready(page)
     _slide_to(page, "Years to project", 2)
-    _slide_to(page, "Replications", 4)
+    _quick(page)
     wait_ready(page)
     page.get_by_text("Save this scenario, reopen or compare saved ones").click()
     name = page.get_by_label("Name")

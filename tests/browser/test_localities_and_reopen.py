@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from sim.api import build_scenario, builtin_policies, scenario_yaml
 
-from .test_dashboard_flow import LONG, _choose, _slide_to
+from .test_dashboard_flow import LONG, _choose, _quick, _slide_to
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 1920)
@@ -66,7 +66,7 @@ def test_a_named_locality_gets_charts_that_explain(app_page: Page, shot, wait_re
     page.get_by_text("Model an expansion where the council already runs the pilot").click()
     wait_ready(page)
     _slide_to(page, "Years to project", 2)
-    _slide_to(page, "Replications", 4)
+    _quick(page)
     wait_ready(page)
     _run(page, wait_ready)
     where = "Weymouth and Portland, Dorset"
@@ -125,8 +125,8 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
         spin = page.get_by_role("spinbutton", name=f"{part}, Pilot starts")
         expect(spin).to_have_attribute("aria-valuenow", value)
     expect(page.get_by_role("checkbox", name="Model an expansion")).to_be_checked()
-    found = {s: _thumb(page, s) for s in ("Years to project", "Replications")}
-    assert found == {"Years to project": "2", "Replications": "4"}, f"found {found}"
+    found = {s: _thumb(page, s) for s in ("Years to project", "Precision")}
+    assert found == {"Years to project": "2", "Precision": "quick"}, f"found {found}"
     _run(page, wait_ready)
     published = page.locator(".legendtext", has_text="Published (31 March)")
     expect(published.first).to_be_visible()

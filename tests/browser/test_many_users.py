@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from .conftest import VIEWPORT
-from .test_dashboard_flow import _slide_to
+from .test_dashboard_flow import _quick, _slide_to
 
 pytestmark = pytest.mark.browser
 SESSIONS = 5
@@ -30,7 +30,7 @@ def choose_small(page: Page, children: int, wait_ready) -> None:
     expect(box).to_have_value(str(children))
     wait_ready(page)
     _slide_to(page, "Years to project", 2)
-    _slide_to(page, "Replications", 4)
+    _quick(page)
     wait_ready(page)
 
 
