@@ -29,6 +29,7 @@ from sim.core.entities import (
     Family,
     Placement,
     State,
+    care_stay_band,
 )
 from sim.core.streams import Stream
 from sim.model.services import Services
@@ -178,11 +179,16 @@ def stay_draws(child: Child, family: Family) -> Family:
 
 
 def _plan_leaving(family: Family, svc: Services, age: float, uasc: bool) -> tuple[Exit, float]:
-    """How a child entering care at ``age`` will leave, and after how many days (an
-    unaccompanied child stays until 18; the stay is drawn all the same, so later draws match)."""
+    """How a child entering care at ``age`` will leave, and after how many days: the stay is
+    drawn for the way of leaving (returns home early, adoption later; ``ExitStay``), from the
+    same two draws as before (an unaccompanied child stays until 18; the stay is drawn all the
+    same, so later draws match)."""
     reason = Exit.AGE_18 if uasc else choose_exit(age, svc.u(family, Stream.CARE_EXIT), svc)
-    stay = svc.duration(family, Stream.CARE_EXIT, "looked_after.duration", age=age)
-    return reason, float("inf") if uasc else stay
+    u = svc.u(family, Stream.CARE_EXIT)
+    if uasc:
+        return reason, float("inf")
+    stay = svc.params.looked_after.planned_stay(reason, age, u)
+    return reason, svc.policy_scaled(family, "looked_after.duration", stay)
 
 
 def _count_care_entry(child: Child, family: Family, svc: Services, route: CareRoute) -> None:
@@ -200,6 +206,8 @@ def _count_care_exit(svc: Services, reason: Exit, stay: float) -> None:
     now = svc.env.now
     svc.record.flow("care_exits", 1, now)
     svc.record.flow(f"care_exits_{reason.value}", 1, now)
+    svc.record.flow(f"care_exit_days_{reason.value}", stay, now)
+    svc.record.flow(f"care_stays_ended_{care_stay_band(stay)}", 1, now)
     svc.record.stay(State.LOOKED_AFTER.value, stay, 1, now)
 
 
