@@ -103,3 +103,17 @@ def test_the_models_exits_before_18_follow_the_councils_shares(dorset):
         f"expected Dorset's exits before 18 within {SHARE_POINTS:g} points of its shares "
         f"{ {g: round(v, 1) for g, v in expected.items()} }, found differences {off}"
     )
+
+
+def test_refreshed_placement_moves_are_the_published_rate_shrunk_toward_englands(dorset):
+    params = yaml.safe_load(dorset.read_text(encoding="utf-8"))
+    found = params["provenance"]["placement_moves"]
+    published = found["moves"] / found["child_years"]
+    england = found["england_per_year"]
+    expected = (found["moves"] + 60) / (found["child_years"] + 60 / england)
+    assert found["moves"] == 890 and found["child_years"] == 1324, (
+        "expected Dorset's 890 moves (placements changing less changes of status only, "
+        f"2022-23 to 2024-25) over 1,324 child-years in care, found {found}"
+    )
+    assert params["looked_after"]["placement_moves_per_year"] == pytest.approx(expected, abs=1e-3)
+    assert abs(published - 0.672) < 0.001 and abs(england - 0.600) < 0.001, found

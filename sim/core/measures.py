@@ -277,6 +277,13 @@ for _e in Exit:
         "child-days",
         _F,
     )
+MEASURES["placement_moves"] = Measure(
+    "Placement moves",
+    "Children in care moving placement (a new placement during a stay; DfE's placements "
+    "changing in the year, less changes of status only)",
+    "children",
+    _F,
+)
 for _name, _words, _ in CARE_STAY_BANDS:
     MEASURES[f"care_stays_ended_{_name}"] = Measure(
         f"Care exits after {_words}",

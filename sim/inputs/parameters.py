@@ -359,6 +359,11 @@ class LookedAfter(_Model):
     return_home_breakdown: DurationSpec = Field(
         default_factory=lambda: Lognormal(median_days=120.0, p90_days=330.0)
     )
+    #: Placement moves a year of a child in care: each move redraws the placement type from
+    #: the mix for the child's age then (or the UASC mix), so costs follow the placement held.
+    #: 0: none (the placement of entry is held to the end). A council's own rate comes from
+    #: DfE's placements changing in the year (``python -m calibration.exits --refresh``).
+    placement_moves_per_year: NonNegative = 0.0
     #: How each way of leaving shapes the stay (see :class:`ExitStay`); ``{}``: every reason
     #: has the council's stay for the age, as before exits depended on the stay.
     stay_by_exit: dict[Exit, ExitStay] = Field(default_factory=lambda: dict(STAY_BY_EXIT))

@@ -13,12 +13,13 @@ family's own case, and its place in a policy team, close as the child enters car
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import WITHIN_12_MONTHS_DAYS
+from sim.core.calendar import DAYS_PER_YEAR, WITHIN_12_MONTHS_DAYS
 from sim.core.entities import (
     AGE_OF_MAJORITY,
     LEGAL_STATUS_ON_STARTING,
@@ -142,7 +143,7 @@ def care_episode(
     if child.policies and route is not CareRoute.OPENING:
         svc.record.flow("care_entries_enrolled", 1, now)
         svc.record.flow("care_planned_days_enrolled", stay, now)
-    yield env.timeout(stay)
+    state = yield from _stay_with_moves(env, child, svc, draws, state, stay, uasc)
     svc.record.move(1, state, None, env.now)
     _count_care_exit(svc, reason, stay + elapsed)
     svc.social_work.release(1)
@@ -152,6 +153,34 @@ def care_episode(
         _after_return_home(child, family, svc)
     elif reason is not Exit.AGE_18:
         family.children.remove(child)  # lives with a new legal family, or elsewhere
+
+
+def _stay_with_moves(
+    env: simpy.Environment,
+    child: Child,
+    svc: Services,
+    draws: Family,
+    state: str,
+    stay: float,
+    uasc: bool,
+) -> Generator[simpy.Event, object, str]:
+    """Hold the stay for ``stay`` days, moving placement at ``placement_moves_per_year`` (a
+    Poisson process on its own stream): each move redraws the placement for the child's age
+    then. Returns the placement state held at the end."""
+    rate = svc.params.looked_after.placement_moves_per_year / DAYS_PER_YEAR
+    end = env.now + stay
+    while rate > 0:
+        wait = -math.log(1.0 - svc.u(draws, Stream.PLACEMENT_MOVE)) / rate
+        if env.now + wait >= end:
+            break
+        yield env.timeout(wait)
+        u = svc.u(draws, Stream.PLACEMENT_MOVE)
+        moved = LOOKED_AFTER_PREFIX + choose_placement(child.age(env.now), u, svc, uasc).value
+        svc.record.flow("placement_moves", 1, env.now)
+        svc.record.move(1, state, moved, env.now)
+        state = moved
+    yield env.timeout(max(end - env.now, 0.0))
+    return state
 
 
 class EnrolledStay:
