@@ -71,6 +71,11 @@ def council_move_rate(area: Area, reference_year: str) -> dict[str, Any]:
     """The council's moves a child-year, published and shrunk toward England's."""
     moves, years = _moves_and_years(history(area), area, reference_year)
     e_moves, e_years = _moves_and_years(history("England"), None, reference_year)
+    if e_years <= 0:
+        raise ValueError(
+            f"placement moves: DfE's placements changing cover 2020-21 to 2024-25, none of the "
+            f"{POOLED_YEARS} years to {reference_year}"
+        )
     england = e_moves / e_years
     rate = (moves + SHRINK_MOVES) / (years + SHRINK_MOVES / england)
     return {
@@ -86,7 +91,11 @@ def council_move_rate(area: Area, reference_year: str) -> dict[str, Any]:
 def own_placement_moves(params: dict[str, Any], area: Area, reference_year: str) -> dict[str, Any]:
     """Set the council's ``looked_after.placement_moves_per_year`` and its source; returns what
     the provenance keeps."""
-    found = council_move_rate(area, reference_year)
+    try:
+        found = council_move_rate(area, reference_year)
+    except ValueError as exc:  # an early reference year (a back-test): no moves, as before
+        params["sources"]["looked_after.placement_moves_per_year"] = f"none: {exc}"
+        return {"per_year": 0.0, "note": str(exc)}
     params["looked_after"]["placement_moves_per_year"] = found["per_year"]
     params["sources"]["looked_after.placement_moves_per_year"] = (
         f"{area.name}: DfE placements changing in the year less changes of status only, over "

@@ -98,6 +98,8 @@ def test_seed_councils_calibrate_and_scenarios_can_name_them(tmp_path, name):
         f"expected the council's own exit mix from DfE's ceased table, found {exits}"
     )
     assert "children ceasing care by reason" in params["sources"]["looked_after.exit_mix"]
+    moves = params["looked_after"]["placement_moves_per_year"]
+    assert 0.3 <= moves <= 1.0, f"expected the council's own placement moves a year, found {moves}"
     slug = find_area(name).slug
     write_council_file(params, tmp_path / "councils" / f"{slug}.yaml")
     (tmp_path / "s.yaml").write_text(f"name: s\ncouncil: {slug}\npopulation: 20000\n")
