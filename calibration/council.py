@@ -43,9 +43,11 @@ from calibration.england import (
     england_assessed_mix,
     toxic_trio_joint,
 )
+from calibration.exit_mix import own_exit_mix
 from calibration.fit import FitRow, england_targets, fit
 from calibration.future import own_future
 from calibration.own_files import apply_council_files
+from calibration.placement_moves import own_placement_moves
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.experiments.runner import model_version
 
@@ -466,6 +468,8 @@ def calibrate(
     targets, how = council_targets(hist, year, neighbours, history("England"))
     england_params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     params = first_estimates(hist, year, england_params)
+    exits = own_exit_mix(params, area, year, england_params["looked_after"]["exit_mix"])
+    moves = own_placement_moves(params, area, year)
     size_early_help(params, targets, area.name)
     children = float(hist.table.at[year, "population"])
     own: dict[str, Any] = {}
@@ -485,6 +489,8 @@ def calibrate(
         log=log,
     )
     params["provenance"] = _provenance(area, hist, year, neighbours, (targets, how, own), rows)
+    params["provenance"]["exit_mix"] = exits
+    params["provenance"]["placement_moves"] = moves
     params["_population"] = int(hist.table.at[year, "population"])
     return params, rows
 

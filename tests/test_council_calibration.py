@@ -93,6 +93,13 @@ def test_seed_councils_calibrate_and_scenarios_can_name_them(tmp_path, name):
     params, rows = calibrate(name, iterations=2, replications=1, population=30_000)
     assert params["provenance"]["council"] == find_area(name).name
     assert all(np.isfinite(r.simulated) for r in rows)
+    exits = params["provenance"]["exit_mix"]
+    assert exits["exits"] > 0 and sum(exits["shares"].values()) == pytest.approx(100, abs=0.1), (
+        f"expected the council's own exit mix from DfE's ceased table, found {exits}"
+    )
+    assert "children ceasing care by reason" in params["sources"]["looked_after.exit_mix"]
+    moves = params["looked_after"]["placement_moves_per_year"]
+    assert 0.3 <= moves <= 1.0, f"expected the council's own placement moves a year, found {moves}"
     slug = find_area(name).slug
     write_council_file(params, tmp_path / "councils" / f"{slug}.yaml")
     (tmp_path / "s.yaml").write_text(f"name: s\ncouncil: {slug}\npopulation: 20000\n")

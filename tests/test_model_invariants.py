@@ -97,7 +97,7 @@ def test_care_entries_equal_entries_into_looked_after(runs, name):
 
 
 @pytest.mark.parametrize("name", RUNS)
-def test_care_exits_equal_sum_of_exits_by_reason_and_exits_from_care(runs, name):
+def test_care_exits_equal_sum_of_exits_by_reason_by_stay_and_exits_from_care(runs, name):
     r = runs[name]
     zeros = np.zeros(r.calendar.months)
     total = r.flows.get("care_exits", zeros)
@@ -111,6 +111,11 @@ def test_care_exits_equal_sum_of_exits_by_reason_and_exits_from_care(runs, name)
     assert np.array_equal(total, out_of_care), (
         f"{name}: expected care_exits = exits from looked_after_* each month, found "
         f"{total.astype(int).tolist()} against {out_of_care.astype(int).tolist()}"
+    )
+    by_stay = sum((v for k, v in r.flows.items() if k.startswith("care_stays_ended_")), zeros)
+    assert np.array_equal(total, by_stay), (
+        f"{name}: expected care_exits = sum of care_stays_ended_<band> each month, found "
+        f"{total.astype(int).tolist()} against {by_stay.astype(int).tolist()}"
     )
 
 

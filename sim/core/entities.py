@@ -60,6 +60,30 @@ def cp_duration_band(days: float) -> str:
     return "ge_2y"
 
 
+#: DfE's "Duration of last period of care" bands for children ceasing to be looked after
+#: (Children looked after in England, national tables: ceased during the year), as
+#: ``(name, words, upper bound in days)``: a week is 7 days, a month a twelfth of a year.
+CARE_STAY_BANDS: tuple[tuple[str, str, float], ...] = (
+    ("lt_2w", "under 2 weeks", 14.0),
+    ("2w_8w", "2 weeks to under 8 weeks", 56.0),
+    ("8w_6m", "8 weeks to under 6 months", DAYS_PER_YEAR / 2),
+    ("6m_1y", "6 months to under 1 year", DAYS_PER_YEAR),
+    ("1y_2y", "1 year to under 2 years", 2 * DAYS_PER_YEAR),
+    ("2y_3y", "2 years to under 3 years", 3 * DAYS_PER_YEAR),
+    ("3y_5y", "3 years to under 5 years", 5 * DAYS_PER_YEAR),
+    ("5y_10y", "5 years to under 10 years", 10 * DAYS_PER_YEAR),
+    ("ge_10y", "10 years and over", float("inf")),
+)
+
+
+def care_stay_band(days: float) -> str:
+    """The DfE band of a period of care that lasted ``days`` (see :data:`CARE_STAY_BANDS`)."""
+    for name, _, upper in CARE_STAY_BANDS:
+        if days < upper:
+            return name
+    return CARE_STAY_BANDS[-1][0]
+
+
 class State(Enum):
     """Stages of a family's episode (design/model.md, 'The pathway').
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.core.entities import (
+    CARE_STAY_BANDS,
     CP_DURATION_BANDS,
     FACTOR_NAMES,
     LEGAL_STATUSES,
@@ -266,6 +267,28 @@ for _e in Exit:
     MEASURES[f"care_exits_{_e.value}"] = Measure(
         f"Care exits: {_e.value.replace('_', ' ')}",
         f"Children ceasing care: {_e.value}",
+        "children",
+        _F,
+    )
+    MEASURES[f"care_exit_days_{_e.value}"] = Measure(
+        f"Days in care of care exits: {_e.value.replace('_', ' ')}",
+        f"Days the last period of care lasted, summed over children ceasing care: {_e.value} "
+        "(over the exits, the mean stay of that way of leaving)",
+        "child-days",
+        _F,
+    )
+MEASURES["placement_moves"] = Measure(
+    "Placement moves",
+    "Children in care moving placement (a new placement during a stay; DfE's placements "
+    "changing in the year, less changes of status only)",
+    "children",
+    _F,
+)
+for _name, _words, _ in CARE_STAY_BANDS:
+    MEASURES[f"care_stays_ended_{_name}"] = Measure(
+        f"Care exits after {_words}",
+        f"Children ceasing care whose last period of care lasted {_words} (DfE's ceased "
+        "tables, duration of last period of care)",
         "children",
         _F,
     )

@@ -49,6 +49,7 @@ class Stream(IntEnum):
     UNIT_COSTS = 21
     YOUTH_JUSTICE = 22
     FUTURE = 23
+    PLACEMENT_MOVE = 24
 
 
 _N_STREAMS = max(Stream) + 1

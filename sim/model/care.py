@@ -13,12 +13,13 @@ family's own case, and its place in a policy team, close as the child enters car
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Generator
 
 import simpy
 
-from sim.core.calendar import WITHIN_12_MONTHS_DAYS
+from sim.core.calendar import DAYS_PER_YEAR, WITHIN_12_MONTHS_DAYS
 from sim.core.entities import (
     AGE_OF_MAJORITY,
     LEGAL_STATUS_ON_STARTING,
@@ -29,6 +30,7 @@ from sim.core.entities import (
     Family,
     Placement,
     State,
+    care_stay_band,
 )
 from sim.core.streams import Stream
 from sim.model.services import Services
@@ -141,7 +143,7 @@ def care_episode(
     if child.policies and route is not CareRoute.OPENING:
         svc.record.flow("care_entries_enrolled", 1, now)
         svc.record.flow("care_planned_days_enrolled", stay, now)
-    yield env.timeout(stay)
+    state = yield from _stay_with_moves(env, child, svc, draws, state, stay, uasc)
     svc.record.move(1, state, None, env.now)
     _count_care_exit(svc, reason, stay + elapsed)
     svc.social_work.release(1)
@@ -151,6 +153,34 @@ def care_episode(
         _after_return_home(child, family, svc)
     elif reason is not Exit.AGE_18:
         family.children.remove(child)  # lives with a new legal family, or elsewhere
+
+
+def _stay_with_moves(
+    env: simpy.Environment,
+    child: Child,
+    svc: Services,
+    draws: Family,
+    state: str,
+    stay: float,
+    uasc: bool,
+) -> Generator[simpy.Event, object, str]:
+    """Hold the stay for ``stay`` days, moving placement at ``placement_moves_per_year`` (a
+    Poisson process on its own stream): each move redraws the placement for the child's age
+    then. Returns the placement state held at the end."""
+    rate = svc.params.looked_after.placement_moves_per_year / DAYS_PER_YEAR
+    end = env.now + stay
+    while rate > 0:
+        wait = -math.log(1.0 - svc.u(draws, Stream.PLACEMENT_MOVE)) / rate
+        if env.now + wait >= end:
+            break
+        yield env.timeout(wait)
+        u = svc.u(draws, Stream.PLACEMENT_MOVE)
+        moved = LOOKED_AFTER_PREFIX + choose_placement(child.age(env.now), u, svc, uasc).value
+        svc.record.flow("placement_moves", 1, env.now)
+        svc.record.move(1, state, moved, env.now)
+        state = moved
+    yield env.timeout(max(end - env.now, 0.0))
+    return state
 
 
 class EnrolledStay:
@@ -178,11 +208,16 @@ def stay_draws(child: Child, family: Family) -> Family:
 
 
 def _plan_leaving(family: Family, svc: Services, age: float, uasc: bool) -> tuple[Exit, float]:
-    """How a child entering care at ``age`` will leave, and after how many days (an
-    unaccompanied child stays until 18; the stay is drawn all the same, so later draws match)."""
+    """How a child entering care at ``age`` will leave, and after how many days: the stay is
+    drawn for the way of leaving (returns home early, adoption later; ``ExitStay``), from the
+    same two draws as before (an unaccompanied child stays until 18; the stay is drawn all the
+    same, so later draws match)."""
     reason = Exit.AGE_18 if uasc else choose_exit(age, svc.u(family, Stream.CARE_EXIT), svc)
-    stay = svc.duration(family, Stream.CARE_EXIT, "looked_after.duration", age=age)
-    return reason, float("inf") if uasc else stay
+    u = svc.u(family, Stream.CARE_EXIT)
+    if uasc:
+        return reason, float("inf")
+    stay = svc.params.looked_after.planned_stay(reason, age, u)
+    return reason, svc.policy_scaled(family, "looked_after.duration", stay)
 
 
 def _count_care_entry(child: Child, family: Family, svc: Services, route: CareRoute) -> None:
@@ -200,6 +235,8 @@ def _count_care_exit(svc: Services, reason: Exit, stay: float) -> None:
     now = svc.env.now
     svc.record.flow("care_exits", 1, now)
     svc.record.flow(f"care_exits_{reason.value}", 1, now)
+    svc.record.flow(f"care_exit_days_{reason.value}", stay, now)
+    svc.record.flow(f"care_stays_ended_{care_stay_band(stay)}", 1, now)
     svc.record.stay(State.LOOKED_AFTER.value, stay, 1, now)
 
 

@@ -304,7 +304,7 @@ def _planned_stay(age: float, u_exit: float, u_stay: float, svc: Services) -> tu
     """How a child entering care at ``age`` will leave, and after how many days (turning 18
     ends the stay if it comes first)."""
     reason = choose_exit(age, u_exit, svc)
-    stay = svc.params.looked_after.duration.for_age(age).sample(u_stay)
+    stay = svc.params.looked_after.planned_stay(reason, age, u_stay)
     left = (AGE_OF_MAJORITY - age) * DAYS_PER_YEAR
     return (Exit.AGE_18, left) if left <= stay else (reason, stay)
 

@@ -98,7 +98,11 @@ class Services:
         dist = self._base[name]
         if age is not None:
             dist = dist.for_age(age)
-        days = dist.sample(self.u(family, stream))
+        return self.policy_scaled(family, name, dist.sample(self.u(family, stream)))
+
+    def policy_scaled(self, family: Family, name: str, days: float) -> float:
+        """A named duration ``days`` drawn for this family, as the policies shorten or
+        lengthen it (the effect audit's ledger sees the draw)."""
         if self.policies:
             base = days
             days *= self.policies.multiplier(name, family, self.env.now)
