@@ -102,10 +102,12 @@ def test_an_expansion_gives_the_policy_its_effect():
     paired, _ = paired_results(monthly, sc)
     assert paired["policy_cost_gbp"].min() > 0, "expected the expansion to cost something"
     moved = outcomes_moved(monthly)
-    # (assessments may not: where referrals wait for a social worker, as they do here, the
-    # assessments a year are what the social workers' caseloads let through)
-    assert {"cin_plans_started", "cp_plans_started"} <= set(moved), (
-        f"expected the expansion to change CIN and CP plans started, found {moved}"
+    # what Family Safeguarding acts on: care entries, the length of CP plans (so the children on
+    # plans) and new concerns about known families. (Plans started need not move in two years
+    # at this size: where referrals wait for a social worker, as they do here, they are what
+    # the caseloads let through, and the social workers follow the caseload.)
+    assert {"care_entries", "cp_plans", "rereferrals_12m"} <= set(moved), (
+        f"expected the expansion to change care entries, CP plans and re-referrals, found {moved}"
     )
     # the default is recomputed when the scenario changes: back to include
     assert sc.with_changes(already_running="include").policies[0].in_baseline
