@@ -144,7 +144,8 @@ def test_ledger_counts_a_plan_drawn_just_before_enrolment_as_missed():
     family.policies.add(0)
     ledger.enrolled(family, 400.0)
     tally = ledger.totals()[("Children in need pods", "cin_plan.duration")]
-    assert tally == {"n": 1, "applied": 0, "outcome": 100.0, "base": 100.0, "stated": 88.5}, (
+    assert tally == {"n": 1, "applied": 0, "outcome": 100.0, "base": 100.0, "stated": 88.5,
+                     "square": 10_000.0}, (
         f"expected one plan the multiplier missed (stated 100 x 0.885 days), found {tally}"
     )
 
@@ -167,7 +168,8 @@ def test_ledger_decision_records_probabilities_with_and_without_the_stated_multi
     family.policies.add(0)
     ledger.decision(family, "cin_plan.p_s47", 10.0, 0.5, True, lambda p: p)
     tally = ledger.totals()[("Children in need pods", "cin_plan.p_s47")]
-    assert tally == {"n": 1, "applied": 1, "outcome": 1.0, "base": 0.5, "stated": 0.45}, (
+    assert tally == {"n": 1, "applied": 1, "outcome": 1.0, "base": 0.5, "stated": 0.45,
+                     "square": 1.0}, (
         f"expected one yes with p 0.5 without the effect and 0.45 with x0.90, found {tally}"
     )
 
@@ -199,3 +201,40 @@ def test_a_rare_decisions_interval_is_no_narrower_than_its_counting_error():
     # and one that changed no answer keeps the replications' own (narrow) interval
     none = check_effect(swis, effect, _decision_pairs([22, 21, 23], [22, 21, 23]))
     assert none.low == none.high == 1.0 and none.verdict != ACTS, none
+
+
+def _duration_pairs(mean_with: list[float], mean_without: list[float], sd: float, n: int = 140):
+    """Twin ledgers of CIN pods' plan length: ``n`` plans a replication, days with spread
+    ``sd``."""
+    key = ("Children in need pods", "cin_plan.duration")
+
+    def tally(mean: float, stated: float) -> dict[str, float]:
+        return {
+            "n": n,
+            "applied": n,
+            "outcome": mean * n,
+            "base": mean * n,
+            "stated": stated * mean * n,
+            "square": (sd * sd + mean * mean) * n,
+        }
+
+    return [
+        ({key: tally(w, 0.885)}, {key: tally(wo, 1.0)})
+        for w, wo in zip(mean_with, mean_without, strict=True)
+    ]
+
+
+def test_a_durations_interval_is_no_narrower_than_the_sampling_error_of_its_means():
+    from sim.experiments.effect_audit import check_effect
+
+    pods = builtin_policies()["Children in need pods"]
+    effect = next(e for e in pods.effects if e.target == "cin_plan.duration")
+    # three replications of ~140 plans whose days spread as widely as their mean: the ratios
+    # agree at x0.82 by luck, but two samples of 420 plans differ by about 7% at random
+    lucky = check_effect(pods, effect, _duration_pairs([148, 149, 147], [180, 181, 179], sd=170))
+    assert lucky.low < 0.885 < lucky.high and lucky.verdict == ACTS, lucky
+    expected_half = 1.96 * lucky.measured * (2 * (170 / 148) ** 2 / 419) ** 0.5
+    assert lucky.high - lucky.low > 1.8 * expected_half, lucky
+    # a plan halved, not x0.885, is still told apart
+    wrong = check_effect(pods, effect, _duration_pairs([90, 91, 89], [180, 181, 179], sd=170))
+    assert wrong.high < 0.885 and wrong.verdict != ACTS, wrong

@@ -8,7 +8,9 @@ each twin, the decisions the effect names among the families the policy works wi
 that said "yes" (a probability) or the mean days drawn (a duration). The measured ratio is that
 rate with the effect over the rate without it, with a 95% interval across replications (for a
 decision, never narrower than the counting error of how many answers the effect changed: a
-rare decision met a few hundred times is otherwise judged on luck).
+rare decision met a few hundred times is otherwise judged on luck; for a duration, never narrower
+than the sampling error of the mean days drawn in each twin: a team that is full takes whoever
+comes when a place frees, so the twins may work with different families).
 
 The **expected ratio** is what the stated multiplier should give for those same decisions: the
 sum of the probabilities the decisions would use with the stated multiplier over the sum without
@@ -105,7 +107,7 @@ def twins(base: Scenario, policy: Policy, effect: Effect) -> tuple[Scenario, Sce
 
 def _tally(effects: dict, policy: str, target: str) -> dict[str, float]:
     """The ledger's tallies of every parameter an effect's target names, added up."""
-    out = {"n": 0.0, "applied": 0.0, "outcome": 0.0, "base": 0.0, "stated": 0.0}
+    out = {"n": 0.0, "applied": 0.0, "outcome": 0.0, "base": 0.0, "stated": 0.0, "square": 0.0}
     for name in ALIASES.get(target, (target,)):
         for k, v in effects.get((policy, name), {}).items():
             out[k] += float(v)
@@ -155,6 +157,41 @@ def _at_least_counting_error(
     return measured - half, measured + half
 
 
+def _mean_error(tallies: list[dict[str, float]]) -> float | None:
+    """The squared relative standard error of the mean outcome over all these tallies' draws."""
+    n = sum(t["n"] for t in tallies)
+    if n < 2:
+        return None
+    mean = sum(t["outcome"] for t in tallies) / n
+    if mean <= 0:
+        return None
+    variance = max(0.0, sum(t.get("square", 0.0) for t in tallies) / n - mean * mean)
+    return variance * n / (n - 1) / n / (mean * mean)
+
+
+def _at_least_sampling_error(
+    measured: float,
+    low: float | None,
+    high: float | None,
+    with_: list[dict[str, float]],
+    without: list[dict[str, float]],
+) -> tuple[float, float]:
+    """The interval of a duration's ratio, no narrower than the sampling error of the two
+    twins' mean days.
+
+    A policy whose team is full enrols whoever reaches it when a place frees, so once one twin's
+    plans are shorter the two twins work with partly different families, and their mean days
+    differ by the luck of the draws as two samples do. With few replications the spread across
+    them can come out narrower than that by luck; the interval is then widened to
+    ``1.96 x ratio x sqrt(se_with^2 + se_without^2)`` (relative standard errors of the means).
+    """
+    half = 0.0 if low is None or high is None else (high - low) / 2
+    a, b = _mean_error(with_), _mean_error(without)
+    if a is not None and b is not None:
+        half = max(half, 1.96 * measured * math.sqrt(a + b))
+    return measured - half, measured + half
+
+
 def check_effect(policy: Policy, effect: Effect, pairs: list[tuple[dict, dict]]) -> EffectCheck:
     """The audit's finding for one effect from its twins' ledgers, one pair per replication."""
     kind = effect_targets()[effect.target]
@@ -169,6 +206,8 @@ def check_effect(policy: Policy, effect: Effect, pairs: list[tuple[dict, dict]])
     measured, low, high = ratio_interval(rate[:, 0], rate[:, 1])
     if kind == "probability" and measured is not None:
         low, high = _at_least_counting_error(measured, low, high, with_, without)
+    elif measured is not None:
+        low, high = _at_least_sampling_error(measured, low, high, with_, without)
     n = int(sum(a["n"] for a in with_))
     base = sum(a["base"] for a in with_)
     expected = sum(a["stated"] for a in with_) / base if base > 0 else None

@@ -44,6 +44,8 @@ class Tally:
     base: float = 0.0
     #: expected outcome with the policy's stated multiplier on every one of these decisions
     stated: float = 0.0
+    #: sum of the squared outcomes (for a duration, the spread of the days drawn)
+    square: float = 0.0
 
     def add(self, applied: bool, outcome: float, base: float, stated: float) -> None:
         """Add one decision or draw."""
@@ -52,6 +54,7 @@ class Tally:
         self.outcome += outcome
         self.base += base
         self.stated += stated
+        self.square += outcome * outcome
 
     def as_dict(self) -> dict[str, float]:
         """The tally as plain numbers."""
@@ -61,6 +64,7 @@ class Tally:
             "outcome": self.outcome,
             "base": self.base,
             "stated": self.stated,
+            "square": self.square,
         }
 
 
@@ -186,6 +190,7 @@ class EffectLedger:
         tally.outcome += float(yes.sum())
         tally.base += float(base.sum())
         tally.stated += float(stated.sum())
+        tally.square += float(yes.sum())  # a yes is 1, and 1 squared is 1
 
     def totals(self) -> dict[tuple[str, str], dict[str, float]]:
         """Every tally as plain numbers."""
