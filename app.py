@@ -241,12 +241,12 @@ def figures_section(
     st.markdown("##### Money")
     st.caption(f"{labels.SIGN_CONVENTION} {labels.NPV_WORDS}")
     show_tiles(verdict.money_tiles(summary, variant, covers, res["paired"]))
-    own = verdict.pilot_costs(policies, scenario.population)
+    shares = scenario.locality_shares()
+    own = verdict.pilot_costs(policies, scenario.population, shares)
+    staff = verdict.pilot_staff(policies, scenario.population, shares)
     st.markdown(
-        f"**The pilot adds {verdict.pilot_staff(policies, scenario.population)}** in a council "
-        f"of {scenario.population:,} children; its own cost is their pay"
-        + (f", {own}" if own else "")
-        + "."
+        f"**The pilot adds {staff}** {verdict.served_words(policies, scenario)}; its own cost "
+        "is their pay" + (f", {own}" if own else "") + "."
     )
     placeholders = unit_costs.placeholder_count(book)
     if placeholders:

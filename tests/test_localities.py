@@ -155,3 +155,44 @@ def test_a_scenario_gives_back_the_choices_that_made_it_through_its_file():
     assert not same_choices({**back, "years": 4}, back), "expected a changed year to differ"
     moved = {**back, "locality": {**back["locality"], "share": 0.11}}
     assert not same_choices(moved, back), "expected a changed share to differ"
+
+
+def _essex_fs(locality):
+    return build_scenario(
+        council="essex",
+        policies=[builtin_policies()["Family Safeguarding"]],
+        population=20_000,
+        years=2,  # the pilot starts in the second year (April 2026)
+        replications=1,
+        locality=locality,
+        name="Essex: Family Safeguarding",
+    )
+
+
+def test_a_pilot_in_one_locality_is_staffed_and_costed_for_that_localitys_children():
+    """A policy file's team is per 100,000 children: a pilot in Basildon (a user's locality,
+    12% of Essex's children) adds the team for those children, not for the whole council, in
+    the model, the costs and the words alike."""
+    from sim.experiments.comparison import compare, paired_results
+    from sim.model.build import policy_set
+    from sim.reporting.verdict import pilot_staff, served_words
+
+    basildon = own_locality("Essex", "Basildon", 0.12, 1.4)
+    there, everywhere = _essex_fs(basildon.choice()), _essex_fs(None)
+    fte = {s.role: s.fte for s in builtin_policies()["Family Safeguarding"].adds_staff}
+    staff = {s.role: s.fte for s in policy_set(there, 0, sampled_effects=False).active[0].staff}
+    expected = {r: f * 0.12 * 20_000 / 100_000 for r, f in fte.items()}
+    assert staff == pytest.approx(expected), f"expected {expected}, found {staff}"
+    whole = {s.role: s.fte for s in policy_set(everywhere, 0, sampled_effects=False).active[0].staff}
+    assert whole == pytest.approx({r: f * 0.2 for r, f in fte.items()}), f"found {whole}"
+    cost = {}
+    for name, sc in (("there", there), ("everywhere", everywhere)):
+        paired, _ = paired_results(compare(sc, effects=("central",)), sc)
+        cost[name] = float(paired["policy_cost_gbp"].iloc[0])
+    # staff, set-up and training all follow the children served (no per-family cost here)
+    assert cost["there"] / cost["everywhere"] == pytest.approx(0.12, rel=1e-6), cost
+    words = served_words(there.policies, there)
+    assert words == "for the 2,400 children of Basildon (of the council's 20,000)", words
+    assert pilot_staff(there.policies, 20_000, there.locality_shares()).startswith(
+        f"{sum(expected.values()):.1f} full-time staff"
+    )

@@ -277,13 +277,20 @@ def _variant_costs(
                     drawn_book(book, scenario.seed, int(rep)),
                     policies,
                     population=scenario.population,
+                    locality_shares=scenario.locality_shares(),
                 )
                 for rep, g in frame.groupby("replication", sort=True)
             ],
             ignore_index=True,
         )
     else:
-        c = costs_by_year(frame, book, policies, population=scenario.population)
+        c = costs_by_year(
+            frame,
+            book,
+            policies,
+            population=scenario.population,
+            locality_shares=scenario.locality_shares(),
+        )
     c.insert(1, "variant", variant)
     c.insert(2, "effects", effects)
     return c

@@ -91,6 +91,7 @@ def costs_by_year(
     start_date=None,
     *,
     population: float | None = None,
+    locality_shares: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Cost per replication, financial year and line (GBP at the book's price year).
 
@@ -134,7 +135,8 @@ def costs_by_year(
     for name, values in lines.items():
         out[name] = values.fillna(0.0).to_numpy()
     for i, policy in enumerate(policies or ()):
-        out[f"policy_{i}"] = _policy_monthly_cost(wide, policy, i, book, float(population or 0))
+        served = policy.served_population(float(population or 0), locality_shares)
+        out[f"policy_{i}"] = _policy_monthly_cost(wide, policy, i, book, served)
     long = out.melt(id_vars=keys, var_name="line", value_name="cost_gbp")
     long = long.groupby([*keys, "line"], as_index=False)["cost_gbp"].sum()
     names = {f"policy_{i}": f"policy: {p.name}" for i, p in enumerate(policies or ())}

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -290,6 +291,20 @@ class Policy(_Model):
         """
         return 0.0 if self.in_baseline else self.size * population / PER_CHILDREN
 
+    def served_population(
+        self, population: float, locality_shares: Mapping[str, float] | None = None
+    ) -> float:
+        """The children the policy works with in a council of ``population``: all of them, or,
+        when it works only in named localities, those living there (``locality_shares``: each
+        locality's share of the council's children). Its staff, set-up and training are for
+        these children."""
+        names = self.eligible.localities
+        if names is None or not locality_shares:
+            return population
+        total = sum(locality_shares.values())
+        share = sum(locality_shares.get(n, 0.0) for n in names) / total if total > 0 else 1.0
+        return population * share
+
     def staff_at(self, population: float) -> list[Staff]:
         """The staff the policy adds in a council of ``population`` children."""
         k = self.scale(population)
@@ -324,6 +339,8 @@ class ActivePolicy:
         locality_index: dict[str, int],
         population: float,
     ) -> None:
+        """``population``: the children the policy works with (its localities' children when it
+        works only there; :meth:`Policy.served_population`)."""
         self.policy = policy
         self.staff = policy.staff_at(population)
         self.index = index
@@ -383,6 +400,7 @@ class PolicySet:
         locality_names: list[str],
         sampled: bool,
         population: float,
+        locality_shares: Mapping[str, float] | None = None,
     ) -> None:
         index = {n: i for i, n in enumerate(locality_names)}
         self.active: list[ActivePolicy] = []
@@ -395,7 +413,8 @@ class PolicySet:
                     m *= e.draw(draw_uniform(p, e)) if sampled else e.central
                 mult[name] = m
             start_day = float((p.start_date - start).days)
-            self.active.append(ActivePolicy(p, i, start_day, mult, index, population))
+            served = p.served_population(population, locality_shares)
+            self.active.append(ActivePolicy(p, i, start_day, mult, index, served))
         self.targets = frozenset(n for a in self.active for n in a.multipliers)
         self.relative_risk_targets = frozenset(n for a in self.active for n in a.relative_risks)
 

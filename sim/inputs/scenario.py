@@ -237,6 +237,11 @@ class Scenario(BaseModel):
         data.update(policies=[p.model_dump(mode="python") for p in policies], variants={})
         return Scenario.model_validate(data)
 
+    def locality_shares(self) -> dict[str, float]:
+        """Each named locality's share of the council's children (empty for a council of one)."""
+        locs = self.parameters.demand.localities
+        return {loc.name: loc.population_share for loc in locs} if len(locs) > 1 else {}
+
     @property
     def months(self) -> int:
         """Whole months in the projection horizon."""

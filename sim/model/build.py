@@ -115,6 +115,7 @@ def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> P
         names,
         sampled_effects,
         float(scenario.population),
+        scenario.locality_shares(),
     )
 
 

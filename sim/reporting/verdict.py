@@ -85,10 +85,10 @@ def _children_clause(averted: Span) -> str:
             if averted.p5 < 0
             else f" ({between})"
         )
-        return f"would keep about {fmt(averted.mean)} more children out of care{tail}"
+        return f"would keep about {labels.children(averted.mean)} out of care{tail}"
     if mean <= -1:
         return (
-            f"might see about {fmt(-averted.mean)} more children enter care "
+            f"might see about {labels.children(-averted.mean)} enter care "
             f"(children kept out of care {between})"
         )
     return (
@@ -352,12 +352,15 @@ def line_basis(line: str, book: Any, policies: list) -> str:
     return "; ".join(words)
 
 
-def pilot_staff(policies: list, population: float) -> str:
-    """The staff the pilots add in a council of ``population`` children, in words: ``4.4
-    full-time staff (FTE): 4.0 adult specialists, 0.4 supervisors``."""
+def pilot_staff(
+    policies: list, population: float, locality_shares: dict[str, float] | None = None
+) -> str:
+    """The staff the pilots add in a council of ``population`` children (a pilot working in
+    named localities: for their children), in words: ``4.4 full-time staff (FTE): 4.0 adult
+    specialists, 0.4 supervisors``."""
     by_role: dict[str, float] = {}
     for p in policies:
-        for s in p.staff_at(population):
+        for s in p.staff_at(p.served_population(population, locality_shares)):
             by_role[s.role] = by_role.get(s.role, 0.0) + s.fte
     if not by_role:
         return "no staff beyond today's"
@@ -374,13 +377,15 @@ def council_words(scenario: Any) -> str:
     return str(council)
 
 
-def pilot_costs(policies: list, population: float) -> str:
+def pilot_costs(
+    policies: list, population: float, locality_shares: dict[str, float] | None = None
+) -> str:
     """The pilots' own costs beyond their staff's pay, in words, at the council's size: ``set-up
     £66k and training £18k a year (2024-25 prices, judgement)``; each pilot named when there are
     several; ``""`` when there are none."""
     parts = []
     for p in policies:
-        k, c = p.scale(population), p.costs
+        k, c = p.scale(p.served_population(population, locality_shares)), p.costs
         money = lambda v: labels.format_value("money", v)  # noqa: E731
         bits = [f"set-up {money(k * c.setup_gbp)}"] if k and c.setup_gbp else []
         if k and c.training_gbp_per_year:
@@ -392,6 +397,24 @@ def pilot_costs(policies: list, population: float) -> str:
             words = f"{' and '.join(bits)} ({c.price_year} prices, {why})"
             parts.append(f"{p.name}: {words}" if len(policies) > 1 else words)
     return "; ".join(parts)
+
+
+def served_words(policies: list, scenario: Any) -> str:
+    """For whose children the pilots' staff are sized, in words: ``in a council of 67,149
+    children``, or, for a pilot in named localities, ``for the 6,850 children of Weymouth and
+    Portland (of the council's 67,149)``."""
+    whole = f"in a council of {scenario.population:,} children"
+    shares = scenario.locality_shares()
+    places = sorted({loc for p in policies for loc in p.eligible.localities or ()})
+    if not places or not shares:
+        return whole
+    served = max(p.served_population(scenario.population, shares) for p in policies)
+    if served >= scenario.population:
+        return whole
+    return (
+        f"for the {round(served):,} children of {' and '.join(places)} "
+        f"(of the council's {scenario.population:,})"
+    )
 
 
 def where_words(scenario: Any) -> str:
