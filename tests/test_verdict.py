@@ -90,6 +90,16 @@ def test_a_range_reaching_below_zero_says_it_includes_more_entering_care():
     assert "the range includes more children entering care" in said, said
 
 
+def test_one_child_is_one_child_and_no_money_has_no_sign():
+    one = verdict(FS, "Rutland", 5, Span(1.2, -1, 3), Span(0.2e6, 0.1e6, 0.3e6), 0.1)
+    assert "keep about 1 more child out of care" in one, one
+    worse = verdict(FS, "Rutland", 5, Span(-0.8, -3, 1), Span(0.2e6, 0.1e6, 0.3e6), 0.1)
+    assert "might see about 1 more child enter care" in worse, worse
+    assert labels.money_m(-2_000) == "£0.00m", labels.money_m(-2_000)
+    assert labels.money_m(-6_000) == "-£0.01m", labels.money_m(-6_000)
+    assert labels.pounds(-0.004) == "£0.00", labels.pounds(-0.004)
+
+
 def test_a_pilot_the_council_already_runs_adds_nothing_and_says_so_rather_than_zeros():
     sc = build_scenario(
         council="telford-and-wrekin",

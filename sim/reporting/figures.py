@@ -160,7 +160,8 @@ def reading_sentence(name: str, where: str, years: float, figs: list[Figure]) ->
     if isinstance(ce.mean, float) and ce.mean > 0:
         first = (
             f"Under these assumptions {name}, working {where}, keeps about {ce.mean_text} "
-            f"more children out of care (range {ce.p5_text} to {ce.p95_text}) and avoids "
+            f"more {'child' if ce.mean_text == '1' else 'children'} out of care (range "
+            f"{ce.p5_text} to {ce.p95_text}) and avoids "
             f"{days.mean_text} child-days in care over {years:g} years"
         )
     else:

@@ -326,8 +326,10 @@ def effect_warnings(effect: Effect) -> str:
 
 
 def money_m(value: float) -> str:
-    """Money in £ millions, two decimals, a hyphen for a minus: ``-£2.55m``."""
-    return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.2f}m"
+    """Money in £ millions, two decimals, a hyphen for a minus: ``-£2.55m`` (never ``-£0.00m``:
+    the sign is the rounded figure's)."""
+    m = round(value / 1e6, 2)
+    return f"{'-' if m < 0 else ''}£{abs(m):,.2f}m"
 
 
 def money_rounded(value: float) -> str:
@@ -344,9 +346,16 @@ def count(value: float) -> str:
     return f"{round(value):,}"
 
 
+def children(value: float) -> str:
+    """A number of children as a sentence says it: ``1 more child``, ``8 more children``."""
+    n = round(value)
+    return f"{n:,} more child" if abs(n) == 1 else f"{n:,} more children"
+
+
 def pounds(value: float) -> str:
-    """Pounds and pence, a hyphen for a minus: ``£1.20``, ``-£0.01``."""
-    return f"{'-' if value < 0 else ''}£{abs(value):.2f}"
+    """Pounds and pence, a hyphen for a minus: ``£1.20``, ``-£0.01`` (never ``-£0.00``)."""
+    p = round(value, 2)
+    return f"{'-' if p < 0 else ''}£{abs(p):.2f}"
 
 
 def percent(value: float) -> str:
