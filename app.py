@@ -49,6 +49,7 @@ from sim.api import (
     scenario_from_yaml,
     scenario_yaml,
     with_entered_costs,
+    with_unit_costs,
 )
 from sim.hosting.audit import AuditLog
 from sim.hosting.folders import AUDIT_FILE, SCENARIOS_FILE, data_folder
@@ -545,7 +546,7 @@ def chosen_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None]:
             name=f"{name}: {' + '.join(c.chosen) or 'no pilot'}",
             already_running="expand" if c.expand else "include",
         )
-        return scenario, past
+        return with_unit_costs(scenario, carried_costs(c.council)), past
     except ScenarioError as exc:
         show_error("That scenario cannot be used", exc)
         return None, None
@@ -885,6 +886,14 @@ def shown_choices(c: Choices) -> dict[str, Any]:
     }
 
 
+def carried_costs(council: str) -> dict[str, Any]:
+    """The unit costs of the scenario last opened, while the controls still name its council
+    (``{}`` otherwise)."""
+    carried = st.session_state.get("carried_costs")
+    council = "England" if council == ENGLAND else council  # as dashboard_choices names it
+    return carried[1] if carried is not None and carried[0] == council else {}
+
+
 def opened_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None] | None:
     """The scenario opened (a file or a saved one) and its published history, while the
     controls still show it; None once a control is changed (the choices then make the
@@ -896,13 +905,20 @@ def opened_scenario(c: Choices) -> tuple[Scenario | None, pd.DataFrame | None] |
     if opened is not None and not same_choices(shown_choices(c), opened["choices"]):
         st.session_state.pop("opened")
         st.session_state["left_opened"] = opened["name"]
+        # the council's own unit costs saved with it stay while the council does
+        left = scenario_from_yaml(opened["text"], opened["name"])
+        st.session_state["carried_costs"] = (opened["choices"]["council"], left.unit_costs)
         opened = None
     if opened is None:
         # said on every run until another is opened, so what follows keeps its place (an
         # element that moves is drawn anew: an open expander would close)
         left = st.session_state.get("left_opened")
         if left is not None:
-            st.info(f"You changed the controls: the page now shows your choices, not {left}.")
+            kept = carried_costs(c.council) and " Its own unit costs are kept."
+            st.info(
+                f"You changed the controls: the page now shows your choices, not {left}."
+                + (kept or "")
+            )
         return None
     scenario = scenario_from_yaml(opened["text"], opened["name"])
     st.info(f"Opened {opened['name']}: {scenario.name}")

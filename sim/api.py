@@ -295,6 +295,19 @@ def with_entered_costs(scenario: Scenario, entered: dict[str, float]) -> Scenari
         raise ScenarioError(format_errors("your unit costs", exc)) from None
 
 
+def with_unit_costs(scenario: Scenario, unit_costs: dict[str, Any]) -> Scenario:
+    """The scenario with another's ``unit_costs`` (its entered and overridden unit costs): a
+    reopened scenario's own costs kept when the controls then change it; validated."""
+    if not unit_costs:
+        return scenario
+    data = scenario.model_dump(mode="python")
+    data["unit_costs"] = unit_costs
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_errors("the reopened scenario's unit costs", exc)) from None
+
+
 def population_basis(scenario: Scenario) -> str:
     """Which population a run uses and why ('329,197 children aged 0-17: Essex's own ...')."""
     return scenario.population_basis()
