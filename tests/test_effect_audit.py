@@ -144,10 +144,14 @@ def test_ledger_counts_a_plan_drawn_just_before_enrolment_as_missed():
     family.policies.add(0)
     ledger.enrolled(family, 400.0)
     tally = ledger.totals()[("Children in need pods", "cin_plan.duration")]
-    assert tally == {"n": 1, "applied": 0, "outcome": 100.0, "base": 100.0, "stated": 88.5,
-                     "square": 10_000.0}, (
-        f"expected one plan the multiplier missed (stated 100 x 0.885 days), found {tally}"
-    )
+    assert tally == {
+        "n": 1,
+        "applied": 0,
+        "outcome": 100.0,
+        "base": 100.0,
+        "stated": 88.5,
+        "square": 10_000.0,
+    }, f"expected one plan the multiplier missed (stated 100 x 0.885 days), found {tally}"
 
 
 def test_ledger_counts_a_stay_drawn_as_the_enrolled_case_closes_and_nothing_later():
@@ -168,10 +172,14 @@ def test_ledger_decision_records_probabilities_with_and_without_the_stated_multi
     family.policies.add(0)
     ledger.decision(family, "cin_plan.p_s47", 10.0, 0.5, True, lambda p: p)
     tally = ledger.totals()[("Children in need pods", "cin_plan.p_s47")]
-    assert tally == {"n": 1, "applied": 1, "outcome": 1.0, "base": 0.5, "stated": 0.45,
-                     "square": 1.0}, (
-        f"expected one yes with p 0.5 without the effect and 0.45 with x0.90, found {tally}"
-    )
+    assert tally == {
+        "n": 1,
+        "applied": 1,
+        "outcome": 1.0,
+        "base": 0.5,
+        "stated": 0.45,
+        "square": 1.0,
+    }, f"expected one yes with p 0.5 without the effect and 0.45 with x0.90, found {tally}"
 
 
 def _decision_pairs(yes_with: list[int], yes_without: list[int], n: int = 300):

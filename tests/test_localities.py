@@ -183,7 +183,9 @@ def test_a_pilot_in_one_locality_is_staffed_and_costed_for_that_localitys_childr
     staff = {s.role: s.fte for s in policy_set(there, 0, sampled_effects=False).active[0].staff}
     expected = {r: f * 0.12 * 20_000 / 100_000 for r, f in fte.items()}
     assert staff == pytest.approx(expected), f"expected {expected}, found {staff}"
-    whole = {s.role: s.fte for s in policy_set(everywhere, 0, sampled_effects=False).active[0].staff}
+    whole = {
+        s.role: s.fte for s in policy_set(everywhere, 0, sampled_effects=False).active[0].staff
+    }
     assert whole == pytest.approx({r: f * 0.2 for r, f in fte.items()}), f"found {whole}"
     cost = {}
     for name, sc in (("there", there), ("everywhere", everywhere)):
