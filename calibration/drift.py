@@ -13,14 +13,17 @@ sets the looked-after children at the horizon beside two published benchmarks:
 
 The drift is the simulated five-year change less the flow-implied one, in percentage points.
 CP plans are checked at the join: the first three simulated month-ends against the published
-31 March figure (the largest gap). No command line: call :func:`council_drift` or
-:func:`drift_table` from Python.
+31 March figure (the largest gap). ``python -m calibration.drift --all CSV`` runs every shipped
+council, a row each in CSV (resuming: councils already in it are skipped), and prints the
+summary; from Python, :func:`council_drift` or :func:`drift_table`.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterable
+from pathlib import Path
 
 import pandas as pd
 import yaml
@@ -139,6 +142,38 @@ def drift_summary(table: pd.DataFrame) -> dict[str, float | str]:
         "worst_council": str(worst["council"]),
         "worst_drift_points": float(worst["drift_points"]),
     }
+
+
+def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
+    """:func:`council_drift` for every shipped council, a row each appended to ``out`` (CSV) as
+    it is done; councils already in ``out`` are skipped, so an interrupted run resumes."""
+    done = set(pd.read_csv(out)["slug"]) if out.exists() else set()
+    todo = [f.stem for f in sorted(COUNCILS_DIR.glob("*.yaml")) if f.stem not in done]
+    for i, slug in enumerate(todo, 1):
+        try:
+            row: dict[str, float | str] = {
+                "slug": slug,
+                **council_drift(slug, replications=replications),
+            }
+        except (KeyError, ValueError, ZeroDivisionError) as exc:
+            row = {"slug": slug, "note": f"not checked: {exc}"}
+        pd.DataFrame([row]).to_csv(out, mode="a", header=not out.exists(), index=False)
+        print(f"[{i}/{len(todo)}] {slug}: {row.get('drift_points', row.get('note'))}", flush=True)
+    return pd.read_csv(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Every shipped council's five-year drift, written as it goes, and the summary."""
+    ap = argparse.ArgumentParser(prog="python -m calibration.drift", description=__doc__)
+    ap.add_argument("--all", type=Path, required=True, metavar="CSV")
+    ap.add_argument("--replications", type=int, default=2)
+    args = ap.parse_args(argv)
+    table = all_councils(args.all, args.replications).dropna(subset=["drift_points"])
+    print(drift_summary(table))
+
+
+if __name__ == "__main__":
+    main()
 
 
 __all__ = [

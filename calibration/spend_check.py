@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -188,13 +190,70 @@ def _check(spend: pd.Series, code: str) -> SpendCheck:
     )
 
 
+def council_row(council: str, replications: int = 2) -> dict[str, float | str]:
+    """One council's spend check as a row for the all-council table."""
+    c = council_spend_check(council, 20_000, replications)
+    return {
+        "council": council,
+        "model_placements_gbp": round(c.model_all_placements),
+        "ro3_placements_gbp": round(c.ro3_placements),
+        "ratio": round(c.ratio_placements, 4),
+        "ratio_per_child": round(c.ratio_placements_per_child, 4),
+        "model_looked_after": round(c.model_children_looked_after, 1),
+        "dfe_looked_after": c.england_children_looked_after,
+    }
+
+
+def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
+    """Every shipped council's spend check, a row each in ``out`` (CSV), resuming: councils
+    already in the file are skipped. Councils without a usable RO3 return get a note."""
+    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=["council"])
+    todo = [f.stem for f in sorted(COUNCILS_DIR.glob("*.yaml")) if f.stem not in set(done.council)]
+    for i, council in enumerate(todo, 1):
+        try:
+            row = council_row(council, replications)
+        except (StopIteration, KeyError, ValueError, ZeroDivisionError) as exc:
+            row = {"council": council, "note": f"no usable RO3 2024-25 figure ({exc!r})"}
+        pd.DataFrame([row]).to_csv(out, mode="a", header=not out.exists(), index=False)
+        print(f"[{i}/{len(todo)}] {council}: {row.get('ratio', row.get('note'))}", flush=True)
+    return pd.read_csv(out)
+
+
+def summary(table: pd.DataFrame) -> dict[str, float | str | int]:
+    """Median and spread of the councils' ratios, and the furthest council each way."""
+    t = table.dropna(subset=["ratio"])
+    t = t[np.isfinite(t["ratio"]) & (t["ro3_placements_gbp"] > 0)]
+    lo, hi = t.loc[t["ratio"].idxmin()], t.loc[t["ratio"].idxmax()]
+    return {
+        "councils": len(t),
+        "median": float(t["ratio"].median()),
+        "p10": float(t["ratio"].quantile(0.1)),
+        "p90": float(t["ratio"].quantile(0.9)),
+        "within_20pct": float(((t["ratio"] - 1).abs() <= 0.2).mean()),
+        "median_per_child": float(t["ratio_per_child"].median()),
+        "lowest": f"{lo['council']} {lo['ratio']:.2f}",
+        "highest": f"{hi['council']} {hi['ratio']:.2f}",
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print England's simulated placement spend against RO3 2024-25."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=100_000)
     parser.add_argument("--replications", type=int, default=2)
     parser.add_argument("--council", nargs="*", default=[], help="shipped councils' file names")
+    parser.add_argument(
+        "--all",
+        type=Path,
+        metavar="CSV",
+        help="every shipped council, a row each in CSV (resumes: councils in it are skipped)",
+    )
     args = parser.parse_args(argv)
+    if args.all is not None:
+        found = summary(all_councils(args.all, args.replications))
+        words = [f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}" for k, v in found.items()]
+        print(", ".join(words))
+        return
     for council in args.council:
         c = council_spend_check(council, 20_000, args.replications)
         print(
