@@ -78,6 +78,11 @@ def council_drift(
     stock, starts, exits = (
         float(table.at[year, m]) for m in ("looked_after", "care_entries", "care_exits")
     )
+    if not all(v > 0 for v in (stock, starts, exits)):  # NaN too
+        raise ValueError(
+            f"{area.name}: DfE's {year} children looked after, starts or exits are withheld "
+            "(small numbers), so there is no published benchmark"
+        )
     scenario = scenario_from_dict(
         {
             "name": f"drift-{area.slug}",
@@ -144,6 +149,81 @@ def drift_summary(table: pd.DataFrame) -> dict[str, float | str]:
     }
 
 
+def naive_forecasts(horizons: Iterable[int] = (1, 2, 3), smallest: float = 20.0) -> pd.DataFrame:
+    """How well three simple forecasts made from published figures alone foresaw every
+    council's looked-after children ``h`` years on, over every published year.
+
+    From a year's stock, starts and exits: **same as last year** (the stock), **own flows**
+    (:func:`flow_implied` over ``h`` years) and **trend** (the year's change repeated). Rows per
+    horizon: how many council-years, and the median and 90th percentile absolute % error of
+    each. Council-years with any figure under ``smallest`` (or withheld) are left out.
+    """
+    from calibration.ees import councils
+
+    errors: list[dict[str, float]] = []
+    for area in councils():
+        try:
+            t = history(area).table
+        except (KeyError, ValueError):
+            continue
+        years = list(t.index)
+        for i, year in enumerate(years):
+            for h in horizons:
+                j = i - h
+                if j < 1:
+                    continue
+                was, before = years[j], years[j - 1]
+                stock, starts, exits, now, prev = (
+                    float(t.at[y, m])
+                    for y, m in (
+                        (was, "looked_after"),
+                        (was, "care_entries"),
+                        (was, "care_exits"),
+                        (year, "looked_after"),
+                        (before, "looked_after"),
+                    )
+                )
+                figures = (stock, starts, exits, now, prev)
+                if not all(math.isfinite(v) and v >= smallest for v in figures):
+                    continue
+                guesses = {
+                    "same_as_last_year": stock,
+                    "own_flows": flow_implied(stock, starts, exits, h),
+                    "trend": stock * (stock / prev) ** h,
+                }
+                errors.append(
+                    {"horizon": h, **{k: 100 * abs(v / now - 1) for k, v in guesses.items()}}
+                )
+    e = pd.DataFrame(errors)
+    out = e.groupby("horizon").size().rename("council_years").to_frame()
+    for k in ("same_as_last_year", "own_flows", "trend"):
+        out[f"{k}_median"] = e.groupby("horizon")[k].median()
+        out[f"{k}_p90"] = e.groupby("horizon")[k].quantile(0.9)
+    return out.reset_index()
+
+
+#: The columns of :func:`all_councils`' file: the council's file name, :func:`council_drift`'s
+#: row, and a note where a council could not be checked.
+ALL_COLUMNS = [
+    "slug",
+    "council",
+    "looked_after_published",
+    "starts_published",
+    "exits_published",
+    "looked_after_simulated",
+    "simulated_change_pct",
+    "flow_implied_change_pct",
+    "trend_change_pct",
+    "drift_points",
+    "cp_plans_published",
+    "cp_plans_first_month",
+    "cp_plans_join_gap_pct",
+    "cp_plans_change_pct",
+    "cp_plans_trend_change_pct",
+    "note",
+]
+
+
 def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
     """:func:`council_drift` for every shipped council, a row each appended to ``out`` (CSV) as
     it is done; councils already in ``out`` are skipped, so an interrupted run resumes."""
@@ -157,7 +237,8 @@ def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
             }
         except (KeyError, ValueError, ZeroDivisionError) as exc:
             row = {"slug": slug, "note": f"not checked: {exc}"}
-        pd.DataFrame([row]).to_csv(out, mode="a", header=not out.exists(), index=False)
+        frame = pd.DataFrame([row]).reindex(columns=ALL_COLUMNS)  # every row the same columns
+        frame.to_csv(out, mode="a", header=not out.exists(), index=False)
         print(f"[{i}/{len(todo)}] {slug}: {row.get('drift_points', row.get('note'))}", flush=True)
     return pd.read_csv(out)
 
@@ -165,11 +246,20 @@ def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     """Every shipped council's five-year drift, written as it goes, and the summary."""
     ap = argparse.ArgumentParser(prog="python -m calibration.drift", description=__doc__)
-    ap.add_argument("--all", type=Path, required=True, metavar="CSV")
+    ap.add_argument("--all", type=Path, metavar="CSV", help="every shipped council's drift")
     ap.add_argument("--replications", type=int, default=2)
+    ap.add_argument(
+        "--naive",
+        action="store_true",
+        help="how well same-as-last-year, own flows and trend foresaw councils' looked-after "
+        "children 1 to 3 years on (published figures only)",
+    )
     args = ap.parse_args(argv)
-    table = all_councils(args.all, args.replications).dropna(subset=["drift_points"])
-    print(drift_summary(table))
+    if args.naive:
+        print(naive_forecasts().round(1).to_string(index=False))
+    if args.all is not None:
+        table = all_councils(args.all, args.replications).dropna(subset=["drift_points"])
+        print(drift_summary(table))
 
 
 if __name__ == "__main__":

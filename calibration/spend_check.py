@@ -39,7 +39,7 @@ from calibration.unit_costs import (
 from sim.experiments.costs import costs_by_year
 from sim.experiments.experiment import run_replications
 from sim.experiments.outputs import monthly_frame
-from sim.inputs.cost_book import PLACEMENTS
+from sim.inputs.cost_book import PLACEMENTS, council_costs
 from sim.inputs.scenario import COUNCILS_DIR, default_scenario
 
 ENGLAND = "E92000001"
@@ -161,17 +161,49 @@ def england_spend_check(population: int = 100_000, replications: int = 2) -> Spe
 
 def council_spend_check(council: str, population: int = 20_000, replications: int = 2):
     """A shipped council's simulated placement spend (its own parameters and costs, at
-    ``population`` children scaled to its own) against its RO3 2024-25 lines."""
+    ``population`` children scaled to its own) against its RO3 2024-25 lines.
+
+    A council priced on its three lines together (``own total``: it books placements through
+    a trust, another council or another line) is checked against those lines together, split
+    as England's are; one priced at national costs (no usable outturn) has nothing to check
+    against (``ValueError``)."""
+    status = council_costs().get(council, {}).get("status", "national")
+    if status == "national":
+        raise ValueError(f"{council}: priced at national costs (no usable RO3 2024-25 outturn)")
     params = yaml.safe_load((COUNCILS_DIR / f"{council}.yaml").read_text(encoding="utf-8"))
     children = params["provenance"]["children"]
     code = next(c for c in council_codes()[council] if c in set(pd.read_csv(RO3_CSV)["ons_code"]))
     spend = model_placement_spend(population, replications, council) * children / population
-    return _check(spend, code)
+    return _check(spend, code, three_lines_together=status == "own total")
 
 
-def _check(spend: pd.Series, code: str) -> SpendCheck:
+def placement_part(ro3: pd.Series) -> float:
+    """The placement part of RO3 line 13: lines 16, 17 and 18, and line 19's other looked-after
+    services (:func:`other_placement_share`)."""
+    return float(
+        ro3["residential_gbp_thousand"]
+        + ro3["fostering_gbp_thousand"]
+        + ro3["asylum_seeking_children_gbp_thousand"]
+        + ro3["other_gbp_thousand"] * other_placement_share()
+    )
+
+
+def _three_lines(ro3: pd.Series) -> float:
+    return float(
+        ro3["residential_gbp_thousand"] + ro3["fostering_gbp_thousand"] + ro3["other_gbp_thousand"]
+    )
+
+
+def _check(spend: pd.Series, code: str, three_lines_together: bool = False) -> SpendCheck:
     children = float(spend.pop("children_looked_after"))
     ro3 = ro3_england(code)
+    placements = placement_part(ro3)
+    if three_lines_together:  # booked across lines 16, 17 and 19: England's split of them
+        england = ro3_england(ENGLAND)
+        share = (placement_part(england) - england["asylum_seeking_children_gbp_thousand"]) / (
+            _three_lines(england)
+        )
+        placements = _three_lines(ro3) * share + ro3["asylum_seeking_children_gbp_thousand"]
     return SpendCheck(
         model_all_placements=float(spend.sum()),
         model_residential_and_fostering=float(spend[list(RESIDENTIAL_AND_FOSTERING)].sum()),
@@ -179,12 +211,7 @@ def _check(spend: pd.Series, code: str) -> SpendCheck:
         ro3_residential_and_fostering=float(
             ro3["residential_gbp_thousand"] + ro3["fostering_gbp_thousand"]
         ),
-        ro3_placements=float(
-            ro3["residential_gbp_thousand"]
-            + ro3["fostering_gbp_thousand"]
-            + ro3["asylum_seeking_children_gbp_thousand"]
-            + ro3["other_gbp_thousand"] * other_placement_share()
-        ),
+        ro3_placements=float(placements),
         model_children_looked_after=children,
         england_children_looked_after=england_looked_after_2024_25(code),
     )
@@ -204,6 +231,19 @@ def council_row(council: str, replications: int = 2) -> dict[str, float | str]:
     }
 
 
+#: The columns of :func:`all_councils`' file (a note where a council has no usable figure).
+ALL_COLUMNS = [
+    "council",
+    "model_placements_gbp",
+    "ro3_placements_gbp",
+    "ratio",
+    "ratio_per_child",
+    "model_looked_after",
+    "dfe_looked_after",
+    "note",
+]
+
+
 def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
     """Every shipped council's spend check, a row each in ``out`` (CSV), resuming: councils
     already in the file are skipped. Councils without a usable RO3 return get a note."""
@@ -213,8 +253,9 @@ def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
         try:
             row = council_row(council, replications)
         except (StopIteration, KeyError, ValueError, ZeroDivisionError) as exc:
-            row = {"council": council, "note": f"no usable RO3 2024-25 figure ({exc!r})"}
-        pd.DataFrame([row]).to_csv(out, mode="a", header=not out.exists(), index=False)
+            row = {"council": council, "note": f"not checked: {exc}"}
+        frame = pd.DataFrame([row]).reindex(columns=ALL_COLUMNS)  # every row the same columns
+        frame.to_csv(out, mode="a", header=not out.exists(), index=False)
         print(f"[{i}/{len(todo)}] {council}: {row.get('ratio', row.get('note'))}", flush=True)
     return pd.read_csv(out)
 
