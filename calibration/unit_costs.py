@@ -79,6 +79,50 @@ FOSTERING_LINE = "3.1.2 Total fostering services"
 OTHER_SERVICES_LINE = "3.1.5 Other children looked after services"
 
 
+#: s251 lines that pay for social work: the line itself, and all safeguarding services
+SOCIAL_WORK_LINE = "3.3.1 Social work (including LA functions in relation to child protection)"
+SAFEGUARDING_LINE = "3.3.4 Total Safeguarding Children and Young Peoples Services"
+#: DfE's children's social work workforce census (England's rows by 30 September)
+WORKFORCE_CENSUS = EES_DIR / "csww_indicators_2017_to_2025.csv"
+#: The pay build the cost book used before (salary GBP 42,000 x 1.28 on-costs x 1.15 overheads,
+#: with agency at 13% and a GBP 20,000 premium; unverified figures): the low end
+SOCIAL_WORKER_PAY_BUILD = 64_424
+
+
+def social_workers_fte(census_year: int = 2023, path: Path = WORKFORCE_CENSUS) -> float:
+    """England's children and family social workers at 30 September ``census_year``, employed
+    and agency together, in FTE (DfE workforce census): those the financial year's spend pays."""
+    t = pd.read_csv(path, dtype=str)
+    row = t[(t["geographic_level"] == "National") & (t["time_period"] == str(census_year))]
+    if row.empty:
+        raise ValueError(f"the workforce census has no England row for {census_year}")
+    return float(row["inpost_fte"].iloc[0]) + float(row["agency_fte"].iloc[0])
+
+
+def social_worker_cost(s251: pd.DataFrame | None = None) -> dict[str, float | str]:
+    """A social worker's cost a year, all in, from England's 2023-24 outturn (DERIVED).
+
+    Central: s251 line 3.3.1 (social work, with the council's child protection functions), total
+    expenditure, over the employed and agency FTE at 30 September 2023 (mid-year). High: all
+    safeguarding services (3.3.4, with commissioning and the safeguarding partnership) over the
+    same FTE. Low: the pay build the cost book used before (unverified figures). The line
+    carries team managers, admin and child protection chairs beside the social workers; the
+    census counts social workers whose pay other lines carry too (children in care, disabled
+    children), so the two biases pull opposite ways.
+    """
+    s251 = read_s251() if s251 is None else s251
+    fte = social_workers_fte(2023)
+    line = float(s251.loc[SOCIAL_WORK_LINE, "total_expenditure"])
+    total = float(s251.loc[SAFEGUARDING_LINE, "total_expenditure"])
+    return {
+        "value": round(line / fte),
+        "low": SOCIAL_WORKER_PAY_BUILD,
+        "high": round(total / fte),
+        "spend_gbp": line,
+        "fte": fte,
+    }
+
+
 def average_children(at_start: float, at_end: float) -> float:
     """Children in a placement over a financial year: the mean of its two 31 March counts."""
     return (at_start + at_end) / 2

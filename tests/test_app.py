@@ -222,7 +222,7 @@ def test_a_reopened_scenario_whose_replications_no_precision_shows_still_runs_as
 
 
 def test_a_reopened_scenarios_own_unit_costs_stay_when_a_control_changes(app, tmp_path):
-    """A saved scenario with the council's own social worker cost (one placeholder fewer to
+    """A saved scenario with the council's own family practitioner cost (one placeholder fewer to
     replace): changing a control makes the page the controls' scenario, and the council's own
     cost stays with it while the council does."""
     from sim.api import build_scenario, builtin_policies, scenario_yaml, with_entered_costs
@@ -234,7 +234,7 @@ def test_a_reopened_scenarios_own_unit_costs_stay_when_a_control_changes(app, tm
         policies=[builtin_policies()["Family Safeguarding"]],
         name="own costs",
     )
-    sc = with_entered_costs(sc, {"staff_social_worker": 61_000.0})
+    sc = with_entered_costs(sc, {"staff_family_practitioner": 41_000.0})
     ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "Own", scenario_yaml(sc))
 
     def costs_title() -> str:
@@ -245,7 +245,7 @@ def test_a_reopened_scenarios_own_unit_costs_stay_when_a_control_changes(app, tm
     app.button(key="saved_open").click().run()
     app.run()
     opened = costs_title()
-    assert opened != before and "7 placeholders" in opened, f"found {before!r}, then {opened!r}"
+    assert opened != before and "6 placeholders" in opened, f"found {before!r}, then {opened!r}"
     app.slider(key="years").set_value(3).run()
     assert not app.exception, f"found {app.exception}"
     infos = " ".join(i.value for i in app.info)
@@ -253,7 +253,7 @@ def test_a_reopened_scenarios_own_unit_costs_stay_when_a_control_changes(app, tm
     assert costs_title() == opened, f"expected the entered cost kept, found {costs_title()!r}"
     # another council's costs are its own: the entered cost does not follow
     app.selectbox(key="council").set_value("Dorset").run()
-    assert "8 placeholders" in costs_title(), f"expected Dorset's own 8, found {costs_title()!r}"
+    assert "7 placeholders" in costs_title(), f"expected Dorset's own 7, found {costs_title()!r}"
 
 
 def test_with_sign_in_set_up_nobody_uses_the_page_before_signing_in(tmp_path, monkeypatch):

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from calibration.ees import EES_DIR
 from calibration.spend_check import (
     council_spend_check,
     england_spend_check,
@@ -378,22 +377,23 @@ def test_cost_draws_are_the_same_for_every_option_in_a_replication() -> None:
     assert sum(draws) / len(draws) == pytest.approx((ifa.low + ifa.value + ifa.high) / 3, rel=0.05)
 
 
-def test_social_worker_cost_carries_the_workforce_census_agency_share() -> None:
-    """Salary x on-costs x overheads + the agency share of FTE (DfE workforce census, 30 Sep
-    2025) x the agency premium, at the central figures and at each end of the range."""
-    t = pd.read_csv(EES_DIR / "csww_indicators_2017_to_2025.csv", dtype=str)
-    row = t[(t["geographic_level"] == "National") & (t["time_period"] == "2025")].iloc[0]
-    share = float(row["agency_rate_fte"]) / 100
-    assert share == pytest.approx(0.130), f"expected 13.0% agency FTE in 2025, found {share}"
+def test_social_worker_cost_is_the_social_work_line_over_the_census_fte() -> None:
+    """DERIVED from two published national sources: s251 2023-24 line 3.3.1 (GBP 3,065.2m) over
+    England's employed and agency social workers at 30 September 2023 (33,119.1 + 7,178.5 FTE):
+    GBP 76,064 a FTE a year; high, all safeguarding services (3.3.4) over the same FTE; low, the
+    pay build used before (salary x on-costs x overheads + agency share x premium)."""
+    from calibration.unit_costs import social_worker_cost
+
+    found = social_worker_cost()
+    assert found["fte"] == pytest.approx(33_119.1 + 7_178.5), found
+    assert found["value"] == round(3_065_178_131 / (33_119.1 + 7_178.5)) == 76_064, found
     c = load_cost_book().items["staff_social_worker"]
-    for found, salary, oncost, premium in (
-        (c.value, 42_000, 1.28, 20_000),
-        (c.low, 38_000, 1.25, 15_000),
-        (c.high, 46_000, 1.32, 26_000),
-    ):
-        expected = salary * oncost * 1.15 + share * premium
-        assert found == pytest.approx(expected, abs=1), f"expected {expected:.0f}, found {found}"
-    assert c.status == "placeholder", "salary, on-costs and premium are unverified: flagged"
+    shipped = (c.value, c.low, c.high)
+    assert shipped == (found["value"], found["low"], found["high"]), (
+        f"expected the cost book to hold the derivation {found}, found {shipped}"
+    )
+    assert c.low == pytest.approx(42_000 * 1.28 * 1.15 + 0.13 * 20_000, abs=1), c.low
+    assert c.status == "derived" and "3.3.1" in c.source and "workforce census" in c.source
 
 
 def test_every_cost_the_model_draws_has_a_range_and_placeholders_say_so() -> None:
@@ -401,7 +401,7 @@ def test_every_cost_the_model_draws_has_a_range_and_placeholders_say_so() -> Non
     no_range = [k for k, v in book.items.items() if v.unit != "share" and v.low is None]
     assert no_range == [], f"expected every unit cost to have a range, found none for {no_range}"
     assert {k for k, v in book.items.items() if v.basis == "placeholder"} == {
-        k for k in book.items if k.startswith("staff_")
+        k for k in book.items if k.startswith("staff_") and k != "staff_social_worker"
     } | {"assessment_marginal", "early_help_per_child_marginal", "care_proceedings_per_child"}
 
 
@@ -411,11 +411,11 @@ def test_cost_sources_say_which_costs_are_the_councils_own_national_or_placehold
         council="walsall", policies=[builtin_policies()[FS]], population=10_000
     )
     text = cost_sources(walsall.cost_book(), walsall.policies)
-    assert text.startswith("Unit costs: 6 council's own, 2 national, 8 placeholder"), text
+    assert text.startswith("Unit costs: 6 council's own, 3 national, 7 placeholder"), text
     assert "Walsall's own placement costs (RO3 2024-25)" in text, text
     assert "judgement: Family Safeguarding" in text, text
     england = cost_sources(scenario.cost_book(), scenario.policies)
-    assert england.startswith("Unit costs: 8 national, 8 placeholder"), england
+    assert england.startswith("Unit costs: 9 national, 7 placeholder"), england
 
 
 def test_a_councils_simulated_spend_against_its_own_ro3_lines() -> None:

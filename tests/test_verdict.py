@@ -235,23 +235,23 @@ def test_where_names_the_pilot_locality():
 def test_an_entered_unit_cost_is_used_saved_and_labelled_the_councils_own():
     sc = build_scenario(population=20_000, policies=[builtin_policies()[FS]], name="x")
     shown = unit_costs.cost_rows(sc.cost_book())
-    assert shown.at["staff_social_worker", "Where it comes from"].startswith("PLACEHOLDER")
+    assert shown.at["staff_family_practitioner", "Where it comes from"].startswith("PLACEHOLDER")
     edited = shown.copy()
-    edited.at["staff_social_worker", "Value"] = 60_000.0
+    edited.at["staff_family_practitioner", "Value"] = 45_000.0
     entered = unit_costs.entered_values(shown, edited)
-    assert entered == {"staff_social_worker": 60_000.0}, f"found {entered}"
+    assert entered == {"staff_family_practitioner": 45_000.0}, f"found {entered}"
     after = with_entered_costs(sc, entered)
     book = after.cost_book()
-    assert book.gbp("staff_social_worker") == pytest.approx(60_000.0), "expected it used as given"
-    assert book.items["staff_social_worker"].basis == "entered"
+    assert book.gbp("staff_family_practitioner") == pytest.approx(45_000.0), "expected it as given"
+    assert book.items["staff_family_practitioner"].basis == "entered"
     assert "1 entered" in labels.cost_sources(book)
-    assert after.unit_costs["items"]["staff_social_worker"]["status"] == "entered"
+    assert after.unit_costs["items"]["staff_family_practitioner"]["status"] == "entered"
     from sim.api import scenario_from_yaml, scenario_yaml
 
     reopened = scenario_from_yaml(scenario_yaml(after)).cost_book()
-    assert reopened.items["staff_social_worker"].basis == "entered", "expected it saved in YAML"
+    assert reopened.items["staff_family_practitioner"].basis == "entered", "expected it in YAML"
     with pytest.raises(ScenarioError, match="must be 0 or more"):
-        with_entered_costs(sc, {"staff_social_worker": -1.0})
+        with_entered_costs(sc, {"staff_family_practitioner": -1.0})
 
 
 def test_errors_for_the_page_come_one_a_line():
