@@ -24,11 +24,12 @@ import argparse
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
 
-from calibration.ees import find_area, history
+from calibration.ees import councils, find_area, history
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame
 from sim.inputs.scenario import COUNCILS_DIR, scenario_from_dict
@@ -56,6 +57,29 @@ def trend_pct_per_year(series: pd.Series, years: int = TREND_YEARS) -> float:
     return 100 * ((s.iloc[-1] / s.iloc[0]) ** (1 / (len(s) - 1)) - 1)
 
 
+def _shipped(council: str) -> tuple[Any, dict[str, Any], pd.DataFrame]:
+    """The council's area, its shipped file's provenance and its published history."""
+    area = find_area(council)
+    path = COUNCILS_DIR / f"{area.slug}.yaml"
+    if not path.exists():
+        raise ValueError(f"council_drift: no shipped parameter set for {area.name} ({path.name})")
+    prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
+    return area, prov, history(area).table
+
+
+def _published_flows(name: str, table: pd.DataFrame, year: str) -> tuple[float, float, float]:
+    """The year's children looked after at 31 March, starts and exits, all published."""
+    stock, starts, exits = (
+        float(table.at[year, m]) for m in ("looked_after", "care_entries", "care_exits")
+    )
+    if not all(v > 0 for v in (stock, starts, exits)):  # NaN too
+        raise ValueError(
+            f"{name}: DfE's {year} children looked after, starts or exits are withheld "
+            "(small numbers), so there is no published benchmark"
+        )
+    return stock, starts, exits
+
+
 def council_drift(
     council: str, years: int = 5, replications: int = 2, seed: int = 20250401
 ) -> dict[str, float | str]:
@@ -68,21 +92,9 @@ def council_drift(
     31 March, simulated at the first month's end, the largest gap over the first three, and
     their five-year change (simulated, and the published trend's).
     """
-    area = find_area(council)
-    path = COUNCILS_DIR / f"{area.slug}.yaml"
-    if not path.exists():
-        raise ValueError(f"council_drift: no shipped parameter set for {area.name} ({path.name})")
-    prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
-    table = history(area).table
+    area, prov, table = _shipped(council)
     year = prov["reference_year"]
-    stock, starts, exits = (
-        float(table.at[year, m]) for m in ("looked_after", "care_entries", "care_exits")
-    )
-    if not all(v > 0 for v in (stock, starts, exits)):  # NaN too
-        raise ValueError(
-            f"{area.name}: DfE's {year} children looked after, starts or exits are withheld "
-            "(small numbers), so there is no published benchmark"
-        )
+    stock, starts, exits = _published_flows(area.name, table, year)
     scenario = scenario_from_dict(
         {
             "name": f"drift-{area.slug}",
@@ -158,8 +170,6 @@ def naive_forecasts(horizons: Iterable[int] = (1, 2, 3), smallest: float = 20.0)
     horizon: how many council-years, and the median and 90th percentile absolute % error of
     each. Council-years with any figure under ``smallest`` (or withheld) are left out.
     """
-    from calibration.ees import councils
-
     errors: list[dict[str, float]] = []
     for area in councils():
         try:

@@ -94,7 +94,8 @@ def test_the_verdict_says_the_figures_the_tiles_show(app_page: Page, shot, wait_
         f"expected the tile's range {low} to {high} in the verdict, found {said!r}"
     )
     if averted not in ("0", "-0"):
-        assert f"about {averted.lstrip('-')} more children" in said, (
+        n = averted.lstrip("-")
+        assert f"about {n} more {'child' if n == '1' else 'children'}" in said, (
             f"expected the tile's {averted} children in the verdict, found {said!r}"
         )
     else:
