@@ -6,7 +6,7 @@ of looked-after children must stay within DRIFT_POINTS of what the council's own
 imply (starts going on at the year's number, each child leaving at the year's rate;
 ``calibration.drift.flow_implied``). Before the opening caseload was made a steady state's both
 drifted about 20 points under (Dorset -26% against -6%). The tolerance, 8 points: with each
-council's own exit mix and placement moves (0.5.0) Dorset projects -6.3% against the -6.0% its
+council's own exit mix and placement moves (0.6.0) Dorset projects -6.3% against the -6.0% its
 flows imply and Telford and Wrekin -7.9% against -0.6%, whose stays still send too many out at
 18 (docs/calibration.md, "A baseline that holds"); about two standard errors of four
 replications (each about 3 points at five years) are allowed beside that. CP plans
