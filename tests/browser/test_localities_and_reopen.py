@@ -14,6 +14,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from sim.api import build_scenario, builtin_policies, scenario_yaml
 
@@ -165,9 +166,19 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
 def _click_until(page: Page, wait_ready, button: str, shows, value: str | None = None) -> None:
     """Click ``button`` until ``shows`` is visible (or has ``value``): a click that lands in a
     rerun is lost, so click again."""
+    expander = page.get_by_text("Save this scenario, reopen or compare saved ones")
     for attempt in range(3):
         # Streamlit's buttons (a select box's arrow is a button named "Open" too)
-        page.locator('[data-testid^="stBaseButton"]', has_text=re.compile(f"^{button}$")).click()
+        target = page.locator('[data-testid^="stBaseButton"]', has_text=re.compile(f"^{button}$"))
+        if not target.is_visible() and expander.count() == 1:
+            expander.click()  # a rerun that moved the section above it drew it closed
+        try:
+            target.click(timeout=LONG // 4)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            wait_ready(page, timeout_ms=LONG)
+            continue
         try:
             if value is None:
                 expect(shows).to_be_visible(timeout=LONG // 4)
