@@ -86,3 +86,35 @@ def test_councils_own_flows_foresee_their_children_looked_after_worse_than_no_ch
             f"{h} years on: expected same-as-last-year closer than own flows, and own flows "
             f"closer than the trend, found {row.to_dict()}"
         )
+
+
+def test_every_councils_drift_is_written_a_row_at_a_time_and_resumes(tmp_path, monkeypatch):
+    """``python -m calibration.drift --all FILE``: a row per council as it is done, the same
+    columns whether it was checked or not, and councils already in the file skipped."""
+    import pandas as pd
+
+    import calibration.drift as drift
+
+    folder = tmp_path / "councils"
+    folder.mkdir()
+    for slug in ("aa", "bb", "cc"):
+        (folder / f"{slug}.yaml").write_text("{}\n", encoding="utf-8")
+    ran = []
+
+    def fake(slug, replications=2):
+        ran.append(slug)
+        if slug == "bb":
+            raise ValueError("bb: withheld")
+        return {"council": slug.upper(), "drift_points": 1.5, "simulated_change_pct": -2.0}
+
+    monkeypatch.setattr(drift, "COUNCILS_DIR", folder)
+    monkeypatch.setattr(drift, "council_drift", fake)
+    out = tmp_path / "drift.csv"
+    pd.DataFrame([{"slug": "aa", "council": "AA", "drift_points": 0.5}]).reindex(
+        columns=drift.ALL_COLUMNS
+    ).to_csv(out, index=False)
+    table = drift.all_councils(out)
+    assert ran == ["bb", "cc"], f"expected aa skipped (already written), found {ran}"
+    assert list(table.columns) == drift.ALL_COLUMNS, list(table.columns)
+    assert table.set_index("slug").loc["bb", "note"] == "not checked: bb: withheld", table
+    assert table.set_index("slug").loc["cc", "drift_points"] == 1.5, table

@@ -431,3 +431,38 @@ def test_a_councils_simulated_spend_against_its_own_ro3_lines() -> None:
         f"expected about 1.11 of its RO3 placement lines, found {c.ratio_placements:.3f} "
         f"(GBP {c.model_all_placements / 1e6:,.1f}m against {c.ro3_placements / 1e6:,.1f}m)"
     )
+
+
+def test_every_councils_spend_check_resumes_and_a_council_priced_nationally_is_noted(
+    tmp_path, monkeypatch
+) -> None:
+    """``python -m calibration.spend_check --all FILE``: a row per council, councils already in
+    the file skipped; one priced at national costs (no usable outturn) gets a note, not a ratio;
+    the summary reads the rest."""
+    import calibration.spend_check as sc
+
+    folder = tmp_path / "councils"
+    folder.mkdir()
+    for slug in ("sandwell", "walsall", "york"):
+        (folder / f"{slug}.yaml").write_text("{}\n", encoding="utf-8")
+    ran = []
+
+    def fake(council, replications=2):
+        ran.append(council)
+        if council == "sandwell":  # as council_spend_check says for a council priced nationally
+            raise ValueError("sandwell: priced at national costs (no usable RO3 2024-25 outturn)")
+        ratio = {"walsall": 1.0, "york": 1.2}[council]
+        return {"council": council, "ro3_placements_gbp": 1e7, "ratio": ratio,
+                "ratio_per_child": ratio}  # fmt: skip
+
+    monkeypatch.setattr(sc, "COUNCILS_DIR", folder)
+    monkeypatch.setattr(sc, "council_row", fake)
+    out = tmp_path / "spend.csv"
+    york = {"council": "york", "ro3_placements_gbp": 1e7, "ratio": 1.2, "ratio_per_child": 1.2}
+    pd.DataFrame([york]).reindex(columns=sc.ALL_COLUMNS).to_csv(out, index=False)
+    table = sc.all_councils(out)
+    assert ran == ["sandwell", "walsall"], f"expected york skipped, found {ran}"
+    assert table.set_index("council").loc["sandwell", "note"].startswith("not checked: sandwell")
+    found = sc.summary(table)
+    assert (found["councils"], found["median"]) == (2, pytest.approx(1.1)), found
+    assert (found["lowest"], found["highest"]) == ("walsall 1.00", "york 1.20"), found
