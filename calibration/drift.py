@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from calibration.each_council import row_each
 from calibration.ees import councils, find_area, history
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame
@@ -237,20 +238,15 @@ ALL_COLUMNS = [
 def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
     """:func:`council_drift` for every shipped council, a row each appended to ``out`` (CSV) as
     it is done; councils already in ``out`` are skipped, so an interrupted run resumes."""
-    done = set(pd.read_csv(out)["slug"]) if out.exists() else set()
-    todo = [f.stem for f in sorted(COUNCILS_DIR.glob("*.yaml")) if f.stem not in done]
-    for i, slug in enumerate(todo, 1):
-        try:
-            row: dict[str, float | str] = {
-                "slug": slug,
-                **council_drift(slug, replications=replications),
-            }
-        except (KeyError, ValueError, ZeroDivisionError) as exc:
-            row = {"slug": slug, "note": f"not checked: {exc}"}
-        frame = pd.DataFrame([row]).reindex(columns=ALL_COLUMNS)  # every row the same columns
-        frame.to_csv(out, mode="a", header=not out.exists(), index=False)
-        print(f"[{i}/{len(todo)}] {slug}: {row.get('drift_points', row.get('note'))}", flush=True)
-    return pd.read_csv(out)
+    return row_each(
+        out,
+        "slug",
+        ALL_COLUMNS,
+        lambda slug: council_drift(slug, replications=replications),
+        errors=(KeyError, ValueError, ZeroDivisionError),
+        shown="drift_points",
+        folder=COUNCILS_DIR,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from calibration.council import write_council_file
+from calibration.each_council import refresh_each
 from calibration.ees import find_area
 from calibration.england import PARAMS_FILE
 from calibration.exit_mix import council_exit_shares, own_exit_mix
@@ -50,11 +51,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--show", metavar="COUNCIL", help="a council's published and shrunk shares")
     args = ap.parse_args(argv)
     if args.refresh is not None:
-        england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
-        files = sorted(args.refresh.glob("*.yaml"))
-        for f in files:
-            refresh_exit_mix(f, england)
-        print(f"refreshed the exit mix and moves of {len(files)} council files in {args.refresh}")
+        n = refresh_each(args.refresh, refresh_exit_mix)
+        print(f"refreshed the exit mix and moves of {n} council files in {args.refresh}")
     if args.show:
         found = council_exit_shares(find_area(args.show), "2024-25")
         for key in ("years", "exits", "published_shares", "england_shares", "shares"):

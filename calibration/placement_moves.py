@@ -67,16 +67,22 @@ def _moves_and_years(hist: History, area: Area | None, reference_year: str) -> t
     return moves, years
 
 
-def council_move_rate(area: Area, reference_year: str) -> dict[str, Any]:
-    """The council's moves a child-year, published and shrunk toward England's."""
-    moves, years = _moves_and_years(history(area), area, reference_year)
+def england_move_rate(reference_year: str) -> float:
+    """England's moves a child-year, pooled over the :data:`POOLED_YEARS` years to
+    ``reference_year``."""
     e_moves, e_years = _moves_and_years(history("England"), None, reference_year)
     if e_years <= 0:
         raise ValueError(
             f"placement moves: DfE's placements changing cover 2020-21 to 2024-25, none of the "
             f"{POOLED_YEARS} years to {reference_year}"
         )
-    england = e_moves / e_years
+    return e_moves / e_years
+
+
+def council_move_rate(area: Area, reference_year: str) -> dict[str, Any]:
+    """The council's moves a child-year, published and shrunk toward England's."""
+    moves, years = _moves_and_years(history(area), area, reference_year)
+    england = england_move_rate(reference_year)
     rate = (moves + SHRINK_MOVES) / (years + SHRINK_MOVES / england)
     return {
         "moves": round(moves),

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from calibration.each_council import row_each
 from calibration.ees import EES_DIR
 from calibration.unit_costs import (
     CLA_COUNTS,
@@ -247,17 +248,15 @@ ALL_COLUMNS = [
 def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
     """Every shipped council's spend check, a row each in ``out`` (CSV), resuming: councils
     already in the file are skipped. Councils without a usable RO3 return get a note."""
-    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=["council"])
-    todo = [f.stem for f in sorted(COUNCILS_DIR.glob("*.yaml")) if f.stem not in set(done.council)]
-    for i, council in enumerate(todo, 1):
-        try:
-            row = council_row(council, replications)
-        except (StopIteration, KeyError, ValueError, ZeroDivisionError) as exc:
-            row = {"council": council, "note": f"not checked: {exc}"}
-        frame = pd.DataFrame([row]).reindex(columns=ALL_COLUMNS)  # every row the same columns
-        frame.to_csv(out, mode="a", header=not out.exists(), index=False)
-        print(f"[{i}/{len(todo)}] {council}: {row.get('ratio', row.get('note'))}", flush=True)
-    return pd.read_csv(out)
+    return row_each(
+        out,
+        "council",
+        ALL_COLUMNS,
+        lambda council: council_row(council, replications),
+        errors=(StopIteration, KeyError, ValueError, ZeroDivisionError),
+        shown="ratio",
+        folder=COUNCILS_DIR,
+    )
 
 
 def summary(table: pd.DataFrame) -> dict[str, float | str | int]:

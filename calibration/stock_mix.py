@@ -20,9 +20,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from calibration.ees import find_area
 from calibration.england import PARAMS_FILE
-from calibration.placement_moves import council_move_rate
+from calibration.placement_moves import england_move_rate
 from calibration.targets import PLACEMENT_GROUPS, NationalFigures, mix_targets
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame
@@ -71,9 +70,8 @@ def published_shares(year: str = REFERENCE_YEAR) -> dict[str, float]:
 
 
 def england_moves(year: str = REFERENCE_YEAR) -> float:
-    """England's placement moves a child-year, pooled over the years to ``year`` (every
-    council's record carries it; Dorset stands in for any)."""
-    return float(council_move_rate(find_area("Dorset"), year)["england_per_year"])
+    """England's placement moves a child-year, pooled over the years to ``year``."""
+    return england_move_rate(year)
 
 
 def main(argv: list[str] | None = None) -> None:

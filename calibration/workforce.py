@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from calibration.council import _own_workforce, census_row, write_council_file
+from calibration.each_council import refresh_each
 from calibration.ees import EES_DIR, areas, history
 from calibration.england import PARAMS_FILE
 from sim.inputs.scenario import COUNCILS_DIR
@@ -160,11 +161,8 @@ def main(argv: list[str] | None = None) -> None:
             f"({n} council-years, DfE workforce census 2017-2025)"
         )
     if args.refresh is not None:
-        england = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
-        files = sorted(args.refresh.glob("*.yaml"))
-        for f in files:
-            refresh_workforce(f, england)
-        print(f"refreshed the workforce of {len(files)} council files in {args.refresh}")
+        n = refresh_each(args.refresh, refresh_workforce)
+        print(f"refreshed the workforce of {n} council files in {args.refresh}")
     if args.summary:
         print(summary(census_table()).to_string())
 

@@ -287,12 +287,7 @@ def with_entered_costs(scenario: Scenario, entered: dict[str, float]) -> Scenari
     for name, value in entered.items():
         items[name] = entered_cost(value, year)
     costs["items"] = items
-    data = scenario.model_dump(mode="python")
-    data["unit_costs"] = costs
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_errors("your unit costs", exc)) from None
+    return _with_costs(scenario, costs, "your unit costs")
 
 
 def with_unit_costs(scenario: Scenario, unit_costs: dict[str, Any]) -> Scenario:
@@ -300,12 +295,17 @@ def with_unit_costs(scenario: Scenario, unit_costs: dict[str, Any]) -> Scenario:
     reopened scenario's own costs kept when the controls then change it; validated."""
     if not unit_costs:
         return scenario
+    return _with_costs(scenario, unit_costs, "the reopened scenario's unit costs")
+
+
+def _with_costs(scenario: Scenario, unit_costs: dict[str, Any], what: str) -> Scenario:
+    """The scenario with these ``unit_costs``, validated (``ScenarioError`` names ``what``)."""
     data = scenario.model_dump(mode="python")
     data["unit_costs"] = unit_costs
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_errors("the reopened scenario's unit costs", exc)) from None
+        raise ScenarioError(format_errors(what, exc)) from None
 
 
 def population_basis(scenario: Scenario) -> str:

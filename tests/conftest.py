@@ -51,6 +51,15 @@ def looked_after_stock(result: RunResult) -> np.ndarray:
     return sum(v for k, v in result.month_end_stock.items() if k.startswith("looked_after_"))
 
 
+def council_folder(where: Path, *slugs: str) -> Path:
+    """A folder of empty council files named ``slugs`` (for the every-council loops)."""
+    folder = where / "councils"
+    folder.mkdir()
+    for slug in slugs:
+        (folder / f"{slug}.yaml").write_text("{}\n", encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def scenario_factory():
     """``make_scenario`` as a fixture, for tests that prefer fixtures to imports."""

@@ -26,6 +26,27 @@ def app(tmp_path, monkeypatch):
     return at
 
 
+def _small_fs(name: str, replications: int = 4):
+    """Family Safeguarding at 20,000 children over two years, as a saved scenario's test has."""
+    from sim.api import build_scenario, builtin_policies
+
+    return build_scenario(
+        population=20_000,
+        years=2,
+        replications=replications,
+        policies=[builtin_policies()["Family Safeguarding"]],
+        name=name,
+    )
+
+
+def _save(tmp_path, saved_as: str, scenario) -> None:
+    """Save ``scenario`` as the local user's ``saved_as`` in the app's data folder."""
+    from sim.api import scenario_yaml
+
+    store = ScenarioStore(tmp_path / "data" / SCENARIOS_FILE)
+    store.save(LOCAL_USER, saved_as, scenario_yaml(scenario))
+
+
 def test_default_page_offers_england_and_a_pilot(app):
     assert app.title[0].value.startswith("What would a pilot mean")
     assert app.selectbox(key="council").value.startswith("England")
@@ -104,16 +125,7 @@ def test_where_the_numbers_come_from_names_each_effects_study_design_and_year(ap
 
 def test_saved_scenarios_side_by_side_show_the_sampled_figures(app, tmp_path):
     """The page runs effects sampled only; a saved scenario's row reads those figures."""
-    from sim.api import build_scenario, builtin_policies, scenario_yaml
-
-    sc = build_scenario(
-        population=20_000,
-        years=2,
-        replications=4,
-        policies=[builtin_policies()["Family Safeguarding"]],
-        name="small",
-    )
-    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "small", scenario_yaml(sc))
+    _save(tmp_path, "small", _small_fs("small"))
     app.run()
     picker = next(m for m in app.multiselect if m.label.startswith("Saved scenarios"))
     picker.set_value(["small"]).run()
@@ -158,17 +170,9 @@ def test_a_council_already_running_the_pilot_is_told_so_and_can_model_an_expansi
 def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
     """Open runs the saved scenario in place of the sidebar's choices; its owner renames and
     deletes it; the audit log records each."""
-    from sim.api import build_scenario, builtin_policies, scenario_yaml
     from sim.hosting.audit import AuditLog
 
-    sc = build_scenario(
-        population=20_000,
-        years=2,
-        replications=4,
-        policies=[builtin_policies()["Family Safeguarding"]],
-        name="small one",
-    )
-    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "Small", scenario_yaml(sc))
+    _save(tmp_path, "Small", _small_fs("small one"))
     app.run()
     app.button(key="saved_open").click().run()
     assert not app.exception, f"found {app.exception}"
@@ -197,16 +201,7 @@ def test_a_reopened_scenario_whose_replications_no_precision_shows_still_runs_as
 ):
     """25 replications: the precision shows the nearest, careful (30), and the scenario opened
     is still the one that runs (not the controls' 30) until a control is changed."""
-    from sim.api import build_scenario, builtin_policies, scenario_yaml
-
-    sc = build_scenario(
-        population=20_000,
-        years=2,
-        replications=25,
-        policies=[builtin_policies()["Family Safeguarding"]],
-        name="odd one",
-    )
-    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "Odd", scenario_yaml(sc))
+    _save(tmp_path, "Odd", _small_fs("odd one", replications=25))
     app.run()
     app.button(key="saved_open").click().run()
     app.run()  # a rerun with the controls as the scenario set them
@@ -225,17 +220,10 @@ def test_a_reopened_scenarios_own_unit_costs_stay_when_a_control_changes(app, tm
     """A saved scenario with the council's own family practitioner cost (one placeholder fewer to
     replace): changing a control makes the page the controls' scenario, and the council's own
     cost stays with it while the council does."""
-    from sim.api import build_scenario, builtin_policies, scenario_yaml, with_entered_costs
+    from sim.api import with_entered_costs
 
-    sc = build_scenario(
-        population=20_000,
-        years=2,
-        replications=4,
-        policies=[builtin_policies()["Family Safeguarding"]],
-        name="own costs",
-    )
-    sc = with_entered_costs(sc, {"staff_family_practitioner": 41_000.0})
-    ScenarioStore(tmp_path / "data" / SCENARIOS_FILE).save(LOCAL_USER, "Own", scenario_yaml(sc))
+    own = with_entered_costs(_small_fs("own costs"), {"staff_family_practitioner": 41_000.0})
+    _save(tmp_path, "Own", own)
 
     def costs_title() -> str:
         return next(e.label for e in app.expander if e.label.startswith("Your council's own"))

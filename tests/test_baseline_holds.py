@@ -18,6 +18,7 @@ Wrekin and +4.9% for Dorset at their largest).
 """
 
 import pytest
+from conftest import council_folder
 
 from calibration.drift import council_drift, drift_summary, drift_table, flow_implied
 
@@ -95,10 +96,7 @@ def test_every_councils_drift_is_written_a_row_at_a_time_and_resumes(tmp_path, m
 
     import calibration.drift as drift
 
-    folder = tmp_path / "councils"
-    folder.mkdir()
-    for slug in ("aa", "bb", "cc"):
-        (folder / f"{slug}.yaml").write_text("{}\n", encoding="utf-8")
+    folder = council_folder(tmp_path, "aa", "bb", "cc")
     ran = []
 
     def fake(slug, replications=2):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import council_folder
 from pydantic import ValidationError
 
 from calibration.spend_check import (
@@ -441,10 +442,7 @@ def test_every_councils_spend_check_resumes_and_a_council_priced_nationally_is_n
     the summary reads the rest."""
     import calibration.spend_check as sc
 
-    folder = tmp_path / "councils"
-    folder.mkdir()
-    for slug in ("sandwell", "walsall", "york"):
-        (folder / f"{slug}.yaml").write_text("{}\n", encoding="utf-8")
+    folder = council_folder(tmp_path, "sandwell", "walsall", "york")
     ran = []
 
     def fake(council, replications=2):

@@ -151,9 +151,16 @@ def _at_least_counting_error(
     """
     changed = sum(abs(a["outcome"] - b["outcome"]) for a, b in zip(with_, without, strict=True))
     yes_without = sum(b["outcome"] for b in without)
+    floor = 1.96 * math.sqrt(changed) / yes_without if yes_without > 0 else 0.0
+    return _no_narrower(measured, low, high, floor)
+
+
+def _no_narrower(
+    measured: float, low: float | None, high: float | None, floor: float
+) -> tuple[float, float]:
+    """The interval around ``measured`` with half-width the larger of its own and ``floor``."""
     half = 0.0 if low is None or high is None else (high - low) / 2
-    if yes_without > 0:
-        half = max(half, 1.96 * math.sqrt(changed) / yes_without)
+    half = max(half, floor)
     return measured - half, measured + half
 
 
@@ -165,8 +172,8 @@ def _mean_error(tallies: list[dict[str, float]]) -> float | None:
     mean = sum(t["outcome"] for t in tallies) / n
     if mean <= 0:
         return None
-    variance = max(0.0, sum(t.get("square", 0.0) for t in tallies) / n - mean * mean)
-    return variance * n / (n - 1) / n / (mean * mean)
+    variance = max(0.0, sum(t["square"] for t in tallies) / n - mean * mean)
+    return variance / (n - 1) / (mean * mean)
 
 
 def _at_least_sampling_error(
@@ -185,11 +192,9 @@ def _at_least_sampling_error(
     them can come out narrower than that by luck; the interval is then widened to
     ``1.96 x ratio x sqrt(se_with^2 + se_without^2)`` (relative standard errors of the means).
     """
-    half = 0.0 if low is None or high is None else (high - low) / 2
     a, b = _mean_error(with_), _mean_error(without)
-    if a is not None and b is not None:
-        half = max(half, 1.96 * measured * math.sqrt(a + b))
-    return measured - half, measured + half
+    floor = 1.96 * measured * math.sqrt(a + b) if a is not None and b is not None else 0.0
+    return _no_narrower(measured, low, high, floor)
 
 
 def check_effect(policy: Policy, effect: Effect, pairs: list[tuple[dict, dict]]) -> EffectCheck:

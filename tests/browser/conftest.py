@@ -307,6 +307,29 @@ def _wait_ready(page: Page, timeout_ms: float = READY_TIMEOUT_MS) -> None:
     expect(placeholders).to_have_count(0, timeout=timeout_ms)
 
 
+def until(
+    page: Page,
+    act: Callable[[], object],
+    check: Callable[[], object],
+    attempts: int = 3,
+    settle_ms: float = 240_000,
+) -> None:
+    """Do ``act``, then ``check`` (an ``expect``). An act that lands while the page reruns is
+    lost (a click, an upload, a pick), so when the act times out or the check fails, let the
+    page settle and act again, up to ``attempts`` times."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for attempt in range(attempts):
+        try:
+            act()
+            check()
+            return
+        except (AssertionError, PlaywrightTimeoutError):
+            if attempt == attempts - 1:
+                raise
+            _wait_ready(page, timeout_ms=settle_ms)
+
+
 def _shot(page: Page, name: str) -> Path:
     """Screenshot of the viewport (tall; no ``full_page``) into tests/artifacts/screenshots/."""
     path = SCREENSHOTS / (name if name.endswith(".png") else f"{name}.png")

@@ -13,6 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from .conftest import until
+
 pytestmark = pytest.mark.browser
 LONG = 240_000  # ms: calibrating a council and running a comparison on a shared CI machine
 
@@ -105,31 +107,25 @@ def test_save_and_reopen_a_scenario(app_page: Page, shot, wait_ready) -> None:
     # the name's rerun starts a moment after Enter, and a click that lands in it is lost:
     # click again (saving under the same name replaces, so a second save is harmless)
     saved = page.get_by_text("Saved as FS whole council")
-    for attempt in range(3):
-        page.get_by_role("button", name="Save scenario").click()
-        try:
-            expect(saved).to_be_visible(timeout=20_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-            wait_ready(page, timeout_ms=LONG)
+    until(
+        page,
+        lambda: page.get_by_role("button", name="Save scenario").click(),
+        lambda: expect(saved).to_be_visible(timeout=20_000),
+        settle_ms=LONG,
+    )
     wait_ready(page)
     # reopening a saved scenario shows it in the side-by-side table
     # (the evidence tables further down are in a closed expander, so look for a visible one)
     table = page.locator('[data-testid="stDataFrame"]:visible').first
-    for attempt in range(3):  # a pick that lands during a rerun can be lost: pick again
+
+    def pick() -> None:  # a pick that lands during a rerun can be lost: pick again
         try:
             _choose(page, "Saved scenarios to compare side by side", "FS whole council")
         except PlaywrightTimeoutError:  # already picked: its option is no longer listed
             page.keyboard.press("Escape")
         wait_ready(page, timeout_ms=LONG)
-        try:
-            expect(table).to_be_visible(timeout=LONG // 3)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+
+    until(page, pick, lambda: expect(table).to_be_visible(timeout=LONG // 3), settle_ms=LONG)
     page.mouse.click(5, 5)  # close the option list so the picture shows the table
     page.wait_for_timeout(500)
     shot(page, "saved.png")

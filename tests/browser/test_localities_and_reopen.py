@@ -14,10 +14,10 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from sim.api import build_scenario, builtin_policies, scenario_yaml
 
+from .conftest import until
 from .test_dashboard_flow import LONG, _choose, _quick, _slide_to
 
 pytestmark = pytest.mark.browser
@@ -40,15 +40,12 @@ def _shots(page: Page, shot, name: str) -> None:
 def _run(page: Page, wait_ready) -> None:
     """Press Run (again if the click landed in a rerun) until the first figure shows."""
     metric = page.get_by_test_id("stMetricLabel").first
-    for attempt in range(3):
-        page.get_by_role("button", name="Run the comparison").click()
-        try:
-            expect(metric).to_be_visible(timeout=LONG // 2)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-            wait_ready(page, timeout_ms=LONG)
+    until(
+        page,
+        lambda: page.get_by_role("button", name="Run the comparison").click(),
+        lambda: expect(metric).to_be_visible(timeout=LONG // 2),
+        settle_ms=LONG,
+    )
     wait_ready(page, timeout_ms=LONG)
     expect(page.get_by_text("From all 4 replications")).to_be_visible(timeout=LONG)
     wait_ready(page, timeout_ms=LONG)
@@ -146,10 +143,10 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
     name.fill("Brookside")
     name.press("Enter")
     wait_ready(page)
-    _click_until(page, wait_ready, "Save scenario", page.get_by_text("Saved as Brookside"))
+    _click_until(page, "Save scenario", page.get_by_text("Saved as Brookside"))
     _slide_to(page, "Years to project", 4)
     wait_ready(page, timeout_ms=LONG)
-    _click_until(page, wait_ready, "Open", page.get_by_text("Opened Brookside"))
+    _click_until(page, "Open", page.get_by_text("Opened Brookside"))
     wait_ready(page, timeout_ms=LONG)
     assert _thumb(page, "Years to project") == "3", "expected the saved 3 years back"
     expect(page.get_by_label("Locality's name")).to_have_value("Brookside")
@@ -159,33 +156,26 @@ def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
     new_name.press("Enter")
     wait_ready(page)
     picked = page.get_by_role("combobox", name="Saved scenario", exact=True)
-    _click_until(page, wait_ready, "Rename", picked, value="Brookside pilot")
-    _click_until(page, wait_ready, "Delete", page.get_by_text("No saved scenarios yet"))
+    _click_until(page, "Rename", picked, value="Brookside pilot")
+    _click_until(page, "Delete", page.get_by_text("No saved scenarios yet"))
 
 
-def _click_until(page: Page, wait_ready, button: str, shows, value: str | None = None) -> None:
+def _click_until(page: Page, button: str, shows, value: str | None = None) -> None:
     """Click ``button`` until ``shows`` is visible (or has ``value``): a click that lands in a
     rerun is lost, so click again."""
     expander = page.get_by_text("Save this scenario, reopen or compare saved ones")
-    for attempt in range(3):
-        # Streamlit's buttons (a select box's arrow is a button named "Open" too)
-        target = page.locator('[data-testid^="stBaseButton"]', has_text=re.compile(f"^{button}$"))
+    # Streamlit's buttons (a select box's arrow is a button named "Open" too)
+    target = page.locator('[data-testid^="stBaseButton"]', has_text=re.compile(f"^{button}$"))
+
+    def click() -> None:
         if not target.is_visible() and expander.count() == 1:
             expander.click()  # a rerun that moved the section above it drew it closed
-        try:
-            target.click(timeout=LONG // 4)
-        except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
-            wait_ready(page, timeout_ms=LONG)
-            continue
-        try:
-            if value is None:
-                expect(shows).to_be_visible(timeout=LONG // 4)
-            else:
-                expect(shows).to_have_value(value, timeout=LONG // 4)
-            return
-        except AssertionError:
-            if attempt == 2:
-                raise
-            wait_ready(page, timeout_ms=LONG)
+        target.click(timeout=LONG // 4)
+
+    def check() -> None:
+        if value is None:
+            expect(shows).to_be_visible(timeout=LONG // 4)
+        else:
+            expect(shows).to_have_value(value, timeout=LONG // 4)
+
+    until(page, click, check, settle_ms=LONG)

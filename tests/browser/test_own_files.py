@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, until
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +52,16 @@ def _upload_samples(page: Page, wait_ready) -> None:
     chips = page.get_by_test_id("stFileChip")
     want = len(list(EPISODES.glob("*.csv"))) + 2
     section = page.get_by_text("Calibrate from your council's own files")
-    for attempt in range(3):
+
+    def upload() -> None:
         if not page.get_by_test_id("stFileUploader").first.is_visible():
             section.click()
             expect(uploader(page, "SSDA903")).to_have_count(1, timeout=30_000)
         uploader(page, "SSDA903").set_input_files(sorted(EPISODES.glob("*.csv")))
         uploader(page, "CIN census").set_input_files(CIN)
         uploader(page, "Annex A").set_input_files(ANNEX_A)
-        try:
-            expect(chips).to_have_count(want, timeout=40_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-            wait_ready(page, timeout_ms=LONG)
+
+    until(page, upload, lambda: expect(chips).to_have_count(want, timeout=40_000), settle_ms=LONG)
     wait_ready(page)
 
 

@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from .conftest import until
 from .test_many_users import download
 
 pytestmark = pytest.mark.browser
@@ -165,15 +166,12 @@ def test_a_council_enters_its_own_cost_and_it_is_used_and_saved(
     entered = page.get_by_text(
         re.compile(r"Entered here .*Social worker, full-time \(FTE\): 60,000")
     )
-    for attempt in range(3):  # a cell edit that lands during a rerun can be lost: again
-        _enter_value(page, 8, "60000")  # staff_social_worker, the ninth item
-        try:
-            expect(entered).to_be_visible(timeout=30_000)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
-            wait_ready(page, timeout_ms=LONG)
+    until(  # a cell edit that lands during a rerun can be lost: again
+        page,
+        lambda: _enter_value(page, 8, "60000"),  # staff_social_worker, the ninth item
+        lambda: expect(entered).to_be_visible(timeout=30_000),
+        settle_ms=LONG,
+    )
     wait_ready(page)
     shot(page, "unit-costs-entered.png")
     _run(page, wait_ready)
