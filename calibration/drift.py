@@ -249,6 +249,20 @@ def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
     )
 
 
+def naive_words(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`naive_forecasts` as the command prints it: each forecast's median absolute %
+    error with its 90th percentile in brackets."""
+    out = pd.DataFrame({"years ahead": table["horizon"], "council-years": table["council_years"]})
+    for key, words in (
+        ("same_as_last_year", "same as last year"),
+        ("own_flows", "a year's own flows"),
+        ("trend", "its trend"),
+    ):
+        pairs = zip(table[f"{key}_median"], table[f"{key}_p90"], strict=True)
+        out[words] = [f"{m:.1f}% ({p:.1f}%)" for m, p in pairs]
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Every shipped council's five-year drift, written as it goes, and the summary."""
     ap = argparse.ArgumentParser(prog="python -m calibration.drift", description=__doc__)
@@ -261,8 +275,12 @@ def main(argv: list[str] | None = None) -> None:
         "children 1 to 3 years on (published figures only)",
     )
     args = ap.parse_args(argv)
+    if not args.naive and args.all is None:
+        ap.print_help()
+        return
     if args.naive:
-        print(naive_forecasts().round(1).to_string(index=False))
+        print("Forecasts of children looked after: median absolute error (90th percentile)")
+        print(naive_words(naive_forecasts()).to_string(index=False))
     if args.all is not None:
         table = all_councils(args.all, args.replications).dropna(subset=["drift_points"])
         print(drift_summary(table))
