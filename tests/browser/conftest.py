@@ -10,6 +10,7 @@ is skipped with the reason, so the rest of the suite runs as before.
   pytest-xdist runs the suite on several workers). ``CSC_APP_PATH`` serves another script.
   ``base_url`` is the same URL, so ``page.goto("/")`` works.
 - ``app_page``: a fresh page on the app, loaded and ready (see ``wait_ready``).
+- ``own_app_page``: a page on a dashboard of its own, with no saved scenarios.
 - ``app_server``: ``with app_server(env, log_path) as url:`` serves another dashboard (for
   example with sign-in set up in a ``secrets.toml`` under its own ``HOME``).
 - ``oidc_provider``: a local OpenID Connect provider (``oidc_provider.py``) for sign-in tests.
@@ -348,6 +349,21 @@ def wait_ready() -> Callable[..., None]:
 def shot() -> Callable[[Page, str], Path]:
     """``shot(page, "name.png")`` -> path of the screenshot."""
     return _shot
+
+
+@pytest.fixture
+def own_app_page(
+    page: Page, browser_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A page on a dashboard of its own, with no saved scenarios: for a test that needs the
+    saved-scenario list to itself (the session's server keeps every other test's saves)."""
+    env = {**browser_env, "CSC_DATA_DIR": str(tmp_path / "data")}
+    log = ARTIFACTS / f"streamlit-{request.node.name[:40]}{_WORKER}.log"
+    with serve_app(env, log) as url:
+        response = page.goto(url)
+        assert response is not None and response.ok, f"GET {url}: {response and response.status}"
+        _wait_ready(page)
+        yield page
 
 
 @pytest.fixture

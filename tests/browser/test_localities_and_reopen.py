@@ -87,9 +87,10 @@ def test_a_named_locality_gets_charts_that_explain(app_page: Page, shot, wait_re
 
 
 def test_an_opened_file_sets_every_control_and_keeps_the_published_points(
-    app_page: Page, shot, wait_ready, tmp_path
+    own_app_page: Page, shot, wait_ready, tmp_path
 ) -> None:
-    page = app_page
+    # its own dashboard: it saves, reopens and deletes, and expects no other test's saves
+    page = own_app_page
     scenario = build_scenario(
         council="telford-and-wrekin",
         population=None,
