@@ -166,12 +166,14 @@ def naive_forecasts(horizons: Iterable[int] = (1, 2, 3), smallest: float = 20.0)
     """How well three simple forecasts made from published figures alone foresaw every
     council's looked-after children ``h`` years on, over every published year.
 
-    From a year's stock, starts and exits: **same as last year** (the stock), **own flows**
+    From a year's stock, starts and exits: **same as last year** (the stock), **England's
+    step** (the stock moved once by England's change in rate over that year), **own flows**
     (:func:`flow_implied` over ``h`` years) and **trend** (the year's change repeated). Rows per
     horizon: how many council-years, and the median and 90th percentile absolute % error of
     each. Council-years with any figure under ``smallest`` (or withheld) are left out.
     """
     errors: list[dict[str, float]] = []
+    england = history("England")
     for area in councils():
         try:
             t = history(area).table
@@ -197,8 +199,12 @@ def naive_forecasts(horizons: Iterable[int] = (1, 2, 3), smallest: float = 20.0)
                 figures = (stock, starts, exits, now, prev)
                 if not all(math.isfinite(v) and v >= smallest for v in figures):
                     continue
+                step = england.per_10k("looked_after", was) / england.per_10k(
+                    "looked_after", before
+                )
                 guesses = {
                     "same_as_last_year": stock,
+                    "england_step": stock * step,
                     "own_flows": flow_implied(stock, starts, exits, h),
                     "trend": stock * (stock / prev) ** h,
                 }
@@ -207,7 +213,7 @@ def naive_forecasts(horizons: Iterable[int] = (1, 2, 3), smallest: float = 20.0)
                 )
     e = pd.DataFrame(errors)
     out = e.groupby("horizon").size().rename("council_years").to_frame()
-    for k in ("same_as_last_year", "own_flows", "trend"):
+    for k in ("same_as_last_year", "england_step", "own_flows", "trend"):
         out[f"{k}_median"] = e.groupby("horizon")[k].median()
         out[f"{k}_p90"] = e.groupby("horizon")[k].quantile(0.9)
     return out.reset_index()
@@ -255,6 +261,7 @@ def naive_words(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"years ahead": table["horizon"], "council-years": table["council_years"]})
     for key, words in (
         ("same_as_last_year", "same as last year"),
+        ("england_step", "moved by England's change"),
         ("own_flows", "a year's own flows"),
         ("trend", "its trend"),
     ):
@@ -271,8 +278,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--naive",
         action="store_true",
-        help="how well same-as-last-year, own flows and trend foresaw councils' looked-after "
-        "children 1 to 3 years on (published figures only)",
+        help="how well same-as-last-year, England's step, own flows and trend foresaw "
+        "councils' looked-after children 1 to 3 years on (published figures only)",
     )
     args = ap.parse_args(argv)
     if not args.naive and args.all is None:

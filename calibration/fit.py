@@ -49,7 +49,7 @@ from calibration.targets import (
     mix_targets,
     simulated_shares,
 )
-from sim.core.entities import TOXIC_TRIO_SUBSETS
+from sim.core.entities import AGE_OF_MAJORITY, ENTRY_AGE_BANDS, TOXIC_TRIO_SUBSETS
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
 from sim.inputs.scenario import scenario_from_dict
@@ -414,12 +414,71 @@ def fit(
         _steer_levels(
             params, targets, sim, kesten, it=it, damping=damping, average_from=average_from
         )
-        _steer_shares(params, targets, sim, damping / (1 + max(0, it - shrink_after) / 2))
+        step = damping / (1 + max(0, it - shrink_after) / 2)
+        _steer_mixes(params, targets, sim, step, ages=steer_looked_after_stock)
         _hold(params, first)
         if it >= average_from:
             iterates.append((it, copy.deepcopy(params)))
     _note_refinements(params, targets, steering)
     return params, rows
+
+
+def _steer_mixes(
+    params: dict[str, Any],
+    targets: dict[str, float],
+    sim: dict[str, float],
+    step: float,
+    *,
+    ages: bool,
+) -> None:
+    """Move the published mixes toward their targets, and with ``ages`` (where the stock steers
+    stays: a council's fit) the opening stock's ages toward those the year brought into care."""
+    _steer_shares(params, targets, sim, step)
+    if ages:
+        follow_pathway_entry_ages(params, sim)
+
+
+#: How far each iteration moves the opening stock's ages toward the simulated entrants'
+#: (judgement: half, since one year's entrants by age carry replication noise).
+OPENING_AGES_STEP = 0.5
+
+
+def pathway_entry_ages(params: dict[str, Any], sim: dict[str, float]) -> list[float] | None:
+    """The ages on starting (by year of age, 0-17, in %) of the children a simulated year
+    brought into care through the pathway: the entries by DfE's age band, less unaccompanied
+    children (their rate spread over ``demand.uasc_age_weights``), each band spread evenly
+    over its years; the few children remanded into care are counted in. None when the year
+    brought none."""
+    d = params["demand"]
+    uasc_w = np.asarray(d.get("uasc_age_weights", [0.0] * 18), dtype=float)
+    uasc = float(d.get("uasc_per_10k_per_year", 0.0)) * uasc_w / max(uasc_w.sum(), 1e-12)
+    edges = [int(first) for _, _, first in ENTRY_AGE_BANDS] + [int(AGE_OF_MAJORITY)]
+    out = np.zeros(int(AGE_OF_MAJORITY))
+    for (band, _, _), lo, hi in zip(ENTRY_AGE_BANDS, edges[:-1], edges[1:], strict=True):
+        n = sim.get(f"care_entries_age_{band}", 0.0) - float(uasc[lo:hi].sum())
+        out[lo:hi] = max(n, 0.0) / (hi - lo)
+    total = out.sum()
+    return None if total <= 0 else [round(float(x), 4) for x in 100 * out / total]
+
+
+def follow_pathway_entry_ages(params: dict[str, Any], sim: dict[str, float]) -> None:
+    """Move ``looked_after.opening_entry_age_weights`` (from the published starts' at first)
+    a step of :data:`OPENING_AGES_STEP` toward the ages the simulated year brought into care
+    (:func:`pathway_entry_ages`), so the stock at the start is the one the council's own
+    pathway would hold, and the stays fitted to hold it keep it after the fitted year."""
+    ages = pathway_entry_ages(params, sim)
+    if ages is None:
+        return
+    la = params["looked_after"]
+    old = la.get("opening_entry_age_weights") or la["entry_age_weights"]
+    old = 100 * np.asarray(old, dtype=float) / float(np.sum(old))
+    new = (1 - OPENING_AGES_STEP) * old + OPENING_AGES_STEP * np.asarray(ages)
+    la["opening_entry_age_weights"] = [round(float(x), 4) for x in new]
+    params.setdefault("sources", {})["looked_after.opening_entry_age_weights"] = (
+        "the model's own: the ages on starting of the children its pathway brought into care in "
+        "the fitted year (not unaccompanied children), by DfE's age bands, so that the stock at "
+        "the start is the one the pathway would hold (calibration.fit)"
+    )
 
 
 def _average_iterates(
@@ -520,7 +579,8 @@ def _steer_shares(
     - factors at the end of assessment (C3) steer the front door's toxic-trio prevalence;
     - CP plans ended by duration (D7) steer the weights of the CP plan duration's bands;
     - placements at 31 March steer the placement mix at entry (all age bands alike);
-    - reasons care ended steer the exit mix, and leaving at 18 steers older entrants' stays.
+    - reasons care ended steer the exit mix, and leaving at 18 steers older entrants' stays;
+    - starts under one steer the chance that a baby born into proceedings starts care.
     """
 
     def factor(name: str) -> float | None:
@@ -542,6 +602,9 @@ def _steer_shares(
             for w, b in zip(cp["weights"], CP_BANDS, strict=True)
         ]
     la = params["looked_after"]
+    babies = factor("entry_age_share_under_1")
+    if babies and la.get("p_newborn_at_entry"):
+        la["p_newborn_at_entry"] = _scale_odds(la["p_newborn_at_entry"], babies)
     for group, types in PLACEMENT_GROUPS.items():
         k = factor(f"placement_share_{group}")
         for t in types if k else ():
@@ -577,6 +640,7 @@ _SHARE_STEERING = {
     "cp_ended_share_": ("cp_plan.duration", "D7 CP plans ended by duration"),
     "placement_share_": ("looked_after.placement_mix", "placements at 31 March"),
     "exit_share_": ("looked_after.exit_mix", "reasons care ended"),
+    "entry_age_share_": ("looked_after.p_newborn_at_entry", "share of care starts under one"),
 }
 
 
@@ -637,8 +701,11 @@ def current_workforce(shipped: dict[str, Any], fresh: dict[str, Any]) -> dict[st
     """The shipped parameters with the workforce (which the fit never steers), its sources and
     the workforce census in the provenance taken from the first estimates ``fresh``."""
     out = copy.deepcopy(shipped)
-    out["workforce"] = fresh["workforce"]
-    sources = {k: v for k, v in out["sources"].items() if not k.startswith("workforce.")}
+    # items the first estimates do not give (staff following the caseload, measured from the
+    # census by calibration.workforce) stay as shipped, with their sources
+    out["workforce"] = {**shipped["workforce"], **fresh["workforce"]}
+    fresh_keys = {"workforce." + k for k in fresh["workforce"]}
+    sources = {k: v for k, v in out["sources"].items() if k not in fresh_keys}
     sources.update({k: v for k, v in fresh["sources"].items() if k.startswith("workforce.")})
     out["sources"] = sources
     out["provenance"] = {**out.get("provenance", {}), **fresh.get("provenance", {})}

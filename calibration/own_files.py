@@ -109,6 +109,7 @@ def _apply_ssda903(
     if total >= MIN_EVENTS:
         la["exit_mix"] = _scale_mix(la["exit_mix"], {k: v / total for k, v in non18.items()})
         src["looked_after.exit_mix"] = f"{name}: SSDA903 reasons care ended (England's ages)"
+        used["exit_mix_exits"] = total
     used.update(_returns_home(la, s.returns_home, src, name))
     used.update(_re_entry(la, targets, s, src, name))
     shares = {k: v for k, v in s.placement_shares_31_march.items() if v is not None}

@@ -7,7 +7,8 @@ and leaving at 18 when a stay outlasts childhood: the model draws each stay for 
 end (``sim.inputs.parameters.ExitStay``), relative to the council's own stay for the age.
 
 :func:`exits_by_stay` gives, in closed form, the steady state's exits by duration band and by
-reason for a parameter set (entrants at the entry ages of ``looked_after.entry_age_weights``,
+reason for a parameter set (entrants at the entry ages of ``looked_after.entry_age_weights``, or
+of ``opening_entry_age_weights`` where a council's fit set them to its pathway's own,
 unaccompanied children until 18, remands as short stays); :func:`fit_stay_by_exit` fits the
 reasons' scales and spreads to the national duration table while holding the published evidence
 on adoption (about 2 years 3 months from entering care). ``python -m calibration.stays --fit``
@@ -117,7 +118,7 @@ def exits_by_stay(params: Parameters) -> dict[str, Any]:
     bands = np.zeros(len(CARE_STAY_BANDS))
     by_reason: dict[Exit, list[float]] = {e: [0.0, 0.0] for e in Exit}
     cared = (STARTS - UASC_STARTS - REMAND_STARTS) / STARTS
-    ages, weights = _entry_ages(la.entry_age_weights)
+    ages, weights = _entry_ages(la.opening_entry_ages())
     for a, w in zip(ages, weights, strict=True):
         to_18 = (AGE_OF_MAJORITY - a) * DAYS_PER_YEAR
         j = max(0, int(np.searchsorted(la.exit_age_bands, a, side="right")) - 1)

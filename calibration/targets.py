@@ -144,6 +144,7 @@ def mix_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, fl
     - ``cp_ended_share_<band>`` (D7) and ``cp_open_share_<band>`` (D5): CP plans by duration.
     - ``placement_share_<group>``: looked-after children at 31 March by placement.
     - ``exit_share_<group>``: children ceasing care in the year by reason.
+    - ``entry_age_share_under_1``: children starting care under one, of all starts.
     """
     v = lambda m: figures.value(year, m)  # noqa: E731
     out: dict[str, float] = {}
@@ -176,6 +177,7 @@ def mix_targets(figures: NationalFigures, year: str = "2024-25") -> dict[str, fl
     for name, count in groups.items():
         out[f"exit_share_{name}"] = 100 * count / ceased
     out["exit_share_other"] = 100 * (ceased - sum(groups.values())) / ceased
+    out["entry_age_share_under_1"] = 100 * v("cla_started_age_under_1_year") / v("cla_started")
     return out
 
 
@@ -201,4 +203,6 @@ def simulated_shares(values: dict[str, float]) -> dict[str, float]:
         for name, reasons in EXIT_GROUPS.items():
             n = sum(g(f"care_exits_{e}") for e in reasons)
             out[f"exit_share_{name}"] = 100 * n / g("care_exits")
+    if g("care_entries"):
+        out["entry_age_share_under_1"] = 100 * g("care_entries_age_under_1") / g("care_entries")
     return out

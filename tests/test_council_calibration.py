@@ -117,7 +117,7 @@ def test_council_files_feed_calibration_and_no_identifier_reaches_the_file(tmp_p
     cin = SAMPLES / "csc-validator-be-cin" / "fake_data" / "fake_CIN_data.xml"
     params, _ = calibrate(
         "Walsall",
-        iterations=1,
+        iterations=2,  # one step: the opening ages move, so the exit mix could be redone after
         replications=1,
         population=20_000,
         council_files={"ssda903": [episodes], "cin": [cin]},
@@ -125,6 +125,10 @@ def test_council_files_feed_calibration_and_no_identifier_reaches_the_file(tmp_p
     used = params["provenance"]["council_files"]
     assert used["ssda903"]["periods_of_care"] > 0 and used["cin"]["episodes"] > 0
     assert "SSDA903" in params["sources"]["looked_after.duration"]
+    # the council's own exit mix is kept after the fit, not redone from the published table
+    assert used["ssda903"]["exit_mix_exits"] > 0, used["ssda903"]
+    assert "opening_entry_age_weights" in params["looked_after"]
+    assert "SSDA903" in params["sources"]["looked_after.exit_mix"]
     text = write_council_file(params, tmp_path / "walsall.yaml").read_text()
     ids = set()
     for f in episodes.glob("*-episodes.csv"):
@@ -443,3 +447,33 @@ def test_problems_in_a_councils_files_are_recorded_and_printed(tmp_path, capsys)
     assert "SSDA903:" in printed and "PLACE, code ZZ9: 7 rows: unknown placement code" in printed, (
         f"expected the CLI to name the file, field, code and rows, found:\n{printed}"
     )
+
+
+def test_the_opening_stock_follows_the_ages_the_pathway_brings_into_care():
+    """The fit draws the stock at the start at the ages its simulated year brought into care:
+    entries by DfE's band less unaccompanied children, spread evenly over each band's years,
+    moved half-way from the weights before at each iteration."""
+    from calibration.fit import OPENING_AGES_STEP, follow_pathway_entry_ages, pathway_entry_ages
+
+    uasc = [0.0] * 16 + [1.0, 1.0]  # unaccompanied children: 1 per 10k a year, all 16-17
+    params = {
+        "demand": {"uasc_per_10k_per_year": 1.0, "uasc_age_weights": uasc},
+        "looked_after": {"entry_age_weights": [1.0] * 18},
+    }
+    sim = {
+        "care_entries_age_under_1": 2.0,
+        "care_entries_age_1_to_4": 2.0,
+        "care_entries_age_5_to_9": 2.0,
+        "care_entries_age_10_to_15": 3.0,
+        "care_entries_age_16_and_over": 2.0,  # 1 of them unaccompanied
+    }
+    ages = pathway_entry_ages(params, sim)
+    per_year = [2.0] + [0.5] * 4 + [0.4] * 5 + [0.5] * 6 + [0.5] * 2  # of 10 not unaccompanied
+    assert ages == pytest.approx([10 * x for x in per_year]), f"found {ages}"
+    follow_pathway_entry_ages(params, sim)
+    moved = params["looked_after"]["opening_entry_age_weights"]
+    flat = 100 / 18
+    expected = [(1 - OPENING_AGES_STEP) * flat + OPENING_AGES_STEP * a for a in ages]
+    assert moved == pytest.approx(expected, abs=1e-3), f"found {moved}"
+    assert "pathway" in params["sources"]["looked_after.opening_entry_age_weights"]
+    assert pathway_entry_ages(params, dict.fromkeys(sim, 0.0)) is None

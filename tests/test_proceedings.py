@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from calibration.fit import england_targets
+from calibration.targets import NationalFigures
 from sim.core.entities import LEGAL_STATUSES, CourtOrder
 from sim.experiments.experiment import single_run
 from sim.inputs.parameters import AT_HOME_ORDER_MIX, IN_CARE_ORDER_MIX
@@ -62,6 +63,18 @@ def test_englands_routes_into_care_hold_the_published_shares(england, year):
         f"{ {s: round(v, 1) for s, v in published.items()} }, found "
         f"{ {s: round(v, 1) for s, v in found.items()} } (differences {off})"
     )
+
+
+@pytest.mark.parametrize("year", ["2024-25", "2023-24"])
+def test_englands_care_starts_under_one_hold_the_published_share(england, year):
+    """Babies born into CP plans and proceedings start care (about 16% of starts are under one
+    in DfE's tables; a model with no births had 1%)."""
+    fig = NationalFigures()
+    published = (
+        100 * fig.value(year, "cla_started_age_under_1_year") / fig.value(year, "cla_started")
+    )
+    found = 100 * _total(england, "care_entries_age_under_1") / _total(england, "care_entries")
+    assert abs(found - published) <= SHARE_POINTS, (round(found, 1), round(published, 1))
 
 
 def test_children_in_care_proceedings_are_as_many_as_cafcass_counts(england):

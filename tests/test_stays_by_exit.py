@@ -88,17 +88,28 @@ def test_exits_by_reason_still_hold_the_published_shares(england):
 
 
 def test_returns_home_come_early_and_adoptions_after_about_two_years(england):
-    years = {
-        e: _total(england, f"care_exit_days_{e.value}")
-        / _total(england, f"care_exits_{e.value}")
-        / DAYS_PER_YEAR
-        for e in (Exit.RETURNED_HOME, Exit.ADOPTION)
-    }
-    home, adoption = years[Exit.RETURNED_HOME], years[Exit.ADOPTION]
+    """In England's steady state (the closed form of ``calibration.stays``) returns home last
+    under 1.1 years on average and adoptions 2 years 3 months +-6 months (DfE 2022), at least
+    twice as long; in a run, returns home (about 600) come within 1.1 years on average.
+
+    A run's mean adoption is no test: adoptions are few (about 100 in two years) and their
+    stays heavy-tailed, so the mean of four replications over three years ranged from 1.6 to
+    2.8 years between seeds (0.7.0), and from the opening caseload a two-year window sees the
+    babies adopted within it beside the stock's long stays (1.8 years)."""
+    mean = exits_by_stay(england_parameters())["mean_years"]
+    home, adoption = mean["returned_home"], mean["adoption"]
     assert home <= 1.1 and 1.75 <= adoption <= 2.75 and adoption >= 2 * home, (
         "expected returns home within about a year on average and adoptions after 2 years 3 "
         "months (+-6 months; DfE 2022), at least twice as long, found "
         f"{home:.2f} and {adoption:.2f} years (2.33 and 3.22 with one stay for every reason)"
+    )
+    ran = (
+        _total(england, "care_exit_days_returned_home")
+        / _total(england, "care_exits_returned_home")
+        / DAYS_PER_YEAR
+    )
+    assert ran <= 1.1, (
+        f"expected returns home within 1.1 years on average in a run, found {ran:.2f}"
     )
 
 

@@ -64,11 +64,15 @@ def _england(**workforce: float) -> dict[str, float]:
 def test_allocation_binds_at_the_reported_caseload_and_waiting_escalates():
     """England's social workers at 85%: caseloads reach the census level (15.2 cases per FTE),
     referrals wait, caseloads stay within the 10% stretch for acute need, and more families reach
-    CP plans than at England's staffing, where hardly anyone waits."""
+    CP plans than at England's staffing. At England's staffing the caseload sits at the census
+    level too (0.7.0: babies entering care hold cases of their own; 14.6 on 0.6.0), so some
+    referrals wait there as well, about 5 days on average, against 20 or more with 15% fewer."""
     base = _england()
     fewer = _england(social_worker_fte_per_10k=17.324 * 0.85)
-    assert base["wait_days"] < 2, f"expected little wait at England's staffing, found {base}"
-    assert fewer["wait_days"] > 20, f"expected referrals to wait with 15% fewer staff: {fewer}"
+    assert base["wait_days"] < 10, f"expected a short wait at England's staffing, found {base}"
+    assert fewer["wait_days"] > max(20, 3 * base["wait_days"]), (
+        f"expected referrals to wait far longer with 15% fewer staff: {base} and {fewer}"
+    )
     assert 15.2 * 0.98 <= fewer["caseload"] <= 15.2 * 1.10, (
         f"expected caseloads held at England's reported 15.2, within its 10% stretch: {fewer}"
     )

@@ -193,6 +193,32 @@ LEGAL_STATUS_ON_STARTING: dict[CareRoute, str] = {
 #: The legal statuses on starting, in the order DfE's table lists them.
 LEGAL_STATUSES: tuple[str, ...] = ("care_order", "police_protection", "s20", "youth_justice")
 
+#: The ways into care of a family on a CP plan or in care proceedings: where a baby born to the
+#: family can be the child who starts to be looked after (``looked_after.p_newborn_at_entry``).
+NEWBORN_ROUTES: frozenset[CareRoute] = frozenset(
+    {CareRoute.PROCEEDINGS, CareRoute.CARE_ORDER, CareRoute.EMERGENCY, CareRoute.S20_FROM_CP}
+)
+
+#: DfE's bands of age on starting to be looked after (CLA starts table), as
+#: ``(name, words, first age in years)``.
+ENTRY_AGE_BANDS: tuple[tuple[str, str, float], ...] = (
+    ("under_1", "under 1 year", 0.0),
+    ("1_to_4", "1 to 4 years", 1.0),
+    ("5_to_9", "5 to 9 years", 5.0),
+    ("10_to_15", "10 to 15 years", 10.0),
+    ("16_and_over", "16 years and over", 16.0),
+)
+
+
+def entry_age_band(age: float) -> str:
+    """The DfE band of age on starting for a child aged ``age`` years (see
+    :data:`ENTRY_AGE_BANDS`)."""
+    name = ENTRY_AGE_BANDS[0][0]
+    for band, _, first in ENTRY_AGE_BANDS:
+        if age >= first:
+            name = band
+    return name
+
 
 class CourtOrder(Enum):
     """How s31 care proceedings end for a child (MoJ Family Court Statistics' order types)."""

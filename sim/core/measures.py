@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sim.core.entities import (
     CARE_STAY_BANDS,
     CP_DURATION_BANDS,
+    ENTRY_AGE_BANDS,
     FACTOR_NAMES,
     LEGAL_STATUSES,
     CourtOrder,
@@ -356,6 +357,14 @@ for _s in LEGAL_STATUSES:
         f"Care entries: {_STATUS_WORDS[_s]}",
         f"Children starting to be looked after under a {_STATUS_WORDS[_s]} (legal status on "
         "starting, DfE's CLA starts table)",
+        "children",
+        _F,
+    )
+for _band, _words, _ in ENTRY_AGE_BANDS:
+    MEASURES[f"care_entries_age_{_band}"] = Measure(
+        f"Care entries: aged {_words}",
+        f"Children starting to be looked after aged {_words} (age on starting, DfE's CLA starts "
+        "table)",
         "children",
         _F,
     )

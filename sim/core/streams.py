@@ -50,9 +50,12 @@ class Stream(IntEnum):
     YOUTH_JUSTICE = 22
     FUTURE = 23
     PLACEMENT_MOVE = 24
+    NEWBORN = 25
 
 
 _N_STREAMS = max(Stream) + 1
+#: First number of the key of a stream every replication shares (:meth:`Streams.shared_generator`).
+_SHARED_KEY = 0xBA1A
 
 
 def _mix(z: int) -> int:
@@ -83,6 +86,15 @@ class Streams:
         """A numpy Generator for one system-level stream of this replication."""
         ss = np.random.SeedSequence(entropy=self.seed, spawn_key=(self.replication, int(stream)))
         return np.random.Generator(np.random.PCG64(ss))
+
+    def shared_generator(self, stream: Stream, block: int = 0) -> np.random.Generator:
+        """A numpy Generator for ``stream`` that every replication of the scenario shares (the
+        same in each; ``block`` numbers successive sets of replications), for draws balanced
+        across replications."""
+        key = (_SHARED_KEY, int(block), int(stream))  # three numbers: no replication's key
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key))
+        )
 
     def family(self, family_id: int) -> FamilyDraws:
         """The counter-based draws of one family in this replication."""

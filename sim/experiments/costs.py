@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.inputs.cost_book import PLACEMENTS, CostBook, uprate
+from sim.inputs.cost_book import PLACEMENTS, CostBook
 
 #: HM Treasury Green Book discount rate (3.5% a year for the first 30 years).
 GREEN_BOOK_RATE = 0.035
@@ -156,7 +156,7 @@ def _policy_monthly_cost(
     start = pd.Timestamp(policy.start_date)
     running = (month_start >= start.replace(day=1)).to_numpy()
     c = policy.costs
-    price = lambda v: uprate(v, c.price_year, book.price_year, book.uprating_per_year)  # noqa: E731
+    price = lambda v: book.uprate(v, c.price_year)  # noqa: E731 (the book's deflator series)
     k = policy.scale(population)
     staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in policy.staff_at(population)) / 12
     cost = np.where(running, staff + k * price(c.training_gbp_per_year) / 12, 0.0)

@@ -352,6 +352,21 @@ class LookedAfter(_Model):
     exit_mix: dict[Exit, tuple[NonNegative, ...]]
     duration: ByAge
     entry_age_weights: tuple[NonNegative, ...] = Field(min_length=18, max_length=18)
+    #: The ages on starting the children looked after at the start are drawn from (by year of
+    #: age, 0-17; not unaccompanied children, who have their own). A council's fit sets them
+    #: to the ages its own pathway brings into care, so that the stock at the start is the one
+    #: the pathway's entrants would hold and the fitted stays keep it (drawn from the published
+    #: starts, which count unaccompanied 16- and 17-year-olds, the opening stock left care
+    #: faster than the pathway's, and the stock drifted after the fitted year). None: the
+    #: published ``entry_age_weights``.
+    opening_entry_age_weights: tuple[NonNegative, ...] | None = Field(
+        None, min_length=18, max_length=18
+    )
+    #: A family on a CP plan or in care proceedings has a baby, and the baby is the child who
+    #: starts to be looked after (a pre-birth assessment ending in care at or soon after
+    #: birth): the chance of this at each entry to care by those routes. England's file fits it
+    #: to DfE's starts under one; 0 (no births) keeps the model of versions before 0.7.
+    p_newborn_at_entry: Probability = 0.0
     p_recontact_after_return_home: Probability
     recontact_after_return_home: DurationSpec
     #: A return home that breaks down: the child comes straight back into care (re-entry), not
@@ -385,6 +400,12 @@ class LookedAfter(_Model):
         if Exit.AGE_18 in self.stay_by_exit:
             raise ValueError("stay_by_exit must not list age_18: a stay that reaches 18 ends then")
         return self
+
+    def opening_entry_ages(self) -> tuple[float, ...]:
+        """The ages on starting that the children looked after at the start (and those who
+        went home lately) are drawn from: the fit's, else the published starts'."""
+        weights = self.opening_entry_age_weights
+        return self.entry_age_weights if weights is None else weights
 
     def planned_stay(self, reason: Exit, age: float, u: float) -> float:
         """Days in care, from the uniform ``u``, of a child entering at ``age`` who will leave

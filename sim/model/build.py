@@ -86,13 +86,18 @@ def build(
 
 def replication_future(scenario: Scenario, streams: Streams) -> Future:
     """The council's future in this replication: drawn from its pool of published changes on the
-    replication's own stream (the same in every variant of a comparison), or none when fixed."""
+    replication's own stream (the same in every variant of a comparison), balanced across the
+    scenario's replications (:meth:`Future.balanced`), or none when fixed."""
     if scenario.future == "fixed":
         return Future()
     source = scenario.parameters.future
     pool = pool_changes(source.councils, source.up_to_year or scenario.parameters.reference_year)
     years = math.ceil(scenario.years) + 1
-    return Future.drawn(pool, years, streams.generator(Stream.FUTURE))
+    slots = max(1, scenario.replications)
+    # replications beyond the scenario's own (a longer run of the same file) form a new set
+    block, slot = divmod(streams.replication, slots)
+    shared = streams.shared_generator(Stream.FUTURE, block)
+    return Future.balanced(pool, years, slot, slots, shared, streams.generator(Stream.FUTURE))
 
 
 def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> PolicySet:

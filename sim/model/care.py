@@ -24,6 +24,7 @@ from sim.core.entities import (
     AGE_OF_MAJORITY,
     LEGAL_STATUS_ON_STARTING,
     LOOKED_AFTER_PREFIX,
+    NEWBORN_ROUTES,
     CareRoute,
     Child,
     Exit,
@@ -31,6 +32,7 @@ from sim.core.entities import (
     Placement,
     State,
     care_stay_band,
+    entry_age_band,
 )
 from sim.core.streams import Stream
 from sim.model.services import Services
@@ -74,28 +76,56 @@ def enter_care(
     """Children of the family become looked after: an index child, and each sibling with a chance.
 
     The index child is the youngest (or, for s20 accommodation of adolescents, the oldest of
-    at least ``min_age``). Returns the number of children who entered care.
+    at least ``min_age``). A family on a CP plan or in care proceedings may have had a baby, who
+    is then the index child (:func:`born_into_proceedings`). Returns the number of children
+    who entered care.
     """
     now = env.now
+    baby = born_into_proceedings(family, svc, route)
     candidates = [c for c in family.children_at_home(now) if c.age(now) >= min_age]
     if not candidates:
         return 0
     candidates.sort(key=lambda c: c.birth_day, reverse=not oldest_first)
-    entering = [candidates[0]]
+    entering = [candidates[0]]  # a baby born into the proceedings is the youngest
     entering += [
         c
         for c in candidates[1:]
         if svc.chance(family, Stream.SIBLINGS, "looked_after.p_sibling_enters_too")
     ]
     for child in entering:
-        into_care(child, family, svc, route)
+        into_care(child, family, svc, route, counted=child is not baby)
     return len(entering)
 
 
-def into_care(child: Child, family: Family, svc: Services, route: CareRoute) -> None:
+#: A baby who starts to be looked after at or soon after birth is up to this many days old
+#: (judgement: most babies taken into care under one start in their first weeks, after a
+#: pre-birth assessment; none of DfE's tables splits the first year).
+NEWBORN_MAX_AGE_DAYS = 91.0
+
+
+def born_into_proceedings(family: Family, svc: Services, route: CareRoute) -> Child | None:
+    """A baby born to a family on a CP plan or in care proceedings, who will be the child who
+    starts to be looked after (with ``looked_after.p_newborn_at_entry``), or None.
+
+    The baby joins the family aged up to :data:`NEWBORN_MAX_AGE_DAYS`; the family's count on
+    its plan is of the children it had, so the baby leaves no stage's stock on entering care.
+    """
+    if route not in NEWBORN_ROUTES or not svc.params.looked_after.p_newborn_at_entry:
+        return None
+    if not svc.chance(family, Stream.NEWBORN, "looked_after.p_newborn_at_entry"):
+        return None
+    age_days = svc.u(family, Stream.NEWBORN) * NEWBORN_MAX_AGE_DAYS
+    baby = Child(birth_day=svc.env.now - age_days)
+    family.children.append(baby)
+    return baby
+
+
+def into_care(
+    child: Child, family: Family, svc: Services, route: CareRoute, *, counted: bool = True
+) -> None:
     """One child of the family starts to be looked after: a case place the family holds moves
     with the child (else a social worker takes the case), and a child counted in the family's
-    stage leaves that stage's stock."""
+    stage leaves that stage's stock (``counted``: the child is one of those counted)."""
     family.previous_care = True
     child.in_care = True
     # the stay carries the family's enrolment now; a return home that breaks down continues
@@ -106,7 +136,7 @@ def into_care(child: Child, family: Family, svc: Services, route: CareRoute) -> 
         family.slots_held -= 1
     else:
         svc.social_work.force(1)
-    counted = family.counted > 0
+    counted = counted and family.counted > 0
     src = family.stock_key if counted else None
     if counted:
         family.counted -= 1
@@ -226,6 +256,7 @@ def _count_care_entry(child: Child, family: Family, svc: Services, route: CareRo
     svc.flow_by_locality("care_entries", family, 1)
     svc.record.flow(f"care_entries_{route.value}", 1, now)
     svc.record.flow(f"care_entries_legal_{LEGAL_STATUS_ON_STARTING[route]}", 1, now)
+    svc.record.flow(f"care_entries_age_{entry_age_band(child.age(now))}", 1, now)
     if child.left_care_day is not None and now - child.left_care_day <= WITHIN_12_MONTHS_DAYS:
         svc.record.flow("care_reentries_12m", 1, now)  # as SSDA903 counts a re-entry
 

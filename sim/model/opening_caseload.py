@@ -229,7 +229,7 @@ def _seed_looked_after(
     env: simpy.Environment, svc: Services, rng: np.random.Generator, target: int
 ) -> None:
     la = svc.params.looked_after
-    p_entry_age = shares(la.entry_age_weights)
+    p_entry_age = shares(la.opening_entry_ages())
     p_loc = shares(tuple(loc.population_share for loc in svc.params.demand.localities))
     now = env.now
     to_days = DAYS_PER_YEAR
@@ -371,7 +371,7 @@ def _seed_recent_returns_home(env: simpy.Environment, svc: Services, looked_afte
         return
     la = svc.params.looked_after
     rng = svc.streams.generator(Stream.RECENT_RETURNS)
-    ages = rng.choice(18, size=_ENTRANTS_DRAWN, p=shares(la.entry_age_weights))
+    ages = rng.choice(18, size=_ENTRANTS_DRAWN, p=shares(la.opening_entry_ages()))
     ages = (ages + rng.random(_ENTRANTS_DRAWN)).tolist()
     stays, home = [], []
     u_exit, u_stay = rng.random((2, _ENTRANTS_DRAWN)).tolist()
