@@ -49,6 +49,7 @@ from calibration.fit import FitRow, england_targets, fit
 from calibration.future import own_future
 from calibration.own_files import apply_council_files
 from calibration.placement_moves import own_placement_moves
+from calibration.placement_stock import own_placement_mix
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.experiments.runner import model_version
 
@@ -490,6 +491,10 @@ def calibrate(
     params = first_estimates(hist, year, england_params)
     exits = own_exit_mix(params, area, year, england_params["looked_after"]["exit_mix"])
     moves = own_placement_moves(params, area, year)
+    la_england = england_params["looked_after"]
+    mix = own_placement_mix(
+        params, area, year, la_england["placement_mix"], la_england["uasc_placement_mix"]
+    )
     size_early_help(params, targets, area.name)
     size_recent_closures(params, targets, area.name)
     children = float(hist.table.at[year, "population"])
@@ -517,6 +522,7 @@ def calibrate(
     params["provenance"] = _provenance(area, hist, year, neighbours, (targets, how, own), rows)
     params["provenance"]["exit_mix"] = exits
     params["provenance"]["placement_moves"] = moves
+    params["provenance"]["placement_mix"] = mix
     params["_population"] = int(hist.table.at[year, "population"])
     return params, rows
 
