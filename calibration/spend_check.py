@@ -168,9 +168,15 @@ def council_spend_check(council: str, population: int = 20_000, replications: in
     a trust, another council or another line) is checked against those lines together, split
     as England's are; one priced at national costs (no usable outturn) has nothing to check
     against (``ValueError``)."""
-    status = council_costs().get(council, {}).get("status", "national")
+    row = council_costs().get(council, {})
+    status = row.get("status", "national")
     if status == "national":
         raise ValueError(f"{council}: priced at national costs (no usable RO3 2024-25 outturn)")
+    if (row.get("outturn_year") or "2024-25") != "2024-25":
+        raise ValueError(
+            f"{council}: priced on its RO3 {row['outturn_year']} outturn (no usable 2024-25 "
+            "lines to check against)"
+        )
     params = yaml.safe_load((COUNCILS_DIR / f"{council}.yaml").read_text(encoding="utf-8"))
     children = params["provenance"]["children"]
     code = next(c for c in council_codes()[council] if c in set(pd.read_csv(RO3_CSV)["ons_code"]))

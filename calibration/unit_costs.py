@@ -17,10 +17,11 @@ These are average costs, not marginal ones: a line carries every cost booked on 
 places in a council's own homes, secure homes, commissioning, the fostering service's staff),
 divided by the children placed at the time.
 
-Each council's RO3 2024-25 spend on looked-after children is set over its own children looked
-after (the mean of its 31 March 2024 and 2025 counts): spend per looked-after child a week, all
-placement types together, since the shipped DfE tables do not give councils' children at
-31 March by placement type.
+Each council's RO3 2024-25 spend on looked-after children is set over its own children: its
+residential line over its children in children's homes, its fostering line over its children in
+foster care (DfE's children at 31 March by placement, ``calibration.placement_stock``) and its
+"other" line over all its children looked after, each the mean of its 31 March 2024 and 2025
+counts; each against England's the same way.
 
 Run ``python -m calibration.unit_costs`` to write the derived CSVs in ``calibration/data/costs``
 (``--ro3 FILE`` re-reads the RO3 workbook, which needs the ``odfpy`` package:
@@ -38,6 +39,7 @@ import pandas as pd
 import yaml
 
 from calibration.ees import EES_DIR
+from calibration.placement_stock import COST_LINE_TYPES, children_by_cost_line
 from sim.inputs.cost_book import COUNCIL_COSTS_CSV
 from sim.inputs.scenario import COUNCILS_DIR
 
@@ -46,6 +48,8 @@ S251_ENGLAND = COSTS_DIR / "s251_outturn_england_2023-24.csv"
 PROVIDER_COUNTS = COSTS_DIR / "national_cla_31_march_by_placement_type_and_provider_2023_2024.csv"
 UNIT_COSTS_CSV = COSTS_DIR / "placement_unit_costs_england_2023-24.csv"
 RO3_CSV = COSTS_DIR / "ro3_2024-25_childrens_social_care.csv"
+#: The year before's lines, for councils with no usable 2024-25 figures (``--ro3-2023-24``).
+RO3_2023_24_CSV = COSTS_DIR / "ro3_2023-24_childrens_social_care.csv"
 COUNCIL_SPEND_CSV = COSTS_DIR / "council_spend_per_looked_after_child_2024-25.csv"
 CLA_COUNTS = EES_DIR / "cla_number_and_rate_per_10k_children.csv"
 
@@ -267,6 +271,38 @@ def read_ro3(path: Path) -> pd.DataFrame:
     return keep[councils | (keep["class"] == "Eng")].reset_index(drop=True)
 
 
+def read_ro3_2023_24(path: Path) -> pd.DataFrame:
+    """The same lines from the RO3 2023-24 workbook as published (needs ``odfpy``), whose
+    layout differs: each line's name heads its group of columns on the row above the column
+    names, and its total expenditure (C3) is the group's third column."""
+    raw = pd.read_excel(path, engine="odf", sheet_name="RO3_LA_Data_2023-24", header=None)
+    names, body = raw.iloc[10], raw.iloc[12:]
+    keep = pd.DataFrame(
+        {
+            "e_code": body[0],
+            "ons_code": body[1],
+            "name": body[2],
+            "class": body[4],
+        }
+    )
+    for stem, short in RO3_LINES.items():
+        heading = stem.removesuffix(" - ").replace("’", "'").lower()
+        column = next(
+            j
+            for j, v in names.items()
+            if isinstance(v, str)
+            and v.split(" [note")[0].replace("’", "'").strip().lower() == heading
+        )
+        keep[f"{short}_gbp_thousand"] = pd.to_numeric(body[column + 2], errors="coerce")
+    councils = keep["class"].isin(["LB", "MD", "UA", "SC"]) & keep["ons_code"].str.len().eq(9)
+    return keep[councils | (keep["class"] == "Eng")].reset_index(drop=True)
+
+
+def council_ro3() -> dict[str, pd.DataFrame]:
+    """The shipped RO3 lines of each outturn year, newest first."""
+    return {"2024-25": pd.read_csv(RO3_CSV), "2023-24": pd.read_csv(RO3_2023_24_CSV)}
+
+
 def looked_after_at_31_march(path: Path = CLA_COUNTS) -> pd.DataFrame:
     """Children looked after at 31 March by council code (``new_la_code``) and year."""
     t = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
@@ -339,77 +375,149 @@ def council_codes(folder: Path = COUNCILS_DIR) -> dict[str, list[str]]:
     return out
 
 
+#: The outturn years a council's placement costs come from, newest first: each with the two
+#: 31 Marches its children are counted at. A council with no usable figures for the first
+#: (no return, its lines missing or booked elsewhere) takes the next, against England's of the
+#: same year, so the factor carries no price change.
+OUTTURN_YEARS = {"2024-25": ("2024", "2025"), "2023-24": ("2023", "2024")}
+
+
 def council_placement_costs(
-    ro3: pd.DataFrame, looked_after: pd.DataFrame, codes: dict[str, list[str]]
+    ro3: dict[str, pd.DataFrame],
+    looked_after: pd.DataFrame,
+    codes: dict[str, list[str]],
+    placed: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Each shipped council's placement costs relative to England's, from its own outturn.
 
-    For each RO3 2024-25 line (16 residential care, 17 fostering services, 19 other), the
-    council's spend per looked-after child a week (the line over the mean of its children looked
-    after at 31 March 2024 and 2025, x 52.18) over England's: the factor that scales England's
-    placement costs on that line. The council's placement mix is taken as England's (the DfE
-    tables shipped give councils' children at 31 March by placement type only in total), so the
-    factor is the council's own line over its children estimated in that placement type.
-    A line whose factor is missing, zero or outside :data:`PLAUSIBLE_FACTOR` keeps England's
-    costs (factor 1) with the reason in ``note``; a council keeps England's costs altogether
-    (``status`` national) when residential care or fostering does.
+    ``ro3``: each outturn year's RO3 lines (``OUTTURN_YEARS``; 2024-25 first). For each RO3
+    line the council's spend a week per child it pays for, over England's the same year: the
+    factor that scales England's placement costs on that line. Line 16 (residential care) pays
+    for children in children's homes and line 17 (fostering services) for children in foster
+    care, counted at the two 31 Marches around the year (``placed``: DfE's children at 31 March
+    by placement, :func:`calibration.placement_stock.children_by_cost_line`); line 19 (other)
+    for all children looked after, since most of it pays for services across them and for
+    children who have left care. Where DfE withholds a council's count, or it is under
+    :data:`MIN_PLACED` children, the line goes over all its children looked after (England's
+    mix), as the note says. A line whose factor is missing, zero or outside
+    :data:`PLAUSIBLE_FACTOR` keeps England's costs (factor 1) with the reason in ``note``; a
+    council keeps England's costs altogether (``status`` national) when residential care or
+    fostering does, unless an earlier year's outturn is usable.
     """
-    per_child = _per_child_by_line(ro3, looked_after)
-    england = per_child.loc[per_child["class"] == "Eng"].iloc[0]
-    by_code = per_child.set_index("ons_code")
+    placed = placed or {y: children_by_cost_line(OUTTURN_YEARS[y]) for y in ro3}
+    by_year = {}
+    for year, frame in ro3.items():
+        per_child = _per_child_by_line(frame, looked_after, placed[year], OUTTURN_YEARS[year])
+        england = per_child.loc[per_child["class"] == "Eng"].iloc[0]
+        by_year[year] = (per_child.set_index("ons_code"), england)
     rows = []
     for council, its_codes in codes.items():
-        code = next((c for c in its_codes if c in by_code.index), None)
-        rows.append(_council_row(council, code, by_code, england))
+        tried = []
+        for year, (by_code, england) in by_year.items():
+            code = next((c for c in its_codes if c in by_code.index), None)
+            tried.append(_council_row(council, code, by_code, england, year))
+            if tried[-1]["status"] != "national" or "fewer than 10" in tried[-1]["note"]:
+                break
+        rows.append(_earlier(tried))
     return pd.DataFrame(rows)
 
 
-def _per_child_by_line(ro3: pd.DataFrame, looked_after: pd.DataFrame) -> pd.DataFrame:
+def _earlier(tried: list[dict]) -> dict:
+    """The row of the first year with usable figures, saying why the newer ones were not."""
+    row = tried[-1]
+    if len(tried) == 1 or row["status"] == "national":
+        return tried[0]
+    why = "; ".join(r["note"].removesuffix("; England's costs") for r in tried[:-1])
+    note = f"{why}, so its RO3 {row['outturn_year']} outturn" + (
+        f" ({row['note']})" if row["note"] else ""
+    )
+    return row | {"note": note}
+
+
+#: Fewer children in a placement type than this at either 31 March: the line goes over all
+#: the council's children looked after instead (judgement: a handful of children makes a
+#: cost per child that one placement can double).
+MIN_PLACED = 5
+
+
+def _per_child_by_line(
+    ro3: pd.DataFrame, looked_after: pd.DataFrame, placed: pd.DataFrame, years: tuple[str, str]
+) -> pd.DataFrame:
     t = ro3[["ons_code", "name", "class"]].copy()
     counts = looked_after.reindex(t["ons_code"])
-    t["looked_after_31_march_2024"] = counts["2024"].to_numpy()
-    t["looked_after_31_march_2025"] = counts["2025"].to_numpy()
-    weeks = (
-        average_children(t["looked_after_31_march_2024"], t["looked_after_31_march_2025"])
-        * WEEKS_PER_YEAR
+    t["looked_after_at_end"] = counts[years[1]].to_numpy()
+    # a council formed during the year (Cumberland, April 2023) had none at its start: its
+    # children at the end stand for the year
+    start = pd.Series(counts[years[0]].to_numpy(), index=t.index)
+    formed = ~(start > 0) & (t["looked_after_at_end"] > 0)
+    t["looked_after_at_start"] = start.where(~formed, t["looked_after_at_end"])
+    all_weeks = (
+        average_children(t["looked_after_at_start"], t["looked_after_at_end"]) * WEEKS_PER_YEAR
     )
+    in_type = placed.reindex(t["ons_code"])
     for line in COUNCIL_LINES:
         t[f"ro3_{line}_gbp"] = (ro3[f"{line}_gbp_thousand"] * 1000).round()
-        t[f"weekly_{line}_per_looked_after_child"] = (t[f"ro3_{line}_gbp"] / weeks).round(2)
+        t[f"weekly_{line}_per_looked_after_child"] = (t[f"ro3_{line}_gbp"] / all_weeks).round(2)
+        weeks, basis = all_weeks, pd.Series("all looked after", index=t.index)
+        if line in COST_LINE_TYPES:
+            start, end = (
+                pd.Series(in_type[f"{line}_{y}"].to_numpy(), index=t.index) for y in years
+            )
+            start = start.where(~formed, end)
+            t[f"{line}_at_start"], t[f"{line}_at_end"] = start, end
+            own = (start >= MIN_PLACED) & (end >= MIN_PLACED)
+            weeks = (average_children(start, end) * WEEKS_PER_YEAR).where(own, all_weeks)
+            basis = basis.where(~own, COST_LINE_TYPES[line].lower())
+        t[f"{line}_child_weeks"] = weeks
+        t[f"weekly_{line}_per_child"] = (t[f"ro3_{line}_gbp"] / weeks).round(2)
+        t[f"{line}_over"] = basis
     t["ro3_line_13_gbp"] = (ro3["children_looked_after_gbp_thousand"] * 1000).round()
     return t
 
 
-def _council_row(council: str, code: str | None, by_code: pd.DataFrame, england: pd.Series):
-    row: dict = {"council": council, "ons_code": code or ""}
+def _england_weekly(england: pd.Series, line: str, over: str) -> float:
+    """England's spend a week on ``line`` per child on the same basis as a council's."""
+    if over == "all looked after":
+        return float(england[f"weekly_{line}_per_looked_after_child"])
+    return float(england[f"weekly_{line}_per_child"])
+
+
+def _council_row(
+    council: str, code: str | None, by_code: pd.DataFrame, england: pd.Series, year: str
+) -> dict:
+    row: dict = {"council": council, "ons_code": code or "", "outturn_year": year}
     if code is None:
         return {
             **row,
             "name": council,
             "status": "national",
             "provenance": "",
-            "note": "no RO3 2024-25 row for this council's codes",
+            "note": f"no RO3 {year} row for this council's codes",
         } | _ones()
     r = by_code.loc[code]
     row["name"] = r["name"]
-    for col in ("looked_after_31_march_2024", "looked_after_31_march_2025"):
+    for col in ("looked_after_at_start", "looked_after_at_end"):
         row[col] = r[col]
     reasons = []
     if pd.isna(r["ro3_line_13_gbp"]):
-        reasons.append("no RO3 return for 2024-25")
-    elif min(r["looked_after_31_march_2024"], r["looked_after_31_march_2025"]) < 10:
+        reasons.append(f"no RO3 return for {year}")
+    elif min(r["looked_after_at_start"], r["looked_after_at_end"]) < 10:
         reasons.append("fewer than 10 children looked after")
     for line in COUNCIL_LINES:
+        if line in COST_LINE_TYPES:
+            row[f"{line}_at_start"] = r[f"{line}_at_start"]
+            row[f"{line}_at_end"] = r[f"{line}_at_end"]
         row[f"ro3_{line}_gbp"] = r[f"ro3_{line}_gbp"]
-        own = r[f"weekly_{line}_per_looked_after_child"]
-        row[f"weekly_{line}_per_looked_after_child"] = own
-        k = own / england[f"weekly_{line}_per_looked_after_child"]
+        own = r[f"weekly_{line}_per_child"]
+        row[f"weekly_{line}_per_child"] = own
+        row[f"{line}_over"] = r[f"{line}_over"]
+        k = own / _england_weekly(england, line, r[f"{line}_over"])
         usable = not reasons and pd.notna(k) and PLAUSIBLE_FACTOR[0] <= k <= PLAUSIBLE_FACTOR[1]
         if not reasons and not usable:
             reasons.append(
                 f"{line} line missing"
                 if pd.isna(k)
-                else f"{line} line {k:.2f} x England's per looked-after child, outside "
+                else f"{line} line {k:.2f} x England's per child, outside "
                 f"{PLAUSIBLE_FACTOR[0]:.2f} to {PLAUSIBLE_FACTOR[1]:.0f} x: booked elsewhere "
                 "(a children's trust, another council or another line)"
             )
@@ -424,35 +532,54 @@ def _council_row(council: str, code: str | None, by_code: pd.DataFrame, england:
     row["note"] = "; ".join(reasons) + ("; England's costs" if national else "")
     if not national and reasons:
         row["note"] = "; ".join(reasons) + ": England's cost on that line"
-    row["provenance"] = (
-        f"RO3 2024-25 lines 16, 17, 19 (C3 total expenditure) over children looked after at "
-        f"31 March 2024 and 2025 ({r['looked_after_31_march_2024']:.0f}, "
-        f"{r['looked_after_31_march_2025']:.0f}; DfE), each against England's"
-    )
+    row["provenance"] = _provenance(r, year)
     booked_elsewhere = national and all("booked elsewhere" in why for why in reasons)
     if booked_elsewhere or (national and any(" line missing" in why for why in reasons)):
         row = _whole_council(row, r, england, reasons)
     return row
 
 
+def _provenance(r: pd.Series, year: str) -> str:
+    """What each of a council's lines was divided by, in words."""
+    words = {
+        "secure homes and children's homes": ("children in children's homes", "residential"),
+        "foster placements": ("children in foster care", "fostering"),
+        "all looked after": ("children looked after", "looked_after"),
+    }
+    start, end = OUTTURN_YEARS[year]
+    parts = []
+    for line, number in zip(COUNCIL_LINES, (16, 17, 19), strict=True):
+        who, column = words[r[f"{line}_over"]]
+        counts = f"{r[f'{column}_at_start']:.0f}, {r[f'{column}_at_end']:.0f}"
+        parts.append(f"line {number} over its {who} at 31 March {start} and {end} ({counts})")
+    return (
+        f"RO3 {year} (C3 total expenditure) " + "; ".join(parts) + "; DfE children looked "
+        "after at 31 March by placement; each against England's the same way"
+    )
+
+
 def _whole_council(row: dict, r: pd.Series, england: pd.Series, reasons: list[str]) -> dict:
     """A council whose lines are booked differently from England's (a children's trust that
     books placements under "other", a line missing) but whose three lines together are its
-    looked-after spend: one factor, its total per looked-after child over England's, on every
-    line (``status`` own total), when that is plausible; else the row as it was."""
-    lines = [r[f"weekly_{line}_per_looked_after_child"] for line in COUNCIL_LINES]
-    ours = float(np.nansum(lines))
-    theirs = float(sum(england[f"weekly_{line}_per_looked_after_child"] for line in COUNCIL_LINES))
+    looked-after spend: one factor on every line (``status`` own total), its three lines over
+    what England's spend per child would come to on its own children by placement, when that
+    is plausible; else the row as it was."""
+    ours = float(np.nansum([r[f"ro3_{line}_gbp"] for line in COUNCIL_LINES]))
+    theirs = sum(
+        _england_weekly(england, line, r[f"{line}_over"]) * r[f"{line}_child_weeks"]
+        for line in COUNCIL_LINES
+    )
     k = ours / theirs if theirs > 0 else float("nan")
     if not (PLAUSIBLE_FACTOR[0] <= k <= PLAUSIBLE_FACTOR[1]):
         return row
     return row | {
         **{f"factor_{line}": round(k, 4) for line in COUNCIL_LINES},
         "status": "own total",
-        "note": "; ".join(reasons) + f": the three lines together, {k:.2f} x England's per "
-        "looked-after child, on every line",
+        "note": "; ".join(reasons) + f": the three lines together, {k:.2f} x what England's "
+        "spend per child comes to on its children by placement, on every line",
         "provenance": row["provenance"].replace(
-            "each against England's", "their total against England's total"
+            "each against England's the same way",
+            "their total against England's spend per child on the same children",
         ),
     }
 
@@ -477,6 +604,7 @@ def main(argv: list[str] | None = None) -> None:
     """Write the derived England unit costs and, given the RO3 workbook, each council's lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ro3", type=Path, help="RO3_LA_Data_2024-25_data_by_LA.ods as published")
+    parser.add_argument("--ro3-2023-24", type=Path, help="RO3_2023-24_data_by_LA.ods as published")
     args = parser.parse_args(argv)
     rows = england_derivations(read_s251(), read_placements())
     derivations_frame(rows).to_csv(UNIT_COSTS_CSV, index=False)
@@ -484,12 +612,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.ro3 is not None:
         read_ro3(args.ro3).to_csv(RO3_CSV, index=False)
         print(f"wrote {RO3_CSV.name}")
+    if args.ro3_2023_24 is not None:
+        read_ro3_2023_24(args.ro3_2023_24).to_csv(RO3_2023_24_CSV, index=False)
+        print(f"wrote {RO3_2023_24_CSV.name}")
     per_child = council_spend_per_child(pd.read_csv(RO3_CSV), looked_after_at_31_march())
     per_child.to_csv(COUNCIL_SPEND_CSV, index=False)
     print(f"wrote {COUNCIL_SPEND_CSV.name}")
-    table = council_placement_costs(
-        pd.read_csv(RO3_CSV), looked_after_at_31_march(), council_codes()
-    )
+    table = council_placement_costs(council_ro3(), looked_after_at_31_march(), council_codes())
     table.to_csv(COUNCIL_COSTS_CSV, index=False)
     print(f"wrote {COUNCIL_COSTS_CSV.name}: {(table['status'] == 'own').sum()} councils' own costs")
     print("spread of councils' factors (10th, 90th percentile):")

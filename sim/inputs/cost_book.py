@@ -4,9 +4,10 @@ and uprated to the book's price year with HM Treasury's GDP deflator.
 
 A council's own placement costs (``sim/data/reference/council_placement_costs_2024-25.csv``,
 derived by ``python -m calibration.unit_costs`` from its RO3 2024-25 outturn) scale England's
-placement costs by how far the council's own spend per looked-after child on each RO3 line sits
-from England's (or, where it books placements differently, its three lines together: status
-``own total``); a council whose figures are unusable keeps England's costs, and the file says why.
+placement costs by how far the council's own spend on each RO3 line, per child it pays for
+(children's homes, foster care, all looked after), sits from England's (or, where it books
+placements differently, its three lines together: status ``own total``); a council whose
+figures are unusable keeps England's costs, and the file says why.
 """
 
 from __future__ import annotations
@@ -129,6 +130,13 @@ class CostBook(BaseModel):
     council: str | None = Field(None, description="the council whose own costs the book holds")
     council_note: str = ""
     items: dict[str, UnitCost]
+    policy_cost_quantile: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="where a policy's own costs (set-up, training, per family) sit in their "
+        "range in this book: drawn with the unit costs (None: at their stated figures)",
+    )
 
     def gbp(self, item: str) -> float:
         """The item's value at the book's price year."""
@@ -156,7 +164,17 @@ class CostBook(BaseModel):
         names = sorted(self.items)
         u = rng.random(len(names))
         items = {n: self.items[n].drawn(float(x)) for n, x in zip(names, u, strict=True)}
-        return self.model_copy(update={"items": items})
+        # drawn after the items, so each item's draw is what it was before policies had ranges
+        policies = float(rng.random())
+        return self.model_copy(update={"items": items, "policy_cost_quantile": policies})
+
+    def policy_cost_factor(self, low: float, high: float) -> float:
+        """What a policy's own costs are multiplied by in this book: 1 at their stated figures,
+        else the book's quantile of the triangular distribution from ``low`` to ``high``
+        peaking at 1."""
+        if self.policy_cost_quantile is None or high <= low:
+            return 1.0
+        return _triangular(self.policy_cost_quantile, low, 1.0, high)
 
 
 def load_cost_book(
@@ -221,7 +239,8 @@ def _apply_council(data: dict, council: str) -> None:
     if row["status"] not in ("own", "own total"):
         data["council_note"] = f"national costs for {row['name']}: {row['note']}"
         return
-    data["council_note"] = f"{row['name']}'s own placement costs (RO3 2024-25)" + (
+    year = row.get("outturn_year") or "2024-25"
+    data["council_note"] = f"{row['name']}'s own placement costs (RO3 {year})" + (
         ": its residential, fostering and other lines together (booked differently from "
         "England's), one factor on every placement"
         if row["status"] == "own total"
@@ -243,8 +262,8 @@ def _apply_council(data: dict, council: str) -> None:
             "high": round(base.get("high", base["value"]) * k, 2),
             "council": name,
             "source": (
-                f"{row['name']}'s own outturn: England's cost x {k:.3f}, its RO3 2024-25 "
-                f"{spent_on(line)} per looked-after child over England's "
+                f"{row['name']}'s own outturn: England's cost x {k:.3f}, its RO3 {year} "
+                f"{spent_on(line)} per child over England's "
                 f"({row['provenance']}); "
                 f"England's cost: {base['source']}"
             ),
