@@ -111,6 +111,35 @@ def test_a_policys_costs_are_uprated_with_the_deflator_series():
     )
 
 
+def test_a_policys_own_costs_are_drawn_from_their_range_in_a_drawn_book():
+    """Set-up at the stated figure in the central book; in a book drawn for a replication, at
+    the book's quantile of the triangular range (half to twice by default, peaking at the
+    figure): the bottom, the peak (a third of the way up the quantiles) and the top."""
+    costed = policy(costs={"setup_gbp": 60_000}, effects=[])
+    scenario = scenario_from_dict({"population": 100_000, "years": 1, "policies": [costed]})
+    monthly = monthly_frame(single_run(scenario, 0))
+    book = load_cost_book()
+
+    def setup(b) -> float:
+        lines = costs_by_year(monthly, b, scenario.policies, population=100_000)
+        return float(lines.groupby("line")["cost_gbp"].sum()["policy: test policy"])
+
+    assert setup(book) == pytest.approx(60_000)
+    for u, factor in ((0.0, 0.5), (1 / 3, 1.0), (1.0, 2.0)):
+        drawn = book.model_copy(update={"policy_cost_quantile": u})
+        assert setup(drawn) == pytest.approx(60_000 * factor), f"quantile {u}"
+    draws = [load_cost_book().drawn(np.random.default_rng(i)) for i in range(400)]
+    factors = [b.policy_cost_factor(0.5, 2.0) for b in draws]
+    assert np.mean(factors) == pytest.approx((0.5 + 1 + 2) / 3, abs=0.05)
+    # the items are drawn as before: one uniform each, in name order, then the policies'
+    rng = np.random.default_rng(3)
+    u = rng.random(len(book.items))
+    first = sorted(book.items)[0]
+    assert load_cost_book().drawn(np.random.default_rng(3)).items[first] == book.items[first].drawn(
+        float(u[0])
+    )
+
+
 # -- a policy in one locality changes nothing outside it ---------------------------------------
 
 

@@ -419,13 +419,15 @@ FIGURES: dict[str, FigureText] = {
         "Net cost against today",
         "money",
         "The pilot's cost less savings on placements, proceedings and casework (undiscounted; "
-        "below 0 saves money); with uncertainty, unit costs are drawn from their ranges too",
+        "below 0 saves money); with uncertainty, unit costs and the pilot's own costs are "
+        "drawn from their ranges too",
     ),
     "npv_net_saving_gbp": FigureText(
         "Net present value of the saving",
         "money",
         "Savings less costs, discounted at 3.5% a year (HM Treasury Green Book); above 0 "
-        "saves money; with uncertainty, unit costs are drawn from their ranges too",
+        "saves money; with uncertainty, unit costs and the pilot's own costs are drawn from "
+        "their ranges too",
     ),
     "return_per_pound": FigureText(
         "Return per £1 invested",

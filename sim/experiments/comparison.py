@@ -239,9 +239,10 @@ def _costs(monthly: pd.DataFrame, scenario: Scenario, book: CostBook) -> pd.Data
     """Cost by variant, effects, replication, financial year and line.
 
     Runs with central effects are costed with the book's central costs. Runs with sampled
-    effects are costed with unit costs drawn from their ranges, one book per replication
-    (:func:`drawn_book`), and the baseline is costed again with the same draws (variant
-    ``baseline``, effects ``sampled``), so a replication's net cost pairs like with like.
+    effects are costed with unit costs (and the policies' own costs) drawn from their ranges,
+    one book per replication (:func:`drawn_book`), and the baseline is costed again with the
+    same draws (variant ``baseline``, effects ``sampled``), so a replication's net cost pairs
+    like with like.
     """
     out = []
     variants = scenario.compared_variants()

@@ -151,12 +151,15 @@ def _policy_monthly_cost(
 
     Staff, set-up and training are the file's per 100,000 children times the policy's
     :meth:`~sim.inputs.policies.Policy.scale` at ``population``; the per-family cost is not scaled.
+    In a book drawn for a replication (:meth:`~sim.inputs.cost_book.CostBook.drawn`) set-up,
+    training and per-family costs are drawn from their range too (staff from their unit costs').
     """
     month_start = pd.to_datetime(wide["month"] + "-01")
     start = pd.Timestamp(policy.start_date)
     running = (month_start >= start.replace(day=1)).to_numpy()
     c = policy.costs
-    price = lambda v: book.uprate(v, c.price_year)  # noqa: E731 (the book's deflator series)
+    drawn = book.policy_cost_factor(c.low_factor, c.high_factor)  # 1 at the stated figures
+    price = lambda v: drawn * book.uprate(v, c.price_year)  # noqa: E731 (the book's deflator)
     k = policy.scale(population)
     staff = sum(s.fte * book.gbp(f"staff_{s.role}") for s in policy.staff_at(population)) / 12
     cost = np.where(running, staff + k * price(c.training_gbp_per_year) / 12, 0.0)

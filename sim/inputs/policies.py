@@ -140,6 +140,13 @@ class Staff(_Model):
         return self
 
 
+#: The range of a policy's own costs when its file gives none, as multiples of its figures:
+#: half to twice (judgement: what a council pays for set-up, training and a service per family
+#: varies at least that much between the evaluations and councils that report it, and none of
+#: the built-in pilots' costs was read in a published cost appendix).
+DEFAULT_COST_RANGE = (0.5, 2.0)
+
+
 class Costs(_Model):
     """A policy's own costs (staff are costed from the unit-cost book by role).
 
@@ -156,6 +163,18 @@ class Costs(_Model):
         "judgement",
         description="published: from the policy's evaluation; judgement: no published cost "
         "was found (flagged wherever costs are shown)",
+    )
+    low_factor: float = Field(
+        DEFAULT_COST_RANGE[0],
+        gt=0,
+        le=1,
+        description="the low end of the range of set-up, training and per-family costs, as a "
+        "multiple of the figures (default: half; judgement)",
+    )
+    high_factor: float = Field(
+        DEFAULT_COST_RANGE[1],
+        ge=1,
+        description="the high end, as a multiple of the figures (default: twice; judgement)",
     )
 
 

@@ -113,7 +113,8 @@ EVIDENCE_WARNINGS = {
 UNCERTAINTY_NOTE = (
     "With uncertainty, each replication draws the pilot's effect sizes from their evidence "
     "ranges and every unit cost with a range from it (triangular, peaking at its value), the "
-    "same costs for today and the pilot"
+    "same costs for today and the pilot, and the pilot's own set-up, training and per-family "
+    "costs from theirs"
 )
 #: Column heading of the figures with effect-size and cost uncertainty.
 UNCERTAINTY_HEADING = "with effect and cost uncertainty"
