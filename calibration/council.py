@@ -52,6 +52,7 @@ from calibration.placement_moves import own_placement_moves
 from calibration.placement_stock import own_placement_mix
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.experiments.runner import model_version
+from sim.inputs.cost_book import COUNCIL_COSTS_CSV
 
 #: Events at which a council's own rate gets half the weight (judgement; see module docstring).
 SHRINKAGE_EVENTS = 30
@@ -523,6 +524,7 @@ def calibrate(
     params["provenance"]["exit_mix"] = exits
     params["provenance"]["placement_moves"] = moves
     params["provenance"]["placement_mix"] = mix
+    params["provenance"]["placement_costs"] = _placement_costs(area.slug)
     params["_population"] = int(hist.table.at[year, "population"])
     return params, rows
 
@@ -561,6 +563,37 @@ def plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+#: The columns of a council's row of the placement cost table copied into its parameter file.
+COPIED_TO_COUNCIL_FILE = (
+    "outturn_year",
+    "status",
+    "factor_residential",
+    "factor_fostering",
+    "factor_other",
+    "residential_over",
+    "fostering_over",
+    "note",
+    "provenance",
+)
+
+
+def council_file_costs(row: pd.Series) -> dict[str, Any]:
+    """A council's row of the placement cost table (``python -m calibration.unit_costs``) as its
+    parameter file keeps it (``provenance.placement_costs``): what scales England's placement
+    costs, from what."""
+    kept = {c: row[c] for c in COPIED_TO_COUNCIL_FILE if c in row and pd.notna(row[c])}
+    kept = {k: float(v) if isinstance(v, np.floating) else v for k, v in kept.items()}
+    return {**kept, "table": f"sim/data/reference/{COUNCIL_COSTS_CSV.name}"}
+
+
+def _placement_costs(slug: str) -> dict[str, Any]:
+    """The council's placement costs as its file keeps them, or a note where none are shipped."""
+    table = pd.read_csv(COUNCIL_COSTS_CSV).set_index("council")
+    if slug not in table.index:
+        return {"note": "none shipped for this council: England's placement costs"}
+    return council_file_costs(table.loc[slug])
 
 
 def write_council_file(params: dict[str, Any], out: Path) -> Path:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from calibration.council import council_file_costs, write_council_file
 from calibration.ees import EES_DIR
 from calibration.placement_stock import COST_LINE_TYPES, children_by_cost_line
 from sim.inputs.cost_book import COUNCIL_COSTS_CSV
@@ -600,6 +601,19 @@ def factor_spread(table: pd.DataFrame, q: tuple[float, float] = (0.1, 0.9)) -> p
     )
 
 
+def write_into_council_files(table: pd.DataFrame, folder: Path = COUNCILS_DIR) -> int:
+    """Each council file's ``provenance.placement_costs``: its row of ``table`` (the cost book
+    reads the table; the file carries the same figures with what they were computed from)."""
+    rows = table.set_index("council")
+    files = [f for f in sorted(folder.glob("*.yaml")) if f.stem in rows.index]
+    for f in files:
+        params = yaml.safe_load(f.read_text(encoding="utf-8"))
+        params["provenance"]["placement_costs"] = council_file_costs(rows.loc[f.stem])
+        params["_population"] = params["provenance"].get("children", "n/a")
+        write_council_file(params, f)
+    return len(files)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write the derived England unit costs and, given the RO3 workbook, each council's lines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -621,6 +635,8 @@ def main(argv: list[str] | None = None) -> None:
     table = council_placement_costs(council_ro3(), looked_after_at_31_march(), council_codes())
     table.to_csv(COUNCIL_COSTS_CSV, index=False)
     print(f"wrote {COUNCIL_COSTS_CSV.name}: {(table['status'] == 'own').sum()} councils' own costs")
+    n = write_into_council_files(pd.read_csv(COUNCIL_COSTS_CSV))
+    print(f"wrote the placement costs into {n} council files")
     print("spread of councils' factors (10th, 90th percentile):")
     print(factor_spread(table).round(3).to_string())
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import council_folder
 from pydantic import ValidationError
 
+from calibration.council import council_file_costs
 from calibration.placement_stock import children_by_cost_line
 from calibration.spend_check import (
     council_spend_check,
@@ -249,6 +251,20 @@ def test_every_shipped_council_has_its_own_costs_or_a_reason() -> None:
         council_ro3(), looked_after_at_31_march(), council_codes()
     ).fillna({"note": ""})
     pd.testing.assert_frame_equal(table, recomputed, check_dtype=False)
+
+
+def test_each_council_file_carries_its_placement_costs_and_what_they_came_from() -> None:
+    """The cost book reads the table; each council's parameter file carries the same factors,
+    status and provenance (``provenance.placement_costs``), so the file says where its costs
+    come from."""
+    table = pd.read_csv(COUNCIL_COSTS_CSV).set_index("council")
+    for f in sorted(COUNCILS_DIR.glob("*.yaml")):
+        kept = yaml.safe_load(f.read_text(encoding="utf-8"))["provenance"]["placement_costs"]
+        assert kept == council_file_costs(table.loc[f.stem]), f"{f.stem}: {kept}"
+    dorset = yaml.safe_load((COUNCILS_DIR / "dorset.yaml").read_text(encoding="utf-8"))
+    kept = dorset["provenance"]["placement_costs"]
+    assert (kept["status"], kept["factor_residential"]) == ("own", 0.8433)
+    assert "line 16 over its children in children's homes" in kept["provenance"]
 
 
 def test_a_councils_own_residential_cost_by_hand() -> None:
