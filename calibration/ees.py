@@ -167,6 +167,21 @@ def _number(value: str) -> float:
         return np.nan
 
 
+#: Children a cell DfE withholds as small (``c``: 1 to 5) counts as: the middle (judgement).
+WITHHELD = 3.0
+
+
+def count_cell(cell: str) -> float:
+    """A published count for pooling: a withheld cell (``c``) as :data:`WITHHELD` children,
+    ``z`` or ``x`` (not collected, not applicable) as none."""
+    if cell == "c":
+        return WITHHELD
+    try:
+        return float(cell)
+    except ValueError:
+        return 0.0
+
+
 @cache
 def _rows(file: str) -> tuple[dict[str, str], ...]:
     with (EES_DIR / file).open(newline="", encoding="utf-8-sig") as fh:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from calibration.ees import EES_DIR, Area
+from calibration.ees import EES_DIR, Area, count_cell
 from calibration.stays import exits_by_stay
 from sim.inputs.parameters import Parameters
 
@@ -33,8 +33,6 @@ LA_CEASED = EES_DIR / "la_children_ceased_by_reason_2020_to_2024.csv"
 POOLED_YEARS = 3
 #: Exits of England's mix a council's own exits are pooled with (judgement; see the module).
 SHRINK_EXITS = 60.0
-#: Children a withheld cell (``c``) counts as: the middle of 1 to 5 (judgement).
-WITHHELD = 3.0
 #: DfE's reasons, grouped as the model's exits (any reason not named here is ``other``).
 REASON_GROUPS: dict[str, str] = {
     "Returned home to live with parents or other person with parental responsibility which was "
@@ -55,18 +53,9 @@ GROUPS = ("returned_home", "sgo", "cao", "adoption", "age_18", "other")
 def _table() -> pd.DataFrame:
     t = pd.read_csv(LA_CEASED, dtype=str, keep_default_na=False)
     t = t[t.characteristic != "Total"]
-    t["count"] = t.number.map(_count)
+    t["count"] = t.number.map(count_cell)
     t["group"] = t.characteristic.map(lambda c: REASON_GROUPS.get(c, "other"))
     return t
-
-
-def _count(cell: str) -> float:
-    if cell == "c":
-        return WITHHELD
-    try:
-        return float(cell)
-    except ValueError:  # z (not collected that year), x: none counted
-        return 0.0
 
 
 def _years(reference_year: str) -> list[str]:

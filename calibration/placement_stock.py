@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from calibration.ees import EES_DIR, Area, find_area
+from calibration.ees import EES_DIR, Area, count_cell, find_area
 from calibration.stock_mix import stock_shares
 
 PLACEMENTS_31_MARCH = EES_DIR / "la_cla_31_march_by_placement_2021_to_2025.csv"
@@ -46,8 +46,6 @@ SHRINK_CHILDREN = 60.0
 ROUNDS = 1
 ROUND_CHILDREN = 400_000
 ROUND_REPLICATIONS = 3
-#: Children a withheld cell (``c``) counts as: the middle of 1 to 5 (judgement).
-WITHHELD = 3.0
 TOTAL = "Total"
 #: DfE's placement types that are the model's placement groups (the rest of the total: other).
 GROUP_OF_TYPE = {
@@ -79,15 +77,6 @@ def _table() -> pd.DataFrame:
     return pd.read_csv(PLACEMENTS_31_MARCH, dtype=str, keep_default_na=False)
 
 
-def _count(cell: str) -> float:
-    if cell == "c":
-        return WITHHELD
-    try:
-        return float(cell)
-    except ValueError:  # z, x: none counted
-        return 0.0
-
-
 def _rows(area: Area | None) -> pd.DataFrame:
     t = _table()
     if area is None:
@@ -108,7 +97,7 @@ def children_by_group(area: Area | None, years: list[str]) -> dict[str, float]:
     is None); ``other`` is the total less the three named groups."""
     t = _rows(area)
     t = t[t.time_period.isin(years)]
-    counts = t.assign(n=t.number.map(_count)).groupby("characteristic")["n"].sum()
+    counts = t.assign(n=t.number.map(count_cell)).groupby("characteristic")["n"].sum()
     out = {g: float(counts.get(c, 0.0)) for c, g in GROUP_OF_TYPE.items()}
     out["other"] = max(float(counts.get(TOTAL, 0.0)) - sum(out.values()), 0.0)
     return out

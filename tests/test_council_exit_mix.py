@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 import yaml
 
-from calibration.exit_mix import LA_CEASED, REASON_GROUPS, SHRINK_EXITS, WITHHELD
+from calibration.ees import WITHHELD
+from calibration.exit_mix import LA_CEASED, REASON_GROUPS, SHRINK_EXITS
 from calibration.exits import refresh_exit_mix
 from sim.core.entities import Exit
 from sim.experiments.experiment import single_run
