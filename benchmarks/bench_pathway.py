@@ -70,14 +70,48 @@ def scenario(population: int, years: float):
     return load_scenario(SCENARIO).with_changes(population=population, years=years, replications=1)
 
 
-def timed_run(population: int, years: float) -> tuple[float, int]:
-    """Wall seconds and simpy events of ``single_run`` (replication 0)."""
+def timed_child(population: int, years: float) -> dict:
+    """Body of one fresh subprocess: one timed ``single_run`` (replication 0) and the simpy rate
+    of a bare loop in the same process, with how the model core ran."""
+    from sim.core import compiled
     from sim.experiments.experiment import single_run
 
     sc = scenario(population, years)
     t0 = time.perf_counter()
     r = single_run(sc, 0)
-    return time.perf_counter() - t0, r.events
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "events": r.events,
+        "bare_simpy_events_per_s": bare_simpy_rate(repeats=1),
+        "core": compiled.status().summary,
+    }
+
+
+def spawn_timed_child(population: int, years: float, interpreted: bool) -> dict:
+    """One timed replication in a fresh process, compiled (where built) or interpreted."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_timed-child", str(population)]
+    env = dict(os.environ, CSC_SIM_INTERPRETED="1" if interpreted else "0")
+    done = subprocess.run([*cmd, str(years)], capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"timed subprocess failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def core_figures(runs: list[dict]) -> dict:
+    """Median seconds, events per second and the rate against bare simpy of one core's runs."""
+    seconds = statistics.median(r["seconds"] for r in runs)
+    events = runs[0]["events"]
+    bare = statistics.median(r["bare_simpy_events_per_s"] for r in runs)
+    return {
+        "core": runs[0]["core"],
+        "seconds_per_replication": seconds,
+        "replication_runs": [r["seconds"] for r in runs],
+        "model_events": events,
+        "model_events_per_s": events / seconds,
+        "bare_simpy_events_per_s": bare,
+        "event_rate_ratio": events / seconds / bare,
+    }
 
 
 def peak_open_children(r) -> int:
@@ -138,14 +172,13 @@ def measure(quick: bool) -> dict:
             ]
         memory.append(row)
 
-    say("bare simpy loop ...")
-    bare = bare_simpy_rate(repeats=1 if quick else 3)
-
-    say(f"model: {population:,} children x 10 years x {runs} run(s) ...")
-    timings = [timed_run(population, 10) for _ in range(runs)]
-    seconds = statistics.median(t for t, _ in timings)
-    events = timings[0][1]
-    model = events / seconds
+    # compiled and interpreted alternate, each run in a fresh process with its own bare loop
+    timed: dict[str, list[dict]] = {"compiled": [], "interpreted": []}
+    for i in range(runs):
+        for kind in timed:
+            say(f"model ({kind}): {population:,} children x 10 years, run {i + 1} of {runs} ...")
+            timed[kind].append(spawn_timed_child(population, 10, kind == "interpreted"))
+    cores = {kind: core_figures(r) for kind, r in timed.items()}
 
     first, last = memory[0], memory[-1]
     return {
@@ -157,12 +190,10 @@ def measure(quick: bool) -> dict:
         },
         "mode": "quick" if quick else "full",
         "population": population,
-        "model_events": events,
-        "model_events_per_s": model,
-        "bare_simpy_events_per_s": bare,
-        "event_rate_ratio": model / bare,
-        "seconds_per_replication": seconds,
-        "replication_runs": [t for t, _ in timings],
+        **cores["compiled"],
+        "interpreted": cores["interpreted"],
+        "speed_up_compiled": cores["interpreted"]["seconds_per_replication"]
+        / cores["compiled"]["seconds_per_replication"],
         "memory": memory,
         "peak_rss_ratio_10y_2y": last["peak_rss_mib"] / first["peak_rss_mib"],
         "rss_added_ratio_10y_2y": last["rss_added_by_run_mib"] / first["rss_added_by_run_mib"],
@@ -192,16 +223,29 @@ def report(f: dict) -> None:
         f"{m['cpu']}, {os.cpu_count()} cores visible"
     )
     print()
-    print(f"1. Event throughput ({pop} children, 10 years)")
+    interp = f["interpreted"]
+    print(f"0. {f['core']} / {interp['core']}")
+    print()
+    print(f"1. Event throughput ({pop} children, 10 years; compiled / interpreted)")
     print(
-        f"   model       {f['model_events_per_s']:>12,.0f} events/s ({f['model_events']:,} events)"
+        f"   model       {f['model_events_per_s']:>12,.0f} / {interp['model_events_per_s']:,.0f}"
+        f" events/s ({f['model_events']:,} events)"
     )
-    print(f"   bare simpy  {f['bare_simpy_events_per_s']:>12,.0f} events/s")
-    print(f"   ratio       {f['event_rate_ratio']:>12.2f}   (aim >= 0.5)")
+    print(
+        f"   bare simpy  {f['bare_simpy_events_per_s']:>12,.0f} / "
+        f"{interp['bare_simpy_events_per_s']:,.0f} events/s (the same process)"
+    )
+    print(
+        f"   ratio       {f['event_rate_ratio']:>12.2f} / {interp['event_rate_ratio']:.2f}"
+        "   (aim >= 0.5)"
+    )
     print()
     runs = ", ".join(f"{t:.2f}" for t in f["replication_runs"])
+    runs_i = ", ".join(f"{t:.2f}" for t in interp["replication_runs"])
     print(f"2. Seconds per replication ({pop} children, 10 years, one core)")
-    print(f"   {f['seconds_per_replication']:.2f} s   (runs: {runs}; aim <= 3 s)")
+    print(f"   compiled     {f['seconds_per_replication']:.2f} s   (runs: {runs}; aim <= 3 s)")
+    print(f"   interpreted  {interp['seconds_per_replication']:.2f} s   (runs: {runs_i})")
+    print(f"   compiled is {f['speed_up_compiled']:.2f}x as fast")
     print()
     print(f"3. Peak memory by horizon ({pop} children, each in a fresh process)")
     print("   years  peak open children  RSS before run  peak RSS  added by run  tracemalloc")
@@ -228,20 +272,21 @@ def report(f: dict) -> None:
     if tm_ratio is not None:
         mem += f", x{tm_ratio:.2f} tracemalloc"
     print("```markdown")
-    print("| Figure | Value | Aim |")
-    print("|---|---|---|")
+    print("| Figure | Compiled | Interpreted | Aim |")
+    print("|---|---|---|---|")
     print(
-        f"| Model / bare simpy events per second | {f['event_rate_ratio']:.2f} "
-        f"({f['model_events_per_s']:,.0f} / {f['bare_simpy_events_per_s']:,.0f}) | >= 0.5 |"
+        f"| Model / bare simpy events per second | {f['event_rate_ratio']:.2f} | "
+        f"{interp['event_rate_ratio']:.2f} | >= 0.5 |"
     )
     print(
         f"| Seconds per replication, {pop} children x 10 years | "
-        f"{f['seconds_per_replication']:.1f} s | <= 3 s |"
+        f"{f['seconds_per_replication']:.1f} s | {interp['seconds_per_replication']:.1f} s "
+        "| <= 3 s |"
     )
     last = f["memory"][-1]
     print(
-        f"| Peak memory, 10 years vs 2 years | {mem} ({last['peak_rss_mib']:.0f} MiB RSS "
-        f"at 10 years) | ~1 (flat in horizon) |"
+        f"| Peak memory, 10 years vs 2 years (compiled) | {mem} ({last['peak_rss_mib']:.0f} MiB "
+        f"RSS at 10 years) | | ~1 (flat in horizon) |"
     )
     print("```")
 
@@ -253,8 +298,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--_memory-child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--_timed-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    if args._timed_child:
+        pop, years = args._timed_child
+        print(json.dumps(timed_child(int(pop), float(years))))
+        return
     if args._memory_child:
         pop, years, kind = args._memory_child
         print(json.dumps(memory_child(int(pop), float(years), trace=kind == "trace")))

@@ -7,9 +7,19 @@ Public API::
     results = run_replications(scenario)
 """
 
-from sim.experiments.experiment import RunResult, run_replications, single_run
-from sim.inputs.scenario import Scenario, ScenarioError, default_scenario, load_scenario
-from sim.version import __version__
+from sim.core import compiled
+
+# before any model module loads: it chooses each one's compiled build or its source
+compiled.install()
+
+from sim.experiments.experiment import RunResult, run_replications, single_run  # noqa: E402
+from sim.inputs.scenario import (  # noqa: E402
+    Scenario,
+    ScenarioError,
+    default_scenario,
+    load_scenario,
+)
+from sim.version import __version__  # noqa: E402
 
 __all__ = [
     "RunResult",

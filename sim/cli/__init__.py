@@ -19,7 +19,9 @@ from importlib.metadata import entry_points
 
 from sim.cli import arguments
 from sim.cli.common import Subparsers
+from sim.core import compiled
 from sim.inputs.scenario import ScenarioError
+from sim.version import __version__
 
 #: The command groups of ``sim`` itself, by name.
 GROUPS: dict[str, Callable[[Subparsers], None]] = {
@@ -51,6 +53,18 @@ def _help_position(group: str) -> tuple[int, str]:
     return (ORDER.index(group), "") if group in ORDER else (len(ORDER), group)
 
 
+class _Version(argparse.Action):
+    """``csc-sim --version``: the release and how the model core runs (compiled or not)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=kwargs.get("help"))  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        # status() imports the model core: only --version pays for that
+        print(f"csc-sim {__version__}; {compiled.status().summary}")
+        parser.exit()
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
     """The parser of every command found, and the install-only commands that were not found."""
     parser = argparse.ArgumentParser(
@@ -59,6 +73,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
             "Simulate children's social care for an English council: families from contact to "
             "early help, child in need, child protection and care."
         ),
+    )
+    parser.add_argument(
+        "--version",
+        action=_Version,
+        help="show the version and whether the model core runs compiled, then exit",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for register in command_groups():

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from sim.core import compiled
 from sim.experiments.runner import code_fingerprint, compare_to_folder, model_version
 from sim.inputs.cost_book import COST_BOOK
 from sim.inputs.scenario import Scenario, ScenarioError, parameter_file
@@ -206,6 +207,8 @@ def build_manifest(
             "version": model_version(),
             **git_commit(),
             "code_fingerprint": code_fingerprint(),
+            # compiled or interpreted: the same numbers either way (tests/test_compiled_core.py)
+            "model_core": compiled.status().summary,
         },
         "command": command,
         "reproduce_command": f"csc-sim reproduce {display_path(manifest_path)}",

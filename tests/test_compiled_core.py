@@ -1,0 +1,141 @@
+"""The compiled model core gives the numbers the interpreted one gives, bit for bit.
+
+Where a C compiler and Cython exist, installing the project compiles the per-event modules
+(``sim.core.compiled.COMPILED_MODULES``, ``setup.py``); ``CSC_SIM_INTERPRETED=1`` runs the same
+``.py`` files interpreted. The same runs are made both ways and their every counter compared as
+bytes, and against a digest recorded from the interpreted model before the compiled core came
+(so neither way drifts from the numbers users had). ``.ci/run`` sets ``CSC_SIM_EXPECT_COMPILED=1``
+for its compiled pass, so a build that silently fell back fails CI instead of passing untested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.core import compiled
+from sim.experiments.experiment import RunResult, single_run
+from sim.inputs.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Runs compared: England's baseline, and Family Safeguarding with its effects drawn (policies,
+#: enrolment, the effect ledger's decisions and draws all run).
+RUNS = (
+    ("baseline.yaml", 0, False),
+    ("family_safeguarding.yaml", 1, True),
+)
+SIZE = {"population": 20_000, "years": 2, "replications": 1}
+#: The digests of RUNS, recorded with the interpreted model of version 0.9.0 before the compiled
+#: core was added. A release that changes the model's numbers on purpose records new ones here
+#: (and says so in the changelog).
+RECORDED = {
+    "baseline.yaml": "8cd228001b5802ea11d4c8de0fecf5465d8525d99bc86d4bb1a73d788f69ef0c",
+    "family_safeguarding.yaml": "78a324ada054473711254214a3c2389db5f563444c3223a75299f6b5c0fc5393",
+}
+
+
+def digest(run: RunResult) -> str:
+    """SHA-256 of every monthly counter, completed stays and event count of a run, as bytes."""
+    h = hashlib.sha256()
+    for part in ("flows", "month_end_stock", "month_end_values", "entries", "exits", "child_days"):
+        arrays = getattr(run, part)
+        for key in sorted(arrays):
+            h.update(f"{part}.{key}".encode())
+            h.update(np.ascontiguousarray(arrays[key], dtype=np.float64).tobytes())
+    h.update(repr(sorted(run.stays.items())).encode())
+    h.update(str(run.events).encode())
+    return h.hexdigest()
+
+
+def run_digests() -> dict[str, str]:
+    """The digest of each of :data:`RUNS` made in this process."""
+    out = {}
+    for name, replication, sampled in RUNS:
+        scenario = load_scenario(ROOT / "scenarios" / name).with_changes(**SIZE)
+        out[name] = digest(single_run(scenario, replication, sampled_effects=sampled))
+    return out
+
+
+def digests_in_a_subprocess(interpreted: bool) -> tuple[str, dict[str, str]]:
+    """(the core's status, the digests) from a fresh Python, compiled or interpreted."""
+    env = dict(os.environ, **{compiled.INTERPRETED_ENV: "1" if interpreted else "0"})
+    code = (
+        "import json, sys; sys.path.insert(0, 'tests'); import sim; "
+        "from sim.core import compiled; from test_compiled_core import run_digests; "
+        "print(json.dumps([compiled.status().summary, run_digests()]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    summary, digests = json.loads(done.stdout.strip().splitlines()[-1])
+    return summary, digests
+
+
+def build_present() -> bool:
+    return any(
+        compiled.source_path(m).with_suffix(s).exists()
+        for m in compiled.COMPILED_MODULES
+        for s in importlib.machinery.EXTENSION_SUFFIXES
+    )
+
+
+def test_ci_runs_the_compiled_core_where_it_expects_one() -> None:
+    state = compiled.status()
+    if os.environ.get("CSC_SIM_EXPECT_COMPILED") == "1":
+        assert state.interpreted == (), f"expected every module compiled: {state.summary}"
+    if compiled.interpreted_requested():
+        assert state.compiled == (), f"asked for the interpreted core: {state.summary}"
+
+
+def test_compiled_and_interpreted_give_the_same_bits_as_recorded() -> None:
+    here = run_digests()
+    summary, interpreted = digests_in_a_subprocess(interpreted=True)
+    assert summary.startswith("model core: interpreted"), summary
+    assert interpreted == here, f"{compiled.status().summary} differs from {summary}"
+    assert here == RECORDED, (
+        "the model's numbers moved from those recorded before the compiled core; if on purpose, "
+        f"record the new digests: {json.dumps(here)}"
+    )
+
+
+@pytest.mark.skipif(not build_present(), reason="no compiled build here (installed without Cython)")
+def test_an_edited_source_runs_interpreted_never_a_stale_build() -> None:
+    name = "sim.model.recorder"
+    package_path = [str(compiled.source_path(name).parent)]
+    recorded = {name: compiled.source_hash(compiled.source_path(name))}
+    # the build's record matches the source: Python's own finder loads the build
+    assert compiled._SourceFinder(False, recorded).find_spec(name, package_path) is None
+    # the source changed since the build (its recorded hash differs): the .py is loaded
+    spec = compiled._SourceFinder(False, {name: "0" * 64}).find_spec(name, package_path)
+    assert spec is not None and spec.origin == str(compiled.source_path(name))
+    # asked for the interpreted core: the .py, whatever the record says
+    spec = compiled._SourceFinder(True, recorded).find_spec(name, package_path)
+    assert spec is not None and spec.origin == str(compiled.source_path(name))
+    # modules not listed are left to Python
+    assert compiled._SourceFinder(True, {}).find_spec("sim.api", None) is None
+
+
+def test_version_says_how_the_core_runs() -> None:
+    for interpreted in ("1", "0"):
+        env = dict(os.environ, **{compiled.INTERPRETED_ENV: interpreted})
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", "--version"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout.startswith("csc-sim "), done.stdout
+        if interpreted == "1":
+            assert "model core: interpreted (CSC_SIM_INTERPRETED=1)" in done.stdout
+        elif build_present():
+            assert "model core: compiled" in done.stdout or "modules compiled" in done.stdout
