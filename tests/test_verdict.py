@@ -79,6 +79,18 @@ def test_no_measurable_effect_is_said_plainly_with_the_range():
     assert "whether it pays for itself is about even" in said, said
 
 
+def test_a_range_from_fewer_than_ten_futures_is_said_as_rough_not_9_in_10():
+    """Quick precision runs 4 futures: their 5th and 95th percentiles are not a 9-in-10 range."""
+    said = verdict(FS, "Dorset", 5, Span(3, 1, 9, futures=4), Span(1e6, 0.5e6, 1.5e6, 4), 0.05)
+    assert "(between 1 and 9 across the 4 simulated futures run (a rough range" in said, said
+    assert "9 of 10" not in said, said
+    ten = verdict(FS, "Dorset", 5, Span(3, 1, 9, futures=10), Span(1e6, 0.5e6, 1.5e6, 10), 0.05)
+    assert "(between 1 and 9 in 9 of 10 simulated futures)" in ten, ten
+    caption = labels.range_words("care_entries_averted", -2, 9, futures=4)
+    assert caption.startswith("between -2 and 9 across the 4 simulated futures run"), caption
+    assert caption.endswith("(the range includes more children entering care)"), caption
+
+
 def test_a_pilot_that_costs_what_it_saves_says_so_without_a_chance():
     said = verdict(FS, "Essex", 2, Span(0, 0, 0), Span(1_000, -2_000, 3_000), 0.0)
     assert said.endswith("and cost about what it saves."), said

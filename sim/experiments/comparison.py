@@ -433,6 +433,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                     "mean": v.mean(),
                     "p5": v.quantile(0.05),
                     "p95": v.quantile(0.95),
+                    "futures": len(v),
                 }
             )
         averted = g["care_entries_averted"].mean()
@@ -461,6 +462,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                     "mean": value,
                     "p5": np.nan if spread is None else spread.quantile(0.05),
                     "p95": np.nan if spread is None else spread.quantile(0.95),
+                    "futures": len(g),
                 }
             )
         rows.append(
@@ -472,6 +474,7 @@ def summarise(paired: pd.DataFrame) -> pd.DataFrame:
                 "mean": payback_year(cum) or NO_PAYBACK,
                 "p5": np.nan,
                 "p95": np.nan,
+                "futures": len(g),
             }
         )
     return pd.DataFrame(rows)

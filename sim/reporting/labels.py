@@ -479,6 +479,9 @@ CHANCE_WORDS = (
 #: How a range of a pilot's difference is said: 9 of 10 simulated futures (5th to 95th
 #: percentile of the replications).
 RANGE_LEAD = "in 9 of 10 simulated futures"
+#: Fewer simulated futures than this and a range is not said as 9 in 10: with 4 (quick
+#: precision) the 5th and 95th percentiles sit between the lowest and highest of 4 runs.
+NINE_IN_TEN_FUTURES = 10
 #: The one sign convention of the page's money: net cost.
 SIGN_CONVENTION = (
     "Money is shown as net cost: positive means the pilot costs more than it saves, negative "
@@ -529,11 +532,26 @@ def precision_of(replications: int) -> str:
     return min(PRECISION, key=lambda k: abs(PRECISION[k] - replications))
 
 
-def range_words(measure: str, p5: float, p95: float) -> str:
-    """A figure's range in plain words: ``in 9 of 10 simulated futures between 1 and 19``, with
-    what a negative low end means for a count that should be positive."""
+def rough_range(futures: int | None) -> bool:
+    """True when ``futures`` simulated futures are too few to say a range as 9 in 10."""
+    return futures is not None and 0 < futures < NINE_IN_TEN_FUTURES
+
+
+def range_lead(futures: int | None = None) -> str:
+    """How a range is said after ``between a and b``: :data:`RANGE_LEAD`, or, from fewer than
+    :data:`NINE_IN_TEN_FUTURES` futures, that it is a rough range from so many."""
+    if not rough_range(futures):
+        return RANGE_LEAD
+    return f"across the {futures} simulated futures run (a rough range: more precision narrows it)"
+
+
+def range_words(measure: str, p5: float, p95: float, futures: int | None = None) -> str:
+    """A figure's range in plain words: ``in 9 of 10 simulated futures between 1 and 19``
+    (``between 1 and 19 across the 4 simulated futures run ...`` from fewer than 10), with what
+    a negative low end means for a count that should be positive."""
     fmt = value_format(measure)
-    text = f"{RANGE_LEAD} between {fmt(p5)} and {fmt(p95)}"
+    between = f"between {fmt(p5)} and {fmt(p95)}"
+    text = f"{between} {range_lead(futures)}" if rough_range(futures) else f"{RANGE_LEAD} {between}"
     if measure in NEGATIVE_END_WORDS and p5 < 0 < p95:
         text += f" ({NEGATIVE_END_WORDS[measure]})"
     return text

@@ -31,6 +31,8 @@ class Span(NamedTuple):
     mean: float
     p5: float
     p95: float
+    #: how many simulated futures the range is from (0: not known)
+    futures: int = 0
 
 
 def span(summary: pd.DataFrame, variant: str, measure: str, effects: str = "sampled") -> Span:
@@ -43,7 +45,9 @@ def span(summary: pd.DataFrame, variant: str, measure: str, effects: str = "samp
     if sel.empty:
         raise KeyError(f"no {measure!r} for {variant!r} ({effects}) in the summary")
     r = sel.iloc[0]
-    return Span(_num(r["mean"]), _num(r["p5"]), _num(r["p95"]))
+    futures = r.get("futures", 0)
+    futures = int(futures) if futures == futures and futures is not None else 0  # nan: unknown
+    return Span(_num(r["mean"]), _num(r["p5"]), _num(r["p95"]), futures)
 
 
 def _num(value: Any) -> float:
@@ -77,7 +81,8 @@ def years_words(years: float) -> str:
 def _children_clause(averted: Span) -> str:
     """What the pilot does for children entering care, with its range in tile numbers."""
     fmt = labels.count
-    between = f"between {fmt(averted.p5)} and {fmt(averted.p95)} {labels.RANGE_LEAD}"
+    lead = labels.range_lead(averted.futures or None)
+    between = f"between {fmt(averted.p5)} and {fmt(averted.p95)} {lead}"
     mean = round(averted.mean)
     if mean >= 1:
         tail = (
@@ -193,7 +198,7 @@ class Tile:
 def _range_caption(covers: str, measure: str, s: Span) -> str:
     if s.p5 != s.p5 or s.p5 == s.p95:
         return f"{covers}; the same in every simulated future"
-    return f"{covers}; {labels.range_words(measure, s.p5, s.p95)}"
+    return f"{covers}; {labels.range_words(measure, s.p5, s.p95, s.futures or None)}"
 
 
 def outcome_tiles(summary: pd.DataFrame, variant: str, covers: str) -> list[Tile]:
@@ -226,7 +231,7 @@ def money_tiles(
     and the payback year; ``paired`` (per-replication figures) counts futures."""
     own, net = span(summary, variant, "policy_cost_gbp"), span(summary, variant, "net_cost_gbp")
     npv_saving = span(summary, variant, "npv_net_saving_gbp")
-    npv_cost = Span(-npv_saving.mean, -npv_saving.p95, -npv_saving.p5)
+    npv_cost = Span(-npv_saving.mean, -npv_saving.p95, -npv_saving.p5, npv_saving.futures)
     prob = span(summary, variant, "prob_saves_money").mean
     k, n = _futures(paired, variant, lambda p: p["npv_net_saving_gbp"] > 0)
     ret = span(summary, variant, "return_per_pound")
