@@ -285,7 +285,9 @@ def test_backtest_all_on_workers_matches_one_process_and_resumes(tmp_path, monke
     # two small councils: projections run at the council's own size, so theirs are quick
     two = [find_area("Rutland"), find_area("Richmond upon Thames")]
     monkeypatch.setattr(ees, "councils", lambda: two)
+    # 4 drawn futures, not the default 40: the test checks workers and resuming, not ranges
     common = ["backtest", "--all", "--hold-out", "2024-25", "--iterations", "1", "--json"]
+    common += ["--replications", "4"]
     assert main([*common, "--workers", "1", "--out", str(tmp_path / "one")]) == 0
     assert main([*common, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
     one = pd.read_csv(tmp_path / "one" / "results.csv")

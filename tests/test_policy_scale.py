@@ -50,17 +50,17 @@ def test_the_dashboard_scenario_runs_the_team_the_cli_runs():
 
 @pytest.mark.slow
 def test_results_per_10k_children_do_not_depend_on_the_council_size():
-    """Family Safeguarding at 50,000 and 200,000 children: the same care entries averted, cost
+    """Family Safeguarding at 25,000 and 100,000 children: the same care entries averted, cost
     and families enrolled per 10,000 children, within sampling error.
 
     The team is at 0.3 of the file's, so its places bind: had the team not followed the council,
-    the 50,000 council would enrol four times as many families per child as the 200,000 one.
+    the 25,000 council would enrol four times as many families per child as the 100,000 one.
     """
     base = load_scenario(SCENARIOS / "family_safeguarding.yaml")
     fs = base.policies[0].model_dump(mode="python")
     fs.update(start_date=dt.date(2025, 4, 1), ramp_up_months=0, size=0.3)
     per_10k = {}
-    for population, replications in ((50_000, 8), (200_000, 2)):
+    for population, replications in ((25_000, 8), (100_000, 2)):
         sc = base.with_changes(
             population=population, years=2, replications=replications, policies=[fs]
         )
@@ -80,10 +80,10 @@ def test_results_per_10k_children_do_not_depend_on_the_council_size():
             "cost": paired["policy_cost_gbp"].to_numpy() * k,
             "enrolled": enrolled.to_numpy() * k,
         }
-    small, large = per_10k[50_000], per_10k[200_000]
+    small, large = per_10k[25_000], per_10k[100_000]
     assert np.ptp(np.r_[small["cost"], large["cost"]]) < 1e-6 * small["cost"].mean(), (
         f"expected the same policy cost per 10,000 children, found {small['cost'].mean():,.0f} "
-        f"at 50,000 and {large['cost'].mean():,.0f} at 200,000"
+        f"at 25,000 and {large['cost'].mean():,.0f} at 100,000"
     )
     for figure in ("enrolled", "averted"):
         a, b = small[figure], large[figure]
@@ -92,6 +92,6 @@ def test_results_per_10k_children_do_not_depend_on_the_council_size():
         sd = np.std(a, ddof=1)
         se = np.sqrt(sd**2 / len(a) + (sd / 2) ** 2 / len(b))
         assert abs(a.mean() - b.mean()) < 4 * se, (
-            f"{figure} per 10,000 children: expected the same at 50,000 and 200,000 within "
+            f"{figure} per 10,000 children: expected the same at 25,000 and 100,000 within "
             f"4 standard errors ({4 * se:.2f}), found {a.mean():.2f} and {b.mean():.2f}"
         )

@@ -22,6 +22,8 @@ from .test_dashboard_flow import LONG, _choose, _quick, _slide_to
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 1920)
+#: How long a save, open, rename or delete may take to show before its click is tried again.
+QUICK_CHECK_MS = 20_000
 
 
 def _thumb(page: Page, label: str) -> str:
@@ -174,9 +176,11 @@ def _click_until(page: Page, button: str, shows, value: str | None = None) -> No
         target.click(timeout=LONG // 4)
 
     def check() -> None:
+        # these actions rerun the page without a model run: a click lost in a rerun shows in
+        # seconds, so retry soon rather than wait minutes
         if value is None:
-            expect(shows).to_be_visible(timeout=LONG // 4)
+            expect(shows).to_be_visible(timeout=QUICK_CHECK_MS)
         else:
-            expect(shows).to_have_value(value, timeout=LONG // 4)
+            expect(shows).to_have_value(value, timeout=QUICK_CHECK_MS)
 
-    until(page, click, check, settle_ms=LONG)
+    until(page, click, check, attempts=5, settle_ms=LONG)
