@@ -9,6 +9,7 @@ at install time skips the build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import runpy
@@ -29,15 +30,14 @@ def _say(message: str) -> None:
     print(f"csc-sim: {message}", file=sys.stderr)
 
 
-def _extensions() -> list:
+def _extensions() -> tuple[list, str]:
+    """The extensions to build, and why there are none (``""`` when there are)."""
     if os.environ.get(ENV, "") == "1":
-        _say(f"{ENV}=1: the model core is not compiled; it runs interpreted")
-        return []
+        return [], f"{ENV}=1 when it was installed"
     try:
         from Cython.Build import cythonize
     except ImportError:
-        _say("Cython is not available: the model core runs interpreted (same numbers)")
-        return []
+        return [], "Cython was not available when it was installed"
     from setuptools import Extension
 
     exts = [Extension(m, [str(Path(*m.split(".")).with_suffix(".py"))]) for m in MODULES]
@@ -53,33 +53,53 @@ def _extensions() -> list:
             "embedsignature": True,
             "annotation_typing": False,
         },
-    )
+    ), ""
+
+
+EXTENSIONS, NOT_BUILT = _extensions()
+if NOT_BUILT:  # setuptools runs no build_ext without extensions: record why here
+    _say(f"the model core is not compiled: {NOT_BUILT}; it runs interpreted (same numbers)")
+    RECORD.write_text(json.dumps({"fallback": NOT_BUILT}, indent=1) + "\n", encoding="utf-8")
 
 
 class OptionalBuildExt(build_ext):
-    """Compiles what it can; a module that fails to build runs interpreted instead."""
+    """Compiles what it can; a module that fails to build runs interpreted instead. Writes the
+    build record: each compiled module's source hash, or why nothing was compiled."""
 
     def run(self) -> None:
+        self._failed: dict[str, str] = {}
         try:
             super().run()
-        except Exception as error:  # no compiler at all
-            _say(f"could not compile the model core ({error}); it runs interpreted (same numbers)")
-            return
-        self._record()
+        except Exception as error:
+            return self._fall_back(f"the install could not compile it ({error})")
+        if len(self._failed) == len(self.extensions):
+            first = next(iter(self._failed.values()))
+            return self._fall_back(f"the install could not compile it ({first})")
+        sources = {m: HERE / Path(*m.split(".")).with_suffix(".py") for m in MODULES}
+        self._write({m: hashlib.sha256(p.read_bytes()).hexdigest() for m, p in sources.items()})
 
     def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
         try:
             super().build_extension(ext)
         except Exception as error:
+            self._failed[ext.name] = str(error)
             _say(f"could not compile {ext.name} ({error}); it runs interpreted (same numbers)")
 
-    def _record(self) -> None:
-        """Write each compiled module's source hash: an edited source then runs interpreted."""
-        import hashlib
+    def copy_extensions_to_source(self) -> None:
+        """Copies what was built (an editable install), passing over what failed."""
+        every = self.extensions
+        self.extensions = [e for e in every if e.name not in self._failed]
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.extensions = every
 
-        sources = {m: HERE / Path(*m.split(".")).with_suffix(".py") for m in MODULES}
-        hashes = {m: hashlib.sha256(path.read_bytes()).hexdigest() for m, path in sources.items()}
-        text = json.dumps(hashes, indent=1, sort_keys=True) + "\n"
+    def _fall_back(self, why: str) -> None:
+        _say(f"the model core is not compiled: {why}; it runs interpreted (same numbers)")
+        self._write({"fallback": why})
+
+    def _write(self, record: dict[str, str]) -> None:
+        text = json.dumps(record, indent=1, sort_keys=True) + "\n"
         targets = {RECORD}
         if not self.inplace and self.build_lib:
             targets.add(Path(self.build_lib) / "sim" / "core" / RECORD.name)
@@ -88,4 +108,4 @@ class OptionalBuildExt(build_ext):
             target.write_text(text, encoding="utf-8")
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(ext_modules=EXTENSIONS, cmdclass={"build_ext": OptionalBuildExt})

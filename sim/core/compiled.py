@@ -49,7 +49,8 @@ COMPILED_MODULES: tuple[str, ...] = (
 )
 #: Set to 1 to run every module interpreted even where a compiled build exists.
 INTERPRETED_ENV = "CSC_SIM_INTERPRETED"
-#: The build's record of each compiled module's source hash (written by ``setup.py``).
+#: The build's record of each compiled module's source hash, or why it could not compile
+#: (``fallback``), written by ``setup.py``.
 BUILD_RECORD = Path(__file__).with_name("compiled_sources.json")
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,7 +141,7 @@ def status() -> CoreStatus:
     elif _any_build_present():
         why = "source changed since the build: reinstall to compile it again"
     else:
-        why = "no compiled build: installed without a C compiler or Cython"
+        why = _recorded_hashes().get("fallback", "no compiled build: installed without Cython")
     return CoreStatus(compiled, interpreted, why)
 
 
