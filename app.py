@@ -291,7 +291,7 @@ def charts(
             width="stretch",
             key=f"{measure}-{key}",
         )
-        col.caption(chart_caption(monthly, measure, past))
+        col.caption(chart_caption(monthly, measure, past, scenario.future))
     left.plotly_chart(
         cost_difference_chart(
             res["costs"], variant, title=labels.with_place(labels.COST_DIFFERENCE_TITLE, where)

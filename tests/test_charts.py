@@ -15,6 +15,7 @@ from sim.reporting.explain import (
     cp_plans_in_words,
     join_in_words,
     locality_in_words,
+    range_in_words,
 )
 from sim.reporting.labels import BAND_LEGEND, chart_title
 
@@ -159,3 +160,25 @@ def test_a_move_that_rounds_away_reads_as_level():
     frame = _monthly({"cp_plans": 218, "cp_plans_started": 25, **ends}, step=0.1)
     text = cp_plans_in_words(frame)
     assert "stays about level, from about 220 to about 220" in text, text
+
+
+def test_the_range_under_a_chart_says_its_ends_and_why_it_widens():
+    """CP plans at 250 + r in replication r of 10: the band is 250.45 to 258.55 each month before
+    widening; the back-test's margin for CP plans (0.12 at one year ahead, 0.17 at two, as
+    shipped) widens it from a twelfth of the first at the first month to the second's at 24."""
+    ends = {f"cp_plans_ended_{b}": 4.0 for b in ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")}
+    frame = _monthly({"cp_plans": 250, "cp_plans_started": 20, **ends}, reps=10)
+    said = range_in_words(frame, "cp_plans")
+    assert said.startswith(
+        "The shaded range (9 in 10 simulated futures) runs from about 250 to 260 after the first "
+        "month and from about 210 to 310 by March 2027: it widens the further ahead it looks"
+    ), said
+    assert "how far such projections have missed" in said, said
+    fixed = range_in_words(frame, "cp_plans", future="fixed")
+    assert "from about 250 to 260 by March 2027" in fixed and "chance adds up" in fixed, fixed
+    rough = range_in_words(_monthly({"cp_plans": 250}, reps=4), "cp_plans")
+    assert rough.startswith("The shaded range (across the 4 simulated futures run, a rough"), rough
+    # under the chart, after why the level moves; the caseload chart's range is not explained
+    assert "The shaded range" in chart_caption(frame, "cp_plans")
+    flat = _monthly({"waiting_allocation": 0, "referrals": 100, "caseload_per_sw": 15}, reps=10)
+    assert "The shaded range" not in chart_caption(flat, "caseload_per_sw")

@@ -13,8 +13,9 @@ import pandas as pd
 
 from sim.core.measures import CP_DURATION_BANDS
 from sim.experiments.comparison import BASELINE
+from sim.experiments.summaries import bands
 from sim.reporting.charts import cost_change_by_line
-from sim.reporting.labels import money_m
+from sim.reporting.labels import BAND_LEGEND, money_m, rough_range
 
 #: Yearly change (% of the starting number) below which a stock is "about level", and below
 #: which it changes "slowly" (judgement: 0.5% a year is within a run's chance over five years;
@@ -234,13 +235,58 @@ def locality_in_words(monthly: pd.DataFrame, index: int, name: str, variant: str
     return f"In {name} {parts[0]}; {parts[1]}."
 
 
-def chart_caption(monthly: pd.DataFrame, measure: str, history: pd.DataFrame | None = None) -> str:
+#: Charts whose shaded range is explained in words (levels a council publishes; the waiting and
+#: caseload charts' ranges are chance alone and stay narrow).
+RANGE_EXPLAINED = ("looked_after", "cp_plans")
+
+
+def range_in_words(monthly: pd.DataFrame, measure: str, future: str = "uncertain") -> str:
+    """Why today's shaded range widens, in one sentence, with its ends after the first month and
+    at the horizon, read from the band the chart draws (:func:`sim.experiments.summaries.bands`):
+    "The shaded range (9 in 10 simulated futures) runs from about 270 to 290 after the first
+    month and from about 200 to 420 by March 2030: ..."."""
+    base = monthly[monthly["variant"] == BASELINE] if "variant" in monthly else monthly
+    base = base.assign(variant=BASELINE, effects="none")
+    shaped = bands(base, measure, future=future).sort_values("month")
+    if shaped.empty:
+        return ""
+    first, last = shaped.iloc[0], shaped.iloc[-1]
+    futures = int(base["replication"].nunique()) if "replication" in base else None
+    lead = (
+        f"across the {futures} simulated futures run, a rough range"
+        if rough_range(futures)
+        else BAND_LEGEND
+    )
+    when = pd.Period(str(last["month"])[:7], freq="M").strftime("%B %Y")
+    why = (
+        "each simulated future draws how the council's numbers move year to year from what "
+        "councils' published figures did, and the range is widened by how far such projections "
+        "have missed what councils went on to publish"
+        if future == "uncertain"
+        else "chance adds up over the years (the future is held as today's)"
+    )
+    return (
+        f"The shaded range ({lead}) runs from about {about(first['p5'])} to "
+        f"{about(first['p95'])} after the first month and from about {about(last['p5'])} to "
+        f"{about(last['p95'])} by {when}: it widens the further ahead it looks because {why}."
+    )
+
+
+def chart_caption(
+    monthly: pd.DataFrame,
+    measure: str,
+    history: pd.DataFrame | None = None,
+    future: str = "uncertain",
+) -> str:
     """The plain-words line under a chart of ``measure`` by month: why today's way of working
-    moves (:func:`looked_after_in_words`, :func:`cp_plans_in_words`, :func:`capacity_in_words`)
-    and, where the published series is drawn, why the projection starts away from it."""
+    moves (:func:`looked_after_in_words`, :func:`cp_plans_in_words`, :func:`capacity_in_words`),
+    where the published series is drawn, why the projection starts away from it, and for a
+    level a council publishes, why its range widens (:func:`range_in_words`)."""
     words = CAPTIONS[measure](monthly)
-    join = join_in_words(monthly, history, measure)
-    return f"Today's way of working: {words}" + (f" {join}" if join else "")
+    extra = [join_in_words(monthly, history, measure)]
+    if measure in RANGE_EXPLAINED:
+        extra.append(range_in_words(monthly, measure, future))
+    return " ".join([f"Today's way of working: {words}", *(e for e in extra if e)])
 
 
 #: The plain-words line of each chart by month the dashboard draws.
@@ -262,5 +308,6 @@ __all__ = [
     "join_in_words",
     "locality_in_words",
     "looked_after_in_words",
+    "range_in_words",
     "stock_in_words",
 ]
