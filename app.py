@@ -258,7 +258,9 @@ def figures_section(
         )
     st.markdown("**Net cost by cost line** (positive: the pilot costs more on that line)")
     lines = verdict.cost_lines(res["costs"], variant, book, policies)
-    st.dataframe(lines, hide_index=True, height=table_height(lines))
+    # a static table: its text wraps, so every column, the placeholder flags included, is read
+    # whole at 1280 px without scrolling sideways
+    st.table(lines.set_index("Cost line"))
     st.caption(
         f"{labels.difference_range_words()} {labels.UNCERTAINTY_NOTE}. "
         f"{labels.cost_sources(book, policies)}."

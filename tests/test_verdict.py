@@ -214,7 +214,7 @@ def test_cost_lines_add_up_to_the_net_cost_and_flag_placeholders():
     basis = dict(zip(table["Cost line"], table["Where the unit costs come from"], strict=True))
     assert basis["Assessments (beyond core staff time)"].startswith("PLACEHOLDER"), basis
     assert basis["Placements: independent fostering agencies"] == "England's figures", basis
-    assert "set-up and training: judgement" in basis[f"{FS} (the pilot's own cost)"], basis
+    assert "set-up, training: judgement" in basis[f"{FS} (the pilot's own cost)"], basis
 
 
 def test_money_in_a_table_is_rounded_to_thousands_below_a_million():

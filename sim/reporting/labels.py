@@ -130,7 +130,7 @@ COST_BASIS_SHORT = {
     "council's own": "council's own outturn",
     "entered": "council's own (entered)",
     "national": "England's figures",
-    "placeholder": "PLACEHOLDER: replace with your own",
+    "placeholder": "PLACEHOLDER: enter your own",
 }
 #: Plain names of the cost book's items (``sim/data/unit_costs.yaml``), for the page's table.
 UNIT_COST_WORDS = {

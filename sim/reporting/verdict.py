@@ -353,7 +353,7 @@ def line_basis(line: str, book: Any, policies: list) -> str:
     if line.startswith("policy: "):
         judged = any(p.costs.status == "judgement" for p in policies if line == f"policy: {p.name}")
         if judged:
-            words.append("set-up and training: judgement")
+            words.append("set-up, training: judgement")
     return "; ".join(words)
 
 
