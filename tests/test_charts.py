@@ -54,11 +54,16 @@ HISTORY = pd.DataFrame(
 
 
 def test_each_band_has_a_legend_entry_and_the_axis_starts_at_zero():
-    fig = band_chart(_monthly({"cp_plans": 250}), "cp_plans", "CP", future="fixed")
+    fig = band_chart(_monthly({"cp_plans": 250}, reps=10), "cp_plans", "CP", future="fixed")
     names = [t.name for t in fig.data if t.showlegend is not False and t.name]
     assert f"Today's way of working: {BAND_LEGEND}" in names, f"found {names}"
     assert f"Pilot: {BAND_LEGEND}" in names, f"found {names}"
     assert fig.layout.yaxis.rangemode == "tozero", f"found {fig.layout.yaxis.rangemode}"
+    # from 3 futures the band is not a 9-in-10 range, and its legend says so
+    rough = band_chart(_monthly({"cp_plans": 250}, reps=3), "cp_plans", "CP", future="fixed")
+    names = [t.name for t in rough.data if t.showlegend is not False and t.name]
+    assert "Today's way of working: range of the 3 simulated futures (rough)" in names, names
+    assert not any(BAND_LEGEND in n for n in names), f"found {names}"
 
 
 def test_ticks_run_every_year_to_the_horizon():
@@ -136,6 +141,10 @@ def test_the_cost_words_split_the_pilots_own_cost_from_what_it_saves():
     )
     assert text.startswith(expected), f"expected {expected!r}..., found {text!r}"
     assert ": £2.00m more than today." in text, text
+    # three futures: their range is rough, not 9 in 10
+    assert text.endswith("the lines show the range of the 3 simulated futures run (rough)."), text
+    ten = cost_difference_in_words(_costs([1e6] * 10), "Pilot")
+    assert ten.endswith("the lines show where 9 in 10 simulated futures fall."), ten
 
 
 def test_chart_titles_name_the_place():

@@ -17,6 +17,7 @@ from sim.experiments.summaries import bands, cost_by_year, cost_difference_by_ye
 from sim.reporting.labels import (
     BAND_LEGEND,
     COST_DIFFERENCE_TITLE,
+    band_legend,
     cost_line_label,
     label,
     variant_label,
@@ -61,12 +62,14 @@ def band_chart(
     fig = go.Figure()
     past = None if history is None else history[history["measure"] == measure]
     shaped = bands(monthly, measure, effects, future)
+    futures = monthly["replication"].nunique() if "replication" in monthly else None
+    legend = band_legend(futures)
     if past is not None and not past.empty:
         fig.add_trace(history_trace(past, measure))
         fig.add_trace(join_trace(past, shaped[shaped["variant"] == BASELINE]))
     for i, (variant, g) in enumerate(shaped.groupby("variant", sort=False)):
         colour = BASELINE_COLOUR if variant == BASELINE else PALETTE[i % len(PALETTE)]
-        for trace in band_traces(g, measure, variant_label(variant), colour):
+        for trace in band_traces(g, measure, variant_label(variant), colour, legend):
             fig.add_trace(trace)
     months = [*shaped["month"], *([] if past is None else past["month"])]
     fig.update_layout(
@@ -134,9 +137,11 @@ def join_trace(past: pd.DataFrame, base: pd.DataFrame) -> go.Scatter:
     )
 
 
-def band_traces(g: pd.DataFrame, measure: str, name: str, colour: str) -> list[go.Scatter]:
-    """One variant's band (5th to 95th percentile, shaded, with its own legend entry) and its
-    mean line."""
+def band_traces(
+    g: pd.DataFrame, measure: str, name: str, colour: str, legend: str = BAND_LEGEND
+) -> list[go.Scatter]:
+    """One variant's band (5th to 95th percentile, shaded, with its own legend entry,
+    ``legend``: :func:`~sim.reporting.labels.band_legend`) and its mean line."""
     return [
         go.Scatter(
             x=g["month"],
@@ -152,7 +157,7 @@ def band_traces(g: pd.DataFrame, measure: str, name: str, colour: str) -> list[g
             fill="tonexty",
             line={"width": 0},
             fillcolor=_rgba(colour, 0.18),
-            name=f"{name}: {BAND_LEGEND}",
+            name=f"{name}: {legend}",
             legendgroup=f"{name} band",
             hoverinfo="skip",
         ),

@@ -205,10 +205,16 @@ def cost_difference_in_words(costs: pd.DataFrame, variant: str, effects: str = "
         elsewhere = f"{'saves' if rest < 0 else 'adds'} {money_m(abs(rest))} elsewhere {lines}"
     years = change["financial_year"].nunique()
     total = f"{money_m(abs(net))} {'more' if net > 0 else 'less'} than today"
+    futures = int(costs["replication"].nunique()) if "replication" in costs else None
+    lines_show = (
+        f"the lines show the range of the {futures} simulated futures run (rough)"
+        if rough_range(futures)
+        else "the lines show where 9 in 10 simulated futures fall"
+    )
     return (
         f"Over the {years} financial years the pilot's own staff and running cost "
         f"{money_m(pilot)} and it {elsewhere}: {total}. Bars above 0 cost more than today; "
-        "the lines show where 9 in 10 simulated futures fall."
+        f"{lines_show}."
     )
 
 

@@ -537,6 +537,16 @@ def rough_range(futures: int | None) -> bool:
     return futures is not None and 0 < futures < NINE_IN_TEN_FUTURES
 
 
+def band_legend(futures: int | None = None) -> str:
+    """A chart band's legend: :data:`BAND_LEGEND`, or from fewer than
+    :data:`NINE_IN_TEN_FUTURES` futures, ``range of the 4 simulated futures (rough)``."""
+    return (
+        f"range of the {futures} simulated futures (rough)"
+        if rough_range(futures)
+        else (BAND_LEGEND)
+    )
+
+
 def range_lead(futures: int | None = None) -> str:
     """How a range is said after ``between a and b``: :data:`RANGE_LEAD`, or, from fewer than
     :data:`NINE_IN_TEN_FUTURES` futures, that it is a rough range from so many."""
