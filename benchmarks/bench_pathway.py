@@ -265,6 +265,12 @@ def report(f: dict) -> None:
     )
     print("   (aim ~1: memory follows open cases, not the horizon)")
     print()
+    markdown_table(f)
+
+
+def markdown_table(f: dict) -> None:
+    """The figures as the docs' Markdown table, compiled and interpreted side by side."""
+    interp, pop, tm_ratio = f["interpreted"], f"{f['population']:,}", f["tracemalloc_ratio_10y_2y"]
     mem = (
         f"x{f['peak_rss_ratio_10y_2y']:.2f} peak RSS, "
         f"x{f['rss_added_ratio_10y_2y']:.2f} RSS added by run"
