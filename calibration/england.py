@@ -13,6 +13,8 @@ then refines the few parameters that the simulation's own dynamics shift (see th
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -159,7 +161,16 @@ def contact_mix(
 
 
 def load_estimates(path: Path = ESTIMATES_FILE) -> dict[str, Any]:
-    """The first estimates' file: parameters (value or rule, and source), assumptions, sources."""
+    """The first estimates' file: parameters (value or rule, and source), assumptions, sources.
+
+    Each caller gets its own copy; the file is parsed once while it is unchanged (calibrating
+    every council reads it for each council and year)."""
+    stat = path.stat()
+    return copy.deepcopy(_parsed_estimates(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_estimates(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
