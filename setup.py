@@ -9,7 +9,6 @@ at install time skips the build.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import runpy
@@ -23,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 _compiled = runpy.run_path(str(HERE / "sim" / "core" / "compiled.py"))
 MODULES: tuple[str, ...] = _compiled["COMPILED_MODULES"]
 ENV = _compiled["INTERPRETED_ENV"]
+SOURCE_PATH, SOURCE_HASH = _compiled["source_path"], _compiled["source_hash"]
 RECORD = HERE / "sim" / "core" / "compiled_sources.json"
 
 
@@ -75,8 +75,7 @@ class OptionalBuildExt(build_ext):
         if len(self._failed) == len(self.extensions):
             first = next(iter(self._failed.values()))
             return self._fall_back(f"the install could not compile it ({first})")
-        sources = {m: HERE / Path(*m.split(".")).with_suffix(".py") for m in MODULES}
-        self._write({m: hashlib.sha256(p.read_bytes()).hexdigest() for m, p in sources.items()})
+        self._write({m: SOURCE_HASH(SOURCE_PATH(m, HERE)) for m in MODULES})
 
     def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
         try:

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-#: The per-event modules: the model's vocabulary, random streams and distributions, and the simpy
-#: processes. Pydantic models (scenario, parameters, policies, the duration distributions) stay
+#: The per-event modules: the model's vocabulary and random streams, and the simpy processes.
+#: Pydantic models (scenario, parameters, policies, the duration distributions) stay
 #: interpreted: pydantic reads their classes at run time.
 COMPILED_MODULES: tuple[str, ...] = (
     "sim.core.calendar",
@@ -61,8 +61,13 @@ def source_path(module: str, root: Path = _PACKAGE_ROOT) -> Path:
 
 
 def source_hash(path: Path) -> str:
-    """SHA-256 of a source file's bytes (what the build record holds)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a module's source: its ``.py`` and, where there is one, the ``.pxd`` beside it
+    that types its build (what the build record holds)."""
+    h = hashlib.sha256(path.read_bytes())
+    pxd = path.with_suffix(".pxd")
+    if pxd.exists():
+        h.update(pxd.read_bytes())
+    return h.hexdigest()
 
 
 def _recorded_hashes() -> dict[str, str]:
