@@ -8,5 +8,5 @@ cdef class FamilyDraws:
     cdef unsigned long long _key
     cdef list _counters
 
-    @cython.locals(n=cython.Py_ssize_t, z=cython.ulonglong, s=cython.ulonglong)
-    cpdef double uniform(self, stream)
+    @cython.locals(n=cython.Py_ssize_t, z=cython.ulonglong)
+    cpdef double uniform(self, unsigned long long stream)

@@ -118,10 +118,9 @@ class FamilyDraws:
     def uniform(self, stream: Stream) -> float:
         """Next uniform in [0, 1) on this family's ``stream``."""
         counters = self._counters
-        s = int(stream)
-        n = counters[s]
-        counters[s] = n + 1
-        z = ((self._key ^ ((s << 40) + n)) + 0x9E3779B97F4A7C15) & _MASK
+        n = counters[stream]
+        counters[stream] = n + 1
+        z = ((self._key ^ ((stream << 40) + n)) + 0x9E3779B97F4A7C15) & _MASK
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
         return ((z ^ (z >> 31)) >> 11) * _TO_UNIT
