@@ -143,6 +143,11 @@ def test_the_cost_words_split_the_pilots_own_cost_from_what_it_saves():
     assert ": £2.00m more than today." in text, text
     # three futures: their range is rough, not 9 in 10
     assert text.endswith("the lines show the range of the 3 simulated futures run (rough)."), text
+    # a pilot that changes no cost (one the council already runs) says so, not "0 years"
+    same = _costs([2e6, 2e6, 2e6])  # placements as today's
+    same = same[~same["line"].str.startswith("policy: ")]  # and no cost of its own
+    none = cost_difference_in_words(same, "Pilot")
+    assert none == "The pilot changes no cost here: its costs are today's, so every bar is 0.", none
     ten = cost_difference_in_words(_costs([1e6] * 10), "Pilot")
     assert ten.endswith("the lines show where 9 in 10 simulated futures fall."), ten
 

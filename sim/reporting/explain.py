@@ -194,6 +194,8 @@ def cost_difference_in_words(costs: pd.DataFrame, variant: str, effects: str = "
     itself costs (its staff, set-up and running) and what it saves or adds elsewhere
     (placements, social work), which together give the difference the chart shows."""
     change = cost_change_by_line(costs, variant, effects)
+    if change.empty:  # e.g. a pilot the council's published figures already include
+        return "The pilot changes no cost here: its costs are today's, so every bar is 0."
     own = change["line"].str.startswith("policy: ")
     pilot = float(change.loc[own, "change_gbp"].sum())
     rest = float(change.loc[~own, "change_gbp"].sum())
