@@ -15,7 +15,7 @@ from sim.core.measures import CP_DURATION_BANDS
 from sim.experiments.comparison import BASELINE
 from sim.experiments.summaries import bands
 from sim.reporting.charts import cost_change_by_line
-from sim.reporting.labels import BAND_LEGEND, money_m, rough_range
+from sim.reporting.labels import band_words, error_bar_words, money_m
 
 #: Yearly change (% of the starting number) below which a stock is "about level", and below
 #: which it changes "slowly" (judgement: 0.5% a year is within a run's chance over five years;
@@ -208,11 +208,7 @@ def cost_difference_in_words(costs: pd.DataFrame, variant: str, effects: str = "
     years = change["financial_year"].nunique()
     total = f"{money_m(abs(net))} {'more' if net > 0 else 'less'} than today"
     futures = int(costs["replication"].nunique()) if "replication" in costs else None
-    lines_show = (
-        f"the lines show the range of the {futures} simulated futures run (rough)"
-        if rough_range(futures)
-        else "the lines show where 9 in 10 simulated futures fall"
-    )
+    lines_show = error_bar_words(futures)
     return (
         f"Over the {years} financial years the pilot's own staff and running cost "
         f"{money_m(pilot)} and it {elsewhere}: {total}. Bars above 0 cost more than today; "
@@ -260,11 +256,7 @@ def range_in_words(monthly: pd.DataFrame, measure: str, future: str = "uncertain
         return ""
     first, last = shaped.iloc[0], shaped.iloc[-1]
     futures = int(base["replication"].nunique()) if "replication" in base else None
-    lead = (
-        f"across the {futures} simulated futures run, a rough range"
-        if rough_range(futures)
-        else BAND_LEGEND
-    )
+    lead = band_words(futures)
     when = pd.Period(str(last["month"])[:7], freq="M").strftime("%B %Y")
     why = (
         "each simulated future draws how the council's numbers move year to year from what "

@@ -547,6 +547,22 @@ def band_legend(futures: int | None = None) -> str:
     )
 
 
+def band_words(futures: int | None = None) -> str:
+    """A chart's shaded range named in a sentence: :data:`BAND_LEGEND`, or from fewer than
+    :data:`NINE_IN_TEN_FUTURES` futures ``across the 4 simulated futures run, a rough range``."""
+    if rough_range(futures):
+        return f"across the {futures} simulated futures run, a rough range"
+    return BAND_LEGEND
+
+
+def error_bar_words(futures: int | None = None) -> str:
+    """What a chart's error bars show: where 9 in 10 simulated futures fall, or the rough range
+    of the few run."""
+    if rough_range(futures):
+        return f"the lines show the range of the {futures} simulated futures run (rough)"
+    return "the lines show where 9 in 10 simulated futures fall"
+
+
 def range_lead(futures: int | None = None) -> str:
     """How a range is said after ``between a and b``: :data:`RANGE_LEAD`, or, from fewer than
     :data:`NINE_IN_TEN_FUTURES` futures, that it is a rough range from so many."""
