@@ -262,10 +262,10 @@ def figures_section(
     # whole at 1280 px without scrolling sideways
     st.table(lines.set_index("Cost line"))
     st.caption(
-        f"{labels.difference_range_words()} {labels.UNCERTAINTY_NOTE}. "
+        f"{labels.difference_range_words(scenario.replications)} {labels.UNCERTAINTY_NOTE}. "
         f"{labels.cost_sources(book, policies)}."
     )
-    st.caption(labels.level_range_words(scenario.future))
+    st.caption(labels.level_range_words(scenario.future, scenario.replications))
 
 
 def charts(

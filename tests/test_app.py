@@ -80,6 +80,9 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
         f"expected no figure's range said as 9 in 10 from 4 futures: {captions[:400]}"
     )
     assert "percentile" not in captions, f"expected no percentiles, found {captions[:400]}"
+    # and the notes under the money say so too, not "hold 9 of 10 simulated futures"
+    assert "Every range here is rough: it comes from only 4 simulated futures" in captions
+    assert "hold 9 of 10" not in captions, f"expected no 9-in-10 notes: {captions}"
     assert "2025-26 to 2026-27" in captions, f"expected the period on the tiles, found {captions}"
     verdict = app.markdown[
         [m.value.startswith("#### Over two years") for m in app.markdown].index(True)

@@ -237,3 +237,18 @@ def test_words_say_what_a_range_covers_with_the_back_tests_coverage(monkeypatch)
     assert "share each future" in labels.difference_range_words()
     monkeypatch.setattr(labels, "one_year_ahead_90", lambda measures: None)
     assert "Checked against" not in labels.level_range_words()
+
+
+def test_the_notes_on_ranges_from_4_futures_say_rough_not_9_in_10():
+    """Quick precision's 4 futures: the general notes under the figures do not promise 9 in 10."""
+    import sim.reporting.labels as labels
+
+    for words in (
+        labels.level_range_words("uncertain", 4),
+        labels.level_range_words("fixed", 4),
+        labels.difference_range_words(4),
+    ):
+        assert "9 of 10" not in words and "4 simulated futures" in words, words
+        assert "rough" in words, words
+    assert "hold 9 of 10" in labels.difference_range_words(10)
+    assert "hold 9 of 10" in labels.level_range_words("fixed", 10)

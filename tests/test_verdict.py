@@ -88,7 +88,12 @@ def test_a_range_from_fewer_than_ten_futures_is_said_as_rough_not_9_in_10():
     assert "(between 1 and 9 in 9 of 10 simulated futures)" in ten, ten
     caption = labels.range_words("care_entries_averted", -2, 9, futures=4)
     assert caption.startswith("between -2 and 9 across the 4 simulated futures run"), caption
-    assert caption.endswith("(the range includes more children entering care)"), caption
+    # one bracket, not two in a row
+    assert caption.endswith(
+        "(a rough range: more precision narrows it; the range includes more children entering "
+        "care)"
+    ), caption
+    assert ") (" not in caption, caption
 
 
 def test_a_pilot_that_costs_what_it_saves_says_so_without_a_chance():

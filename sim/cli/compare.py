@@ -89,7 +89,7 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
         f"{UNCERTAINTY_NOTE}.\nSavings are against the same families under today's way of "
         "working."
     )
-    print(textwrap.fill(difference_range_words(), width=100))
+    print(textwrap.fill(difference_range_words(scenario.replications), width=100))
 
 
 def _print_verdict(scenario: Scenario, name: str, policies: list, summary: pd.DataFrame) -> None:

@@ -122,7 +122,7 @@ def _print_first_year(scenario: Scenario, first_fy: str, rows: list[dict]) -> No
             f"  {r['label']:<42} {r['mean']:>10,.1f}  "
             f"({r['p5']:,.1f} to {r['p95']:,.1f}) {r['unit']}"
         )
-    print(textwrap.fill(level_range_words(scenario.future), width=100))
+    print(textwrap.fill(level_range_words(scenario.future, scenario.replications), width=100))
 
 
 def _print_by_year(summary: pd.DataFrame, fys: list[str]) -> None:

@@ -179,8 +179,20 @@ NO_EFFECT_WARNING = "the evidence does not rule out no effect, or harm"
 COVERAGE_MEASURES = ("referrals", "cp_plans_started", "care_entries", "looked_after")
 
 
-def level_range_words(future: str = "uncertain") -> str:
-    """What the range of a level (children looked after, referrals, spend) covers, in words."""
+def rough_ranges_words(futures: int) -> str:
+    """What every range on a page run with fewer than :data:`NINE_IN_TEN_FUTURES` futures is."""
+    return (
+        f"Every range here is rough: it comes from only {futures} simulated futures, so it runs "
+        "from about the lowest to the highest of them and cannot yet say where 9 in 10 futures "
+        "would fall. Run 10 or more (standard or careful precision) for ranges to quote."
+    )
+
+
+def level_range_words(future: str = "uncertain", futures: int | None = None) -> str:
+    """What the range of a level (children looked after, referrals, spend) covers, in words;
+    from fewer than :data:`NINE_IN_TEN_FUTURES` futures, that the ranges are rough."""
+    if rough_range(futures):
+        return rough_ranges_words(futures)
     if future == "fixed":
         return (
             "Ranges of numbers (children looked after, referrals, spend) hold 9 of 10 simulated "
@@ -227,11 +239,15 @@ def _in_ten(share: float) -> int:
     return math.floor(share * 10 + 0.5)
 
 
-def difference_range_words() -> str:
+def difference_range_words(futures: int | None = None) -> str:
     """What the range of a pilot's difference (children averted, net cost) covers, in words."""
+    held = (
+        f"come from the {futures} simulated futures run (rough)"
+        if rough_range(futures)
+        else "hold 9 of 10 simulated futures too"
+    )
     return (
-        "Ranges of the pilot's difference (children kept out of care, net cost) hold 9 of 10 "
-        "simulated futures too, but the pilot and today's way of working share each future, "
+        f"Ranges of the pilot's difference (children kept out of care, net cost) {held}, but the pilot and today's way of working share each future, "
         "so they reflect what the evidence on the pilot's effects and the published unit costs "
         "do not pin down, and chance in which families it meets, not how demand moves."
     )
@@ -577,10 +593,12 @@ def range_words(measure: str, p5: float, p95: float, futures: int | None = None)
     a negative low end means for a count that should be positive."""
     fmt = value_format(measure)
     between = f"between {fmt(p5)} and {fmt(p95)}"
-    text = f"{between} {range_lead(futures)}" if rough_range(futures) else f"{RANGE_LEAD} {between}"
-    if measure in NEGATIVE_END_WORDS and p5 < 0 < p95:
-        text += f" ({NEGATIVE_END_WORDS[measure]})"
-    return text
+    negative = NEGATIVE_END_WORDS[measure] if measure in NEGATIVE_END_WORDS and p5 < 0 < p95 else ""
+    if rough_range(futures):
+        lead = range_lead(futures)
+        # one bracket, not two in a row: "(a rough range: ...; the range includes ...)"
+        return f"{between} {lead[:-1]}; {negative})" if negative else f"{between} {lead}"
+    return f"{RANGE_LEAD} {between}" + (f" ({negative})" if negative else "")
 
 
 def _change(multiplier: float, duration: bool) -> str:
