@@ -90,8 +90,7 @@ def test_a_range_from_fewer_than_ten_futures_is_said_as_rough_not_9_in_10():
     assert caption.startswith("between -2 and 9 across the 4 simulated futures run"), caption
     # one bracket, not two in a row
     assert caption.endswith(
-        "(a rough range: more precision narrows it; the range includes more children entering "
-        "care)"
+        "(a rough range: more precision narrows it; the range includes more children entering care)"
     ), caption
     assert ") (" not in caption, caption
 

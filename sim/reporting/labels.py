@@ -247,7 +247,8 @@ def difference_range_words(futures: int | None = None) -> str:
         else "hold 9 of 10 simulated futures too"
     )
     return (
-        f"Ranges of the pilot's difference (children kept out of care, net cost) {held}, but the pilot and today's way of working share each future, "
+        f"Ranges of the pilot's difference (children kept out of care, net cost) {held}, but "
+        "the pilot and today's way of working share each future, "
         "so they reflect what the evidence on the pilot's effects and the published unit costs "
         "do not pin down, and chance in which families it meets, not how demand moves."
     )
