@@ -356,8 +356,8 @@ ENGLAND = "England (scaled to a council)"
 WHERE = ("Whole council", "One locality")
 OWN_LOCALITY = "Your own locality (enter it)"
 NO_SHIPPED_LOCALITIES = (
-    "No localities of {council} are shipped yet (the ONS figures of children shipped with the "
-    "model are by council, not district): enter yours."
+    "No localities of {council} are shipped: it has no districts (only the two-tier counties' "
+    "districts are, from ONS's figures of children by district): enter yours."
 )
 #: The sidebar's controls before a leader changes them (keys of their widgets).
 CONTROL_DEFAULTS = {
@@ -495,7 +495,11 @@ def locality_choice(council: str) -> tuple[dict[str, Any] | None, str]:
         help="Contacts per child against the council's average: 2.0 is twice as many.",
     )
     loc = shipped.get(picked)
-    st.caption(f"Source: {loc.source}" if loc is not None else OWN_DEMAND_BASIS.capitalize())
+    st.caption(
+        f"Source: {loc.source}. Demand: {loc.demand_basis}."
+        if loc is not None
+        else OWN_DEMAND_BASIS.capitalize()
+    )
     if not shipped and council != ENGLAND:
         st.caption(NO_SHIPPED_LOCALITIES.format(council=council))
     try:

@@ -265,3 +265,22 @@ def test_with_sign_in_set_up_nobody_uses_the_page_before_signing_in(tmp_path, mo
     assert not at.exception, f"found {at.exception}"
     assert [b.label for b in at.button] == ["Sign in"], f"found {[b.label for b in at.button]}"
     assert not at.selectbox, "expected no choices before sign-in"
+
+
+def test_a_countys_districts_are_offered_by_name_with_their_share_of_children(app):
+    """Kent's twelve districts, each filling the share from ONS's estimates of children and
+    saying its demand is the council's average; a unitary council offers none."""
+    app.selectbox(key="council").set_value("Kent").run()
+    app.radio(key="where").set_value("One locality").run()
+    picker = app.selectbox(key="loc_pick:Kent")
+    assert "Thanet" in picker.options and len(picker.options) == 13, picker.options
+    picker.set_value("Thanet").run()
+    assert not app.exception, f"found {app.exception}"
+    assert app.number_input(key="loc_share").value == pytest.approx(8.1), "28,388 of 348,332"
+    assert app.number_input(key="loc_demand").value == pytest.approx(1.0)
+    captions = " ".join(c.value for c in app.caption)
+    assert "ONS mid-2023 population estimates (E07000114)" in captions, captions[:600]
+    assert "no published figure of referrals per child by district" in captions, captions[:600]
+    app.selectbox(key="council").set_value("Walsall").run()
+    captions = " ".join(c.value for c in app.caption)
+    assert "No localities of Walsall are shipped: it has no districts" in captions, captions[:600]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.api import (
@@ -18,13 +20,18 @@ from sim.api import (
     scenario_yaml,
 )
 from sim.inputs.localities import (
+    DISTRICTS_FILE,
     REST_OF_COUNCIL,
     LocalityError,
     council_localities,
+    district_localities,
     own_locality,
     shipped_localities,
 )
 from sim.reporting.verdict import where_words
+
+#: The project's shared reference tables, beside the checkout (tests may read them).
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def test_shipped_shares_add_up_to_one_for_each_council():
@@ -198,3 +205,90 @@ def test_a_pilot_in_one_locality_is_staffed_and_costed_for_that_localitys_childr
     assert pilot_staff(there.policies, 20_000, there.locality_shares()).startswith(
         f"{sum(expected.values()):.1f} full-time staff"
     )
+
+
+#: The two-tier counties in April 2023 (after Cumbria, North Yorkshire and Somerset became
+#: unitary), each of whose districts is shipped.
+TWO_TIER_COUNTIES = (
+    "Cambridgeshire",
+    "Derbyshire",
+    "Devon",
+    "East Sussex",
+    "Essex",
+    "Gloucestershire",
+    "Hampshire",
+    "Hertfordshire",
+    "Kent",
+    "Lancashire",
+    "Leicestershire",
+    "Lincolnshire",
+    "Norfolk",
+    "Nottinghamshire",
+    "Oxfordshire",
+    "Staffordshire",
+    "Suffolk",
+    "Surrey",
+    "Warwickshire",
+    "West Sussex",
+    "Worcestershire",
+)
+
+
+def test_every_two_tier_countys_districts_are_shipped_with_their_share_of_children():
+    """England's 164 districts (April 2023), each in one county; a county's shares add up to 1
+    and its demand stays the council's average."""
+    districts = {c: district_localities(c) for c in TWO_TIER_COUNTIES}
+    assert sum(len(d) for d in districts.values()) == 164, {c: len(d) for c, d in districts.items()}
+    for county, locs in districts.items():
+        assert sum(loc.share for loc in locs) == pytest.approx(1.0), county
+        assert all(loc.demand == 1.0 and loc.risk == 1.0 for loc in locs), county
+    (thanet,) = [loc for loc in council_localities("kent") if loc.name == "Thanet"]
+    assert 0.07 < thanet.share < 0.09, thanet  # about 27,000 of Kent's 348,000 children
+    assert "ONS mid-2023" in thanet.source and "E07000114" in thanet.source, thanet.source
+    assert "the council's average demand" in thanet.in_words(), thanet.in_words()
+    assert council_localities("Walsall") == (), "a metropolitan borough has no districts"
+
+
+def test_the_districts_children_add_up_to_their_countys_in_ons_estimates():
+    """Each county's districts' children (ONS's first mid-2023 estimates) are within 1.5% of the
+    county's children in DfE's table (ONS's revised mid-2023 figures): a district in the wrong
+    county would miss by its whole size (the smallest is almost 4% of its county)."""
+    published = pd.read_csv(
+        SHARED / "reference" / "ees" / "ons_mid-year_population_estimates_2012_to_2024.csv"
+    )
+    published = (
+        published[
+            (published.geographic_level == "Local authority") & (published.time_period == 2023)
+        ]
+        .set_index("la_name")["population_estimate"]
+        .astype(float)
+    )
+    shipped = pd.read_csv(DISTRICTS_FILE).groupby("county")["children_0_17"].sum()
+    for county, children in shipped.items():
+        gap = children / published[county] - 1
+        assert abs(gap) < 0.015, (
+            f"{county}: districts {children:,} against {published[county]:,.0f}"
+        )
+    smallest = (
+        pd.read_csv(DISTRICTS_FILE)
+        .groupby("county")["children_0_17"]
+        .apply(lambda s: s.min() / s.sum())
+    )
+    assert smallest.min() > 0.03, smallest.sort_values().head()
+
+
+def test_a_countys_district_runs_as_the_pilot_locality():
+    (harlow,) = [loc for loc in council_localities("Essex") if loc.name == "Harlow"]
+    sc = build_scenario(
+        council="essex",
+        policies=[builtin_policies()["Family Safeguarding"]],
+        years=2,
+        replications=2,
+        locality=harlow.choice(),
+        name="Essex: Family Safeguarding in Harlow",
+    )
+    locs = {loc.name: loc for loc in sc.parameters.demand.localities}
+    assert locs["Harlow"].population_share == pytest.approx(harlow.share)
+    assert locs[REST_OF_COUNCIL].population_share == pytest.approx(1 - harlow.share)
+    assert [list(p.eligible.localities) for p in sc.policies] == [["Harlow"]]
+    assert where_words(sc) == "Harlow, Essex", where_words(sc)

@@ -7,10 +7,11 @@ ships the localities a source supports, each row with its source and what its de
 a user enters their own with :func:`own_locality` (demand 1.0, the council's average, unless
 they know better: a judgement, said so in :data:`OWN_DEMAND_BASIS`).
 
-The shipped table has no district figures of children yet: ONS's mid-year estimates of
-children by local authority district (the two-tier counties' districts) are not among the
-reference tables the project ships, so a county's districts cannot be chosen by name until they
-are (``docs/dashboard.md``, "Localities").
+The districts of the two-tier counties are shipped too, in
+``sim/data/reference/district_children_mid2023.csv``: each district's children aged 0-17 in
+ONS's mid-2023 population estimates, so a county's district is chosen by name with its share of
+the county's children. Their demand and risk stay the council's average (1.0): no published
+figure of referrals per child by district supports another, and the page says so.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from pathlib import Path
 #: The shipped table of localities (council, locality, share, demand, risk, source).
 LOCALITIES_FILE = (
     Path(__file__).resolve().parents[1] / "data" / "reference" / "council_localities.csv"
+)
+#: Children aged 0-17 in each district of the two-tier counties (ONS mid-2023 estimates).
+DISTRICTS_FILE = LOCALITIES_FILE.with_name("district_children_mid2023.csv")
+#: What a district's demand rests on: the council's average, as nothing published says more.
+DISTRICT_DEMAND_BASIS = (
+    "the council's average (1.0): no published figure of referrals per child by district; "
+    "enter your district's if you know it"
 )
 #: The name the rest of the council takes in a targeted scenario (no locality may take it).
 REST_OF_COUNCIL = "rest of the council"
@@ -58,10 +66,12 @@ class NamedLocality:
     def in_words(self) -> str:
         """Its share and demand in words: "17% of Dorset's children; 2.1 times the council's
         average demand (fitted to a published share of care entries)"."""
-        return (
-            f"{self.share:.0%} of {self.council}'s children; {self.demand:g} times the "
-            f"council's average demand ({self.demand_basis})"
+        demand = (
+            "the council's average demand"
+            if self.demand == 1.0
+            else f"{self.demand:g} times the council's average demand"
         )
+        return f"{self.share:.0%} of {self.council}'s children; {demand} ({self.demand_basis})"
 
 
 def _number(row: dict[str, str], field: str, where: str) -> float:
@@ -102,10 +112,38 @@ def shipped_localities(path: Path = LOCALITIES_FILE) -> tuple[NamedLocality, ...
     return tuple(out)
 
 
+def district_localities(county: str, path: Path = DISTRICTS_FILE) -> tuple[NamedLocality, ...]:
+    """The districts of a two-tier ``county`` (by name, any case), each with its share of the
+    county's children aged 0-17 (ONS mid-2023) and the council's average demand and risk;
+    () for a council with no districts (a unitary, a metropolitan or London borough)."""
+    key = county.strip().casefold()
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["county"].casefold() == key]
+    where = f"{path.name} ({county})"
+    children = {r["district"]: _number(r, "children_0_17", where) for r in rows}
+    total = sum(children.values())
+    return tuple(
+        NamedLocality(
+            council=row["county"],
+            name=row["district"],
+            share=children[row["district"]] / total,
+            source=(
+                f"share: {children[row['district']]:,.0f} of the {total:,.0f} children aged "
+                f"0-17 in {row['county']}'s districts, ONS mid-2023 population estimates "
+                f"({row['district_code']})"
+            ),
+            demand_basis=DISTRICT_DEMAND_BASIS,
+        )
+        for row in rows
+    )
+
+
 def council_localities(council: str, path: Path = LOCALITIES_FILE) -> tuple[NamedLocality, ...]:
-    """The shipped localities of ``council`` (by name, any case); () when none is shipped."""
+    """The shipped localities of ``council`` (by name, any case): those of the localities table,
+    or else a county's districts; () when none is shipped."""
     key = council.strip().casefold()
-    return tuple(loc for loc in shipped_localities(path) if loc.council.casefold() == key)
+    named = tuple(loc for loc in shipped_localities(path) if loc.council.casefold() == key)
+    return named or district_localities(council)
 
 
 def own_locality(
