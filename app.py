@@ -651,9 +651,21 @@ def manage_saved(user: User, visible: dict[str, SavedScenario]) -> None:
     """Open one saved scenario; rename, share (or stop sharing) or delete one of the user's."""
     by_id = {s.id: s for s in visible.values()}
     names = {s.id: s_label for s_label, s in visible.items()}
+    ids = list(by_id)
+    # keyed by the names it shows, so a rename redraws it: under one key the browser kept showing
+    # the old name after the rename (until some other click); the pick stays where it was
+    shown = hashlib.sha256("\n".join(names[i] for i in ids).encode()).hexdigest()[:12]
+    kept = st.session_state.get("saved_kept")
     chosen = by_id[
-        st.selectbox("Saved scenario", list(by_id), format_func=names.get, key="saved_pick")
+        st.selectbox(
+            "Saved scenario",
+            ids,
+            index=ids.index(kept) if kept in ids else 0,
+            format_func=names.get,
+            key=f"saved_pick:{shown}",
+        )
     ]
+    st.session_state["saved_kept"] = chosen.id
     cols = st.columns(4)
     if cols[0].button("Open", key="saved_open"):
         st.session_state["to_open"] = (chosen.name, chosen.yaml)

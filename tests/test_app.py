@@ -194,11 +194,11 @@ def test_a_saved_scenario_reopens_renames_and_deletes(app, tmp_path):
     assert controls == expected, f"expected every control set to it: {expected}, found {controls}"
     app.text_input(key="saved_new_name").set_value("Small, renamed").run()
     app.button(key="saved_rename").click().run()
-    assert app.selectbox(key="saved_pick").options == ["Small, renamed"], (
-        f"found {app.selectbox(key='saved_pick').options}"
-    )
+    (picked,) = [s for s in app.selectbox if s.label == "Saved scenario"]
+    assert picked.options == ["Small, renamed"], f"found {picked.options}"
+    assert picked.index == 0, "expected the renamed one still picked"
     app.button(key="saved_delete").click().run()
-    assert not [s for s in app.selectbox if s.key == "saved_pick"], "expected it deleted"
+    assert not [s for s in app.selectbox if s.label == "Saved scenario"], "expected it deleted"
     actions = [e["action"] for e in AuditLog(tmp_path / "data" / "audit.jsonl").entries()]
     assert actions == ["opened", "renamed", "deleted"], f"found {actions}"
 
