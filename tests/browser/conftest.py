@@ -130,6 +130,11 @@ def browser_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         env[key] = str(base / name)
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     env["CSC_DATA_DIR"] = str(base / "data")  # the dashboard's saved scenarios and audit log
+    # each dashboard runs its comparisons in its own process, computing nothing ahead: the suite's
+    # two test processes already hold both cores, and a server's worker pool went on running
+    # baselines for controls a finished test had moved past (the many-users test serves its own
+    # dashboard with worker processes, as a user gets by default)
+    env["CSC_WORKERS"] = "1"
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)

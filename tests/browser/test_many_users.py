@@ -14,7 +14,7 @@ import yaml
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from .conftest import VIEWPORT
+from .conftest import _WORKER, ARTIFACTS, VIEWPORT
 from .test_dashboard_flow import _quick, _slide_to
 
 pytestmark = pytest.mark.browser
@@ -49,8 +49,17 @@ def download(page: Page, button: str, wait_ready) -> str:
 
 
 def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
-    browser: Browser, app_url: str, browser_env: dict[str, str], wait_ready, shot
+    browser: Browser, app_server, browser_env: dict[str, str], tmp_path, wait_ready, shot
 ) -> None:
+    # its own dashboard with worker processes, one per core (the default a council gets), and
+    # its own audit log
+    env = {**browser_env, "CSC_WORKERS": "2", "CSC_DATA_DIR": str(tmp_path / "data")}
+    with app_server(env, ARTIFACTS / f"streamlit-many-users{_WORKER}.log") as app_url:
+        _five_sessions(browser, app_url, Path(env["CSC_DATA_DIR"]), wait_ready, shot)
+
+
+def _five_sessions(browser: Browser, app_url: str, data: Path, wait_ready, shot) -> None:
+    """Five sessions on ``app_url`` run at once; each gets its own results, all are audited."""
     pages = []
     for children in CHILDREN:
         page = browser.new_context(viewport=VIEWPORT).new_page()
@@ -80,7 +89,7 @@ def test_five_sessions_run_comparisons_at_once_each_with_its_own_results(
     # the audit log has each run and each download, naming the scenario by its digest
     # (a download is logged by the rerun its click starts: the last ones may still be under way,
     # and on a busy machine five sessions' reruns can take a minute)
-    audit = Path(browser_env["CSC_DATA_DIR"]) / "audit.jsonl"
+    audit = data / "audit.jsonl"
     for _ in range(240):
         log = [json.loads(line) for line in audit.open()]
         ran = {e["scenario_sha256"] for e in log if e["action"] == "ran"}
