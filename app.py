@@ -356,8 +356,8 @@ ENGLAND = "England (scaled to a council)"
 WHERE = ("Whole council", "One locality")
 OWN_LOCALITY = "Your own locality (enter it)"
 NO_SHIPPED_LOCALITIES = (
-    "No localities of {council} are shipped: it has no districts (only the two-tier counties' "
-    "districts are, from ONS's figures of children by district): enter yours."
+    "{council} has no districts (only county councils' districts are listed here): enter your "
+    "locality's name, its share of the children and its demand above."
 )
 #: The sidebar's controls before a leader changes them (keys of their widgets).
 CONTROL_DEFAULTS = {

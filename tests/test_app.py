@@ -283,4 +283,4 @@ def test_a_countys_districts_are_offered_by_name_with_their_share_of_children(ap
     assert "no published figure of referrals per child by district" in captions, captions[:600]
     app.selectbox(key="council").set_value("Walsall").run()
     captions = " ".join(c.value for c in app.caption)
-    assert "No localities of Walsall are shipped: it has no districts" in captions, captions[:600]
+    assert "Walsall has no districts (only county councils' districts" in captions, captions[:600]
