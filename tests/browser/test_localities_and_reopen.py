@@ -185,3 +185,22 @@ def _click_until(page: Page, button: str, shows, value: str | None = None) -> No
             expect(shows).to_have_value(value, timeout=QUICK_CHECK_MS)
 
     until(page, click, check, attempts=5, settle_ms=LONG)
+
+
+def test_a_countys_district_is_chosen_by_name(app_page: Page, shot, wait_ready) -> None:
+    """Kent's districts are offered by name; Thanet fills its share of Kent's children from
+    ONS's estimates and says where the share and the demand come from (no run: Kent is large)."""
+    page = app_page
+    _choose(page, "Council", "Kent")
+    wait_ready(page, timeout_ms=LONG)
+    page.get_by_text("One locality", exact=True).click()
+    wait_ready(page)
+    _choose(page, "Locality", "Thanet")
+    wait_ready(page)
+    expect(page.get_by_label("Its share of the council's children (%)")).to_have_value("8.10")
+    expect(page.get_by_text("ONS mid-2023 population estimates (E07000114)")).to_be_visible()
+    expect(
+        page.get_by_text("no published figure of referrals per child by district")
+    ).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    _shots(page, shot, "district")
