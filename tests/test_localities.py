@@ -69,16 +69,22 @@ def test_dorset_weymouth_and_portland_is_the_example_targeted_locality():
     assert found == expected, f"expected {expected}, found {found}"
 
 
-def test_choosing_a_named_locality_gives_the_scenario_its_share_and_name():
-    (weymouth,) = [loc for loc in council_localities("Dorset") if "Weymouth" in loc.name]
-    sc = build_scenario(
-        council="dorset",
+def _family_safeguarding_in(council: str, name: str):
+    """The council's shipped locality ``name`` and Family Safeguarding run there (2 years)."""
+    (loc,) = [loc for loc in council_localities(council) if loc.name == name]
+    scenario = build_scenario(
+        council=council.lower(),
         policies=[builtin_policies()["Family Safeguarding"]],
         years=2,
         replications=2,
-        locality=weymouth.choice(),
-        name="Dorset: Family Safeguarding",
+        locality=loc.choice(),
+        name=f"{council}: Family Safeguarding in {name}",
     )
+    return loc, scenario
+
+
+def test_choosing_a_named_locality_gives_the_scenario_its_share_and_name():
+    _, sc = _family_safeguarding_in("Dorset", "Weymouth and Portland")
     locs = {loc.name: loc for loc in sc.parameters.demand.localities}
     assert locs["Weymouth and Portland"].population_share == pytest.approx(0.17), f"found {locs}"
     assert locs["Weymouth and Portland"].relative_demand == pytest.approx(2.1)
@@ -278,15 +284,7 @@ def test_the_districts_children_add_up_to_their_countys_in_ons_estimates():
 
 
 def test_a_countys_district_runs_as_the_pilot_locality():
-    (harlow,) = [loc for loc in council_localities("Essex") if loc.name == "Harlow"]
-    sc = build_scenario(
-        council="essex",
-        policies=[builtin_policies()["Family Safeguarding"]],
-        years=2,
-        replications=2,
-        locality=harlow.choice(),
-        name="Essex: Family Safeguarding in Harlow",
-    )
+    harlow, sc = _family_safeguarding_in("Essex", "Harlow")
     locs = {loc.name: loc for loc in sc.parameters.demand.localities}
     assert locs["Harlow"].population_share == pytest.approx(harlow.share)
     assert locs[REST_OF_COUNCIL].population_share == pytest.approx(1 - harlow.share)

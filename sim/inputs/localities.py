@@ -17,7 +17,7 @@ figure of referrals per child by district supports another, and the page says so
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 #: The shipped table of localities (council, locality, share, demand, risk, source).
@@ -97,11 +97,7 @@ def shipped_localities(path: Path = LOCALITIES_FILE) -> tuple[NamedLocality, ...
             risk=_number(row, "relative_risk", where),
             where=where,
         )
-        out.append(
-            NamedLocality(
-                **{**loc.__dict__, "source": row["source"], "demand_basis": row["demand_basis"]}
-            )
-        )
+        out.append(replace(loc, source=row["source"], demand_basis=row["demand_basis"]))
     for council in {loc.council for loc in out}:
         total = sum(loc.share for loc in out if loc.council == council)
         if abs(total - 1) > SHARE_TOLERANCE:
@@ -119,14 +115,16 @@ def district_localities(county: str, path: Path = DISTRICTS_FILE) -> tuple[Named
     key = county.strip().casefold()
     with path.open(encoding="utf-8", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["county"].casefold() == key]
-    where = f"{path.name} ({county})"
-    children = {r["district"]: _number(r, "children_0_17", where) for r in rows}
+    children = {r["district"]: _number(r, "children_0_17", f"{path.name} ({county})") for r in rows}
     total = sum(children.values())
     return tuple(
-        NamedLocality(
-            council=row["county"],
-            name=row["district"],
-            share=children[row["district"]] / total,
+        replace(
+            own_locality(
+                row["county"],
+                row["district"],
+                children[row["district"]] / total,
+                where=f"{path.name} ({row['district']})",
+            ),
             source=(
                 f"share: {children[row['district']]:,.0f} of the {total:,.0f} children aged "
                 f"0-17 in {row['county']}'s districts, ONS mid-2023 population estimates "

@@ -580,12 +580,17 @@ def error_bar_words(futures: int | None = None) -> str:
     return "the lines show where 9 in 10 simulated futures fall"
 
 
-def range_lead(futures: int | None = None) -> str:
+def range_lead(futures: int | None = None, also: str = "") -> str:
     """How a range is said after ``between a and b``: :data:`RANGE_LEAD`, or, from fewer than
-    :data:`NINE_IN_TEN_FUTURES` futures, that it is a rough range from so many."""
+    :data:`NINE_IN_TEN_FUTURES` futures, that it is a rough range from so many (with ``also``
+    in the same bracket, not a second one after it)."""
     if not rough_range(futures):
         return RANGE_LEAD
-    return f"across the {futures} simulated futures run (a rough range: more precision narrows it)"
+    more = f"; {also}" if also else ""
+    return (
+        f"across the {futures} simulated futures run (a rough range: more precision narrows "
+        f"it{more})"
+    )
 
 
 def range_words(measure: str, p5: float, p95: float, futures: int | None = None) -> str:
@@ -596,9 +601,7 @@ def range_words(measure: str, p5: float, p95: float, futures: int | None = None)
     between = f"between {fmt(p5)} and {fmt(p95)}"
     negative = NEGATIVE_END_WORDS[measure] if measure in NEGATIVE_END_WORDS and p5 < 0 < p95 else ""
     if rough_range(futures):
-        lead = range_lead(futures)
-        # one bracket, not two in a row: "(a rough range: ...; the range includes ...)"
-        return f"{between} {lead[:-1]}; {negative})" if negative else f"{between} {lead}"
+        return f"{between} {range_lead(futures, also=negative)}"
     return f"{RANGE_LEAD} {between}" + (f" ({negative})" if negative else "")
 
 
