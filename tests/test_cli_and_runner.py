@@ -185,6 +185,15 @@ def test_compare_json_reports_both_kinds_of_interval(tmp_path, capsys):
     assert set(monthly["variant"]) == {"baseline", "Children in need pods"}
 
 
+def test_compare_with_few_replications_says_its_ranges_are_rough(tmp_path, capsys):
+    args = ["compare", str(REPO / "scenarios" / "cin_pods.yaml"), "--population", "5000"]
+    code = main([*args, "--years", "1", "--replications", "2", "--out", str(tmp_path)])
+    assert code == 0, f"expected exit 0, found {code}"
+    out = capsys.readouterr().out
+    assert "percentiles across replications (rough: fewer than 10)." in out, out[-800:]
+    assert "come from the 2 simulated futures run (rough)" in " ".join(out.split()), out[-800:]
+
+
 def test_compare_without_policies_says_so(capsys):
     code = main(
         ["compare", str(BASELINE), "--replications", "1", "--population", "10000", "--years", "1"]

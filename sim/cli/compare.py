@@ -29,6 +29,7 @@ from sim.reporting.labels import (
     difference_range_words,
     figure_text,
     label,
+    rough_range,
 )
 from sim.reporting.verdict import period, runs_already, summary_verdict, where_words
 
@@ -84,8 +85,9 @@ def _print_comparison(scenario: Scenario, variants: dict, summary: pd.DataFrame)
             continue
         _print_variant(name, variants[name], summary)
         _print_verdict(scenario, name, variants[name], summary)
+    rough = " (rough: fewer than 10)" if rough_range(scenario.replications) else ""
     print(
-        "\nRanges are 5th to 95th percentiles across replications. "
+        f"\nRanges are 5th to 95th percentiles across replications{rough}. "
         f"{UNCERTAINTY_NOTE}.\nSavings are against the same families under today's way of "
         "working."
     )
