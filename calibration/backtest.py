@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.council import calibrate, council_seed
+from calibration.council import FULL_FIT, calibrate, council_seed
 from calibration.ees import find_area, history
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
@@ -139,6 +139,7 @@ def backtest_council(
     late_replications: int = 4,
     projection_replications: int = 40,
     tolerance_pct: float = 2.0,
+    polish_rounds: int = FULL_FIT.polish_rounds,
     log: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
     """Errors per measure and horizon of the model and of the two naive forecasts for one
@@ -166,6 +167,7 @@ def backtest_council(
         replications=replications,
         late_replications=late_replications,
         tolerance_pct=tolerance_pct,
+        polish_rounds=polish_rounds,
         log=log,
     )
     pop = scaling_population(hist.table, fitted, hold_out)

@@ -46,7 +46,7 @@ def _each_council(
     On Dask workers when there are several councils and more than one worker is allowed,
     otherwise one after another in this process.
     """
-    options = {"iterations": args.iterations, **extra}
+    options = {"iterations": args.iterations, "polish_rounds": args.polish, **extra}
     if len(todo) > 1 and (args.scheduler or args.workers != 1):
         # dask.distributed adds about half a second to the start: imported only for workers
         from dask.distributed import as_completed
@@ -63,6 +63,12 @@ def _each_council(
 
 
 # calibrate --------------------------------------------------------------------------------------
+
+
+def _fit_steps(args: argparse.Namespace) -> int:
+    """The simulations a fit reports as it goes: its iterations, polishing rounds and the
+    polished fit's own check (for the progress bar)."""
+    return args.iterations + (args.polish + 1 if args.polish else 0)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -106,7 +112,7 @@ def _fit_council(area: ees.Area, args: argparse.Namespace) -> tuple[dict, list]:
         if v
     }
     with tqdm(
-        total=args.iterations,
+        total=_fit_steps(args),
         desc=f"calibrating {area.name}",
         unit="fit",
         file=sys.stderr,
@@ -116,6 +122,7 @@ def _fit_council(area: ees.Area, args: argparse.Namespace) -> tuple[dict, list]:
             area.name,
             year=args.year,
             iterations=args.iterations,
+            polish_rounds=args.polish,
             council_files=files or None,
             log=lambda _: bar.update(1),
         )
@@ -123,15 +130,15 @@ def _fit_council(area: ees.Area, args: argparse.Namespace) -> tuple[dict, list]:
 
 def _backtest_for_provenance(council: str, year: str, args: argparse.Namespace) -> dict:
     """Back-test the calibration on its reference year, for the parameter file's provenance."""
-    iterations = args.iterations
     with tqdm(
-        total=iterations, desc="back-testing", unit="fit", file=sys.stderr, disable=args.json
+        total=_fit_steps(args), desc="back-testing", unit="fit", file=sys.stderr, disable=args.json
     ) as bar:
         try:
             frame = backtest_council(
                 council,
                 year,
-                iterations=iterations,
+                iterations=args.iterations,
+                polish_rounds=args.polish,
                 projection_replications=16,
                 log=lambda _: bar.update(1),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from calibration.council import FULL_FIT
 from sim.cli.common import Subparsers
 
 
@@ -43,6 +44,14 @@ def _calibrate(subparsers: Subparsers) -> None:
     cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
     cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
     cal.add_argument("--iterations", type=int, default=14, help="fit iterations (default 14)")
+    cal.add_argument(
+        "--polish",
+        type=int,
+        default=FULL_FIT.polish_rounds,
+        metavar="ROUNDS",
+        help="after the fit's iterations, full steps on more replications, each kept only if "
+        f"it brings the counts nearer their targets (default {FULL_FIT.polish_rounds}; 0: none)",
+    )
     cal.add_argument(
         "--no-backtest",
         dest="backtest",
@@ -85,6 +94,14 @@ def _backtest(subparsers: Subparsers) -> None:
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
     bt.add_argument(
         "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
+    )
+    bt.add_argument(
+        "--polish",
+        type=int,
+        default=FULL_FIT.polish_rounds,
+        metavar="ROUNDS",
+        help="after the fit's iterations, full steps on more replications, each kept only if "
+        f"it brings the counts nearer their targets (default {FULL_FIT.polish_rounds}; 0: none)",
     )
     bt.add_argument(
         "--workers",

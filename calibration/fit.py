@@ -287,7 +287,6 @@ def _steer_levels(
     targets: dict[str, float],
     sim: dict[str, float],
     kesten: _Kesten,
-    *,
     it: int,
     damping: float,
     average_from: int,
@@ -361,6 +360,94 @@ def _hold(params: dict[str, Any], first: dict[str, float]) -> None:
     _within_limits(params, first)
 
 
+@dataclass(frozen=True)
+class Polish:
+    """The fit's last steps: ``rounds`` full steps (no shrinking) on ``replications`` each.
+
+    The stochastic approximation's steps shrink each time a measure's error turns; after an
+    early overshoot they shrink before the parameters are back, and the averaged iterates lag
+    behind: over the 153 councils fitted on 0.8.0 with 14 iterations, CP plans started were
+    2.1% under their targets on average and 45 councils more than 5% under, referrals about 3%
+    under (re-simulated on fresh seeds), a bias rather than noise. A round takes one step of
+    the initial damping on every steered level from a simulation of ``replications`` runs, and
+    is kept only if, on the same runs (common random numbers: a paired comparison), it brings
+    the counts it steers nearer their targets (root mean square of their errors), so a round
+    that overshoots is undone; the fit reported is then a fresh simulation's.
+    """
+
+    rounds: int = 2
+    replications: int = 8
+
+
+@dataclass(frozen=True)
+class _FitRun:
+    """What every simulation of one fit shares (for :func:`_polish`)."""
+
+    targets: dict[str, float]
+    steering: dict[str, tuple[tuple[str, str], ...]]
+    first: dict[str, float]
+    population: int
+    start_date: str | None
+    seed: int
+    log: Callable[[str], None]
+
+
+def _level_miss(rows: list[FitRow], steering: dict[str, tuple[tuple[str, str], ...]]) -> float:
+    """Root mean square % error of the steered levels: counts of children and families, not
+    mixes or rates (a re-referral or repeat-plan rate moves by 5-10% between simulations of
+    the same parameters, and would decide the comparison by chance)."""
+    errs = [
+        r.error_pct
+        for r in rows
+        if r.measure in steering and not _is_share(r.measure) and not r.measure.endswith("_rate")
+    ]
+    return math.sqrt(sum(e * e for e in errs) / len(errs)) if errs else 0.0
+
+
+def _polish(
+    run: _FitRun,
+    polish: Polish,
+    best: tuple[dict[str, Any], dict[str, float], list[FitRow]],
+    it: int,
+    damping: float,
+    tolerances: tuple[float, float],
+) -> tuple[dict[str, Any], list[FitRow]]:
+    """The parameters and rows after ``polish.rounds`` full steps from ``best`` (parameters,
+    their simulation, their rows), each kept only if it brings the levels nearer."""
+    params, sim, rows = best
+    kept = False
+    for k in range(1, polish.rounds + 1):
+        trial = copy.deepcopy(params)
+        fresh = _Kesten(run.steering)  # no turns yet: every step is the initial damping
+        _steer_levels(trial, run.targets, sim, fresh, it + k, damping, it + k)
+        _hold(trial, run.first)
+        trial_sim = simulate_first_year(  # the same runs as the average's: a paired comparison
+            trial,
+            run.population,
+            polish.replications,
+            seed=run.seed + it,
+            start_date=run.start_date,
+        )
+        trial_rows, met = _compare(
+            it + k, run.targets, trial_sim, run.steering, tolerances, run.log
+        )
+        if _level_miss(trial_rows, run.steering) < _level_miss(rows, run.steering):
+            params, sim, rows, kept = trial, trial_sim, trial_rows, True
+        if met:
+            break
+    if kept:  # the rows that chose it flatter it: the fit reported is a fresh simulation's
+        it += polish.rounds + 1
+        sim = simulate_first_year(
+            params,
+            run.population,
+            polish.replications,
+            seed=run.seed + it,
+            start_date=run.start_date,
+        )
+        rows, _ = _compare(it, run.targets, sim, run.steering, tolerances, run.log)
+    return params, rows
+
+
 def fit(
     params: dict[str, Any],
     targets: dict[str, float],
@@ -377,20 +464,21 @@ def fit(
     steer_looked_after_stock: bool = False,
     start_date: str | None = None,
     seed: int = 1,
+    polish: Polish | None = None,
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, Any], list[FitRow]]:
     """Adjust ``params`` (a parameter-file mapping) until the first year meets ``targets``.
 
-    The first year starts on ``start_date`` (the 1 April after the reference year; the default
-    scenario's when None). Steered levels (per 10,000 children, rates) must come within
-    ``tolerance_pct`` %, published mixes (``*_share_*``) within ``share_tolerance_points``
-    points. Iteration ``i`` runs seed ``seed + i``, with ``late_replications`` (default
-    ``replications``) from iteration ``shrink_after``, when the mixes' steps start to shrink;
-    the levels' steps start at ``damping`` (:class:`_Kesten`). The parameters returned average
-    the iterates from ``average_from`` (default ``shrink_after``) on (:func:`_average_iterates`);
-    the last iteration simulates that average and its rows are the fit reported. A fit that
-    meets its tolerance early returns the parameters that met it. ``steer_looked_after_stock``:
-    the stock at the year's end steers stays in care instead of the published exits.
+    The year starts on ``start_date`` (the 1 April after the reference year; the default
+    scenario's when None). Levels (per 10,000 children, rates) must come within ``tolerance_pct``
+    %, mixes (``*_share_*``) within ``share_tolerance_points``. Iteration ``i`` runs seed
+    ``seed + i``, ``late_replications`` (default ``replications``) from ``shrink_after``, when the
+    mixes' steps start to shrink; the levels' steps start at ``damping`` (:class:`_Kesten`). The
+    answer averages the iterates from ``average_from`` (default ``shrink_after``) on
+    (:func:`_average_iterates`), and the last iteration simulates it: its rows are the fit
+    reported, after ``polish`` (:func:`_polish`). A fit meeting its tolerance early returns the
+    parameters that met it. ``steer_looked_after_stock``: the stock at the year's end steers
+    stays in care instead of the published exits.
     """
     params, targets = copy.deepcopy(params), dict(targets)
     first = {path: _get(params, path) for path in LIMITS}
@@ -402,21 +490,20 @@ def fit(
     for it in range(iterations):
         last = it == iterations - 1
         if last and len(iterates) > 1:
-            params = _average_iterates(iterates, steering, kesten.turned)
-            _hold(params, first)
-        late = late_replications is not None and it >= shrink_after
-        reps = late_replications if late else replications
+            params = _average_iterates(iterates, steering, kesten.turned, first)
+        late = late_replications if it >= shrink_after else None
+        reps = polish.replications if polish and last else late or replications
         sim = simulate_first_year(params, population, reps, seed=seed + it, start_date=start_date)
         tolerances = (tolerance_pct, share_tolerance_points)
         rows, met = _compare(it, targets, sim, steering, tolerances, log)
-        if met or last:
-            break  # the reported fit is that of the parameters returned
-        _steer_levels(
-            params, targets, sim, kesten, it=it, damping=damping, average_from=average_from
-        )
-        step = damping / (1 + max(0, it - shrink_after) / 2)
-        _steer_mixes(params, targets, sim, step, ages=steer_looked_after_stock)
-        _hold(params, first)
+        if met or last:  # the reported fit is that of the parameters returned
+            if polish and not met:
+                run = _FitRun(targets, steering, first, population, start_date, seed, log)
+                params, rows = _polish(run, polish, (params, sim, rows), it, damping, tolerances)
+            break
+        _steer_levels(params, targets, sim, kesten, it, damping, average_from)
+        mixes_step = damping / (1 + max(0, it - shrink_after) / 2)
+        _steer_mixes(params, targets, sim, mixes_step, ages=steer_looked_after_stock, first=first)
         if it >= average_from:
             iterates.append((it, copy.deepcopy(params)))
     _note_refinements(params, targets, steering)
@@ -430,12 +517,15 @@ def _steer_mixes(
     step: float,
     *,
     ages: bool,
+    first: dict[str, float],
 ) -> None:
     """Move the published mixes toward their targets, and with ``ages`` (where the stock steers
-    stays: a council's fit) the opening stock's ages toward those the year brought into care."""
+    stays: a council's fit) the opening stock's ages toward those the year brought into care;
+    then hold every parameter possible and within its limits of ``first`` (:func:`_hold`)."""
     _steer_shares(params, targets, sim, step)
     if ages:
         follow_pathway_entry_ages(params, sim)
+    _hold(params, first)
 
 
 #: How far each iteration moves the opening stock's ages toward the simulated entrants'
@@ -485,19 +575,27 @@ def _average_iterates(
     iterates: list[tuple[int, dict[str, Any]]],
     steering: dict[str, tuple[tuple[str, str], ...]],
     turned: dict[str, int],
+    first: dict[str, float],
 ) -> dict[str, Any]:
-    """The fit's answer: the average of its later iterates (Polyak-Ruppert).
+    """The fit's answer: the average of its later iterates (Polyak-Ruppert), held possible and
+    within its limits of ``first`` (:func:`_hold`).
 
     The parameters behind each steered measure are averaged only over the iterates since the
     measure's error first changed sign: before that they were still on their way to it, and an
     average would hold them back. Those of a measure that never turned are the last iterate's.
+    Nor are they averaged over the first half of the iterates (tail averaging): after an early
+    overshoot the parameters climb back for several iterations while their steps shrink, and
+    the 0.8.0 fits averaged over that climb were biased (CP plans started 9-11% under their
+    targets in Kent, Birmingham, Kirklees and Cornwall, re-simulated on eight replications).
     """
     out = average_parameters([p for _, p in iterates])
+    half = (iterates[0][0] + iterates[-1][0]) / 2
     for measure, steered in steering.items():
-        since = turned.get(measure, math.inf)
+        since = max(turned.get(measure, math.inf), half)
         tail = [p for it, p in iterates if it >= since] or [iterates[-1][1]]
         for path, _ in steered:
             _set(out, path, average_parameters([_get(p, path) for p in tail]))
+    _hold(out, first)
     return out
 
 

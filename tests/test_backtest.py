@@ -287,7 +287,7 @@ def test_backtest_all_on_workers_matches_one_process_and_resumes(tmp_path, monke
     monkeypatch.setattr(ees, "councils", lambda: two)
     # 4 drawn futures, not the default 40: the test checks workers and resuming, not ranges
     common = ["backtest", "--all", "--hold-out", "2024-25", "--iterations", "1", "--json"]
-    common += ["--replications", "4"]
+    common += ["--replications", "4", "--polish", "0"]
     assert main([*common, "--workers", "1", "--out", str(tmp_path / "one")]) == 0
     assert main([*common, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
     one = pd.read_csv(tmp_path / "one" / "results.csv")
@@ -336,8 +336,9 @@ def test_the_fit_returns_the_average_of_its_later_iterates(monkeypatch):
     # the error turns at iteration 1 (high, then low) and again at 3: full steps, then
     # steps of 1 / (1 + turns / 2) (Kesten's rule; at 2 it is on target and does not move)
     a = params["demand"]["contacts_per_10k_per_year"] / 1.1 * (1 / 0.9) ** (2 / 3)
-    # iterates after iterations 1, 2 and 3 (iteration 0's step is before ``average_from``)
-    average = (a + a + a * 0.8**0.5) / 3
+    # iterates after iterations 1, 2 and 3 (iteration 0's step is before ``average_from``):
+    # a, a and a x 0.8 ** 0.5; the average is over the later half, 2 and 3 (tail averaging)
+    average = (a + a * 0.8**0.5) / 2
     assert out["demand"]["contacts_per_10k_per_year"] == pytest.approx(average, rel=1e-4)
     assert simulated_rates[-1] == pytest.approx(average, rel=1e-4)
     assert rows[0].simulated == 1234.0  # the average's own run
@@ -415,10 +416,11 @@ def test_a_measure_still_on_its_way_keeps_full_steps_and_is_not_averaged(monkeyp
     last = contacts[3] * (1000 / 1100) ** 0.5
     assert out["demand"]["contacts_per_10k_per_year"] == pytest.approx(last, rel=1e-4)
     # repeat plans turned at iteration 1 (steps then 0.5 / 1.5) and at 3 (0.5 / 2): their
-    # parameter is the average of the iterates the steps after iterations 1, 2 and 3 reached
+    # parameter is the average of the iterates the steps after iterations 2 and 3 reached
+    # (since the turn, and over the later half of the iterates 1 to 3)
     p = [r for _, r in seen]
     third = fit_module._scale_odds(p[3], 0.8**0.25)
-    expected = (p[2] + p[3] + third) / 3
+    expected = (p[3] + third) / 2
     assert p[2] == pytest.approx(fit_module._scale_odds(p[1], (20 / 18) ** (1 / 3)), rel=1e-4)
     assert out["recontact"]["p_previous_cp_new_family"] == pytest.approx(expected, rel=1e-4)
     assert p[4] == pytest.approx(expected, rel=1e-4)  # the last run simulated the average

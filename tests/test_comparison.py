@@ -237,7 +237,9 @@ def test_a_councils_calibrated_figures_travel_in_the_scenario_yaml():
     from calibration.council import calibrate, plain
     from sim.api import build_scenario, builtin_policies, scenario_from_yaml, scenario_yaml
 
-    params, _ = calibrate("Rutland", iterations=1, replications=1, population=20_000)
+    params, _ = calibrate(
+        "Rutland", iterations=1, replications=1, population=20_000, polish_rounds=0
+    )
     params = plain({k: v for k, v in params.items() if not k.startswith("_")})
     sc = build_scenario(
         parameters=params,

@@ -90,7 +90,7 @@ def test_small_councils_lean_on_their_neighbours_more():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SEED_COUNCILS)
 def test_seed_councils_calibrate_and_scenarios_can_name_them(tmp_path, name):
-    params, rows = calibrate(name, iterations=2, replications=1, population=30_000)
+    params, rows = calibrate(name, iterations=2, replications=1, population=30_000, polish_rounds=0)
     assert params["provenance"]["council"] == find_area(name).name
     assert all(np.isfinite(r.simulated) for r in rows)
     exits = params["provenance"]["exit_mix"]
@@ -120,6 +120,7 @@ def test_council_files_feed_calibration_and_no_identifier_reaches_the_file(tmp_p
         iterations=2,  # one step: the opening ages move, so the exit mix could be redone after
         replications=1,
         population=20_000,
+        polish_rounds=0,
         council_files={"ssda903": [episodes], "cin": [cin]},
     )
     used = params["provenance"]["council_files"]
@@ -171,7 +172,8 @@ def test_calibrate_keeps_its_back_test_for_reports(tmp_path):
     from sim.reporting.report import calibration as report_calibration
 
     out = tmp_path / "telford.yaml"
-    code = main(["calibrate", "--la", "Telford and Wrekin", "--iterations", "2", "--out", str(out)])
+    args = ["calibrate", "--la", "Telford and Wrekin", "--iterations", "2", "--polish", "0"]
+    code = main([*args, "--out", str(out)])
     assert code == 0, f"expected calibrate to succeed, exit code {code}"
     prov = yaml.safe_load(out.read_text())["provenance"]
     rows = {r["measure"]: r for r in prov.get("backtest", [])}
@@ -209,6 +211,7 @@ def test_calibrate_all_writes_a_file_per_council_and_resumes(tmp_path, monkeypat
     monkeypatch.setattr(ees, "councils", lambda: two)
     out = tmp_path / "councils"
     args = ["calibrate", "--all", "--out", str(out), "--iterations", "1", "--workers", "1"]
+    args += ["--polish", "0"]
     assert main(args) == 0
     assert sorted(p.name for p in out.iterdir()) == ["rutland.yaml", "walsall.yaml"]
     assert "Calibrated 2 council(s)" in capsys.readouterr().out

@@ -1,0 +1,91 @@
+"""Refit the shipped councils whose fit is furthest from their targets, keeping their back-tests.
+
+``python -m calibration.refit --worse-than 5 --workers 2`` refits, with today's full fit
+(:data:`calibration.council.FULL_FIT`), every shipped council file in which a steered count
+(referrals, s47 enquiries, CP plans, children in need, care entries, the looked-after stock...;
+not a mix or a rate) is more than ``--worse-than`` % from its target in the fit the file
+reports. The file is rewritten in place when its council is done, so an interrupted run loses
+at most the councils under way, and a rerun skips the files already fitted with today's
+settings.
+
+The back-test a file carries (its council fitted on the years before and projected to the
+reference year) is kept, with the model version that made it (``backtest_model_version``): a
+refit is about a minute of one core, its back-test as long again, and the back-test is of the
+method on the year before, which the refit does not change.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from calibration.council import FULL_FIT, calibrate, write_council_file
+from sim.inputs.scenario import COUNCILS_DIR
+
+#: The provenance entries of a file's back-test, carried over by a refit.
+BACKTEST_KEYS = ("backtest_hold_out", "backtest_how", "backtest", "backtest_note")
+
+
+def worst_count_error(provenance: dict[str, Any]) -> float:
+    """The largest absolute % error of a steered count in a file's reported fit (0 if none)."""
+    return max(
+        (
+            abs(float(r["error_pct"]))
+            for r in provenance.get("fit", [])
+            if r.get("steered")
+            and "_share_" not in r["measure"]
+            and not r["measure"].endswith("_rate")
+        ),
+        default=0.0,
+    )
+
+
+def needs_refit(path: Path, worse_than: float) -> bool:
+    """Whether a shipped file's fit is more than ``worse_than`` % off on a steered count and
+    was not made with today's full fit."""
+    prov = yaml.safe_load(path.read_text(encoding="utf-8")).get("provenance", {})
+    if prov.get("fit_settings") == FULL_FIT.options():
+        return False
+    return worst_count_error(prov) > worse_than
+
+
+def refit_file(path: Path) -> tuple[str, float, float]:
+    """Refit one shipped council file in place, keeping its back-test; returns the council and
+    its worst steered count's error before and after."""
+    old = yaml.safe_load(path.read_text(encoding="utf-8"))
+    prov = old["provenance"]
+    params, _ = calibrate(prov["council"], year=prov["reference_year"], **FULL_FIT.options())
+    new = params["provenance"]
+    for key in BACKTEST_KEYS:
+        if key in prov:
+            new[key] = prov[key]
+    if "backtest" in prov or "backtest_note" in prov:
+        new["backtest_model_version"] = prov.get("backtest_model_version", prov["model_version"])
+    write_council_file(params, path)
+    return prov["council"], worst_count_error(prov), worst_count_error(new)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worse-than", type=float, default=5.0, help="%% off on a steered count")
+    ap.add_argument("--folder", type=Path, default=COUNCILS_DIR)
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args(argv)
+    todo = [f for f in sorted(args.folder.glob("*.yaml")) if needs_refit(f, args.worse_than)]
+    print(f"{len(todo)} council files to refit", flush=True)
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = [pool.submit(refit_file, f) for f in todo]
+        for i, done in enumerate(as_completed(futures), 1):
+            council, before, after = done.result()
+            print(
+                f"[{i}/{len(todo)}] {council}: worst count {before:.1f}% -> {after:.1f}%",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

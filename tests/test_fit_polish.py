@@ -1,0 +1,139 @@
+"""The fit's last steps (polishing) and the refit of shipped councils that keeps their back-tests.
+
+The polishing tests run the model itself (England's parameters, a small council): a step must
+move the count it steers by the amount the step says, be kept when it brings the counts nearer,
+and be undone when it overshoots; the fit reported must be a fresh simulation's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import calibration.fit as fit_module
+import calibration.refit as refit_module
+from calibration.council import FULL_FIT, QUICK_FIT, write_council_file
+from calibration.england import PARAMS_FILE
+from calibration.fit import FitRow, Polish, simulate_first_year
+
+POPULATION = 20_000
+
+
+def _england() -> dict:
+    return yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
+
+
+def _polish_referrals(target_times: float, damping: float, rounds: int = 1):
+    """Polish England's parameters toward referrals ``target_times`` what they simulate."""
+    params = _england()
+    sim = simulate_first_year(params, POPULATION, 2, seed=7)
+    targets = {"referrals": sim["referrals"] * target_times}
+    steering = fit_module._steering(False, targets)
+    rows = [FitRow("referrals", targets["referrals"], sim["referrals"], True)]
+    first = {path: fit_module._get(params, path) for path in fit_module.LIMITS}
+    seen: list[str] = []
+    run = fit_module._FitRun(targets, steering, first, POPULATION, None, 7, seen.append)
+    out, out_rows = fit_module._polish(
+        run, Polish(rounds, 2), (params, sim, rows), 0, damping, (2.0, 1.0)
+    )
+    return params, out, rows, out_rows, seen
+
+
+def test_a_polishing_step_that_brings_the_counts_nearer_is_kept():
+    """Referrals 15% short: one step of 0.8 moves the odds of referral by 1.15 ** 0.8 (about
+    +12% referrals, most of the gap), and the step is kept."""
+    params, out, before, after, seen = _polish_referrals(1.15, damping=0.8)
+    p0 = params["front_door"]["p_referral"]
+    p1 = out["front_door"]["p_referral"]
+    odds = (p1 / (1 - p1)) / (p0 / (1 - p0))
+    assert odds == pytest.approx(1.15**0.8, rel=1e-3), f"expected odds x1.118, found x{odds:.3f}"
+    assert abs(before[0].error_pct) > 12, f"expected about 13% short first, found {before[0]}"
+    assert abs(after[0].error_pct) < 6, f"expected the gap mostly closed, found {after[0]}"
+    # one polishing run, then the kept parameters' own check on fresh runs (three in all)
+    assert len(seen) == 2, f"expected a polishing run and a fresh check, found {seen}"
+
+
+def test_a_polishing_step_that_overshoots_is_undone():
+    """Referrals 15% short with a step of 4 (odds x1.75): the referrals overshoot further than
+    they were short, so the step is undone and the fit reported is the one polished from."""
+    params, out, before, after, seen = _polish_referrals(1.15, damping=4.0)
+    assert out["front_door"]["p_referral"] == params["front_door"]["p_referral"]
+    assert after == before, "expected the rows the polishing started from"
+    assert len(seen) == 1, f"expected only the trial run (no fresh check), found {seen}"
+
+
+def test_rates_and_mixes_do_not_decide_a_polishing_step():
+    """A re-referral rate moves 5-10% between runs of the same parameters: the counts decide."""
+    steering = fit_module._steering(False)
+    rows = [
+        FitRow("referrals", 100.0, 103.0, True),
+        FitRow("cp_plans", 100.0, 96.0, True),
+        FitRow("rereferral_rate", 20.0, 30.0, True),
+        FitRow("placement_share_foster", 70.0, 50.0, True),
+    ]
+    assert fit_module._level_miss(rows, steering) == pytest.approx((12.5) ** 0.5)
+
+
+def test_the_full_fit_polishes_and_the_quick_fit_does_not():
+    assert FULL_FIT.polish_rounds == 2 and FULL_FIT.polish_replications == 12
+    assert QUICK_FIT.polish_rounds == 0, "a leader waiting on the dashboard gets the quick fit"
+
+
+def _shipped_like(folder: Path, fit: list[dict], settings: dict | None = None) -> Path:
+    prov = {
+        "council": "Rutland",
+        "reference_year": "2024-25",
+        "model_version": "0.8.0",
+        "fit": fit,
+        "backtest_hold_out": "2024-25",
+        "backtest_how": "as shipped",
+        "backtest": [{"measure": "referrals", "error_pct": 3.0}],
+    }
+    if settings:
+        prov["fit_settings"] = settings
+    return write_council_file({"provenance": prov}, folder / "rutland.yaml")
+
+
+def test_a_refit_picks_councils_by_their_worst_steered_count():
+    off = {"measure": "cp_plans", "error_pct": -9.0, "steered": True}
+    rate = {"measure": "cp_repeat_rate", "error_pct": 20.0, "steered": True}
+    share = {"measure": "exit_share_adopted", "error_pct": 30.0, "steered": True}
+    reported = {"measure": "care_exits", "error_pct": -40.0, "steered": False}
+    assert refit_module.worst_count_error({"fit": [off, rate, share, reported]}) == 9.0
+
+
+def test_a_refit_skips_files_fitted_with_todays_settings(tmp_path):
+    off = [{"measure": "cp_plans", "error_pct": -9.0, "steered": True}]
+    path = _shipped_like(tmp_path, off)
+    assert refit_module.needs_refit(path, 8.0) and not refit_module.needs_refit(path, 10.0)
+    path = _shipped_like(tmp_path, off, FULL_FIT.options())
+    assert not refit_module.needs_refit(path, 8.0), "a rerun must resume, not refit again"
+
+
+def test_a_refit_keeps_the_files_back_test_and_says_which_version_made_it(tmp_path, monkeypatch):
+    off = [{"measure": "cp_plans", "error_pct": -9.0, "steered": True}]
+    path = _shipped_like(tmp_path, off)
+    fitted = {
+        "provenance": {
+            "council": "Rutland",
+            "reference_year": "2024-25",
+            "model_version": "0.11.0",
+            "fit": [{"measure": "cp_plans", "error_pct": -1.0, "steered": True}],
+            "fit_settings": FULL_FIT.options(),
+        },
+        "_population": 8000,
+    }
+    asked = {}
+
+    def calibrate(name, **options):
+        asked.update(options, name=name)
+        return fitted, []
+
+    monkeypatch.setattr(refit_module, "calibrate", calibrate)
+    assert refit_module.refit_file(path) == ("Rutland", 9.0, 1.0)
+    assert asked == {"name": "Rutland", "year": "2024-25", **FULL_FIT.options()}
+    prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
+    assert prov["backtest"] == [{"measure": "referrals", "error_pct": 3.0}]
+    assert prov["backtest_model_version"] == "0.8.0" and prov["model_version"] == "0.11.0"
