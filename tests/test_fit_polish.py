@@ -16,7 +16,7 @@ import calibration.fit as fit_module
 import calibration.refit as refit_module
 from calibration.council import FULL_FIT, QUICK_FIT, write_council_file
 from calibration.england import PARAMS_FILE
-from calibration.fit import FitRow, Polish, simulate_first_year
+from calibration.fit import FitRow, Polish, first_year_with_errors
 
 POPULATION = 20_000
 
@@ -28,7 +28,7 @@ def _england() -> dict:
 def _polish_referrals(target_times: float, damping: float, rounds: int = 1):
     """Polish England's parameters toward referrals ``target_times`` what they simulate."""
     params = _england()
-    sim = simulate_first_year(params, POPULATION, 2, seed=7)
+    sim, se = first_year_with_errors(params, POPULATION, 4, seed=7)
     targets = {"referrals": sim["referrals"] * target_times}
     steering = fit_module._steering(False, targets)
     rows = [FitRow("referrals", targets["referrals"], sim["referrals"], True)]
@@ -36,7 +36,7 @@ def _polish_referrals(target_times: float, damping: float, rounds: int = 1):
     seen: list[str] = []
     run = fit_module._FitRun(targets, steering, first, POPULATION, None, 7, seen.append)
     out, out_rows = fit_module._polish(
-        run, Polish(rounds, 2), (params, sim, rows), 0, damping, (2.0, 1.0)
+        run, Polish(rounds, 4), (params, (sim, se), rows), 0, damping, (2.0, 1.0)
     )
     return params, out, rows, out_rows, seen
 
@@ -62,6 +62,17 @@ def test_a_polishing_step_that_overshoots_is_undone():
     assert out["front_door"]["p_referral"] == params["front_door"]["p_referral"]
     assert after == before, "expected the rows the polishing started from"
     assert len(seen) == 1, f"expected only the trial run (no fresh check), found {seen}"
+
+
+def test_a_polishing_step_leaves_levels_within_their_runs_luck():
+    """Only levels further from their targets than two standard errors of their simulated mean
+    are moved: a step from a smaller gap would mostly follow the runs' luck."""
+    steering = fit_module._steering(False)
+    targets = {"referrals": 100.0, "cp_plans": 100.0, "contacts": 100.0}
+    run = fit_module._FitRun(targets, steering, {}, POPULATION, None, 7, print)
+    sim = {"referrals": 95.0, "cp_plans": 95.0, "contacts": 100.5}
+    se = {"referrals": 2.0, "cp_plans": 3.0, "contacts": 0.1}
+    assert set(fit_module._clearly_off(run, sim, se)) == {"referrals", "contacts"}
 
 
 def test_rates_and_mixes_do_not_decide_a_polishing_step():
