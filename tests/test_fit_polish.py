@@ -143,8 +143,23 @@ def test_a_refit_keeps_the_files_back_test_and_says_which_version_made_it(tmp_pa
         return fitted, []
 
     monkeypatch.setattr(refit_module, "calibrate", calibrate)
-    assert refit_module.refit_file(path) == ("Rutland", 9.0, 1.0)
+    assert refit_module.refit_file(path) == ("Rutland", 9.0, 1.0, True)
     assert asked == {"name": "Rutland", "year": "2024-25", **FULL_FIT.options()}
     prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
     assert prov["backtest"] == [{"measure": "referrals", "error_pct": 3.0}]
     assert prov["backtest_model_version"] == "0.8.0" and prov["model_version"] == "0.11.0"
+
+
+def test_a_refit_no_nearer_its_targets_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    off = [{"measure": "children_in_need", "error_pct": 9.3, "steered": True}]
+    path = _shipped_like(tmp_path, off)
+    before = path.read_text(encoding="utf-8")
+    worse = {
+        "provenance": {
+            "council": "Rutland",
+            "fit": [{"measure": "children_in_need", "error_pct": 19.6, "steered": True}],
+        }
+    }
+    monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (worse, []))
+    assert refit_module.refit_file(path) == ("Rutland", 9.3, 19.6, False)
+    assert path.read_text(encoding="utf-8") == before

@@ -91,6 +91,8 @@ def calibration(scenario: Scenario) -> dict[str, Any]:
         "fit": prov.get("fit") or [],
         "backtest": backtest,
         "backtest_hold_out": prov.get("backtest_hold_out"),
+        # a refit keeps the file's back-test, made with the version that fitted it before
+        "backtest_model_version": prov.get("backtest_model_version"),
         "marked": marked,
         "overrides": overrides,
     }
