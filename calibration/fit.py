@@ -403,7 +403,7 @@ class Polish:
     """
 
     rounds: int = 2
-    replications: int = 8
+    replications: int = 12
 
 
 @dataclass(frozen=True)
@@ -479,8 +479,9 @@ def _polish(
         trial_rows, met = _compare(
             it + k, run.targets, trial_sim, run.steering, tolerances, run.log
         )
-        if _level_miss(trial_rows, run.steering) < _level_miss(rows, run.steering):
-            params, sim, se, rows, kept = trial, trial_sim, trial_se, trial_rows, True
+        if _level_miss(trial_rows, run.steering) >= _level_miss(rows, run.steering):
+            break  # undone; another round would take the same step again
+        params, sim, se, rows, kept = trial, trial_sim, trial_se, trial_rows, True
         if met:
             break
     if kept:  # the rows that chose it flatter it: the fit reported is a fresh simulation's
