@@ -26,7 +26,13 @@ from calibration.backtest import (
     later_year,
     summarise_backtest,
 )
-from calibration.council import calibrate, calibrate_to_file, plain, write_council_file
+from calibration.council import (
+    FULL_FIT,
+    calibrate,
+    calibrate_to_file,
+    plain,
+    write_council_file,
+)
 from sim.experiments.batch import dask_client
 from sim.inputs.scenario import ScenarioError
 
@@ -71,8 +77,17 @@ def _fit_steps(args: argparse.Namespace) -> int:
     return args.iterations + (args.polish + 1 if args.polish else 0)
 
 
+def _with_polish(args: argparse.Namespace) -> argparse.Namespace:
+    """``--polish`` as given, or the full fit's rounds (the parser stays light: it does not
+    import the fit)."""
+    if args.polish is None:
+        args.polish = FULL_FIT.polish_rounds
+    return args
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate one council (to its published figures and files) and write its parameter file."""
+    args = _with_polish(args)
     if args.all:
         return _calibrate_all(args)
     area = ees.find_area(args.la)
@@ -287,6 +302,7 @@ def _print_calibrate_all(summary: dict, out: Path, worst: list[float]) -> None:
 def cmd_backtest(args: argparse.Namespace) -> int:
     """Fit each council on the years up to ``--horizon`` before the hold-out year, project it to
     the hold-out year, compare each projected year with what was published, summarise."""
+    args = _with_polish(args)
     targets = ees.councils() if args.all else [ees.find_area(args.la)]
     suffix = "" if args.horizon == 1 else f"-horizon-{args.horizon}"
     out = args.out or Path("results") / f"backtest-{args.hold_out}{suffix}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calibration.council import FULL_FIT
 from sim.cli.common import Subparsers
 
 
@@ -47,10 +46,10 @@ def _calibrate(subparsers: Subparsers) -> None:
     cal.add_argument(
         "--polish",
         type=int,
-        default=FULL_FIT.polish_rounds,
         metavar="ROUNDS",
         help="after the fit's iterations, full steps on more replications, each kept only if "
-        f"it brings the counts nearer their targets (default {FULL_FIT.polish_rounds}; 0: none)",
+        "it brings the counts nearer their targets (default: the full fit's, "
+        "calibration.council.FULL_FIT; 0: none)",
     )
     cal.add_argument(
         "--no-backtest",
@@ -98,10 +97,10 @@ def _backtest(subparsers: Subparsers) -> None:
     bt.add_argument(
         "--polish",
         type=int,
-        default=FULL_FIT.polish_rounds,
         metavar="ROUNDS",
         help="after the fit's iterations, full steps on more replications, each kept only if "
-        f"it brings the counts nearer their targets (default {FULL_FIT.polish_rounds}; 0: none)",
+        "it brings the counts nearer their targets (default: the full fit's, "
+        "calibration.council.FULL_FIT; 0: none)",
     )
     bt.add_argument(
         "--workers",

@@ -100,6 +100,7 @@ def test_every_command_names_a_function_that_carries_it_out():
         "sweep",
         "sensitivity",
         "validate",
+        "localities",
         "report",
         "reproduce",
         "audit-effects",

@@ -290,3 +290,38 @@ def test_a_countys_district_runs_as_the_pilot_locality():
     assert locs[REST_OF_COUNCIL].population_share == pytest.approx(1 - harlow.share)
     assert [list(p.eligible.localities) for p in sc.policies] == [["Harlow"]]
     assert where_words(sc) == "Harlow, Essex", where_words(sc)
+
+
+def test_an_analyst_gets_a_district_as_lines_a_scenario_takes(tmp_path, capsys):
+    """`csc-sim localities Kent --locality Thanet` prints the district as scenario lines: pasted
+    under a scenario naming Kent, Thanet holds its ONS share and the pilot works there."""
+    from sim.cli import main
+    from sim.inputs.localities import district_localities
+    from sim.inputs.scenario import load_scenario
+
+    assert main(["localities", "kent", "--locality", "thanet"]) == 0
+    lines = "\n".join(
+        line for line in capsys.readouterr().out.splitlines() if not line.startswith("#")
+    )
+    policy = Path(__file__).resolve().parents[1] / "scenarios" / "policies"
+    (tmp_path / "s.yaml").write_text(
+        "name: thanet\ncouncil: kent\npopulation: 20000\nyears: 1\npolicies:\n"
+        f"  - file: {policy / 'family_safeguarding.yaml'}\n"
+        "    eligible: {localities: [Thanet]}\n" + lines + "\n"
+    )
+    scenario = load_scenario(tmp_path / "s.yaml")
+    thanet = next(d for d in district_localities("Kent") if d.name == "Thanet")
+    assert scenario.locality_shares()["Thanet"] == pytest.approx(thanet.share), (
+        f"expected Thanet's ONS share {thanet.share:.4f}, found {scenario.locality_shares()}"
+    )
+    assert scenario.policies[0].eligible.localities == ["Thanet"]
+
+
+def test_a_locality_the_council_lacks_is_named_with_those_it_has(capsys):
+    from sim.cli import main
+
+    assert main(["localities", "Kent", "--locality", "Narnia"]) == 2
+    err = capsys.readouterr().err
+    assert "no locality 'Narnia'" in err and "Thanet" in err and "Tunbridge Wells" in err
+    assert main(["localities", "Walsall"]) == 2
+    assert "no localities are shipped for 'Walsall'" in capsys.readouterr().err

@@ -29,12 +29,13 @@ GROUPS: dict[str, Callable[[Subparsers], None]] = {
     "compare": arguments.register_compare,
     "sweeps": arguments.register_sweeps,
     "validate": arguments.register_validate,
+    "localities": arguments.register_localities,
     "reports": arguments.register_reports,
     "audit": arguments.register_audit,
 }
 
 #: The order of the groups in ``csc-sim --help``; a group not named here comes after, by name.
-ORDER = ("run", "compare", "calibrate", "sweeps", "validate", "reports", "audit")
+ORDER = ("run", "compare", "calibrate", "sweeps", "validate", "localities", "reports", "audit")
 
 #: Commands that come only with the installed project (through the entry points): from a
 #: checkout that was never installed, naming one says how to install.

@@ -66,6 +66,19 @@ def register_validate(subparsers: Subparsers) -> None:
     val.set_defaults(handler="sim.cli.run:cmd_validate")
 
 
+def register_localities(subparsers: Subparsers) -> None:
+    """``localities``: a council's shipped localities, and one as a scenario's lines."""
+    loc = subparsers.add_parser(
+        "localities",
+        help="a council's shipped localities (a county's districts), and one as scenario lines",
+    )
+    loc.add_argument("council", help="council name or file name, e.g. Kent or telford-and-wrekin")
+    loc.add_argument(
+        "--locality", help="print this locality as lines for a scenario's parameters (YAML)"
+    )
+    loc.set_defaults(handler="sim.cli.localities:cmd_localities")
+
+
 def register_reports(subparsers: Subparsers) -> None:
     """``report`` and ``reproduce``: a funding-bid report, and its figures checked."""
     rep = subparsers.add_parser("report", help="a funding-bid report (HTML or PDF) with a manifest")
