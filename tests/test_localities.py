@@ -207,7 +207,7 @@ def test_a_pilot_in_one_locality_is_staffed_and_costed_for_that_localitys_childr
     # staff, set-up and training all follow the children served (no per-family cost here)
     assert cost["there"] / cost["everywhere"] == pytest.approx(0.12, rel=1e-6), cost
     words = served_words(there.policies, there)
-    assert words == "for the 2,400 children of Basildon (of the council's 20,000)", words
+    assert words == "for the 2,400 children of Basildon (12.0% of the council's 20,000)", words
     assert pilot_staff(there.policies, 20_000, there.locality_shares()).startswith(
         f"{sum(expected.values()):.1f} full-time staff"
     )

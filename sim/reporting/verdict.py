@@ -407,7 +407,8 @@ def pilot_costs(
 def served_words(policies: list, scenario: Any) -> str:
     """For whose children the pilots' staff are sized, in words: ``in a council of 67,149
     children``, or, for a pilot in named localities, ``for the 6,850 children of Weymouth and
-    Portland (of the council's 67,149)``."""
+    Portland (10.2% of the council's 67,149)``: the locality's share of the council's children
+    now, which a district's published count (from an earlier year's estimates) need not match."""
     whole = f"in a council of {scenario.population:,} children"
     shares = scenario.locality_shares()
     places = sorted({loc for p in policies for loc in p.eligible.localities or ()})
@@ -418,7 +419,7 @@ def served_words(policies: list, scenario: Any) -> str:
         return whole
     return (
         f"for the {round(served):,} children of {' and '.join(places)} "
-        f"(of the council's {scenario.population:,})"
+        f"({served / scenario.population:.1%} of the council's {scenario.population:,})"
     )
 
 
