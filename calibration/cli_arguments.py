@@ -8,6 +8,7 @@ the ``csc_sim.commands`` entry points, and ``sim.cli`` adds every group it finds
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from sim.cli.common import Subparsers
@@ -17,6 +18,18 @@ def register(subparsers: Subparsers) -> None:
     """Add ``calibrate`` and ``backtest`` to the command line."""
     _calibrate(subparsers)
     _backtest(subparsers)
+
+
+def _polish_option(parser: argparse.ArgumentParser) -> None:
+    """``--polish ROUNDS``, as calibrate and backtest both take it (None: the full fit's)."""
+    parser.add_argument(
+        "--polish",
+        type=int,
+        metavar="ROUNDS",
+        help="after the fit's iterations, full steps on more replications, each kept only if "
+        "it brings the counts nearer their targets (default: the full fit's, "
+        "calibration.council.FULL_FIT; 0: none)",
+    )
 
 
 def _calibrate(subparsers: Subparsers) -> None:
@@ -43,14 +56,7 @@ def _calibrate(subparsers: Subparsers) -> None:
     cal.add_argument("--annex-a", dest="annex_a", type=Path, help="the council's Annex A workbook")
     cal.add_argument("--out", type=Path, help="parameter file (default councils/<council>.yaml)")
     cal.add_argument("--iterations", type=int, default=14, help="fit iterations (default 14)")
-    cal.add_argument(
-        "--polish",
-        type=int,
-        metavar="ROUNDS",
-        help="after the fit's iterations, full steps on more replications, each kept only if "
-        "it brings the counts nearer their targets (default: the full fit's, "
-        "calibration.council.FULL_FIT; 0: none)",
-    )
+    _polish_option(cal)
     cal.add_argument(
         "--no-backtest",
         dest="backtest",
@@ -94,14 +100,7 @@ def _backtest(subparsers: Subparsers) -> None:
     bt.add_argument(
         "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
     )
-    bt.add_argument(
-        "--polish",
-        type=int,
-        metavar="ROUNDS",
-        help="after the fit's iterations, full steps on more replications, each kept only if "
-        "it brings the counts nearer their targets (default: the full fit's, "
-        "calibration.council.FULL_FIT; 0: none)",
-    )
+    _polish_option(bt)
     bt.add_argument(
         "--workers",
         type=int,
