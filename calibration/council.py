@@ -405,8 +405,8 @@ class FitSettings:
     replications: int = 2
     late_replications: int = 4
     population: int = 100_000
-    polish_rounds: int = 2
-    polish_replications: int = 12
+    polish_rounds: int = Polish.rounds
+    polish_replications: int = Polish.replications
 
     def options(self) -> dict[str, int]:
         """The settings as keyword arguments of :func:`calibrate`."""

@@ -419,15 +419,16 @@ class _FitRun:
     log: Callable[[str], None]
 
 
+def is_count(measure: str) -> bool:
+    """A count of children or families (referrals, CP plans, the looked-after stock...), not a
+    mix or a rate: a re-referral or repeat-plan rate moves by 5-10% between simulations of the
+    same parameters, and would decide a comparison of fits by chance."""
+    return not _is_share(measure) and not measure.endswith("_rate")
+
+
 def _level_miss(rows: list[FitRow], steering: dict[str, tuple[tuple[str, str], ...]]) -> float:
-    """Root mean square % error of the steered levels: counts of children and families, not
-    mixes or rates (a re-referral or repeat-plan rate moves by 5-10% between simulations of
-    the same parameters, and would decide the comparison by chance)."""
-    errs = [
-        r.error_pct
-        for r in rows
-        if r.measure in steering and not _is_share(r.measure) and not r.measure.endswith("_rate")
-    ]
+    """Root mean square % error of the steered counts (:func:`is_count`)."""
+    errs = [r.error_pct for r in rows if r.measure in steering and is_count(r.measure)]
     return math.sqrt(sum(e * e for e in errs) / len(errs)) if errs else 0.0
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from calibration.council import FULL_FIT, calibrate, write_council_file
+from calibration.fit import is_count
 from sim.inputs.scenario import COUNCILS_DIR
 
 #: The provenance entries of a file's back-test, carried over by a refit.
@@ -36,9 +37,7 @@ def worst_count_error(provenance: dict[str, Any]) -> float:
         (
             abs(float(r["error_pct"]))
             for r in provenance.get("fit", [])
-            if r.get("steered")
-            and "_share_" not in r["measure"]
-            and not r["measure"].endswith("_rate")
+            if r.get("steered") and is_count(r["measure"])
         ),
         default=0.0,
     )
