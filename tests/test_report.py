@@ -10,6 +10,7 @@ import contextlib
 import json
 import math
 import shutil
+from collections import defaultdict
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -397,3 +398,46 @@ def test_labels_name_every_figure_a_comparison_summarises_and_format_as_the_cli_
     assert labels.format_value("money", -25_000.0) == "−£25k"
     assert labels.short_label("prob_saves_money") == "Chance it saves money"
     assert labels.label("looked_after") == "Children looked after"  # from MEASURES
+
+
+def test_a_refitted_councils_kept_back_test_says_which_version_made_it(dorset, tmp_path):
+    """A refit keeps a file's back-test (``calibration.refit``); the report says it was made with
+    the earlier version's fit, not the parameter set it shows."""
+    import yaml
+
+    from sim.inputs.scenario import load_scenario, parameter_file
+    from sim.reporting.figures import headline_figures
+    from sim.reporting.report import check_reportable, render_html, report_context
+
+    params = yaml.safe_load(parameter_file("dorset").read_text(encoding="utf-8"))
+    params["provenance"].update(
+        backtest_hold_out="2024-25",
+        backtest=[
+            {"measure": "cp_plans", "error_pct": -4.2, "same_as_last_year_abs_error_pct": 9.1}
+        ],
+        backtest_model_version="0.8.0",
+    )
+    own = tmp_path / "dorset_refitted.yaml"
+    own.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    scenario_file = tmp_path / "refitted.yaml"
+    scenario_file.write_text(
+        f"extends: {dorset['root'] / 'scenarios' / 'targeted_locality_dorset.yaml'}\n"
+        f"council: {own}\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(scenario_file)
+    assert scenario.parameters.provenance["backtest_model_version"] == "0.8.0"
+    variants = check_reportable(scenario, scenario_file.name)
+    costs = pd.read_csv(dorset["results"] / "costs.csv")
+    context = report_context(
+        scenario, scenario_file, variants, headline_figures(dorset["results"]), costs
+    )
+    manifest = json.loads(dorset["manifest"].read_text(encoding="utf-8"))
+    charts = defaultdict(str)  # the charts are not what this test reads
+    context.update(manifest=manifest, manifest_file="m.json", figures_file="f.json", charts=charts)
+    text = " ".join(unescape(render_html(context)).split())
+    assert (
+        "2024-25 held out; made with version 0.8.0's fit of the years before "
+        "(the parameter set was refitted since)" in text
+    ), "expected the report to say which version's fit made the kept back-test"
+    assert "cp plans -4.2 (9.1)" in text, "expected the kept back-test's row in the report"
