@@ -315,6 +315,16 @@ _MOMENT_GRID = 2000
 _NORM_STEPS_A_YEAR = 4
 
 
+@lru_cache(maxsize=256)
+def _quantile_grid(base: Duration) -> np.ndarray:
+    """The stay's :data:`_MOMENT_GRID` mid-quantiles, read-only: the 72 mean-keeping factors a
+    run needs share a handful of stays (one for each of the ages' bands), and each grid is
+    2,000 calls of the stay's quantile."""
+    grid = np.array([base.sample((k + 0.5) / _MOMENT_GRID) for k in range(_MOMENT_GRID)])
+    grid.flags.writeable = False
+    return grid
+
+
 def _mean_keeping_factor(
     base: Duration, mix: dict[Exit, float], stays: dict[Exit, ExitStay], cut: float
 ) -> float:
@@ -325,7 +335,7 @@ def _mean_keeping_factor(
     median = base.sample(0.5)
     if total <= 0 or cut <= 0 or median <= 0:
         return 1.0
-    grid = np.array([base.sample((k + 0.5) / _MOMENT_GRID) for k in range(_MOMENT_GRID)])
+    grid = _quantile_grid(base)
     target = float(np.minimum(grid, cut).mean())
     shaped = [
         (w / total, median * s.scale * (grid / median) ** s.spread)
