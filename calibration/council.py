@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import TypeAdapter
 
 from calibration.ees import Area, History, find_area, history, statistical_neighbours
 from calibration.england import (
@@ -51,6 +52,8 @@ from calibration.own_files import apply_council_files
 from calibration.placement_moves import own_placement_moves
 from calibration.placement_stock import own_placement_mix
 from calibration.targets import NationalFigures, substance_misuse_union
+from sim.core.calendar import CALENDAR_DAYS_PER_WORKING_DAY, DAYS_PER_YEAR
+from sim.core.distributions import DurationSpec
 from sim.experiments.runner import model_version
 from sim.inputs.cost_book import COUNCIL_COSTS_CSV
 
@@ -289,7 +292,8 @@ def _own_population_trend(p: dict[str, Any], t: pd.DataFrame, year: str, name: s
 
 def _own_stocks(p: dict[str, Any], t: pd.DataFrame, year: str, name: str) -> None:
     """The council's CP plans and children looked after at 31 March; the rest of its children
-    in need split between assessments and CIN plans as England's are."""
+    in need split between assessments and CIN plans as England's are (until
+    :func:`split_open_cases` splits them by the council's own flows)."""
     src = p["sources"]
     pop = t.at[year, "population"]
     cin = t.at[year, "children_in_need"]
@@ -341,6 +345,53 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
     p["description"] = f"{hist.area.name}, calibrated to DfE figures up to {year}"
     p["reference_year"] = year
     return p
+
+
+_DURATIONS: TypeAdapter[Any] = TypeAdapter(DurationSpec)
+
+#: The least share of a council's children in need on neither a CP plan nor looked after that
+#: the opening CIN plans keep when its assessments and enquiries, by Little's law, would hold
+#: nearly all of them (judgement: no council's figures come near it).
+LEAST_CIN_PLAN_SHARE = 0.2
+
+
+def split_open_cases(params: dict[str, Any], targets: dict[str, float], name: str) -> None:
+    """Split the council's children in need on neither a CP plan nor looked after at 31 March
+    (published as one number) into open assessments, s47 enquiries under way and CIN plans by
+    Little's law: assessments a year times an assessment's mean length, likewise enquiries, and
+    CIN plans the rest. The enquiries under way are seeded apart (they go on to their ICPC), so
+    the opening CIN plans are the rest less them.
+
+    Split as England's, the opening CIN plans were more than a council's pathway holds:
+    Cambridgeshire's fell from 1,278 to about 800 in the first year, while its assessments rose
+    by half, though its children in need in all held (version 0.11.0)."""
+    stocks, src = params["opening_stocks_per_10k"], params["sources"]
+    rest = stocks["assessment"] + stocks["cin_plan"]
+    if "assessments" not in targets or rest <= 0:
+        return
+    days = CALENDAR_DAYS_PER_WORKING_DAY / DAYS_PER_YEAR
+    assessing = _mean_duration(params["assessment"]["duration_working_days"]) * days
+    enquiring = _mean_duration(params["s47_enquiry"]["working_days_to_icpc"]) * days
+    assessed = targets["assessments"] * assessing
+    enquiries = targets.get("s47_enquiries", 0.0) * enquiring
+    room = (1 - LEAST_CIN_PLAN_SHARE) * rest
+    scale = min(1.0, room / (assessed + enquiries)) if assessed + enquiries > 0 else 1.0
+    stocks["assessment"] = round(assessed * scale, 2)
+    stocks["cin_plan"] = round(rest - (assessed + enquiries) * scale, 2)
+    rest_words = f"{name}: children in need at 31 March less CP plans and looked after (DfE B1)"
+    src["opening_stocks_per_10k.assessment"] = (
+        f"{rest_words}, the share being assessed by Little's law: its assessments a year (its "
+        "target) x an assessment's mean length"
+    )
+    src["opening_stocks_per_10k.cin_plan"] = (
+        f"{rest_words}, less open assessments and s47 enquiries under way by Little's law "
+        "(assessments and enquiries a year x their mean length)"
+    )
+
+
+def _mean_duration(spec: dict[str, Any]) -> float:
+    """The mean of a duration as a parameter file writes it."""
+    return float(_DURATIONS.validate_python(spec).mean)
 
 
 def size_early_help(params: dict[str, Any], targets: dict[str, float], name: str) -> None:
@@ -542,6 +593,7 @@ def calibrate(
     size_recent_closures(params, targets, area.name)
     children = float(hist.table.at[year, "population"])
     own = apply_council_files(params, targets, council_files or {}, area.name, children)
+    split_open_cases(params, targets, area.name)
     params, rows = fit(
         params,
         targets,

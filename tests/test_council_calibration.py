@@ -511,3 +511,37 @@ def test_refitted_councils_meet_their_cp_plans_on_runs_the_fit_never_saw(name):
         for m in ("cp_plans_started", "cp_plans")
     }
     assert all(abs(e) <= 6.0 for e in off.values()), f"{name}: % off target {off}"
+
+
+def _open_cases(rest_split=(40.0, 80.0)) -> dict:
+    return {
+        "opening_stocks_per_10k": {"assessment": rest_split[0], "cin_plan": rest_split[1]},
+        "sources": {},
+        "assessment": {"duration_working_days": {"kind": "fixed", "days": 25}},
+        "s47_enquiry": {"working_days_to_icpc": {"kind": "fixed", "days": 15}},
+    }
+
+
+def test_open_cases_are_split_by_the_councils_own_flows():
+    """Children in need on neither a CP plan nor looked after: open assessments by Little's law
+    (assessments a year x 25 working days of 7/5 calendar days), CIN plans the rest less the
+    enquiries under way (150 a year x 15 working days); the total is kept."""
+    from calibration.council import split_open_cases
+
+    params = _open_cases()
+    split_open_cases(params, {"assessments": 500.0, "s47_enquiries": 150.0}, "Anyshire")
+    stocks = params["opening_stocks_per_10k"]
+    assessed, enquiries = 500 * 25 * 1.4 / 365.25, 150 * 15 * 1.4 / 365.25
+    assert stocks["assessment"] == pytest.approx(assessed, abs=0.01)
+    assert stocks["cin_plan"] == pytest.approx(120 - assessed - enquiries, abs=0.01)
+    assert "Little's law" in params["sources"]["opening_stocks_per_10k.cin_plan"]
+
+
+def test_open_cases_leave_cin_plans_a_fifth_when_assessments_would_take_them_all():
+    from calibration.council import LEAST_CIN_PLAN_SHARE, split_open_cases
+
+    params = _open_cases()
+    split_open_cases(params, {"assessments": 2000.0, "s47_enquiries": 150.0}, "Anyshire")
+    assert params["opening_stocks_per_10k"]["cin_plan"] == pytest.approx(
+        LEAST_CIN_PLAN_SHARE * 120, abs=0.01
+    )

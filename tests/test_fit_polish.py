@@ -163,3 +163,25 @@ def test_a_refit_no_nearer_its_targets_leaves_the_file_as_it_was(tmp_path, monke
     monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (worse, []))
     assert refit_module.refit_file(path) == ("Rutland", 9.3, 19.6, False)
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_a_refit_before_a_version_takes_every_earlier_file_and_a_refit_within_tolerance(
+    tmp_path, monkeypatch
+):
+    """``--before``: a change to the model that every council needs refits every earlier file
+    (however near its fit), and writes a refit no nearer than the file's if it is within
+    ``--worse-than``; a rerun resumes."""
+    near = [{"measure": "cp_plans", "error_pct": -1.0, "steered": True}]
+    path = _shipped_like(tmp_path, near, FULL_FIT.options())
+    assert refit_module.needs_refit(path, 5.0, before="0.12.0")
+    assert not refit_module.needs_refit(path, 5.0)
+    refitted = {
+        "provenance": {
+            "council": "Rutland",
+            "model_version": "0.12.0",
+            "fit": [{"measure": "cp_plans", "error_pct": 2.5, "steered": True}],
+        }
+    }
+    monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (refitted, []))
+    assert refit_module.refit_file(path, accept_within=5.0) == ("Rutland", 1.0, 2.5, True)
+    assert not refit_module.needs_refit(path, 5.0, before="0.12.0"), "a rerun resumes"

@@ -71,6 +71,21 @@ def test_cp_plans_do_not_jump_in_the_first_month():
     )
 
 
+def test_s47_enquiries_do_not_dip_in_the_first_month():
+    """The assessments open at the start are those of families the front door referred on
+    their odds: drawn as its arrivals are (no selection), England's first month had 0.78 of
+    the later months' s47 enquiries, against 0.99 in a steady state (six years' warm-up), and
+    Kent's CP plans fell 10% in the first four months."""
+    scenario = make_scenario(population=100_000, years=1)
+    runs = [single_run(scenario, r) for r in range(4)]
+    s47 = np.mean([r.flows["s47_enquiries"] for r in runs], axis=0)
+    first, later = s47[0], s47[3:].mean()
+    assert first >= 0.9 * later, (
+        f"expected the first month's s47 enquiries ({first:.0f}) within 10% of the later "
+        f"months' mean ({later:.0f})"
+    )
+
+
 def test_unaccompanied_children_are_in_the_opening_stock():
     """Their share of the stock is their arrivals a year times their mean years to 18, and they
     leave at 18: more of the stock turns 18 in the first year than without them."""
