@@ -163,3 +163,18 @@ def test_a_refit_no_nearer_its_targets_leaves_the_file_as_it_was(tmp_path, monke
     monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (worse, []))
     assert refit_module.refit_file(path) == ("Rutland", 9.3, 19.6, False)
     assert path.read_text(encoding="utf-8") == before
+
+
+def test_a_refit_less_than_a_point_nearer_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    off = [{"measure": "cp_plans_started", "error_pct": -5.4, "steered": True}]
+    path = _shipped_like(tmp_path, off)
+    before = path.read_text(encoding="utf-8")
+    luckier = {
+        "provenance": {
+            "council": "Rutland",
+            "fit": [{"measure": "cp_plans_started", "error_pct": -5.2, "steered": True}],
+        }
+    }
+    monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (luckier, []))
+    assert refit_module.refit_file(path) == ("Rutland", 5.4, 5.2, False)
+    assert path.read_text(encoding="utf-8") == before
