@@ -185,3 +185,18 @@ def test_a_refit_before_a_version_takes_every_earlier_file_and_a_refit_within_to
     monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (refitted, []))
     assert refit_module.refit_file(path, accept_within=5.0) == ("Rutland", 1.0, 2.5, True)
     assert not refit_module.needs_refit(path, 5.0, before="0.12.0"), "a rerun resumes"
+
+
+def test_a_refit_less_than_a_point_nearer_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    off = [{"measure": "cp_plans_started", "error_pct": -5.4, "steered": True}]
+    path = _shipped_like(tmp_path, off)
+    before = path.read_text(encoding="utf-8")
+    luckier = {
+        "provenance": {
+            "council": "Rutland",
+            "fit": [{"measure": "cp_plans_started", "error_pct": -5.2, "steered": True}],
+        }
+    }
+    monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (luckier, []))
+    assert refit_module.refit_file(path) == ("Rutland", 5.4, 5.2, False)
+    assert path.read_text(encoding="utf-8") == before
