@@ -25,6 +25,7 @@ import yaml
 
 from calibration.council import FULL_FIT, calibrate, write_council_file
 from calibration.fit import is_count
+from calibration.placement_stock import match_own_stock
 from sim.inputs.scenario import COUNCILS_DIR
 
 #: How much nearer its targets (points off on its worst steered count) a refit must come to be
@@ -72,6 +73,7 @@ def refit_file(path: Path) -> tuple[str, float, float, bool]:
     before, after = worst_count_error(prov), worst_count_error(new)
     if after > before - LEAST_GAIN_POINTS:
         return prov["council"], before, after, False
+    match_own_stock(params)  # the fit moved the stays, and with them the placements held
     for key in BACKTEST_KEYS:
         if key in prov:
             new[key] = prov[key]
@@ -81,12 +83,39 @@ def refit_file(path: Path) -> tuple[str, float, float, bool]:
     return prov["council"], before, after, True
 
 
+def match_placements(path: Path) -> tuple[str, float | None]:
+    """Scale a shipped council file's placements once more on its fitted stays
+    (:func:`calibration.placement_stock.match_own_stock`) and rewrite it; returns the file's
+    name and the largest gap (points) its children in care held to its own shares before (None
+    for a file without its own placement mix, left as it was)."""
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    got = match_own_stock(params)
+    if got is None:
+        return path.name, None
+    write_council_file(params, path)
+    want = params["provenance"]["placement_mix"]["shares"]
+    return path.name, max(abs(got[g] - want[g]) for g in want)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worse-than", type=float, default=5.0, help="%% off on a steered count")
     ap.add_argument("--folder", type=Path, default=COUNCILS_DIR)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument(
+        "--placements",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="only scale these files' placements once more on their fitted stays (no refit)",
+    )
     args = ap.parse_args(argv)
+    if args.placements:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            for name, gap in pool.map(match_placements, args.placements):
+                said = "no placement mix of its own" if gap is None else f"{gap:.1f} points off"
+                print(f"{name}: {said} before; scaled", flush=True)
+        return
     todo = [f for f in sorted(args.folder.glob("*.yaml")) if needs_refit(f, args.worse_than)]
     print(f"{len(todo)} council files to refit", flush=True)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
