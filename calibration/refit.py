@@ -29,6 +29,7 @@ import yaml
 
 from calibration.council import FULL_FIT, calibrate, write_council_file
 from calibration.fit import is_count
+from calibration.placement_stock import match_own_stock
 from sim.inputs.scenario import COUNCILS_DIR
 
 #: How much nearer its targets (points off on its worst steered count) a refit must come to be
@@ -85,6 +86,7 @@ def refit_file(path: Path, accept_within: float | None = None) -> tuple[str, flo
     before, after = worst_count_error(prov), worst_count_error(new)
     if after > before - LEAST_GAIN_POINTS and (accept_within is None or after > accept_within):
         return prov["council"], before, after, False
+    match_own_stock(params)  # the fit moved the stays, and with them the placements held
     for key in BACKTEST_KEYS:
         if key in prov:
             new[key] = prov[key]
@@ -92,6 +94,20 @@ def refit_file(path: Path, accept_within: float | None = None) -> tuple[str, flo
         new["backtest_model_version"] = prov.get("backtest_model_version", prov["model_version"])
     write_council_file(params, path)
     return prov["council"], before, after, True
+
+
+def match_placements(path: Path) -> tuple[str, float | None]:
+    """Scale a shipped council file's placements once more on its fitted stays
+    (:func:`calibration.placement_stock.match_own_stock`) and rewrite it; returns the file's
+    name and the largest gap (points) its children in care held to its own shares before (None
+    for a file without its own placement mix, left as it was)."""
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    got = match_own_stock(params)
+    if got is None:
+        return path.name, None
+    write_council_file(params, path)
+    want = params["provenance"]["placement_mix"]["shares"]
+    return path.name, max(abs(got[g] - want[g]) for g in want)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,7 +120,20 @@ def main(argv: list[str] | None = None) -> None:
         metavar="VERSION",
         help="refit every file made by an earlier model version, whatever its fit",
     )
+    ap.add_argument(
+        "--placements",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="only scale these files' placements once more on their fitted stays (no refit)",
+    )
     args = ap.parse_args(argv)
+    if args.placements:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            for name, gap in pool.map(match_placements, args.placements):
+                said = "no placement mix of its own" if gap is None else f"{gap:.1f} points off"
+                print(f"{name}: {said} before; scaled", flush=True)
+        return
     folder = sorted(args.folder.glob("*.yaml"))
     todo = [f for f in folder if needs_refit(f, args.worse_than, args.before)]
     accept = args.worse_than if args.before else None

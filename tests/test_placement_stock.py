@@ -103,3 +103,42 @@ def test_a_shipped_councils_children_in_care_hold_its_own_placements() -> None:
         assert simulated[group] == pytest.approx(want, abs=2.0), (
             f"{group}: expected {want:.1f}%, simulated {simulated[group]:.1f}%"
         )
+
+
+def test_matching_placements_on_the_fitted_stays_moves_only_where_children_are_placed(
+    monkeypatch,
+) -> None:
+    """One more round of scaling on a council's fitted parameters: where its children in care
+    are placed comes nearer its own shares (here after foster care's weights were tripled), and
+    no flow or stock but the placements moves, bit for bit."""
+    import calibration.placement_stock as placement_stock
+    from sim.experiments.experiment import single_run
+    from sim.inputs.scenario import scenario_from_dict
+
+    monkeypatch.setattr(placement_stock, "ROUND_CHILDREN", 150_000)
+    monkeypatch.setattr(placement_stock, "ROUND_REPLICATIONS", 1)
+    params = _params("harrow")
+    la = params["looked_after"]
+    for t in ("kinship_foster", "in_house_foster", "ifa"):
+        la["placement_mix"][t] = [w * 3 for w in la["placement_mix"][t]]
+        la["uasc_placement_mix"][t] *= 3
+    want = params["provenance"]["placement_mix"]["shares"]
+    before = stock_shares(params, population=150_000, replications=2, years=3, seed=7)
+    matched = yaml.safe_load(yaml.safe_dump(params))
+    placement_stock.match_own_stock(matched)
+    after = stock_shares(matched, population=150_000, replications=2, years=3, seed=7)
+    assert abs(after["foster"] - want["foster"]) < abs(before["foster"] - want["foster"]) - 8, (
+        f"expected foster care nearer its own {want['foster']:.1f}%: {before['foster']:.1f}% "
+        f"before, {after['foster']:.1f}% after"
+    )
+
+    def run(p: dict[str, Any]):
+        kept = {k: v for k, v in p.items() if k not in ("sources", "provenance")}
+        scenario = {"name": "x", "population": 30_000, "years": 2, "future": "fixed"}
+        return single_run(scenario_from_dict({**scenario, "parameters": kept}), 0)
+
+    a, b = run(params), run(matched)
+    assert a.flows.keys() == b.flows.keys()
+    assert all((a.flows[k] == b.flows[k]).all() for k in a.flows), "a flow moved"
+    for stock in ("cp_plan", "cin_plan", "assessment"):
+        assert (a.month_end_stock[stock] == b.month_end_stock[stock]).all(), stock
