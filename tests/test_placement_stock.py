@@ -126,6 +126,10 @@ def test_matching_placements_on_the_fitted_stays_moves_only_where_children_are_p
     before = stock_shares(params, population=150_000, replications=2, years=3, seed=7)
     matched = yaml.safe_load(yaml.safe_dump(params))
     placement_stock.match_own_stock(matched)
+    again = yaml.safe_load(yaml.safe_dump(matched))
+    placement_stock.match_own_stock(again)
+    source = again["sources"]["looked_after.placement_mix"]
+    assert source.count(placement_stock.MATCHED) == 1, "a file matched twice says so once"
     after = stock_shares(matched, population=150_000, replications=2, years=3, seed=7)
     assert abs(after["foster"] - want["foster"]) < abs(before["foster"] - want["foster"]) - 8, (
         f"expected foster care nearer its own {want['foster']:.1f}%: {before['foster']:.1f}% "
