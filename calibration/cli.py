@@ -33,6 +33,7 @@ from calibration.council import (
     plain,
     write_council_file,
 )
+from calibration.placement_stock import match_own_stock
 from sim.experiments.batch import dask_client
 from sim.inputs.scenario import ScenarioError
 
@@ -92,6 +93,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return _calibrate_all(args)
     area = ees.find_area(args.la)
     params, rows = _fit_council(area, args)
+    if not args.json:
+        print(
+            "placing its children in care as the council does, on the fitted stays...",
+            file=sys.stderr,
+        )
+    match_own_stock(params)  # the fit moved the stays, and with them the placements held
     prov = params["provenance"]
     if args.backtest:
         prov.update(_backtest_for_provenance(area.name, prov["reference_year"], args))

@@ -50,7 +50,7 @@ from calibration.fit import FitRow, Polish, england_targets, fit
 from calibration.future import own_future
 from calibration.own_files import apply_council_files
 from calibration.placement_moves import own_placement_moves
-from calibration.placement_stock import own_placement_mix
+from calibration.placement_stock import match_own_stock, own_placement_mix
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.core.calendar import CALENDAR_DAYS_PER_WORKING_DAY, DAYS_PER_YEAR
 from sim.core.distributions import DurationSpec
@@ -622,7 +622,8 @@ def calibrate(
 
 
 def calibrate_to_file(la: str, out: Path, **options: Any) -> tuple[str, float | None, str]:
-    """Calibrate one council to its published figures and write its parameter file.
+    """Calibrate one council to its published figures and write its parameter file, its
+    placements scaled once more on its fitted stays (:func:`match_own_stock`).
 
     For runs over every council, where one council's missing figures must not stop the others:
     returns (council, worst steered level's error %, "") or (council, None, why it failed).
@@ -631,6 +632,7 @@ def calibrate_to_file(la: str, out: Path, **options: Any) -> tuple[str, float | 
         params, rows = calibrate(la, **options)
     except ValueError as exc:
         return la, None, str(exc)
+    match_own_stock(params)  # the fit moved the stays, and with them the placements held
     write_council_file(params, out)
     levels = [abs(r.error_pct) for r in rows if r.steered and "_share_" not in r.measure]
     return params["provenance"]["council"], max(levels, default=0.0), ""

@@ -49,7 +49,13 @@ def stock_shares(
             "replications": replications,
             "seed": seed,
             "future": "fixed",
-            "parameters": {k: v for k, v in params.items() if k not in ("sources", "provenance")},
+            # what a parameter file holds (not its sources and provenance, nor what calibrate()
+            # returns beside it, such as ``_population``)
+            "parameters": {
+                k: v
+                for k, v in params.items()
+                if k not in ("sources", "provenance") and not k.startswith("_")
+            },
         }
     )
     frames = [monthly_frame(single_run(scenario, r)) for r in range(replications)]

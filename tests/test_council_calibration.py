@@ -164,17 +164,20 @@ def test_a_council_with_englands_assessed_mix_gets_englands_front_door_mix():
 
 
 @pytest.mark.slow
-def test_calibrate_keeps_its_back_test_for_reports(tmp_path):
-    """`csc-sim calibrate` back-tests the reference year and the file (and report) keep it."""
+def test_calibrate_keeps_its_back_test_for_reports(tmp_path, monkeypatch):
+    """`csc-sim calibrate` back-tests the reference year and the file (and report) keep it, and
+    places the council's children in care as it does on the fitted stays."""
     import yaml
 
     from sim.cli import main
     from sim.reporting.report import calibration as report_calibration
 
+    small_placement_rounds(monkeypatch)
     out = tmp_path / "telford.yaml"
     args = ["calibrate", "--la", "Telford and Wrekin", "--iterations", "2", "--polish", "0"]
     code = main([*args, "--out", str(out)])
     assert code == 0, f"expected calibrate to succeed, exit code {code}"
+    assert_placements_matched(out)
     prov = yaml.safe_load(out.read_text())["provenance"]
     rows = {r["measure"]: r for r in prov.get("backtest", [])}
     assert prov.get("backtest_hold_out") == prov["reference_year"], (
@@ -195,6 +198,28 @@ def test_calibrate_keeps_its_back_test_for_reports(tmp_path):
     )
 
 
+def small_placement_rounds(monkeypatch) -> None:
+    """The placement rounds on a small council (the matching's accuracy is tested in
+    tests/test_placement_stock.py; here only that a written file was matched)."""
+    from calibration import placement_stock
+
+    monkeypatch.setattr(placement_stock, "ROUND_CHILDREN", 30_000)
+    monkeypatch.setattr(placement_stock, "ROUND_REPLICATIONS", 1)
+
+
+def assert_placements_matched(path: Path) -> None:
+    """A written council file's placements were scaled once more on its fitted stays."""
+    import yaml
+
+    from calibration.placement_stock import MATCHED
+
+    params = yaml.safe_load(path.read_text())
+    held = params["provenance"]["placement_mix"].get("held_before_last_scaling")
+    assert held and MATCHED in params["sources"]["looked_after.placement_mix"], (
+        f"expected {path.name}'s placements matched on its fitted stays, found {held}"
+    )
+
+
 def load_scenario_text(folder: Path, text: str):
     path = folder / "scenario.yaml"
     path.write_text(text)
@@ -209,6 +234,7 @@ def test_calibrate_all_writes_a_file_per_council_and_resumes(tmp_path, monkeypat
 
     two = [find_area("Rutland"), find_area("Walsall")]
     monkeypatch.setattr(ees, "councils", lambda: two)
+    small_placement_rounds(monkeypatch)
     out = tmp_path / "councils"
     args = ["calibrate", "--all", "--out", str(out), "--iterations", "1", "--workers", "1"]
     args += ["--polish", "0"]
@@ -220,6 +246,7 @@ def test_calibrate_all_writes_a_file_per_council_and_resumes(tmp_path, monkeypat
     report = json.loads(capsys.readouterr().out)
     assert (report["calibrated_now"], report["already_there"]) == (0, 2)
     assert (out / "walsall.yaml").stat().st_mtime_ns == made
+    assert_placements_matched(out / "walsall.yaml")
     (tmp_path / "s.yaml").write_text("name: s\ncouncil: walsall\npopulation: 20000\n")
     monkeypatch.chdir(tmp_path)
     sc = load_scenario(tmp_path / "s.yaml")
