@@ -139,9 +139,13 @@ def main(argv: list[str] | None = None) -> None:
     accept = args.worse_than if args.before else None
     print(f"{len(todo)} council files to refit", flush=True)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(refit_file, f, accept) for f in todo]
+        futures = {pool.submit(refit_file, f, accept): f for f in todo}
         for i, done in enumerate(as_completed(futures), 1):
-            council, before, after, written = done.result()
+            try:
+                council, before, after, written = done.result()
+            except Exception as error:  # one council's failure must not stop the others
+                print(f"[{i}/{len(todo)}] {futures[done].name}: not refitted ({error})", flush=True)
+                continue
             outcome = "" if written else " (not a point nearer: kept its fit)"
             print(
                 f"[{i}/{len(todo)}] {council}: worst count {before:.1f}% -> {after:.1f}%{outcome}",
