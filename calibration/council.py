@@ -547,17 +547,54 @@ def _provenance(
         "how_targets_were_made": how,
         "data_notes": hist.notes,
         "council_files": own,
-        "fit": [
-            {
-                "measure": r.measure,
-                "target": round(r.target, 2),
-                "simulated": round(r.simulated, 2),
-                "error_pct": round(r.error_pct, 1),
-                "steered": r.steered,
-            }
-            for r in rows
-        ],
+        "fit": fit_report(rows),
     }
+
+
+def fit_report(rows: list[FitRow]) -> list[dict[str, Any]]:
+    """A fit's rows as a council file's provenance keeps them (``provenance.fit``)."""
+    return [
+        {
+            "measure": r.measure,
+            "target": round(r.target, 2),
+            "simulated": round(r.simulated, 2),
+            "error_pct": round(r.error_pct, 1),
+            "steered": r.steered,
+        }
+        for r in rows
+    ]
+
+
+#: Added to a council's fit seed for a fit reported again (:func:`report_again`): runs no
+#: iteration of its fit used.
+REPORT_AGAIN_SEED = 500
+
+
+def report_again(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A council file's fit reported again on today's model, its fitted parameters kept.
+
+    Its open cases at the start are split as today's :func:`calibrate` splits them
+    (:func:`split_open_cases`, which changes ``params``), and its first year is simulated to its
+    own targets (``provenance.targets``) as a full fit's last simulation is (the polish's
+    replications at the fit's population), on runs its fit did not use. For a file made by an
+    earlier model version: whether its fit still holds on today's model.
+    """
+    prov = params["provenance"]
+    name, year, targets = prov["council"], prov["reference_year"], prov["targets"]
+    split_open_cases(params, targets, name)
+    body = {k: v for k, v in params.items() if k != "provenance" and not k.startswith("_")}
+    _, rows = fit(
+        body,
+        targets,
+        population=FULL_FIT.population,
+        replications=FULL_FIT.polish_replications,
+        iterations=1,
+        steer_looked_after_stock="looked_after" in targets,
+        start_date=f"{int(year[:4]) + 1}-04-01",
+        seed=council_seed(name) + REPORT_AGAIN_SEED,
+        log=lambda _: None,
+    )
+    return fit_report(rows)
 
 
 def calibrate(

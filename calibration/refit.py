@@ -9,8 +9,10 @@ rewritten in place when its council is done, so an interrupted run loses at most
 under way, and a rerun skips the files already fitted with today's settings.
 
 ``--before 0.12.0`` refits every file made by an earlier model version instead, whatever its
-fit (a change to the model or the fit that every council needs); such a refit is written
-unless its worst steered count is further off than both the file's and ``--worse-than``.
+fit (a change to the model or the fit that every council needs): the file's fit is first
+reported again on today's model, and the refit is written unless its worst steered count is
+further off than both that and ``--worse-than``; otherwise the file keeps its fitted
+parameters with the fit reported again, under today's version.
 
 The back-test a file carries (its council fitted on the years before and projected to the
 reference year) is kept, with the model version that made it (``backtest_model_version``): a
@@ -27,9 +29,10 @@ from typing import Any
 
 import yaml
 
-from calibration.council import FULL_FIT, calibrate, write_council_file
+from calibration.council import FULL_FIT, calibrate, report_again, write_council_file
 from calibration.fit import is_count
 from calibration.placement_stock import match_own_stock
+from sim.experiments.runner import model_version
 from sim.inputs.scenario import COUNCILS_DIR
 
 #: How much nearer its targets (points off on its worst steered count) a refit must come to be
@@ -78,13 +81,26 @@ def refit_file(path: Path, accept_within: float | None = None) -> tuple[str, flo
     whose worst count is not at least :data:`LEAST_GAIN_POINTS` nearer is not written
     (Westminster's children in need, 8% over in its 0.8.0 fit, came out 20% over: the fit's
     steps on them swing for most of its iterations, and a refit can land on a swing), unless
-    it is within ``accept_within`` % (a refit the model's own change asks for)."""
+    it is within ``accept_within`` % (a refit the model's own change asks for).
+
+    With ``accept_within`` (``--before``), the file's fit is first reported again on today's
+    model (:func:`calibration.council.report_again`), and the refit is written unless it is
+    further off than that and than ``accept_within``; otherwise the file keeps its fitted
+    parameters with the fit reported again, under today's version (``fit_made_by_model_version``
+    names the one that fitted it), so that a rerun resumes."""
     old = yaml.safe_load(path.read_text(encoding="utf-8"))
     prov = old["provenance"]
+    if accept_within is not None:  # a model change: the file's fit as it stands on today's model
+        prov["fit"] = report_again(old)
     params, _ = calibrate(prov["council"], year=prov["reference_year"], **FULL_FIT.options())
     new = params["provenance"]
     before, after = worst_count_error(prov), worst_count_error(new)
-    if after > before - LEAST_GAIN_POINTS and (accept_within is None or after > accept_within):
+    if accept_within is not None and after > max(before, accept_within):
+        prov["fit_made_by_model_version"] = prov["model_version"]
+        prov["model_version"] = model_version()
+        write_council_file(old, path)  # its fit kept, reported again on today's model
+        return prov["council"], before, after, False
+    if accept_within is None and after > before - LEAST_GAIN_POINTS:
         return prov["council"], before, after, False
     match_own_stock(params)  # the fit moved the stays, and with them the placements held
     for key in BACKTEST_KEYS:
@@ -146,7 +162,12 @@ def main(argv: list[str] | None = None) -> None:
             except Exception as error:  # one council's failure must not stop the others
                 print(f"[{i}/{len(todo)}] {futures[done].name}: not refitted ({error})", flush=True)
                 continue
-            outcome = "" if written else " (not a point nearer: kept its fit)"
+            if written:
+                outcome = ""
+            elif args.before:
+                outcome = " (the refit was further off: kept its fit, reported again)"
+            else:
+                outcome = " (not a point nearer: kept its fit)"
             print(
                 f"[{i}/{len(todo)}] {council}: worst count {before:.1f}% -> {after:.1f}%{outcome}",
                 flush=True,

@@ -17,6 +17,7 @@ import calibration.refit as refit_module
 from calibration.council import FULL_FIT, QUICK_FIT, write_council_file
 from calibration.england import PARAMS_FILE
 from calibration.fit import FitRow, Polish, first_year_with_errors
+from sim.inputs.scenario import parameter_file
 
 POPULATION = 20_000
 
@@ -183,8 +184,56 @@ def test_a_refit_before_a_version_takes_every_earlier_file_and_a_refit_within_to
         }
     }
     monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (refitted, []))
+    monkeypatch.setattr(refit_module, "report_again", lambda params: near)
     assert refit_module.refit_file(path, accept_within=5.0) == ("Rutland", 1.0, 2.5, True)
     assert not refit_module.needs_refit(path, 5.0, before="0.12.0"), "a rerun resumes"
+
+
+def test_a_refit_before_a_version_further_off_keeps_the_fit_reported_again(tmp_path, monkeypatch):
+    """``--before``: a refit further off than the file's fit reported again on today's model
+    (and than ``--worse-than``) is not written; the file keeps its fitted parameters with the
+    fit as it stands on today's model, under today's version (a rerun resumes)."""
+    from sim.experiments.runner import model_version
+
+    made = [{"measure": "cp_plans", "error_pct": -1.0, "steered": True}]
+    path = _shipped_like(tmp_path, made)
+    again = [{"measure": "cp_plans", "error_pct": -3.6, "steered": True}]
+    further = {
+        "provenance": {
+            "council": "Rutland",
+            "fit": [{"measure": "cp_plans", "error_pct": 6.3, "steered": True}],
+        }
+    }
+    monkeypatch.setattr(refit_module, "calibrate", lambda name, **options: (further, []))
+    monkeypatch.setattr(refit_module, "report_again", lambda params: again)
+    assert refit_module.refit_file(path, accept_within=5.0) == ("Rutland", 3.6, 6.3, False)
+    prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
+    assert prov["fit"] == again, "expected the fit reported again on today's model"
+    assert (prov["model_version"], prov["fit_made_by_model_version"]) == (model_version(), "0.8.0")
+    assert prov["backtest"] == [{"measure": "referrals", "error_pct": 3.0}]
+    assert not refit_module.needs_refit(path, 5.0, before=model_version()), "a rerun resumes"
+
+
+def test_a_fit_reported_again_simulates_the_files_own_targets(monkeypatch):
+    """:func:`calibration.council.report_again` reports every target of a shipped file on
+    today's model, from its fitted parameters, with its open cases split as calibrate splits
+    them (here on a small council, two runs: the mechanics, not the accuracy)."""
+    import calibration.council as council
+
+    monkeypatch.setattr(
+        council, "FULL_FIT", council.FitSettings(population=10_000, polish_replications=2)
+    )
+    params = yaml.safe_load(parameter_file("rutland").read_text(encoding="utf-8"))
+    split = yaml.safe_load(yaml.safe_dump(params))
+    council.split_open_cases(split, split["provenance"]["targets"], "Rutland")
+    rows = council.report_again(params)
+    targets = params["provenance"]["targets"]
+    assert [r["measure"] for r in rows] == list(targets), "expected a row for every target"
+    steered = {r["measure"] for r in rows if r["steered"]}
+    assert {"referrals", "cp_plans", "looked_after"} <= steered, sorted(steered)
+    assert params["opening_stocks_per_10k"] == split["opening_stocks_per_10k"], (
+        "expected the file's open cases at the start split as calibrate splits them"
+    )
 
 
 def test_a_refit_less_than_a_point_nearer_leaves_the_file_as_it_was(tmp_path, monkeypatch):
