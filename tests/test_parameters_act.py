@@ -62,11 +62,6 @@ KNOWN_INERT: dict[str, str] = {
         "or halving it changes none of the few dozen final orders of a short run (at a weight "
         "of 20 of 100 it moves the orders counted, and then it acts)"
     ),
-    "proceedings.in_care_order_mix.supervision_order": (
-        "a supervision order for a child looked after during proceedings is rare (3 of 100): "
-        "in this short run doubling or halving it changes none of the final orders counted "
-        "(0.7.0; on 0.6.0's draws it did; at a weight of 20 of 100 it acts)"
-    ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
         "p_return_home_breaks_down to 0 (no published national re-entry figure), so no return "
@@ -78,10 +73,6 @@ ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "workforce.caseload_stretch": ("workforce.social_worker_fte_per_10k", 8.0),
     "escalation.caseload_elasticity": ("workforce.caseload_per_fte", 7.6),
     "proceedings.in_care_order_mix.no_order": ("proceedings.in_care_order_mix.no_order", 20.0),
-    "proceedings.in_care_order_mix.supervision_order": (
-        "proceedings.in_care_order_mix.supervision_order",
-        20.0,
-    ),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
 }
 #: Numbers no valid change reaches on their own.
