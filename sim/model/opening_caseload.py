@@ -159,26 +159,10 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services, uasc: bool = Tr
                 break
             family = factory.make(fam, i, next_id, now)
             next_id += 1
-            n = len(family.children)
-            placed += n
-            if state in (State.CIN_PLAN, State.CP_PLAN):
-                elapsed, remaining, family.pre_proceedings_left = _open_plan(
-                    state, family, svc, rng
-                )
-            else:
-                elapsed, remaining = _length_biased(dist, rng)
-            family.resume = (elapsed * unit, remaining * unit)
-            family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
-            new_family_history(family, svc)
+            placed += len(family.children)
+            _open_case(svc, family, state, (dist, unit), rng)
             if state is State.CP_PLAN:
                 cp_families.append(family)
-                family.previous_cp_plan = True
-                for c in family.children:
-                    c.had_cp_plan = True
-            if state is not State.EARLY_HELP:
-                svc.social_work.force(n)
-                family.slots_held = n
-            svc.start_process(family_journey, family, state=state)
     _seed_enquiries_under_way(env, svc, factory, rng, next_id)
     _seed_proceedings_under_way(env, svc, cp_families)
     looked_after = round(p.opening_stocks_per_10k.get(State.LOOKED_AFTER.value, 0) * scale)
@@ -187,6 +171,36 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services, uasc: bool = Tr
     _seed_uasc_looked_after(env, svc, rng, n_uasc)
     _seed_recent_closures(env, svc, factory, rng)
     _seed_recent_returns_home(env, svc, looked_after - n_uasc)
+
+
+def _open_case(
+    svc: Services,
+    family: Family,
+    state: State,
+    duration: tuple[object, float],
+    rng: np.random.Generator,
+) -> None:
+    """One family open at ``state`` at the start: how far into its stay (``duration``: the
+    stay's distribution and its days per unit), its last referral, its history and the social
+    worker it holds; then on its way."""
+    dist, unit = duration
+    now = svc.env.now
+    n = len(family.children)
+    if state in (State.CIN_PLAN, State.CP_PLAN):
+        elapsed, remaining, family.pre_proceedings_left = _open_plan(state, family, svc, rng)
+    else:
+        elapsed, remaining = _length_biased(dist, rng)
+    family.resume = (elapsed * unit, remaining * unit)
+    family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
+    new_family_history(family, svc)
+    if state is State.CP_PLAN:
+        family.previous_cp_plan = True
+        for c in family.children:
+            c.had_cp_plan = True
+    if state is not State.EARLY_HELP:
+        svc.social_work.force(n)
+        family.slots_held = n
+    svc.start_process(family_journey, family, state=state)
 
 
 def _seed_enquiries_under_way(
