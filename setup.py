@@ -72,6 +72,8 @@ class OptionalBuildExt(build_ext):
             super().run()
         except Exception as error:
             return self._fall_back(f"the install could not compile it ({error})")
+        if not self.extensions:  # nothing to compile: why was recorded above
+            return None
         if len(self._failed) == len(self.extensions):
             first = next(iter(self._failed.values()))
             return self._fall_back(f"the install could not compile it ({first})")

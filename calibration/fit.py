@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,8 +129,33 @@ _DIFFERENCES = {
 }
 
 
-def _within_limits(params: dict[str, Any], first: dict[str, float]) -> None:
-    """Hold each parameter in :data:`LIMITS` within its factor of the first estimate."""
+#: Durations the fit keeps within a factor of their first estimate (judgement). A CIN plan's
+#: length is what meets the children in need at 31 March; where a council's assessments, CP
+#: plans and children looked after already hold nearly all of them, the length asked for is
+#: short, and a step that took it to nothing (the Isle of Wight's median 0.13 days on 0.11.1,
+#: then 0.0, which no file may hold) left no way back: no CIN plan shorter than a twentieth of
+#: England's (a median of 5.4 days).
+DURATION_LIMITS: dict[str, float] = {"cin_plan.duration": 20.0}
+#: The paths :func:`_within_limits` holds near their first estimates.
+LIMITED = (*LIMITS, *DURATION_LIMITS)
+
+
+def _typical_days(spec: dict[str, Any]) -> float:
+    """A duration's scale in days: its median (or fixed or mean days; an empirical table's
+    weighted band middle), for keeping it within a factor of another of the same shape."""
+    for key in ("median_days", "days", "mean_days"):
+        if key in spec:
+            return float(spec[key])
+    if "edges_days" in spec:
+        edges, weights = spec["edges_days"], spec["weights"]
+        mids = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+        return float(np.average(mids, weights=weights))
+    return float(np.mean([_typical_days(d) for d in spec["durations"]]))
+
+
+def _within_limits(params: dict[str, Any], first: dict[str, Any]) -> None:
+    """Hold each parameter in :data:`LIMITS`, and each duration in :data:`DURATION_LIMITS`,
+    within its factor of the first estimate."""
     for path, k in LIMITS.items():
         value, start = _get(params, path), first[path]
         if _HOW[path] == "odds":
@@ -137,6 +163,11 @@ def _within_limits(params: dict[str, Any], first: dict[str, float]) -> None:
             _set(params, path, _scale_odds(start, ratio))
         else:
             _set(params, path, round(min(max(value, start / k), start * k), 4))
+    for path, k in DURATION_LIMITS.items():
+        value, start = _get(params, path), first[path]
+        ratio = _typical_days(value) / _typical_days(start)
+        if not 1 / k <= ratio <= k:
+            _set(params, path, scale_duration(value, min(max(ratio, 1 / k), k) / ratio))
 
 
 @dataclass
@@ -379,7 +410,7 @@ def _steering(
     return steering
 
 
-def _hold(params: dict[str, Any], first: dict[str, float]) -> None:
+def _hold(params: dict[str, Any], first: dict[str, Any]) -> None:
     """Keep the parameters possible and within :data:`LIMITS` of their first estimates."""
     _keep_feasible(params)
     _within_limits(params, first)
@@ -412,7 +443,7 @@ class _FitRun:
 
     targets: dict[str, float]
     steering: dict[str, tuple[tuple[str, str], ...]]
-    first: dict[str, float]
+    first: dict[str, Any]
     population: int
     start_date: str | None
     seed: int
@@ -527,7 +558,7 @@ def fit(
     stays in care instead of the published exits.
     """
     params, targets = copy.deepcopy(params), dict(targets)
-    first = {path: _get(params, path) for path in LIMITS}
+    first = {path: _get(params, path) for path in LIMITED}
     steering = _steering(steer_looked_after_stock, targets)
     average_from = shrink_after if average_from is None else average_from
     kesten = _Kesten(steering)
@@ -563,7 +594,7 @@ def _steer_mixes(
     step: float,
     *,
     ages: bool,
-    first: dict[str, float],
+    first: dict[str, Any],
 ) -> None:
     """Move the published mixes toward their targets, and with ``ages`` (where the stock steers
     stays: a council's fit) the opening stock's ages toward those the year brought into care;
@@ -621,7 +652,7 @@ def _average_iterates(
     iterates: list[tuple[int, dict[str, Any]]],
     steering: dict[str, tuple[tuple[str, str], ...]],
     turned: dict[str, int],
-    first: dict[str, float],
+    first: dict[str, Any],
 ) -> dict[str, Any]:
     """The fit's answer: the average of its later iterates (Polyak-Ruppert), held possible and
     within its limits of ``first`` (:func:`_hold`).
@@ -681,6 +712,31 @@ def _cin_other(values: dict[str, float]) -> float | None:
     return rest if rest > 0 else None
 
 
+#: How far one step may move the CIN plans it asks for, either way (judgement).
+CIN_PLAN_STEP_LIMIT = 5.0
+
+
+def _cin_plan_room(targets: dict[str, float], sim: dict[str, float], level: float) -> float:
+    """The children in need's steering ratio for CIN plan length: the CIN plans the target
+    leaves room for (its children in need on neither a CP plan nor looked after, less the
+    simulated open assessments and s47 enquiries) over the CIN plans simulated, within
+    :data:`CIN_PLAN_STEP_LIMIT` either way.
+
+    Until 0.11.2 the ratio was the whole of the children in need on neither a CP plan nor looked
+    after, target over simulated, as if CIN plans were all of them; where open assessments are
+    most of them the steps were too small to matter: Hampshire's CIN plans, cut early to a
+    median of about a week, could not come back, and its children in need ended 16% short.
+    """
+    t_rest, s_rest = _cin_other(targets), _cin_other(sim)
+    if not (t_rest and s_rest):
+        return level
+    plans = sim.get("cin_plan", 0.0)
+    if plans <= 0:
+        return t_rest / s_rest
+    room = (t_rest - (s_rest - plans)) / plans
+    return float(np.clip(room, 1 / CIN_PLAN_STEP_LIMIT, CIN_PLAN_STEP_LIMIT))
+
+
 def steering_ratio(measure: str, targets: dict[str, float], sim: dict[str, float]) -> float:
     """How far to move the parameters behind ``measure``: target over simulated.
 
@@ -699,8 +755,7 @@ def steering_ratio(measure: str, targets: dict[str, float], sim: dict[str, float
     if base is None:
         return level
     if base == "cin_other":
-        t_rest, s_rest = _cin_other(targets), _cin_other(sim)
-        return t_rest / s_rest if t_rest and s_rest else level
+        return _cin_plan_room(targets, sim, level)
     if targets.get(base) and sim.get(base):
         return level * sim[base] / targets[base]
     return level

@@ -28,6 +28,23 @@ from sim.inputs.scenario import (  # noqa: E402
 
 #: Small defaults for model runs: a council of 20,000 children over two years.
 SMALL = {"population": 20_000, "years": 2}
+#: Children in the placement rounds of a calibration in a test (one run, three years): the
+#: rounds' accuracy is tested in tests/test_placement_stock.py, at the shipped size.
+TEST_ROUND_CHILDREN = 30_000
+
+
+@pytest.fixture(autouse=True)
+def small_placement_rounds(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calibrations in tests scale a council's placements on one run of 30,000 children, not
+    three of 400,000 (about ten seconds of each calibration, two minutes of the suite); where
+    children in care are placed changes no flow or stock. Not in tests/test_placement_stock.py,
+    which tests those rounds, nor in other processes (the dashboard's, dask workers')."""
+    if request.module.__name__.rsplit(".", 1)[-1] == "test_placement_stock":
+        return
+    from calibration import placement_stock
+
+    monkeypatch.setattr(placement_stock, "ROUND_CHILDREN", TEST_ROUND_CHILDREN)
+    monkeypatch.setattr(placement_stock, "ROUND_REPLICATIONS", 1)
 
 
 def make_scenario(parameters: dict[str, Any] | None = None, **top: Any) -> Scenario:

@@ -43,6 +43,37 @@ def test_children_in_need_steer_only_the_part_cin_plans_decide():
     assert steering_ratio("children_in_need", targets, sim) == pytest.approx(0.8)
 
 
+def test_cin_plan_length_is_steered_by_the_cin_plans_the_target_leaves_room_for():
+    """Hampshire on 0.11.1: the children in need on neither a CP plan nor looked after were
+    276 per 10,000 against 204 simulated, of which CIN plans 22 and open assessments and s47
+    enquiries 182: the target leaves room for 94 CIN plans, so their length is asked to grow
+    x4.3 (the whole part's ratio, 1.35, barely moved a length cut to a week)."""
+    targets = {"children_in_need": 368.0, "cp_plans": 32.0, "looked_after": 60.0}
+    sim = {"children_in_need": 294.0, "cp_plans": 33.0, "looked_after": 57.0, "cin_plan": 22.0}
+    assert steering_ratio("children_in_need", targets, sim) == pytest.approx(94 / 22)
+    sim["cin_plan"] = 2.0  # room for 74 more than the 2 there: one step may ask x5 at most
+    assert steering_ratio("children_in_need", targets, sim) == 5.0
+    sim.update(children_in_need=420.0, cin_plan=22.0)  # the rest alone over the target
+    assert steering_ratio("children_in_need", targets, sim) == 0.2
+
+
+def test_the_fit_keeps_a_cin_plan_no_shorter_than_a_twentieth_of_its_first_estimate(monkeypatch):
+    import calibration.fit as fit_module
+    from calibration.fit import DURATION_LIMITS, scale_duration
+
+    monkeypatch.setattr(fit_module, "LIMITS", {})  # the durations' limits only
+    first = {"kind": "lognormal", "median_days": 108.3, "p90_days": 406.2}
+    params = {"cin_plan": {"duration": scale_duration(first, 0.001)}}
+    fit_module._within_limits(params, {"cin_plan.duration": first})
+    held = params["cin_plan"]["duration"]
+    k = DURATION_LIMITS["cin_plan.duration"]
+    assert held["median_days"] == pytest.approx(108.3 / k, abs=0.01), held
+    assert held["p90_days"] / held["median_days"] == pytest.approx(406.2 / 108.3, rel=0.01)
+    params = {"cin_plan": {"duration": scale_duration(first, 0.5)}}  # within: left as it is
+    fit_module._within_limits(params, {"cin_plan.duration": first})
+    assert params["cin_plan"]["duration"] == scale_duration(first, 0.5)
+
+
 def test_the_looked_after_stock_is_steered_by_the_exits_it_needs():
     # 1,000 in care against a target of 980, with 100 exits: 120 exits are needed (x1.2), where
     # steering the stay by the stock's own ratio (980/1000) would have moved it by 2% only

@@ -164,7 +164,7 @@ def test_a_council_with_englands_assessed_mix_gets_englands_front_door_mix():
 
 
 @pytest.mark.slow
-def test_calibrate_keeps_its_back_test_for_reports(tmp_path, monkeypatch):
+def test_calibrate_keeps_its_back_test_for_reports(tmp_path):
     """`csc-sim calibrate` back-tests the reference year and the file (and report) keep it, and
     places the council's children in care as it does on the fitted stays."""
     import yaml
@@ -172,7 +172,6 @@ def test_calibrate_keeps_its_back_test_for_reports(tmp_path, monkeypatch):
     from sim.cli import main
     from sim.reporting.report import calibration as report_calibration
 
-    small_placement_rounds(monkeypatch)
     out = tmp_path / "telford.yaml"
     args = ["calibrate", "--la", "Telford and Wrekin", "--iterations", "2", "--polish", "0"]
     code = main([*args, "--out", str(out)])
@@ -196,15 +195,6 @@ def test_calibrate_keeps_its_back_test_for_reports(tmp_path, monkeypatch):
     assert shown["backtest"] and shown["backtest_hold_out"] == prov["reference_year"], (
         f"expected the report to show the back-test, found {shown['backtest']}"
     )
-
-
-def small_placement_rounds(monkeypatch) -> None:
-    """The placement rounds on a small council (the matching's accuracy is tested in
-    tests/test_placement_stock.py; here only that a written file was matched)."""
-    from calibration import placement_stock
-
-    monkeypatch.setattr(placement_stock, "ROUND_CHILDREN", 30_000)
-    monkeypatch.setattr(placement_stock, "ROUND_REPLICATIONS", 1)
 
 
 def assert_placements_matched(path: Path) -> None:
@@ -234,7 +224,6 @@ def test_calibrate_all_writes_a_file_per_council_and_resumes(tmp_path, monkeypat
 
     two = [find_area("Rutland"), find_area("Walsall")]
     monkeypatch.setattr(ees, "councils", lambda: two)
-    small_placement_rounds(monkeypatch)
     out = tmp_path / "councils"
     args = ["calibrate", "--all", "--out", str(out), "--iterations", "1", "--workers", "1"]
     args += ["--polish", "0"]

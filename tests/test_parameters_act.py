@@ -51,21 +51,16 @@ KNOWN_INERT: dict[str, str] = {
         "level; at England's staffing over two years none does (with half the social workers "
         "they do, and then it acts)"
     ),
-    "escalation.caseload_elasticity": (
-        "acts only when caseloads exceed the reported caseload (workforce.caseload_per_fte), "
-        "which only forced work and acute need within the stretch push them past; at England's "
-        "staffing over two years they do not (halving caseload_per_fte makes them, and then it "
-        "acts)"
+    "escalation.p_need_rises_per_month_waiting": (
+        "acts only on families waiting for a social worker; at England's staffing over two "
+        "years (0.12.0's England) the few waits are days long and doubling or halving the "
+        "monthly chance moves no family's need (with half the social workers they wait for "
+        "months, and then it acts)"
     ),
     "proceedings.in_care_order_mix.no_order": (
         "no order for a child looked after during proceedings is rare (0.5 of 100): doubling "
         "or halving it changes none of the few dozen final orders of a short run (at a weight "
         "of 20 of 100 it moves the orders counted, and then it acts)"
-    ),
-    "proceedings.in_care_order_mix.supervision_order": (
-        "a supervision order for a child looked after during proceedings is rare (3 of 100): "
-        "in this short run doubling or halving it changes none of the final orders counted "
-        "(0.7.0; on 0.6.0's draws it did; at a weight of 20 of 100 it acts)"
     ),
     "looked_after.return_home_breakdown": (
         "the delay before a return home breaks down; England's file sets "
@@ -76,12 +71,8 @@ KNOWN_INERT: dict[str, str] = {
 #: Inert only at England's defaults: the change (path, value) under which each acts.
 ACTS_WHEN: dict[str, tuple[str, Any]] = {
     "workforce.caseload_stretch": ("workforce.social_worker_fte_per_10k", 8.0),
-    "escalation.caseload_elasticity": ("workforce.caseload_per_fte", 7.6),
+    "escalation.p_need_rises_per_month_waiting": ("workforce.social_worker_fte_per_10k", 8.0),
     "proceedings.in_care_order_mix.no_order": ("proceedings.in_care_order_mix.no_order", 20.0),
-    "proceedings.in_care_order_mix.supervision_order": (
-        "proceedings.in_care_order_mix.supervision_order",
-        20.0,
-    ),
     "looked_after.return_home_breakdown": ("looked_after.p_return_home_breaks_down", 0.2),
 }
 #: Numbers no valid change reaches on their own.

@@ -51,6 +51,7 @@ class Stream(IntEnum):
     FUTURE = 23
     PLACEMENT_MOVE = 24
     NEWBORN = 25
+    OPENING_PROCEEDINGS = 26
 
 
 _N_STREAMS = max(Stream) + 1

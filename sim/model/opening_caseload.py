@@ -4,9 +4,10 @@ history.
 At the start, the council's current caseload (early help, assessments, CIN, CP, looked after) is
 seeded as a steady state would hold it: elapsed durations from each stay's equilibrium
 (length-biased) distribution, on the realised course for plans that may escalate (CIN and CP:
-:func:`_open_plan`), CP plans in pre-proceedings, s47 enquiries under way, and unaccompanied
-children among those looked after. The families closed in the two years before the start keep
-their chance of coming back, and so do the children who went home from care in the year before.
+:func:`_open_plan`), CP plans in pre-proceedings, s47 enquiries and care proceedings under
+way, and unaccompanied children among those looked after. The families closed in the two years
+before the start keep their chance of coming back, and so do the children who went home from
+care in the year before.
 Each piece was found by measurement (``docs/calibration.md``, "A baseline that holds"): without
 it the first year's flows were not the steady state's, so a fit to the first year set
 parameters on which the projection then drifted.
@@ -37,7 +38,7 @@ from sim.model.arrivals import (
     shares,
 )
 from sim.model.care import care_episode, choose_exit, return_breaks_down
-from sim.model.pathway import family_journey
+from sim.model.pathway import family_journey, proceedings_at_home, proceedings_in_care
 from sim.model.services import Services, scaled_probability
 
 #: How far back closed families are remembered at the start (re-referral within 12 months
@@ -154,6 +155,7 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services, uasc: bool = Tr
         (State.CIN_PLAN, p.cin_plan.duration, 1.0, 1),
         (State.CP_PLAN, p.cp_plan.duration, 1.0, 2),
     )
+    cp_families: list[Family] = []
     for state, dist, unit, steps in stages:
         target = round(p.opening_stocks_per_10k.get(state.value, 0.0) * scale)
         placed = 0
@@ -162,32 +164,48 @@ def seed_opening_caseload(env: simpy.Environment, svc: Services, uasc: bool = Tr
                 break
             family = factory.make(fam, i, next_id, now)
             next_id += 1
-            n = len(family.children)
-            placed += n
-            if state in (State.CIN_PLAN, State.CP_PLAN):
-                elapsed, remaining, family.pre_proceedings_left = _open_plan(
-                    state, family, svc, rng
-                )
-            else:
-                elapsed, remaining = _length_biased(dist, rng)
-            family.resume = (elapsed * unit, remaining * unit)
-            family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
-            new_family_history(family, svc)
+            placed += len(family.children)
+            _open_case(svc, family, state, (dist, unit), rng)
             if state is State.CP_PLAN:
-                family.previous_cp_plan = True
-                for c in family.children:
-                    c.had_cp_plan = True
-            if state is not State.EARLY_HELP:
-                svc.social_work.force(n)
-                family.slots_held = n
-            svc.start_process(family_journey, family, state=state)
+                cp_families.append(family)
     _seed_enquiries_under_way(env, svc, factory, rng, next_id)
+    _seed_proceedings_under_way(env, svc, cp_families)
     looked_after = round(p.opening_stocks_per_10k.get(State.LOOKED_AFTER.value, 0) * scale)
     n_uasc = min(_opening_uasc(svc), looked_after) if uasc else 0
     _seed_looked_after(env, svc, rng, looked_after - n_uasc)
     _seed_uasc_looked_after(env, svc, rng, n_uasc)
     _seed_recent_closures(env, svc, factory, rng)
     _seed_recent_returns_home(env, svc, looked_after - n_uasc)
+
+
+def _open_case(
+    svc: Services,
+    family: Family,
+    state: State,
+    duration: tuple[object, float],
+    rng: np.random.Generator,
+) -> None:
+    """One family open at ``state`` at the start: how far into its stay (``duration``: the
+    stay's distribution and its days per unit), its last referral, its history and the social
+    worker it holds; then on its way."""
+    dist, unit = duration
+    now = svc.env.now
+    n = len(family.children)
+    if state in (State.CIN_PLAN, State.CP_PLAN):
+        elapsed, remaining, family.pre_proceedings_left = _open_plan(state, family, svc, rng)
+    else:
+        elapsed, remaining = _length_biased(dist, rng)
+    family.resume = (elapsed * unit, remaining * unit)
+    family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
+    new_family_history(family, svc)
+    if state is State.CP_PLAN:
+        family.previous_cp_plan = True
+        for c in family.children:
+            c.had_cp_plan = True
+    if state is not State.EARLY_HELP:
+        svc.social_work.force(n)
+        family.slots_held = n
+    svc.start_process(family_journey, family, state=state)
 
 
 def _seed_enquiries_under_way(
@@ -228,6 +246,62 @@ def _seed_enquiries_under_way(
             state=State.ICPC,
             delay=remaining * CALENDAR_DAYS_PER_WORKING_DAY,
         )
+
+
+def _seed_proceedings_under_way(
+    env: simpy.Environment, svc: Services, cp_families: list[Family]
+) -> None:
+    """Care proceedings under way on 31 March, to their final orders.
+
+    Without them no proceedings were open on the first day: the children in proceedings took
+    about a year to build from none (Kent's 20 at the end of the first month, against about 270
+    from the second year), and the first year's final orders were about half of a later
+    year's. No count of proceedings open is published by council; in a steady state it is the
+    rate of issue times the proceedings' mean length (Little's law), and the rate of issue is
+    the opening CP plans in pre-proceedings over pre-proceedings' mean length times each
+    family's chance of issue. Children removed at issue are counted to their final order
+    (:func:`proceedings_in_care`; their stays are among the opening looked-after children's);
+    children at home are opening CP families not in pre-proceedings, whose final order may
+    bring them into care (:func:`proceedings_at_home`). Each has the time left of proceedings
+    open at a random moment (length-biased) and its final order drawn as any other's.
+    """
+    p = svc.params.proceedings
+    now = env.now
+    per_pre_day = p.proceedings_duration.mean / p.pre_proceedings_duration.mean
+    in_care = at_home = 0.0
+    for family in cp_families:
+        if family.pre_proceedings_left is None:
+            continue
+        issued = family.n_at_home(now) * _p(svc, family, "proceedings.p_proceedings_issued")
+        removed = _p(svc, family, "proceedings.p_care_entry_at_issue")
+        in_care += issued * removed * per_pre_day
+        at_home += issued * (1 - removed) * per_pre_day
+    rng = svc.streams.generator(Stream.OPENING_PROCEEDINGS)
+    dist = p.proceedings_duration
+    for _ in range(round(in_care)):
+        elapsed, remaining = _length_biased(dist, rng)
+        svc.start_process(
+            proceedings_in_care, 1, elapsed + remaining, rng.random(), elapsed=elapsed
+        )
+    others = [f for f in cp_families if f.pre_proceedings_left is None]
+    placed, target = 0, round(at_home)
+    for i in rng.permutation(len(others)):
+        if placed >= target:
+            break
+        family = others[int(i)]
+        n = family.n_at_home(now)
+        elapsed, remaining = _length_biased(dist, rng)
+        letter = now - elapsed - DAYS_PER_YEAR  # before the start: no outcome 12 months on
+        svc.start_process(
+            proceedings_at_home,
+            family,
+            n,
+            elapsed + remaining,
+            rng.random(),
+            letter,
+            elapsed=elapsed,
+        )
+        placed += n
 
 
 def _seed_looked_after(

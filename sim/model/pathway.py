@@ -462,13 +462,15 @@ def proceedings_at_home(
     u_order: float,
     letter: float,
     svc: Services,
+    elapsed: float = 0.0,
 ) -> Generator[simpy.Event, object, None]:
     """The proceedings of ``n`` children who stay at home at issue, to the final order ``days``
-    later. A care or placement order brings the children still at home into care (a care
-    order on starting); the other orders are counted, and the family's case goes on as it was
-    (its CP plan, or what followed it, runs its own course)."""
+    after issue (``elapsed`` of them before the start, for proceedings under way then). A care
+    or placement order brings the children still at home into care (a care order on
+    starting); the other orders are counted, and the family's case goes on as it was (its CP
+    plan, or what followed it, runs its own course)."""
     svc.children_in_proceedings += n
-    yield env.timeout(days)
+    yield env.timeout(days - elapsed)
     svc.children_in_proceedings -= n
     order = choose_order(svc.params.proceedings.at_home_order_mix, u_order)
     _count_order(svc, order, n, days)
@@ -478,15 +480,21 @@ def proceedings_at_home(
 
 
 def proceedings_in_care(
-    env: simpy.Environment, n: int, days: float, u_order: float, svc: Services
+    env: simpy.Environment,
+    n: int,
+    days: float,
+    u_order: float,
+    svc: Services,
+    elapsed: float = 0.0,
 ) -> Generator[simpy.Event, object, None]:
     """The proceedings of ``n`` children removed at issue: looked after under an interim care
-    order until the final order ``days`` later. (A sibling not removed leaves the proceedings
-    with the family's case, which the model closes as its children enter care. The stays in
-    care are drawn by care, as for every child entering care: the order is counted here, it
-    does not end or lengthen them.)"""
+    order until the final order ``days`` after issue (``elapsed`` of them before the start, for
+    proceedings under way then). (A sibling not removed leaves the proceedings with the
+    family's case, which the model closes as its children enter care. The stays in care are
+    drawn by care, as for every child entering care: the order is counted here, it does not
+    end or lengthen them.)"""
     svc.children_in_proceedings += n
-    yield env.timeout(days)
+    yield env.timeout(days - elapsed)
     svc.children_in_proceedings -= n
     order = choose_order(svc.params.proceedings.in_care_order_mix, u_order)
     _count_order(svc, order, n, days)
