@@ -367,8 +367,8 @@ def split_open_cases(params: dict[str, Any], targets: dict[str, float], name: st
     by half, though its children in need in all held (version 0.11.0)."""
     stocks, src = params["opening_stocks_per_10k"], params["sources"]
     rest = stocks["assessment"] + stocks["cin_plan"]
-    if "assessments" not in targets or rest <= 0:
-        return
+    if "assessments" not in targets or rest <= 0 or _SPLIT in src.get(_CIN_PLANS, ""):
+        return  # split once: the stocks then hold the rest less the enquiries under way
     days = CALENDAR_DAYS_PER_WORKING_DAY / DAYS_PER_YEAR
     assessing = _mean_duration(params["assessment"]["duration_working_days"]) * days
     enquiring = _mean_duration(params["s47_enquiry"]["working_days_to_icpc"]) * days
@@ -383,10 +383,15 @@ def split_open_cases(params: dict[str, Any], targets: dict[str, float], name: st
         f"{rest_words}, the share being assessed by Little's law: its assessments a year (its "
         "target) x an assessment's mean length"
     )
-    src["opening_stocks_per_10k.cin_plan"] = (
-        f"{rest_words}, less open assessments and s47 enquiries under way by Little's law "
-        "(assessments and enquiries a year x their mean length)"
-    )
+    src[_CIN_PLANS] = f"{rest_words}, {_SPLIT}"
+
+
+_CIN_PLANS = "opening_stocks_per_10k.cin_plan"
+#: What the CIN plans' source says once :func:`split_open_cases` has split them.
+_SPLIT = (
+    "less open assessments and s47 enquiries under way by Little's law (assessments and "
+    "enquiries a year x their mean length)"
+)
 
 
 def _mean_duration(spec: dict[str, Any]) -> float:

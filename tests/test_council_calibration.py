@@ -551,6 +551,10 @@ def test_open_cases_are_split_by_the_councils_own_flows():
     assert stocks["assessment"] == pytest.approx(assessed, abs=0.01)
     assert stocks["cin_plan"] == pytest.approx(120 - assessed - enquiries, abs=0.01)
     assert "Little's law" in params["sources"]["opening_stocks_per_10k.cin_plan"]
+    split_open_cases(params, {"assessments": 500.0, "s47_enquiries": 150.0}, "Anyshire")
+    assert stocks["cin_plan"] == pytest.approx(120 - assessed - enquiries, abs=0.01), (
+        "split again (a file reported again): the enquiries must not come off twice"
+    )
 
 
 def test_open_cases_leave_cin_plans_a_fifth_when_assessments_would_take_them_all():
