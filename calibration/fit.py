@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import TypeAdapter
 
 from calibration.england import (
     LEGAL_STATUS_GROUPS,
@@ -50,6 +50,7 @@ from calibration.targets import (
     mix_targets,
     simulated_shares,
 )
+from sim.core.distributions import DurationSpec
 from sim.core.entities import AGE_OF_MAJORITY, ENTRY_AGE_BANDS, TOXIC_TRIO_SUBSETS
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
@@ -140,17 +141,17 @@ DURATION_LIMITS: dict[str, float] = {"cin_plan.duration": 20.0}
 LIMITED = (*LIMITS, *DURATION_LIMITS)
 
 
-def _typical_days(spec: dict[str, Any]) -> float:
-    """A duration's scale in days: its median (or fixed or mean days; an empirical table's
-    weighted band middle), for keeping it within a factor of another of the same shape."""
-    for key in ("median_days", "days", "mean_days"):
-        if key in spec:
-            return float(spec[key])
-    if "edges_days" in spec:
-        edges, weights = spec["edges_days"], spec["weights"]
-        mids = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
-        return float(np.average(mids, weights=weights))
-    return float(np.mean([_typical_days(d) for d in spec["durations"]]))
+_DURATIONS: TypeAdapter[Any] = TypeAdapter(DurationSpec)
+
+
+def duration_of(spec: dict[str, Any]) -> Any:
+    """A duration written as in a parameter file, as the model samples it."""
+    return _DURATIONS.validate_python(spec)
+
+
+def median_days(spec: dict[str, Any]) -> float:
+    """The median of a duration written as in a parameter file."""
+    return float(duration_of(spec).ppf(0.5))
 
 
 def _within_limits(params: dict[str, Any], first: dict[str, Any]) -> None:
@@ -165,7 +166,7 @@ def _within_limits(params: dict[str, Any], first: dict[str, Any]) -> None:
             _set(params, path, round(min(max(value, start / k), start * k), 4))
     for path, k in DURATION_LIMITS.items():
         value, start = _get(params, path), first[path]
-        ratio = _typical_days(value) / _typical_days(start)
+        ratio = median_days(value) / median_days(start)
         if not 1 / k <= ratio <= k:
             _set(params, path, scale_duration(value, min(max(ratio, 1 / k), k) / ratio))
 

@@ -26,10 +26,9 @@ import math
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter
 
 from calibration.england import PARAMS_FILE, contact_mix, england_assessed_mix
-from calibration.fit import scale_duration
+from calibration.fit import duration_of, median_days, scale_duration
 from calibration.readers import (
     AnnexASummary,
     CinCensusSummary,
@@ -43,7 +42,7 @@ from calibration.readers.common import as_source
 from calibration.readers.ssda903 import ReturnsHome
 from calibration.targets import CP_BANDS, NationalFigures, mix_targets
 from sim.core.calendar import DAYS_PER_YEAR
-from sim.core.distributions import DurationSpec, Lognormal
+from sim.core.distributions import Lognormal
 
 #: Fewest spells or events for a council's own figure to replace England's.
 MIN_EVENTS = 20
@@ -244,19 +243,6 @@ def _apply_annex_a(
     return used
 
 
-_DURATIONS = TypeAdapter(DurationSpec)
-
-
-def _duration(spec: dict[str, Any]) -> Any:
-    """A duration written as in a parameter file, as the model samples it."""
-    return _DURATIONS.validate_python(spec)
-
-
-def _median_days(spec: dict[str, Any]) -> float:
-    """The median of a duration written as in a parameter file."""
-    return float(_duration(spec).ppf(0.5))
-
-
 def _cin_durations(params: dict[str, Any], o: Any, name: str) -> dict[str, Any]:
     """Assessment length and the shape of CP plan lengths from the council's CIN census
     (``o``: its pooled year), each when it has :data:`MIN_EVENTS` or more; what was used."""
@@ -264,7 +250,7 @@ def _cin_durations(params: dict[str, Any], o: Any, name: str) -> dict[str, Any]:
     used: dict[str, Any] = {}
     a = params["assessment"]
     if o.assessment_median_working_days and o.assessments_completed >= MIN_EVENTS:
-        england = _median_days(a["duration_working_days"])
+        england = median_days(a["duration_working_days"])
         factor = o.assessment_median_working_days / england
         a["duration_working_days"] = scale_duration(a["duration_working_days"], factor)
         src["assessment.duration_working_days"] = (
@@ -302,7 +288,7 @@ def first_breakdown_estimate(
     the part of breakdowns that come within a year, with England's care entries and returns home
     (2024-25) standing in for the council's. The fit then corrects it.
     """
-    within_a_year = _duration(la["return_home_breakdown"]).cdf(DAYS_PER_YEAR)
+    within_a_year = duration_of(la["return_home_breakdown"]).cdf(DAYS_PER_YEAR)
     if home_reentry_share is not None:
         back = home_reentry_share
     else:
@@ -324,7 +310,7 @@ def breakdown_time(median_within_a_year: float, spread: dict[str, Any]) -> dict[
     90th percentile to median) whose part within a year has that median, F(m) = F(365) / 2,
     solved by bisection on the log of the median.
     """
-    england = _duration(spread)
+    england = duration_of(spread)
     ratio = england.p90_days / england.median_days
     target = min(max(median_within_a_year, 1.0), DAYS_PER_YEAR - 1)
 

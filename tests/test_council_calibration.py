@@ -376,7 +376,8 @@ def test_a_councils_cin_census_sets_assessment_length_and_the_split_of_cp_plan_l
     import yaml
 
     from calibration.england import PARAMS_FILE
-    from calibration.own_files import _median_days, apply_council_files
+    from calibration.fit import median_days
+    from calibration.own_files import apply_council_files
     from calibration.targets import CP_BANDS, NationalFigures, mix_targets
 
     # 24 plans ended in 2023-24: 16 of 2 months (3 months or less), 8 of 10 months (6-12 months);
@@ -386,11 +387,11 @@ def test_a_councils_cin_census_sets_assessment_length_and_the_split_of_cp_plan_l
     path.write_text(_cin_return(plans, [("2023-07-03", "2023-07-31")] * 24), encoding="utf-8")
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8"))
     before = params["cp_plan"]["duration"]["weights"]
-    assert _median_days(params["assessment"]["duration_working_days"]) == pytest.approx(33.0)
+    assert median_days(params["assessment"]["duration_working_days"]) == pytest.approx(33.0)
     targets = {"referrals": 500.0, "cp_plans_started": 40.0}
     used = apply_council_files(params, targets, {"cin": [path]}, "Testshire", 100_000.0)
 
-    assert _median_days(params["assessment"]["duration_working_days"]) == pytest.approx(20.0)
+    assert median_days(params["assessment"]["duration_working_days"]) == pytest.approx(20.0)
     england = mix_targets(NationalFigures())
     council = {"le_3m": 100 * 16 / 24, "6_12m": 100 * 8 / 24}
     after = params["cp_plan"]["duration"]["weights"]

@@ -221,6 +221,8 @@ def serve_app(env: dict[str, str], log_path: Path, port: int | None = None) -> I
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
+        "--client.toolbarMode", "viewer",  # as the README runs it: no Deploy button
+        "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:  # a file, not a pipe nobody reads (a full pipe blocks)
