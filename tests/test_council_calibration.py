@@ -503,13 +503,18 @@ def test_the_opening_stock_follows_the_ages_the_pathway_brings_into_care():
 #: started -14%, plans at 31 March -16%; Kirklees -14% and -10%), refitted on 0.11.0 with the
 #: polished fit (``python -m calibration.refit``).
 REFITTED = ("Birmingham", "Kirklees")
+#: Runs of 100,000 children: the fit's own report is on the runs it polished on, and is
+#: optimistic by a few points (Kirklees refitted on 0.12.0 reports CP plans -0.8% off; on the
+#: 32 runs below, -5.4%; four sets of eight others, -2.3% to -6.4%), so eight runs put a fit
+#: with a bias of about 5% beyond 6% one time in three or four. On 32 runs (their own noise
+#: about 1%) the test holds each fit's bias, not a set's luck, within 6%.
+UNSEEN_RUNS = 32
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", REFITTED)
 def test_refitted_councils_meet_their_cp_plans_on_runs_the_fit_never_saw(name):
-    """Within 6% (about three standard errors of eight runs of 100,000 children), where the
-    0.8.0 fits were 10-16% short."""
+    """Within 6% on runs the fit never saw, where the 0.8.0 fits were 10-16% short."""
     import yaml
 
     from calibration.council import FULL_FIT, council_seed
@@ -521,7 +526,11 @@ def test_refitted_councils_meet_their_cp_plans_on_runs_the_fit_never_saw(name):
     assert prov["fit_settings"] == FULL_FIT.options(), f"{name} is not refitted"
     year = prov["reference_year"]
     sim = simulate_first_year(
-        params, 100_000, 8, council_seed(name, "refit-check"), f"{int(year[:4]) + 1}-04-01"
+        params,
+        100_000,
+        UNSEEN_RUNS,
+        council_seed(name, "refit-check"),
+        f"{int(year[:4]) + 1}-04-01",
     )
     off = {
         m: round((sim[m] - prov["targets"][m]) / prov["targets"][m] * 100, 1)
