@@ -147,12 +147,25 @@ def _at_least_counting_error(
     changed: ``|yes with - yes without|`` in each replication, a count that varies as a Poisson
     count does. With few of them (a rare decision, few replications) the spread across a
     handful of replications can come out narrower than that by luck; the interval is then
-    widened to the counting error, ``1.96 x sqrt(changed) / yes without``.
+    widened to the counting error: how far the count of changed decisions could be from what
+    was seen, its 95% Poisson upper limit less the count (:func:`poisson_upper`), over the
+    decisions that said yes without the effect. Having seen none changed is not evidence of no
+    effect: a x0.9 on 18 yeses changes about 1.8, and none changes one time in six (Children
+    in need pods' s47 enquiries on 10,000 children, 0.12.0), so the interval reaches
+    about ``1 - 3.7 / yes without``, not ``1`` alone.
     """
     changed = sum(abs(a["outcome"] - b["outcome"]) for a, b in zip(with_, without, strict=True))
     yes_without = sum(b["outcome"] for b in without)
-    floor = 1.96 * math.sqrt(changed) / yes_without if yes_without > 0 else 0.0
+    floor = (poisson_upper(changed) - changed) / yes_without if yes_without > 0 else 0.0
     return _no_narrower(measured, low, high, floor)
+
+
+def poisson_upper(seen: float) -> float:
+    """The 97.5% upper limit of a Poisson mean, having seen ``seen`` events (Wilson-Hilferty's
+    approximation to the exact chi-square limit: 3.67 for none against 3.69, within 0.2% from
+    one event on)."""
+    a = seen + 1
+    return a * (1 - 1 / (9 * a) + 1.96 / (3 * math.sqrt(a))) ** 3
 
 
 def _no_narrower(
