@@ -337,6 +337,7 @@ __all__ = [
     "audit_policy",
     "check_effect",
     "one_effect_policy",
+    "poisson_upper",
     "ratio_interval",
     "run_count",
     "twins",
