@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import TypeAdapter
 
 from calibration.ees import Area, History, find_area, history, statistical_neighbours
 from calibration.england import (
@@ -46,14 +45,13 @@ from calibration.england import (
     toxic_trio_joint,
 )
 from calibration.exit_mix import own_exit_mix
-from calibration.fit import FitRow, Polish, england_targets, fit
+from calibration.fit import FitRow, Polish, duration_of, england_targets, fit
 from calibration.future import own_future
 from calibration.own_files import apply_council_files
 from calibration.placement_moves import own_placement_moves
 from calibration.placement_stock import match_own_stock, own_placement_mix
 from calibration.targets import NationalFigures, substance_misuse_union
 from sim.core.calendar import CALENDAR_DAYS_PER_WORKING_DAY, DAYS_PER_YEAR
-from sim.core.distributions import DurationSpec
 from sim.experiments.runner import model_version
 from sim.inputs.cost_book import COUNCIL_COSTS_CSV
 
@@ -347,8 +345,6 @@ def first_estimates(hist: History, year: str, england_params: dict[str, Any]) ->
     return p
 
 
-_DURATIONS: TypeAdapter[Any] = TypeAdapter(DurationSpec)
-
 #: The least share of a council's children in need on neither a CP plan nor looked after that
 #: the opening CIN plans keep when its assessments and enquiries, by Little's law, would hold
 #: nearly all of them (judgement: no council's figures come near it).
@@ -370,8 +366,8 @@ def split_open_cases(params: dict[str, Any], targets: dict[str, float], name: st
     if "assessments" not in targets or rest <= 0 or _SPLIT in src.get(_CIN_PLANS, ""):
         return  # split once: the stocks then hold the rest less the enquiries under way
     days = CALENDAR_DAYS_PER_WORKING_DAY / DAYS_PER_YEAR
-    assessing = _mean_duration(params["assessment"]["duration_working_days"]) * days
-    enquiring = _mean_duration(params["s47_enquiry"]["working_days_to_icpc"]) * days
+    assessing = duration_of(params["assessment"]["duration_working_days"]).mean * days
+    enquiring = duration_of(params["s47_enquiry"]["working_days_to_icpc"]).mean * days
     assessed = targets["assessments"] * assessing
     enquiries = targets.get("s47_enquiries", 0.0) * enquiring
     room = (1 - LEAST_CIN_PLAN_SHARE) * rest
@@ -392,11 +388,6 @@ _SPLIT = (
     "less open assessments and s47 enquiries under way by Little's law (assessments and "
     "enquiries a year x their mean length)"
 )
-
-
-def _mean_duration(spec: dict[str, Any]) -> float:
-    """The mean of a duration as a parameter file writes it."""
-    return float(_DURATIONS.validate_python(spec).mean)
 
 
 def size_early_help(params: dict[str, Any], targets: dict[str, float], name: str) -> None:
