@@ -178,14 +178,15 @@ def test_a_move_that_rounds_away_reads_as_level():
 
 def test_the_range_under_a_chart_says_its_ends_and_why_it_widens():
     """CP plans at 250 + r in replication r of 10: the band is 250.45 to 258.55 each month before
-    widening; the back-test's margin for CP plans (0.12 at one year ahead, 0.17 at two, as
-    shipped) widens it from a twelfth of the first at the first month to the second's at 24."""
+    widening; the back-test's margin for CP plans (0.0747 at one, two and three years ahead, as
+    shipped) widens it from a twelfth of it at the first month to all of it from month 12:
+    250.45 x exp(-0.0747) = 232.4 and 258.55 x exp(0.0747) = 278.6."""
     ends = {f"cp_plans_ended_{b}": 4.0 for b in ("le_3m", "3_6m", "6_12m", "1_2y", "ge_2y")}
     frame = _monthly({"cp_plans": 250, "cp_plans_started": 20, **ends}, reps=10)
     said = range_in_words(frame, "cp_plans")
     assert said.startswith(
         "The shaded range (9 in 10 simulated futures) runs from about 250 to 260 after the first "
-        "month and from about 210 to 310 by March 2027: it widens the further ahead it looks"
+        "month and from about 230 to 280 by March 2027: it widens the further ahead it looks"
     ), said
     assert "how far such projections have missed" in said, said
     fixed = range_in_words(frame, "cp_plans", future="fixed")
