@@ -140,3 +140,12 @@ def test_version_says_how_the_core_runs() -> None:
             assert "model core: interpreted (CSC_SIM_INTERPRETED=1)" in done.stdout
         elif build_present():
             assert "model core: compiled" in done.stdout or "modules compiled" in done.stdout
+
+
+def test_one_edited_module_runs_the_whole_core_interpreted() -> None:
+    """Compiled modules share C types (``.pxd``): a stale one takes the others with it."""
+    fresh = {m: compiled.source_hash(compiled.source_path(m)) for m in compiled.COMPILED_MODULES}
+    assert not compiled._build_stale(fresh)
+    assert compiled._build_stale(fresh | {"sim.core.streams": "0" * 64})
+    # a record without the module (no build of it) is not a stale build
+    assert not compiled._build_stale({k: v for k, v in fresh.items() if k != "sim.core.streams"})
