@@ -37,6 +37,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "sim.core.calendar",
     "sim.core.entities",
     "sim.core.streams",
+    "sim.core.quantiles",
     "sim.model.workforce",
     "sim.model.recorder",
     "sim.model.effect_ledger",

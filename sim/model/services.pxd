@@ -26,6 +26,7 @@ cdef class Services:
     cdef public object future
     cdef public object _odds_norm
     cdef public dict _base
+    cdef public dict _samplers
 
     cpdef double value(self, str name, object family)
     cpdef object policy_scaled(self, object family, str name, object days)

@@ -100,6 +100,10 @@ class Services:
             if isinstance(model, BaseModel):
                 for name, value in model:
                     self._base[f"{group}.{name}"] = value
+        #: Each duration's quantile as a plain function of a uniform, looked up once
+        self._samplers: dict[str, Callable[[float], float]] = {
+            name: value.sampler() for name, value in self._base.items() if hasattr(value, "sampler")
+        }
 
     def value(self, name: str, family: Family) -> float:
         """A named probability for this family now: the baseline times any policy's multiplier."""
@@ -112,10 +116,8 @@ class Services:
         self, family: Family, stream: Stream, name: str, age: float | None = None
     ) -> float:
         """Sample a named duration for this family (policies may shorten or lengthen it)."""
-        dist = self._base[name]
-        if age is not None:
-            dist = dist.for_age(age)
-        return self.policy_scaled(family, name, dist.sample(self.u(family, stream)))
+        sample = self._samplers[name] if age is None else self._base[name].for_age(age).sample
+        return self.policy_scaled(family, name, sample(self.u(family, stream)))
 
     def policy_scaled(self, family: Family, name: str, days: float) -> float:
         """A named duration ``days`` drawn for this family, as the policies shorten or
