@@ -4,6 +4,7 @@
 # its methods call each other directly, not through Python's attribute lookup.
 import cython
 from sim.core.streams cimport FamilyDraws
+from sim.model.recorder cimport Recorder
 
 cpdef double scaled_probability(double p, double odds_multiplier)
 
@@ -12,7 +13,7 @@ cdef class Services:
     cdef public object params
     cdef public object cal
     cdef public object streams
-    cdef public object record
+    cdef public Recorder record
     cdef public object social_work
     cdef public object early_help_team
     cdef public object population
