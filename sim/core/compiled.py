@@ -9,9 +9,10 @@ Python imports a compiled module in preference to its ``.py``. :func:`install` p
 front of Python's own that chooses the ``.py`` instead when
 
 * ``CSC_SIM_INTERPRETED=1`` is set (CI runs the suite both ways), or
-* the ``.py`` has changed since it was compiled (its hash differs from the one the build
-  recorded in :data:`BUILD_RECORD`): the edited source runs, never a stale build, and
-  :func:`status` says so.
+* the ``.py`` (or the ``.pxd`` typing it) of any listed module has changed since it was
+  compiled (its hash differs from the one the build recorded in :data:`BUILD_RECORD`): the
+  edited source runs, never a stale build, and :func:`status` says so. The whole core then runs
+  interpreted, as the compiled modules share C types.
 
 This module imports only the standard library: ``setup.py`` reads the list from it.
 """
@@ -36,6 +37,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "sim.core.calendar",
     "sim.core.entities",
     "sim.core.streams",
+    "sim.core.quantiles",
     "sim.model.workforce",
     "sim.model.recorder",
     "sim.model.effect_ledger",
@@ -105,10 +107,23 @@ class _SourceFinder:
         return importlib.util.spec_from_file_location(name, source)
 
 
+def _build_stale(recorded: dict[str, str]) -> bool:
+    """True when any listed module's source has changed since the build (its hash differs from
+    the record). Compiled modules use each other's C types (a family's draws, for instance:
+    the ``.pxd`` files), so one module interpreted means all of them: a compiled module cannot
+    take an interpreted module's class for its own extension type."""
+    return any(
+        name in recorded and recorded[name] != source_hash(source_path(name))
+        for name in COMPILED_MODULES
+    )
+
+
 def install() -> None:
     """Put the finder in front of Python's (once; ``sim/__init__.py`` calls it first)."""
     if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFinder(interpreted_requested(), _recorded_hashes()))
+        recorded = _recorded_hashes()
+        interpreted = interpreted_requested() or _build_stale(recorded)
+        sys.meta_path.insert(0, _SourceFinder(interpreted, recorded))
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, partial
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.core import quantiles
+
 _STD_NORMAL = NormalDist()
 _Z90 = _STD_NORMAL.inv_cdf(0.9)
-_U_MAX = 1.0 - 1e-12
+_U_MAX = quantiles.U_MAX
 
 
 class Duration(Protocol):
@@ -63,6 +66,11 @@ class _Base(BaseModel):
         """One duration in days from a uniform ``u`` in [0, 1)."""
         return self.ppf(u)
 
+    def sampler(self) -> Callable[[float], float]:
+        """``sample`` as a plain function of ``u`` (the model looks it up once per run and
+        calls it for every stay: for most distributions a compiled quantile function)."""
+        return self.sample
+
 
 class Fixed(_Base):
     """Always the same number of days (for deterministic tests)."""
@@ -95,7 +103,10 @@ class Exponential(_Base):
         return self.mean_days
 
     def ppf(self, u: float) -> float:
-        return -self.mean_days * math.log1p(-min(u, _U_MAX))
+        return quantiles.exponential(self.mean_days, u)
+
+    def sampler(self) -> Callable[[float], float]:
+        return partial(quantiles.exponential, self.mean_days)
 
     def cdf(self, t: float) -> float:
         return 0.0 if t <= 0 else -math.expm1(-t / self.mean_days)
@@ -125,10 +136,12 @@ class Lognormal(_Base):
         return self.median_days * math.exp(self.sigma**2 / 2)
 
     def ppf(self, u: float) -> float:
-        u = min(max(u, 1e-12), _U_MAX)
-        return self.median_days * math.exp(self.sigma * _STD_NORMAL.inv_cdf(u))
+        return quantiles.lognormal(self.median_days, self.sigma, u)
 
     sample = ppf  # one call fewer on the model's most frequent duration
+
+    def sampler(self) -> Callable[[float], float]:
+        return partial(quantiles.lognormal, self.median_days, self.sigma)
 
     def cdf(self, t: float) -> float:
         if t <= 0:
@@ -179,16 +192,12 @@ class Empirical(_Base):
         )
 
     def ppf(self, u: float) -> float:
-        cum = self._cum
-        i = min(bisect_right(cum, u) - 1, len(self.weights) - 1)
-        while i > 0 and cum[i + 1] == cum[i]:
-            i -= 1
-        lo, hi = self.edges_days[i], self.edges_days[i + 1]
-        width = cum[i + 1] - cum[i]
-        frac = 0.0 if width <= 0 else (u - cum[i]) / width
-        return lo + min(max(frac, 0.0), 1.0) * (hi - lo)
+        return quantiles.empirical(self.edges_days, self._cum, u)
 
     sample = ppf
+
+    def sampler(self) -> Callable[[float], float]:
+        return partial(quantiles.empirical, self.edges_days, self._cum)
 
     def cdf(self, t: float) -> float:
         e = self.edges_days

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum, IntFlag
 
 from sim.core.calendar import DAYS_PER_YEAR
@@ -10,6 +9,10 @@ from sim.core.streams import FamilyDraws
 
 #: A child leaves children's services at 18 (Children Act 1989, s105: "child" means under 18).
 AGE_OF_MAJORITY = 18.0
+#: The same two figures for the per-child arithmetic below (``entities.pxd`` types them as C
+#: doubles in the compiled build; the public names stay Python floats for other modules).
+_DAYS_PER_YEAR = DAYS_PER_YEAR
+_AGE_OF_MAJORITY = AGE_OF_MAJORITY
 
 
 class RiskFactors(IntFlag):
@@ -231,7 +234,6 @@ class CourtOrder(Enum):
     NO_ORDER = "no_order"  # no order, or the application withdrawn
 
 
-@dataclass(slots=True)
 class Child:
     """A child: born on ``birth_day`` (days since the start date, usually negative).
 
@@ -239,58 +241,135 @@ class Child:
     family was enrolled in when this stay in care started (empty otherwise). It lasts for the
     stay and the way it ends (its length, its exit, a return home that breaks down), after the
     family's own case has closed.
+
+    A plain class with slots (not a dataclass) so that the compiled build can make it an
+    extension type with C fields (``entities.pxd``); two children are equal when all their
+    fields are, as they were as a dataclass.
     """
 
-    birth_day: float
-    in_care: bool = False
-    had_cp_plan: bool = False
-    left_care_day: float | None = None  # the day the child last returned home from care
-    policies: frozenset[int] = frozenset()
+    __slots__ = ("birth_day", "had_cp_plan", "in_care", "left_care_day", "policies")
+
+    def __init__(
+        self,
+        birth_day: float,
+        in_care: bool = False,
+        had_cp_plan: bool = False,
+        left_care_day: float | None = None,  # the day the child last returned home from care
+        policies: frozenset[int] = frozenset(),
+    ) -> None:
+        self.birth_day = birth_day
+        self.in_care = in_care
+        self.had_cp_plan = had_cp_plan
+        self.left_care_day = left_care_day
+        self.policies = policies
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.birth_day, self.in_care, self.had_cp_plan, self.left_care_day, self.policies)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    # mutable and compared by value: not hashable
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Child(birth_day={self.birth_day!r}, in_care={self.in_care!r}, "
+            f"had_cp_plan={self.had_cp_plan!r}, left_care_day={self.left_care_day!r}, "
+            f"policies={self.policies!r})"
+        )
 
     def age(self, now: float) -> float:
         """Age in years on day ``now``."""
-        return (now - self.birth_day) / DAYS_PER_YEAR
+        return (now - self.birth_day) / _DAYS_PER_YEAR
 
     def day_turns_18(self) -> float:
         """Day of the 18th birthday."""
-        return self.birth_day + AGE_OF_MAJORITY * DAYS_PER_YEAR
+        return self.birth_day + _AGE_OF_MAJORITY * _DAYS_PER_YEAR
 
 
-@dataclass(slots=True)
 class Family:
     """A household known to children's services.
 
     ``need`` is a latent level from 1 (low) to 4 (acute) that can rise while work waits and fall
-    after help. History fields carry what the council knew before this episode.
+    after help. History fields carry what the council knew before this episode. A plain class
+    with slots, for the same reason as :class:`Child`; each family is a different one (it is
+    compared by identity: no two families share an ``id``).
     """
 
-    id: int
-    children: list[Child]
-    locality: int
-    at_pod_school: bool
-    risk: RiskFactors
-    need: int
-    draws: FamilyDraws
-    last_referral_day: float | None = None
-    previous_cp_plan: bool = False
-    previous_care: bool = False
-    slots_held: int = 0
-    stock_key: str | None = None
-    counted: int = 0
-    open: bool = False
-    policies: set[int] = field(default_factory=set)
-    resume: tuple[float, float] | None = None  # opening case: (elapsed, remaining) days
-    #: opening CP plan already in pre-proceedings at the start: days of it left
-    pre_proceedings_left: float | None = None
+    __slots__ = (
+        "at_pod_school",
+        "children",
+        "counted",
+        "draws",
+        "id",
+        "last_referral_day",
+        "locality",
+        "need",
+        "open",
+        "policies",
+        "pre_proceedings_left",
+        "previous_care",
+        "previous_cp_plan",
+        "resume",
+        "risk",
+        "slots_held",
+        "stock_key",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        children: list[Child],
+        locality: int,
+        at_pod_school: bool,
+        risk: RiskFactors,
+        need: int,
+        draws: FamilyDraws,
+        last_referral_day: float | None = None,
+        previous_cp_plan: bool = False,
+        previous_care: bool = False,
+        slots_held: int = 0,
+        stock_key: str | None = None,
+        counted: int = 0,
+        open: bool = False,
+        policies: set[int] | None = None,
+        resume: tuple[float, float] | None = None,
+        pre_proceedings_left: float | None = None,
+    ) -> None:
+        self.id = id
+        self.children = children
+        self.locality = locality
+        self.at_pod_school = at_pod_school
+        self.risk = risk
+        self.need = need
+        self.draws = draws
+        self.last_referral_day = last_referral_day
+        self.previous_cp_plan = previous_cp_plan
+        self.previous_care = previous_care
+        self.slots_held = slots_held
+        self.stock_key = stock_key
+        self.counted = counted
+        self.open = open
+        self.policies = set() if policies is None else policies
+        #: an opening case: (elapsed, remaining) days
+        self.resume = resume
+        #: an opening CP plan already in pre-proceedings at the start: days of it left
+        self.pre_proceedings_left = pre_proceedings_left
+
+    def __repr__(self) -> str:
+        return f"Family(id={self.id!r}, need={self.need!r}, children={self.children!r})"
 
     def children_at_home(self, now: float) -> list[Child]:
         """Children under 18 living at home (not looked after)."""
-        return [c for c in self.children if not c.in_care and c.age(now) < AGE_OF_MAJORITY]
+        return [c for c in self.children if not c.in_care and c.age(now) < _AGE_OF_MAJORITY]
 
     def n_at_home(self, now: float) -> int:
         """How many children under 18 live at home (``len(children_at_home(now))``, faster)."""
         n = 0
         for c in self.children:
-            if not c.in_care and (now - c.birth_day) / DAYS_PER_YEAR < AGE_OF_MAJORITY:
+            if not c.in_care and (now - c.birth_day) / _DAYS_PER_YEAR < _AGE_OF_MAJORITY:
                 n += 1
         return n

@@ -4,6 +4,9 @@
 # as the .py's ``& _MASK`` does, and its 53 bits convert to the same double.
 import cython
 
+cdef unsigned long long _GOLDEN, _MIX1, _MIX2
+cdef double _TO_UNIT
+
 cdef class FamilyDraws:
     cdef unsigned long long _key
     cdef list _counters

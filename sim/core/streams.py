@@ -20,6 +20,12 @@ from enum import IntEnum
 import numpy as np
 
 _MASK = 0xFFFFFFFFFFFFFFFF
+#: SplitMix64's increment and its two multipliers (Steele, Lea and Flood 2014). Named here so
+#: the compiled build can give them a 64-bit C type (``streams.pxd``): as literals above 2**63
+#: they were Python integers, and a family's draw did its arithmetic in Python's big integers.
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53: 53 random bits to a float in [0, 1)
 
 
@@ -121,7 +127,7 @@ class FamilyDraws:
         counters = self._counters
         n = counters[stream]
         counters[stream] = n + 1
-        z = ((self._key ^ ((stream << 40) + n)) + 0x9E3779B97F4A7C15) & _MASK
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        z = ((self._key ^ ((stream << 40) + n)) + _GOLDEN) & _MASK
+        z = ((z ^ (z >> 30)) * _MIX1) & _MASK
+        z = ((z ^ (z >> 27)) * _MIX2) & _MASK
         return ((z ^ (z >> 31)) >> 11) * _TO_UNIT

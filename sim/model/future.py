@@ -57,6 +57,15 @@ class Future:
 
     path: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        # Each projected year's multiplier of each decision group, worked out once: a family's
+        # decision then reads it from a list instead of indexing the array (the same numbers).
+        rows = [] if self.path is None else self.path.tolist()
+        cp = [math.exp(r[_CP] - r[_REFERRALS]) for r in rows]
+        care = [math.exp(r[_CARE] - r[_CP]) for r in rows]
+        by_year = dict.fromkeys(CP_DECISIONS, cp) | dict.fromkeys(CARE_DECISIONS, care)
+        object.__setattr__(self, "_by_year", by_year)
+
     @classmethod
     def balanced(
         cls,
@@ -96,10 +105,9 @@ class Future:
     def multiplier(self, name: str, day: float) -> float:
         """Multiplier of decision ``name``'s probability on ``day`` (1 for decisions a future
         leaves be)."""
-        if self.path is None:
+        if self.path is None or day < 0:
             return 1.0
-        if name in CP_DECISIONS:
-            return math.exp(self.log_change(_CP, day) - self.log_change(_REFERRALS, day))
-        if name in CARE_DECISIONS:
-            return math.exp(self.log_change(_CARE, day) - self.log_change(_CP, day))
-        return 1.0
+        by_year = self._by_year.get(name)
+        if by_year is None:
+            return 1.0
+        return by_year[min(int(day // DAYS_PER_YEAR), len(by_year) - 1)]

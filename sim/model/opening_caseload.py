@@ -415,7 +415,7 @@ def _seed_recent_closures(
     n = int(rng.poisson(per_year * HISTORY_DAYS / DAYS_PER_YEAR))
     now = env.now
     fam = factory.draw(rng, n)
-    closed = now - rng.random(n) * HISTORY_DAYS
+    closed = (now - rng.random(n) * HISTORY_DAYS).tolist()  # Python floats: none in the clock
     for i in range(n):
         fid = HISTORY_ID_BASE + i
         family = factory.make(fam, i, fid, now)
@@ -427,7 +427,7 @@ def _seed_recent_closures(
         if svc.chance(family, Stream.HISTORY, "recontact.share_closures_after_referral"):
             # the referral that opened the closed episode: about two months before closure
             # (an assessment's median is 33 working days, about 46 calendar days; C2)
-            family.last_referral_day = float(closed[i]) - 60.0
+            family.last_referral_day = closed[i] - 60.0
         new_family_history(family, svc)
         svc.new_concern(family, delay=back - now)
 

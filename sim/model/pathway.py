@@ -48,6 +48,13 @@ ENROLLED_PLAN_MEASURES = {
     State.CIN_PLAN: ("cin_plans_started_enrolled", "cin_plan_planned_days_enrolled"),
     State.CP_PLAN: ("cp_plans_started_enrolled", "cp_plan_planned_days_enrolled"),
 }
+#: The stages' stock names, as the recorder keys them (an enum's ``.value`` is a lookup through
+#: Python each time it is read, and these are read for every family at every stage).
+EARLY_HELP_KEY = State.EARLY_HELP.value
+ASSESSMENT_KEY = State.ASSESSMENT.value
+CIN_PLAN_KEY = State.CIN_PLAN.value
+S47_ENQUIRY_KEY = State.S47_ENQUIRY.value
+CP_PLAN_KEY = State.CP_PLAN.value
 #: Final orders after which children at home during proceedings become looked after.
 ORDERS_INTO_CARE = frozenset({CourtOrder.CARE_ORDER, CourtOrder.PLACEMENT_ORDER})
 ORDER_MEASURES = {o: f"proceedings_ended_{o.value}" for o in CourtOrder}
@@ -100,7 +107,7 @@ def enter(family: Family, key: str | None, svc: Services, now: float) -> int:
     family.counted = at_home if key is not None else 0
     if svc.policies and key in ENROLLING_STAGES:
         svc.enrol(family, key)
-    if key == State.CIN_PLAN.value and svc.policies and svc.policies.holds_cases(family):
+    if key == CIN_PLAN_KEY and svc.policies and svc.policies.holds_cases(family):
         release(family, family.slots_held, svc)  # a pod holds the case, not a social worker
     elif key in _SOCIAL_WORK and family.slots_held < family.counted:
         # a case coming back to social work (e.g. from a pod, on escalation) is allocated at once
@@ -180,18 +187,18 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
                 svc.early_help_team.cancel(allocation)
                 svc.record.flow("early_help_disengaged", family.counted, env.now)
                 return State.CLOSED
-        n = enter(family, State.EARLY_HELP.value, svc, env.now)  # enrolled before the draws
+        n = enter(family, EARLY_HELP_KEY, svc, env.now)  # enrolled before the draws
         duration = svc.duration(family, Stream.EARLY_HELP, "early_help.duration")
     else:
         svc.early_help_team.force(1)
         (elapsed, duration), family.resume = family.resume, None
-        n = enter(family, State.EARLY_HELP.value, svc, env.now)
+        n = enter(family, EARLY_HELP_KEY, svc, env.now)
     if not resuming:
         svc.record.flow("early_help_starts", n, env.now)
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     svc.early_help_team.release(1)
-    svc.record.stay(State.EARLY_HELP.value, env.now - start, n, env.now)
+    svc.record.stay(EARLY_HELP_KEY, env.now - start, n, env.now)
     if svc.escalates(family, Stream.EARLY_HELP, "early_help.p_step_up"):
         svc.record.flow("early_help_step_ups", family.counted, env.now)
         return State.REFERRAL
@@ -232,7 +239,7 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     """Social work assessment; then s47, CIN plan, step down to early help, or close."""
     resuming = family.resume is not None
     elapsed = 0.0
-    n = enter(family, State.ASSESSMENT.value, svc, env.now)  # enrolled before the draws
+    n = enter(family, ASSESSMENT_KEY, svc, env.now)  # enrolled before the draws
     if not resuming:
         working_days = svc.duration(family, Stream.ASSESSMENT, "assessment.duration_working_days")
         duration = working_to_calendar_days(working_days)
@@ -241,7 +248,7 @@ def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     start = env.now - elapsed  # an opening case began before day 0
     yield env.timeout(duration)
     _assessment_completed(family, svc, n, elapsed + duration)
-    svc.record.stay(State.ASSESSMENT.value, env.now - start, n, env.now)
+    svc.record.stay(ASSESSMENT_KEY, env.now - start, n, env.now)
     if svc.escalates(family, Stream.ASSESSMENT, "assessment.p_s47"):
         return State.S47_ENQUIRY
     if svc.chance(family, Stream.ASSESSMENT, "assessment.p_not_in_need"):
@@ -274,7 +281,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     c = svc.params.cin_plan
     resuming = family.resume is not None
     elapsed = 0.0
-    n = enter(family, State.CIN_PLAN.value, svc, env.now)  # enrolled before the draws
+    n = enter(family, CIN_PLAN_KEY, svc, env.now)  # enrolled before the draws
     if not resuming:
         duration = svc.duration(family, Stream.CIN_PLAN, "cin_plan.duration")
     else:
@@ -294,7 +301,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     )
     if to_s47 or to_care:
         yield env.timeout(duration * svc.u(family, Stream.CIN_PLAN))
-        svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
+        svc.record.stay(CIN_PLAN_KEY, env.now - start, family.counted, env.now)
         if to_s47:
             return State.S47_ENQUIRY
         enter_care(
@@ -302,7 +309,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
         )
         return State.CLOSED
     yield env.timeout(duration)
-    svc.record.stay(State.CIN_PLAN.value, env.now - start, family.counted, env.now)
+    svc.record.stay(CIN_PLAN_KEY, env.now - start, family.counted, env.now)
     if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_reassessment"):
         return State.ASSESSMENT
     if svc.chance(family, Stream.CIN_PLAN, "cin_plan.p_step_down_early_help"):
@@ -315,17 +322,17 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
 
 def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
     """Strategy discussion and s47 enquiry; emergency protection for a few; then ICPC or not."""
-    n = enter(family, State.S47_ENQUIRY.value, svc, env.now)
+    n = enter(family, S47_ENQUIRY_KEY, svc, env.now)
     svc.record.flow("s47_enquiries", n, env.now)
     start = env.now
     working_days = svc.duration(family, Stream.S47_ENQUIRY, "s47_enquiry.working_days_to_icpc")
     if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_emergency_care"):
         yield env.timeout(min(1.0, working_to_calendar_days(working_days)))
-        svc.record.stay(State.S47_ENQUIRY.value, env.now - start, family.counted, env.now)
+        svc.record.stay(S47_ENQUIRY_KEY, env.now - start, family.counted, env.now)
         enter_care(env, family, svc, CareRoute.EMERGENCY)
         return State.CLOSED
     yield env.timeout(working_to_calendar_days(working_days))
-    svc.record.stay(State.S47_ENQUIRY.value, env.now - start, family.counted, env.now)
+    svc.record.stay(S47_ENQUIRY_KEY, env.now - start, family.counted, env.now)
     if svc.escalates(family, Stream.S47_ENQUIRY, "s47_enquiry.p_icpc"):
         return State.ICPC
     if svc.chance(family, Stream.S47_ENQUIRY, "s47_enquiry.p_cin_plan_if_no_icpc"):
@@ -346,7 +353,7 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
     """Child protection plan; pre-proceedings and care proceedings, or s20, for some."""
     resuming = family.resume is not None
     elapsed = 0.0
-    n = enter(family, State.CP_PLAN.value, svc, env.now)  # enrolled before the draws
+    n = enter(family, CP_PLAN_KEY, svc, env.now)  # enrolled before the draws
     if not resuming:
         duration = svc.duration(family, Stream.CP_PLAN, "cp_plan.duration")
     else:
@@ -551,7 +558,7 @@ def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
     svc.open_cp_plans.pop(family.id, None)
     svc.record.flow("cp_plans_ended", family.counted, now)
     svc.record.flow(CP_ENDED_MEASURES[cp_duration_band(now - start)], family.counted, now)
-    svc.record.stay(State.CP_PLAN.value, now - start, family.counted, now)
+    svc.record.stay(CP_PLAN_KEY, now - start, family.counted, now)
 
 
 def _end_cp_plan_into_care(

@@ -21,7 +21,11 @@ from sim.core.entities import STOCKS
 
 
 class Recorder:
-    """Counts flows by month and integrates stocks; nothing here changes the model's course."""
+    """Counts flows by month and integrates stocks; nothing here changes the model's course.
+
+    (Called on almost every event: the compiled build makes it an extension type with C fields,
+    ``recorder.pxd``.)
+    """
 
     def __init__(self, calendar: Calendar) -> None:
         self.cal = calendar
@@ -38,17 +42,17 @@ class Recorder:
         self._last_change = dict.fromkeys(STOCKS, 0.0)
         self.counting = False  # moves before day 0 (seeding, warm-up) are not flows
         self._end = calendar.end_day
-        self._month = (0, 0.0, calendar.month_starts[1] if calendar.months else 0.0)
+        # the month of the clock: its index and first and last-plus-one days
+        self._m, self._lo, self._hi = 0, 0.0, calendar.month_starts[1] if calendar.months else 0.0
 
     # -- flows -------------------------------------------------------------------------------
     def _month_of(self, day: float) -> int:
         """Month index of ``day``; the month of the clock is cached (time only moves on)."""
-        m, lo, hi = self._month
-        if lo <= day < hi:
-            return m
+        if self._lo <= day < self._hi:
+            return self._m
         m = self.cal.month_of(day)
         if day >= 0:
-            self._month = (m, self.cal.month_starts[m], self.cal.month_starts[m + 1])
+            self._m, self._lo, self._hi = m, self.cal.month_starts[m], self.cal.month_starts[m + 1]
         return m
 
     def flow(self, measure: str, n: float, now: float) -> None:

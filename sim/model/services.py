@@ -8,7 +8,6 @@ so a policy that changes ``p`` changes only the decisions it should (common rand
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -48,41 +47,63 @@ def mean_family_odds(params: Parameters) -> float:
     return need * risk * loc
 
 
-@dataclass
 class Services:
-    """Everything the pathway's processes share within one replication."""
+    """Everything the pathway's processes share within one replication.
 
-    env: simpy.Environment
-    params: Parameters
-    cal: Calendar
-    streams: Streams
-    record: Recorder
-    social_work: CaseloadPool
-    early_help_team: CaseloadPool
-    population: float
-    #: The front door for known families, ``(family, svc, delay)``: passed in when the model is
-    #: built, so that the stages and care can send a family back without importing the door.
-    known_family_front_door: Callable[[Family, Services, float], None]
-    policies: PolicySet | None = None
-    front_door_waiting: int = 0
-    #: Children in s31 care proceedings now (issued, no final order yet), at home or in care
-    children_in_proceedings: int = 0
-    cp_families: dict[int, Family] | None = None  # kept only when counting children kept home
-    #: CP plans open now: family id -> (family, day the plan started), for D5's durations
-    open_cp_plans: dict[int, tuple[Family, float]] = field(default_factory=dict)
-    #: What policy effects met where they apply: kept only when the effect audit asks for it
-    #: (``single_run(..., effect_ledger=True)``), so other runs do no bookkeeping for it
-    ledger: EffectLedger | None = None
-    #: How the council's rates move from the fitted year in this replication (none: they stay)
-    future: Future = field(default_factory=Future)
-    _odds_norm: float | None = None
-    _base: dict[str, Any] = field(default_factory=dict)
+    A plain class with its fields set in ``__init__`` (not a dataclass), so that the compiled
+    build can make it an extension type (``services.pxd``): its fields then live in a C struct.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        params: Parameters,
+        cal: Calendar,
+        streams: Streams,
+        record: Recorder,
+        social_work: CaseloadPool,
+        early_help_team: CaseloadPool,
+        population: float,
+        known_family_front_door: Callable[[Family, Services, float], None],
+        policies: PolicySet | None = None,
+        ledger: EffectLedger | None = None,
+        future: Future | None = None,
+    ) -> None:
+        self.env = env
+        self.params = params
+        self.cal = cal
+        self.streams = streams
+        self.record = record
+        self.social_work = social_work
+        self.early_help_team = early_help_team
+        self.population = population
+        #: The front door for known families, ``(family, svc, delay)``: passed in when the model
+        #: is built, so that the stages and care can send a family back without importing it.
+        self.known_family_front_door = known_family_front_door
+        self.policies = policies
+        #: Children whose contacts wait for triage at the MASH today
+        self.front_door_waiting = 0
+        #: Children in s31 care proceedings now (issued, no final order yet), at home or in care
+        self.children_in_proceedings = 0
+        #: Families on a CP plan, kept only when counting children kept home (else None)
+        self.cp_families: dict[int, Family] | None = None
+        #: CP plans open now: family id -> (family, day the plan started), for D5's durations
+        self.open_cp_plans: dict[int, tuple[Family, float]] = {}
+        #: What policy effects met where they apply: kept only when the effect audit asks for it
+        #: (``single_run(..., effect_ledger=True)``), so other runs do no bookkeeping for it
+        self.ledger = ledger
+        #: How the council's rates move from the fitted year in this replication (none: stay)
+        self.future = Future() if future is None else future
+        self._odds_norm: float | None = None
+        self._base: dict[str, Any] = {}
         for group, model in self.params:
             if isinstance(model, BaseModel):
                 for name, value in model:
                     self._base[f"{group}.{name}"] = value
+        #: Each duration's quantile as a plain function of a uniform, looked up once
+        self._samplers: dict[str, Callable[[float], float]] = {
+            name: value.sampler() for name, value in self._base.items() if hasattr(value, "sampler")
+        }
 
     def value(self, name: str, family: Family) -> float:
         """A named probability for this family now: the baseline times any policy's multiplier."""
@@ -95,10 +116,8 @@ class Services:
         self, family: Family, stream: Stream, name: str, age: float | None = None
     ) -> float:
         """Sample a named duration for this family (policies may shorten or lengthen it)."""
-        dist = self._base[name]
-        if age is not None:
-            dist = dist.for_age(age)
-        return self.policy_scaled(family, name, dist.sample(self.u(family, stream)))
+        sample = self._samplers[name] if age is None else self._base[name].for_age(age).sample
+        return self.policy_scaled(family, name, sample(self.u(family, stream)))
 
     def policy_scaled(self, family: Family, name: str, days: float) -> float:
         """A named duration ``days`` drawn for this family, as the policies shorten or
