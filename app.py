@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +35,16 @@ from calibration.uploads import (
     what_was_read,
 )
 from sim.api import (
+    ChartPanel,
     HeldBaselines,
     build_scenario,
     builtin_policies,
-    chart_place,
+    comparison_charts,
     comparison_steps,
     dashboard_choices,
     local_workers,
-    pilot_locality_index,
     resize,
+    result_files,
     same_choices,
     scenario_from_yaml,
     scenario_yaml,
@@ -64,8 +64,6 @@ from sim.inputs.localities import (
 )
 from sim.inputs.scenario import Scenario, ScenarioError
 from sim.reporting import labels, unit_costs, verdict
-from sim.reporting.charts import band_chart, capacity_measure, cost_difference_chart
-from sim.reporting.explain import chart_caption, cost_difference_in_words, locality_in_words
 
 TEXT = Path(__file__).parent / "docs"
 #: The effect modes the page shows (each replication draws the pilot's effect sizes), so the
@@ -217,7 +215,7 @@ def results(
         )
     if not already:
         figures_section(scenario, res, variant, policies, covers)
-    charts(res, stage, history, scenario, variant)
+    charts(res, stage, history, scenario, variant, text)
     if final:
         downloads(res, text)
 
@@ -268,59 +266,51 @@ def figures_section(
     st.caption(labels.level_range_words(scenario.future, scenario.replications))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def final_charts(
+    text: str, variant: str, _res: dict, _scenario: Scenario, _history: pd.DataFrame | None
+) -> list[ChartPanel]:
+    """A finished comparison's charts, made once per scenario text (the text determines the
+    results, the scenario and the published history: the underscored arguments are not hashed)."""
+    return comparison_charts(_res, _scenario, variant, _history)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def final_files(text: str, _res: dict) -> tuple[str, bytes]:
+    """A finished comparison's CSV and Excel downloads, made once per scenario text."""
+    return result_files(_res)
+
+
 def charts(
-    res: dict, key: str, history: pd.DataFrame | None, scenario: Scenario, variant: str
+    res: dict, key: str, history: pd.DataFrame | None, scenario: Scenario, variant: str, text: str
 ) -> None:
     """Children looked after and on CP plans against the published figures, the pilot's cost
     against today's by year, and waiting for a social worker (or, when nobody waited, how full
     the social workers are), each titled with what it covers and with a line saying why it
-    moves; a pilot in one locality gets a line on what it changes there."""
-    monthly, where = res["monthly"], chart_place(scenario)
-    left, right = st.columns(2)
-    for col, measure, past in (
-        (left, "looked_after", history),
-        (right, "cp_plans", history),
-        (right, capacity_measure(monthly), None),
-    ):
-        col.plotly_chart(
-            band_chart(
-                monthly,
-                measure,
-                labels.chart_title(measure, where),
-                history=past,
-                future=scenario.future,
-            ),
-            width="stretch",
-            key=f"{measure}-{key}",
-        )
-        col.caption(chart_caption(monthly, measure, past, scenario.future))
-    left.plotly_chart(
-        cost_difference_chart(
-            res["costs"], variant, title=labels.with_place(labels.COST_DIFFERENCE_TITLE, where)
-        ),
-        width="stretch",
-        key=f"cost-{key}",
-    )
-    left.caption(cost_difference_in_words(res["costs"], variant))
-    index = pilot_locality_index(scenario)
-    if index is not None:
-        name = scenario.parameters.demand.localities[index].name
-        left.caption(locality_in_words(monthly, index, name, variant))
+    moves; a pilot in one locality gets a line on what it changes there. A finished
+    comparison's charts are made once; first figures' charts each time (which replications
+    finished first varies)."""
+    if key == "final":
+        panels = final_charts(text, variant, res, scenario, history)
+    else:
+        panels = comparison_charts(res, scenario, variant, history)
+    columns = st.columns(2)
+    for panel in panels:
+        col = columns[panel.column]
+        if panel.figure is not None:
+            col.plotly_chart(panel.figure, width="stretch", key=f"{panel.key}-{key}")
+        col.caption(panel.caption)
 
 
 def downloads(res: dict, text: str) -> None:
     """The results as CSV and Excel, and the scenario as YAML."""
-    summary = res["summary"]
-    out = io.BytesIO()
-    with pd.ExcelWriter(out) as xl:
-        summary.to_excel(xl, sheet_name="summary", index=False)
-        res["costs"].to_excel(xl, sheet_name="costs", index=False)
+    csv_text, xlsx = final_files(text, res)
     d, ref = st.columns(3), scenario_ref(text)
     for col, (label, data, file) in zip(
         d,
         (
-            ("Results (CSV)", summary.to_csv(index=False), "results.csv"),
-            ("Results (Excel)", out.getvalue(), "results.xlsx"),
+            ("Results (CSV)", csv_text, "results.csv"),
+            ("Results (Excel)", xlsx, "results.xlsx"),
             ("Scenario (YAML)", text, "scenario.yaml"),
         ),
         strict=True,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,9 @@ from sim.inputs.scenario import (
     scenario_from_dict,
 )
 from sim.inputs.yaml_files import parse_yaml
+from sim.reporting import labels
+from sim.reporting.charts import band_chart, capacity_measure, cost_difference_chart
+from sim.reporting.explain import chart_caption, cost_difference_in_words, locality_in_words
 
 #: The module a worker loads when it starts, so its first run does not wait for the import.
 MODEL_MODULE = "sim.experiments.comparison"
@@ -219,6 +224,67 @@ def pilot_locality_index(scenario: Scenario) -> int | None:
         return None
     names = [loc.name for loc in scenario.parameters.demand.localities]
     return names.index(locality["name"])
+
+
+@dataclass(frozen=True)
+class ChartPanel:
+    """One chart of a comparison's page: the column it goes in (0 left, 1 right), a key naming
+    it, the figure, and the line under it saying why it moves."""
+
+    column: int
+    key: str
+    figure: Any
+    caption: str
+
+
+def comparison_charts(
+    res: dict[str, pd.DataFrame],
+    scenario: Scenario,
+    variant: str,
+    history: pd.DataFrame | None = None,
+) -> list[ChartPanel]:
+    """The charts of a comparison's results ``res``, in the order the page shows them: children
+    looked after and on CP plans against the published ``history``, waiting for a social worker
+    (or how full the social workers are), the pilot's cost against today's by year, and, for a
+    pilot in one locality, a line on what it changes there (a panel with no figure)."""
+    monthly, where = res["monthly"], chart_place(scenario)
+    panels = []
+    for column, measure, past in (
+        (0, "looked_after", history),
+        (1, "cp_plans", history),
+        (1, capacity_measure(monthly), None),
+    ):
+        title = labels.chart_title(measure, where)
+        figure = band_chart(monthly, measure, title, history=past, future=scenario.future)
+        caption = chart_caption(monthly, measure, past, scenario.future)
+        panels.append(ChartPanel(column, measure, figure, caption))
+    title = labels.with_place(labels.COST_DIFFERENCE_TITLE, where)
+    panels.append(
+        ChartPanel(
+            0,
+            "cost",
+            cost_difference_chart(res["costs"], variant, title=title),
+            cost_difference_in_words(res["costs"], variant),
+        )
+    )
+    index = pilot_locality_index(scenario)
+    if index is not None:
+        name = scenario.parameters.demand.localities[index].name
+        panels.append(
+            ChartPanel(0, "locality", None, locality_in_words(monthly, index, name, variant))
+        )
+    return panels
+
+
+def result_files(res: dict[str, pd.DataFrame]) -> tuple[str, bytes]:
+    """A comparison's results to download: its summary as CSV text, and the summary and costs
+    as an Excel workbook (one sheet each)."""
+    summary = res["summary"]
+    out = io.BytesIO()
+    with pd.ExcelWriter(out) as xl:
+        summary.to_excel(xl, sheet_name="summary", index=False)
+        res["costs"].to_excel(xl, sheet_name="costs", index=False)
+    return summary.to_csv(index=False), out.getvalue()
 
 
 def dashboard_choices(scenario: Scenario, pilots: dict[str, Policy]) -> dict[str, Any]:

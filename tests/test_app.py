@@ -105,6 +105,37 @@ def test_running_a_small_comparison_shows_figures_with_ranges(app):
     assert past["y"][-1] == pytest.approx(81_770 / 12_183_016 * 20_000, rel=1e-6)
 
 
+def test_a_finished_comparison_is_drawn_again_without_making_its_charts_again(app, monkeypatch):
+    """Coming back to a finished comparison redraws its page from the charts and downloads made
+    when it finished (the aim: under a second), the same as they were."""
+    import sim.api
+
+    made = []
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return comparison_charts(*args, **kwargs)
+
+    comparison_charts = sim.api.comparison_charts
+    monkeypatch.setattr(sim.api, "comparison_charts", counted)
+    app.number_input(key="children").set_value(15_000)
+    app.slider(key="years").set_value(2)
+    app.select_slider(key="precision").set_value("quick")
+    app.run()
+    app.button(key="run").click().run()
+    assert not app.exception, f"found {app.exception}"
+    first = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    downloads = [b.proto.label for b in app.get("download_button")]
+    assert made, "expected the finished comparison's charts to be made"
+    before = len(made)
+    app.run()
+    assert not app.exception, f"found {app.exception}"
+    assert len(made) == before, f"expected no charts made again, found {len(made) - before}"
+    assert [json.loads(c.proto.spec) for c in app.get("plotly_chart")] == first
+    assert [b.proto.label for b in app.get("download_button")] == downloads
+    assert downloads == ["Results (CSV)", "Results (Excel)", "Scenario (YAML)"], downloads
+
+
 def test_no_pilot_asks_for_one(app):
     app.multiselect(key="pilots").set_value([]).run()
     assert any("Choose at least one pilot" in w.value for w in app.warning)
