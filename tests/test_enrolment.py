@@ -119,7 +119,7 @@ def known_families_to_early_help(policies, n=4_000):
     env, svc = build(sc, 0)
     started = []
 
-    def contact(env, family, svc, delay, triage, state):  # the journey is not run, only counted
+    def contact(env, family, svc, triage, state):  # the journey is not run, only counted
         started.append(state)
         return (_ for _ in ())
 

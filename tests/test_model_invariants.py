@@ -612,15 +612,15 @@ def deterministic():
     )
     journeys: dict[int, dict[str, float]] = {}
     mp = pytest.MonkeyPatch()
-    real_journey, real_referral, real_close = (
-        sim.model.front_door.family_journey,
+    real_start, real_referral, real_close = (
+        sim.model.front_door.start_journey,
         sim.model.pathway.STAGES[State.REFERRAL],
         sim.model.pathway.close,
     )
 
-    def journey(env, family, svc, state, delay=0.0):
-        journeys[family.id] = {"triaged_from": env.now, "delay": delay}
-        yield from real_journey(env, family, svc, state, delay)
+    def start(svc, family, state, delay=0.0):
+        journeys[family.id] = {"triaged_from": svc.env.now, "delay": delay}
+        real_start(svc, family, state, delay)
 
     def referral(env, family, svc):
         journeys[family.id]["referral"] = env.now
@@ -630,7 +630,7 @@ def deterministic():
         journeys[family.id]["closed"] = env.now
         real_close(env, family, svc)
 
-    mp.setattr(sim.model.front_door, "family_journey", journey)
+    mp.setattr(sim.model.front_door, "start_journey", start)
     mp.setitem(sim.model.pathway.STAGES, State.REFERRAL, referral)
     mp.setattr(sim.model.pathway, "close", close)
     try:

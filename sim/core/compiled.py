@@ -38,6 +38,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "sim.core.entities",
     "sim.core.streams",
     "sim.core.quantiles",
+    "sim.model.scheduler",
     "sim.model.workforce",
     "sim.model.recorder",
     "sim.model.effect_ledger",

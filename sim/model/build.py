@@ -22,6 +22,7 @@ from sim.model.front_door import front_door, new_concern
 from sim.model.future import Future
 from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
+from sim.model.scheduler import ModelEnvironment
 from sim.model.services import Services
 from sim.model.workforce import CaseloadPool, staff_following_caseload
 
@@ -40,7 +41,7 @@ def build(
     """
     p = scenario.parameters
     cal = Calendar.from_start(scenario.start_date, scenario.months)
-    env = simpy.Environment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
+    env = ModelEnvironment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
     pop = float(scenario.population)
     svc = Services(
         env=env,

@@ -23,7 +23,7 @@ from sim.core.streams import Stream
 from sim.inputs.parameters import FrontDoor
 from sim.inputs.policies import ActivePolicy
 from sim.model.arrivals import BATCH_DAYS, FamilyFactory, draw_contacts, new_family_history
-from sim.model.pathway import family_journey
+from sim.model.pathway import family_journey, start_journey
 from sim.model.services import Services
 
 #: Outcomes of triage for a batch of contacts (as numbers, decided for a whole day at once).
@@ -184,7 +184,7 @@ class Mash:
         if outcome == EARLY_HELP:
             svc.record.flow("contacts_to_early_help", int(fam["children"][i]), decided)
         state = _NEXT_STATE[outcome]
-        svc.start_process(family_journey, family, state=state, delay=decided - day)
+        start_journey(svc, family, state, delay=decided - day)
 
 
 def _front_door_policies(
@@ -282,7 +282,10 @@ def new_concern(family: Family, svc: Services, delay: float) -> None:
             svc.record.flow("contacts", n, day)
             svc.record.flow("contacts_nfa", n, day + triage)
         return
-    svc.start_process(known_family_contact, family, delay=delay, triage=triage, state=state)
+    # the contact is handled once triaged: the process starts then
+    svc.start_process_after(
+        delay + triage, known_family_contact, family, triage=triage, state=state
+    )
 
 
 def _known_family_policies(
@@ -309,15 +312,14 @@ def known_family_contact(
     env: simpy.Environment,
     family: Family,
     svc: Services,
-    delay: float,
     triage: float,
     state: State,
 ) -> Generator[simpy.Event, object, None]:
-    """A known family's new concern, triaged on to early help or a referral.
+    """A known family's new concern, triaged on to early help or a referral (started once
+    triaged, ``triage`` days after the contact).
 
     A concern about a family whose case is open by then joins that case (counted as a contact).
     """
-    yield env.timeout(delay + triage)
     contact_day = env.now - triage
     n = family.n_at_home(contact_day)
     if n == 0:

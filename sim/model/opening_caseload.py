@@ -38,7 +38,12 @@ from sim.model.arrivals import (
     shares,
 )
 from sim.model.care import care_episode, choose_exit, return_breaks_down
-from sim.model.pathway import family_journey, proceedings_at_home, proceedings_in_care
+from sim.model.pathway import (
+    family_journey,
+    proceedings_at_home,
+    proceedings_in_care,
+    start_journey,
+)
 from sim.model.services import Services, scaled_probability
 
 #: How far back closed families are remembered at the start (re-referral within 12 months
@@ -240,12 +245,7 @@ def _seed_enquiries_under_way(
         _, remaining = _length_biased(days, rng)
         family.last_referral_day = now - rng.random() * WITHIN_12_MONTHS_WHOLE_DAYS
         new_family_history(family, svc)
-        svc.start_process(
-            family_journey,
-            family,
-            state=State.ICPC,
-            delay=remaining * CALENDAR_DAYS_PER_WORKING_DAY,
-        )
+        start_journey(svc, family, State.ICPC, delay=remaining * CALENDAR_DAYS_PER_WORKING_DAY)
 
 
 def _seed_proceedings_under_way(

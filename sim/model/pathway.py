@@ -67,19 +67,26 @@ URGENT_NEED = 4
 
 
 def family_journey(
-    env: simpy.Environment, family: Family, svc: Services, state: State, delay: float = 0.0
+    env: simpy.Environment, family: Family, svc: Services, state: State
 ) -> Generator[simpy.Event, object, None]:
-    """One episode for a family, from a contact's outcome to closure.
+    """One episode for a family, from a contact's outcome to closure (started when triage or
+    the opening caseload hands the family on: :func:`start_journey`).
 
     A new concern after closure (re-referral) goes to the front door, which may start a new
     journey.
     """
-    if delay > 0:
-        yield env.timeout(delay)
     family.open = True
     while state is not State.CLOSED:
         state = yield from STAGES[state](env, family, svc)
     close(env, family, svc)
+
+
+def start_journey(svc: Services, family: Family, state: State, delay: float = 0.0) -> None:
+    """Start the family's journey at ``state`` ``delay`` days from now (at once if 0)."""
+    if delay > 0:
+        svc.start_process_after(delay, family_journey, family, state=state)
+    else:
+        svc.start_process(family_journey, family, state=state)
 
 
 # -- bookkeeping shared by the stages --------------------------------------------------------

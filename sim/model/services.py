@@ -22,6 +22,7 @@ from sim.inputs.policies import PolicySet
 from sim.model.effect_ledger import EffectLedger
 from sim.model.future import Future
 from sim.model.recorder import Recorder
+from sim.model.scheduler import ModelProcess
 from sim.model.workforce import CaseloadPool
 
 
@@ -151,6 +152,13 @@ class Services:
     def start_process(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Start a simpy process ``fn(env, *args, svc=self, **kwargs)``."""
         self.env.process(fn(self.env, *args, svc=self, **kwargs))
+
+    def start_process_after(
+        self, delay: float, fn: Callable[..., object], *args: object, **kwargs: object
+    ) -> None:
+        """Start the process ``fn(env, *args, svc=self, **kwargs)`` ``delay`` days from now (as
+        one that began by waiting ``delay`` days would, less the event that began it)."""
+        ModelProcess(self.env, fn(self.env, *args, svc=self, **kwargs), after=delay)
 
     def u(self, family: Family, stream: Stream) -> float:
         """The family's next uniform on ``stream``."""
