@@ -7,9 +7,13 @@ and a step of the clock. In this model no process waits for another to end (a st
 :class:`ModelProcess` ends without that event when nobody waits for it; a process that waits for
 it (or one that fails: the run must stop with its error) is scheduled as simpy does.
 
-Nothing else changes: every other event keeps its time, priority and order (events are ordered by
-time, priority and the order they were scheduled in, and leaving some out does not reorder the
-rest), so every number of a run is the same; only the count of events processed is smaller.
+Leaving those out reorders nothing: events are ordered by time, priority and the order they were
+scheduled in, and removing some keeps the order of the rest. A process can also start ``after`` a
+delay (a family's journey once triage is done): simpy would run its first step at once, which
+makes the timeout it waits on; here that timeout is made when the process is started, a moment
+earlier in the same instant, so it could only come in a different order among events due at
+exactly the same time, which times drawn from continuous distributions make vanishingly rare.
+Every counter of the runs the tests compare is unchanged; only the count of events is smaller.
 """
 
 from __future__ import annotations
