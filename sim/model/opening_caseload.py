@@ -39,7 +39,6 @@ from sim.model.arrivals import (
 )
 from sim.model.care import care_episode, choose_exit, return_breaks_down
 from sim.model.pathway import (
-    family_journey,
     proceedings_at_home,
     proceedings_in_care,
     start_journey,
@@ -210,7 +209,7 @@ def _open_case(
     if state is not State.EARLY_HELP:
         svc.social_work.force(n)
         family.slots_held = n
-    svc.start_process(family_journey, family, state=state)
+    start_journey(svc, family, state)
 
 
 def _seed_enquiries_under_way(
