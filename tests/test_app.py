@@ -47,6 +47,17 @@ def _save(tmp_path, saved_as: str, scenario) -> None:
     store.save(LOCAL_USER, saved_as, scenario_yaml(scenario))
 
 
+def _run_quick(app, children: int) -> None:
+    """Run a quick two-year comparison at ``children`` from the page's controls, as a leader
+    would, and check the page raised nothing."""
+    app.number_input(key="children").set_value(children)
+    app.slider(key="years").set_value(2)
+    app.select_slider(key="precision").set_value("quick")
+    app.run()
+    app.button(key="run").click().run()
+    assert not app.exception, f"found {app.exception}"
+
+
 def test_default_page_offers_england_and_a_pilot(app):
     assert app.title[0].value.startswith("What would a pilot mean")
     assert app.selectbox(key="council").value.startswith("England")
@@ -54,12 +65,7 @@ def test_default_page_offers_england_and_a_pilot(app):
 
 
 def test_running_a_small_comparison_shows_figures_with_ranges(app):
-    app.number_input(key="children").set_value(20_000)
-    app.slider(key="years").set_value(2)
-    app.select_slider(key="precision").set_value("quick")
-    app.run()
-    app.button(key="run").click().run()
-    assert not app.exception, f"found {app.exception}"
+    _run_quick(app, 20_000)
     labels = [m.label for m in app.metric]
     for label in (
         "Care entries averted",
@@ -118,12 +124,7 @@ def test_a_finished_comparison_is_drawn_again_without_making_its_charts_again(ap
 
     comparison_charts = sim.api.comparison_charts
     monkeypatch.setattr(sim.api, "comparison_charts", counted)
-    app.number_input(key="children").set_value(15_000)
-    app.slider(key="years").set_value(2)
-    app.select_slider(key="precision").set_value("quick")
-    app.run()
-    app.button(key="run").click().run()
-    assert not app.exception, f"found {app.exception}"
+    _run_quick(app, 15_000)
     first = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     downloads = [b.proto.label for b in app.get("download_button")]
     assert made, "expected the finished comparison's charts to be made"
