@@ -11,9 +11,14 @@ changes have no memory. For each year this measures, over every council with the
   year" that a forecast of the change must beat).
 
 :func:`stronger_pull` asks whether the targets' pull toward the neighbours should be stronger;
-:func:`less_spread` how a back-test's results would read if the model met its targets more
-tightly.
-``python -m calibration.predictability [measure ...]`` prints the first table.
+:func:`toward_neighbours_ahead` whether one, two and three years on a council's count is
+foreseen better by moving its rate part of the way to its neighbours' than by "same as last
+year"; :func:`less_spread` how a back-test's results would read if the model met its targets
+more tightly.
+
+``python -m calibration.predictability [measure ...]`` prints the first table;
+``python -m calibration.predictability --ahead [measure ...]`` the forecasts moved toward the
+neighbours (median absolute % error by start year, years ahead and share moved).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from calibration.backtest import previous_year, scaling_population
+from calibration.backtest import later_year, previous_year, scaling_population
 from calibration.council import council_targets
 from calibration.ees import History, councils, find_area, history, statistical_neighbours
 
@@ -143,6 +148,50 @@ def stronger_pull(measure: str, years: list[str], pulls: tuple[float, ...]) -> p
     return pd.DataFrame(rows)
 
 
+def toward_neighbours_ahead(
+    measure: str, starts: list[str], horizons: tuple[int, ...], pulls: tuple[float, ...]
+) -> pd.DataFrame:
+    """Forecasts of ``measure`` ``h`` years on from each start year: the start year's count
+    with the council's rate moved a share ``pull`` of the way to its statistical neighbours'
+    mean rate that year (0: "same as last year"). Per start year, years ahead and pull: the
+    councils and the median absolute % error against the published count (counts under 20
+    left out, as the back-test leaves them out)."""
+    hists, peers = _histories()
+    tables = {name: h.table for name, h in hists.items()}
+    rows = []
+    for start in starts:
+        for h in horizons:
+            year = later_year(start, h)
+            cases = []
+            for name in peers:
+                t = tables[name]
+                if start not in t.index or year not in t.index:
+                    continue
+                last, actual = float(t.at[start, measure]), float(t.at[year, measure])
+                rate = _rate(t, measure, start)
+                nbr = [v for v in (_rate(tables[n], measure, start) for n in peers[name])]
+                nbr = [v for v in nbr if not np.isnan(v)]
+                if not nbr or np.isnan([last, actual, rate]).any() or min(last, actual) < 20:
+                    continue
+                cases.append((last, actual, rate, float(np.mean(nbr))))
+            if not cases:
+                continue
+            last, actual, rate, nbr = np.array(cases).T
+            for p in pulls:
+                forecast = last * ((1 - p) * rate + p * nbr) / rate
+                rows.append(
+                    {
+                        "start": start,
+                        "year": year,
+                        "years_ahead": h,
+                        "pull": p,
+                        "councils": len(cases),
+                        "median_ape": float(np.median(np.abs(forecast / actual - 1)) * 100),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...]) -> pd.DataFrame:
     """A back-test's projections of ``measure`` (one of :data:`PULLED`; ``results`` as
     ``backtest --all`` writes them) moved toward the targets the fit aimed at by ``factor`` (1:
@@ -182,17 +231,34 @@ def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...])
     return pd.DataFrame(out)
 
 
+#: Shares of the way to the neighbours' rate that ``--ahead`` tries (0: "same as last year").
+AHEAD_PULLS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Print the table for the measures given (default: the back-test's four aims)."""
-    measures = (argv if argv is not None else sys.argv[1:]) or [
+    """Print the table for the measures given (default: the back-test's four aims); with
+    ``--ahead``, the forecasts moved toward the neighbours one to three years on."""
+    args = list(argv if argv is not None else sys.argv[1:])
+    ahead = "--ahead" in args
+    measures = [a for a in args if a != "--ahead"] or [
         "referrals",
         "cp_plans",
         "care_entries",
         "looked_after",
     ]
     years = [f"{y}-{(y + 1) % 100:02d}" for y in range(2015, 2025)]
-    frame = pd.concat([predictability(m, years) for m in measures], ignore_index=True)
-    print(frame.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    fmt = lambda v: f"{v:.2f}"  # noqa: E731
+    if not ahead:
+        frame = pd.concat([predictability(m, years) for m in measures], ignore_index=True)
+        print(frame.to_string(index=False, float_format=fmt))
+        return
+    for m in measures:
+        frame = toward_neighbours_ahead(m, years, (1, 2, 3), AHEAD_PULLS)
+        table = frame.pivot_table(
+            index=["start", "years_ahead", "councils"], columns="pull", values="median_ape"
+        )
+        print(f"{m}: median absolute % error, rate moved this share of the way to the neighbours'")
+        print(table.to_string(float_format=fmt), end="\n\n")
 
 
 if __name__ == "__main__":
