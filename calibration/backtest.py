@@ -1,23 +1,27 @@
 """Back-test: calibrate on the years up to Y-1, project year Y, compare with what was published.
 
 For each measure the model's error is set beside two naive forecasts: the same as last year, and
-the linear trend of the last three years. Projections are made at 100,000 children and scaled to
-the council's population (rates per 10,000 are what the model is calibrated to; a larger run is
-less noisy).
+the linear trend of the last three years. The fit runs at 100,000 children (rates per 10,000 are
+what the model is calibrated to); the projection at the council's own number of children. Each
+council's fit is kept beside its results, so that a change to the projection alone can be tried
+on the same fits (``csc-sim backtest --fits``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from calibration.council import FULL_FIT, calibrate, council_seed
+from calibration.council import FULL_FIT, calibrate, council_seed, plain
 from calibration.ees import find_area, history
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
+from sim.experiments.runner import code_fingerprint, model_version
 from sim.inputs.scenario import scenario_from_dict
 
 MEASURES = (
@@ -140,6 +144,8 @@ def backtest_council(
     projection_replications: int = 40,
     tolerance_pct: float = 2.0,
     polish_rounds: int = FULL_FIT.polish_rounds,
+    keep_fit: Path | None = None,
+    reuse_fits: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
     """Errors per measure and horizon of the model and of the two naive forecasts for one
@@ -152,6 +158,11 @@ def backtest_council(
     from its and its neighbours' published changes up to the fitted year, on the council's own
     projection seed (not the fit's: the fit must not have seen them; and not another council's:
     councils sharing a seed would share its luck, and a median over councils would carry it).
+
+    ``keep_fit``: a folder the council's fitted parameters are written to (``<slug>.yaml``, with
+    the fit's settings and the model that made it). ``reuse_fits``: a folder of such files; a
+    fit there with the same settings is projected instead of fitting again (the fit is most of
+    a back-test's time, so a change to the projection alone can be tried on fits made before it).
     """
     area = find_area(la)
     hist = history(area)
@@ -160,19 +171,59 @@ def backtest_council(
     fitted = later_year(hold_out, -horizon)
     if fitted not in hist.table.index:
         raise ValueError(f"--horizon {horizon}: no figures for {area.name} in {fitted} to fit on")
-    params, _ = calibrate(
-        area.name,
-        year=fitted,
-        iterations=iterations,
-        replications=replications,
-        late_replications=late_replications,
-        tolerance_pct=tolerance_pct,
-        polish_rounds=polish_rounds,
-        log=log,
-    )
+    settings = {
+        "council": area.name,
+        "fitted_on_years_to": fitted,
+        "iterations": iterations,
+        "replications": replications,
+        "late_replications": late_replications,
+        "tolerance_pct": tolerance_pct,
+        "polish_rounds": polish_rounds,
+    }
+    params = reused_fit(reuse_fits / f"{area.slug}.yaml", settings) if reuse_fits else None
+    if params is None:
+        params, _ = calibrate(
+            area.name,
+            year=fitted,
+            iterations=iterations,
+            replications=replications,
+            late_replications=late_replications,
+            tolerance_pct=tolerance_pct,
+            polish_rounds=polish_rounds,
+            log=log,
+        )
+    if keep_fit is not None:
+        write_fit(keep_fit / f"{area.slug}.yaml", settings, params)
     pop = scaling_population(hist.table, fitted, hold_out)
     yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
     return _compare(area.name, hist.table, fitted, horizon, yearly)
+
+
+def write_fit(path: Path, settings: dict[str, Any], params: dict[str, Any]) -> None:
+    """A back-test's fit of one council: its settings, the model that made it, its parameters
+    (written whole or not at all: an interrupted run leaves no half file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "settings": settings,
+        "model_version": model_version(),
+        "code_fingerprint": code_fingerprint(),
+        "parameters": plain(params),
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(record, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def reused_fit(path: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The parameters of a fit written by :func:`write_fit` with the same ``settings``, or None
+    (no file, or other settings). The model that made it may differ from today's: reusing a fit
+    is for trying a change to the projection on fits made before it."""
+    if not path.exists():
+        return None
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(record, dict) or record.get("settings") != settings:
+        return None
+    return record["parameters"]
 
 
 def _compare(

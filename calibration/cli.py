@@ -310,6 +310,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     """Fit each council on the years up to ``--horizon`` before the hold-out year, project it to
     the hold-out year, compare each projected year with what was published, summarise."""
     args = _with_polish(args)
+    if args.fits is not None and not args.fits.is_dir():
+        raise ScenarioError(
+            f"backtest --fits: {args.fits} is not a folder (give the fits/ folder of an earlier "
+            "back-test's results)"
+        )
     targets = ees.councils() if args.all else [ees.find_area(args.la)]
     suffix = "" if args.horizon == 1 else f"-horizon-{args.horizon}"
     out = args.out or Path("results") / f"backtest-{args.hold_out}{suffix}"
@@ -393,6 +398,8 @@ def _backtest_councils(
             bar,
             horizon=args.horizon,
             projection_replications=args.replications,
+            keep_fit=parts.parent / "fits",
+            reuse_fits=args.fits,
         )
     return failed
 

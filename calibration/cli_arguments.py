@@ -98,6 +98,12 @@ def _backtest(subparsers: Subparsers) -> None:
     )
     bt.add_argument("--out", type=Path, help="results folder (default results/backtest-<year>)")
     bt.add_argument(
+        "--fits",
+        type=Path,
+        help="a folder of fits an earlier back-test kept (its results folder's fits/): each "
+        "council's fit with the same settings is projected again instead of fitting anew",
+    )
+    bt.add_argument(
         "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
     )
     _polish_option(bt)

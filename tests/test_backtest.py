@@ -692,6 +692,32 @@ def test_looked_after_counts_years_on_are_nearer_a_rate_moved_toward_the_neighbo
     )
 
 
+def test_a_kept_fit_is_projected_again_without_fitting_and_gives_the_same_results(
+    tmp_path, monkeypatch
+):
+    """The back-test keeps each council's fit; given back with the same settings it is projected
+    as it was (the same numbers, no fit), and with other settings the council is fitted again."""
+    import calibration.backtest as bt
+
+    quick = dict(iterations=1, replications=1, late_replications=1, polish_rounds=0)
+    options = dict(horizon=1, projection_replications=2, **quick)
+    first = bt.backtest_council("Rutland", "2024-25", keep_fit=tmp_path, **options)
+    kept = yaml.safe_load((tmp_path / "rutland.yaml").read_text())
+    assert kept["settings"]["fitted_on_years_to"] == "2023-24"
+    assert kept["settings"]["iterations"] == 1 and kept["model_version"]
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("expected the kept fit, not a new one")
+
+    monkeypatch.setattr(bt, "calibrate", no_fit)
+    again = bt.backtest_council("Rutland", "2024-25", reuse_fits=tmp_path, **options)
+    pd.testing.assert_frame_equal(first, again)
+    with pytest.raises(AssertionError, match="not a new one"):
+        bt.backtest_council(
+            "Rutland", "2024-25", reuse_fits=tmp_path, **{**options, "iterations": 2}
+        )
+
+
 def test_less_spread_moves_projections_onto_the_targets_the_fit_aimed_at():
     """Factor 1 reads the back-test as run; factor 0 replaces each projection by the council's
     referral target (its 2023-24 rate, pulled toward its neighbours, times its children)."""
