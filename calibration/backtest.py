@@ -182,21 +182,22 @@ def backtest_council(
     }
     params = reused_fit(reuse_fits / f"{area.slug}.yaml", settings) if reuse_fits else None
     if params is None:
-        params, _ = calibrate(
-            area.name,
-            year=fitted,
-            iterations=iterations,
-            replications=replications,
-            late_replications=late_replications,
-            tolerance_pct=tolerance_pct,
-            polish_rounds=polish_rounds,
-            log=log,
-        )
+        params = _fit(settings, log)
     if keep_fit is not None:
         write_fit(keep_fit / f"{area.slug}.yaml", settings, params)
     pop = scaling_population(hist.table, fitted, hold_out)
     yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
     return _compare(area.name, hist.table, fitted, horizon, yearly)
+
+
+def _fit(settings: dict[str, Any], log: Callable[[str], None]) -> dict[str, Any]:
+    """The council's fit as :func:`calibration.council.calibrate` makes it, with ``settings``
+    (as :func:`backtest_council` records them)."""
+    options = {k: v for k, v in settings.items() if k not in ("council", "fitted_on_years_to")}
+    params, _ = calibrate(
+        settings["council"], year=settings["fitted_on_years_to"], log=log, **options
+    )
+    return params
 
 
 def write_fit(path: Path, settings: dict[str, Any], params: dict[str, Any]) -> None:
