@@ -169,7 +169,7 @@ def toward_neighbours_ahead(
                     continue
                 last, actual = float(t.at[start, measure]), float(t.at[year, measure])
                 rate = _rate(t, measure, start)
-                nbr = [v for v in (_rate(tables[n], measure, start) for n in peers[name])]
+                nbr = [_rate(tables[n], measure, start) for n in peers[name]]
                 nbr = [v for v in nbr if not np.isnan(v)]
                 if not nbr or np.isnan([last, actual, rate]).any() or min(last, actual) < 20:
                     continue
