@@ -9,12 +9,20 @@ to ``sim/data/reference/year_to_year_changes.csv`` (shipped, so the model needs 
 run time), and names the councils a council's future is drawn from: itself and its statistical
 neighbours (DfE's 2021 groupings).
 
-``python -m calibration.future`` rewrites the table from the DfE tables in ``calibration/data``.
+A council's rates also drift toward its neighbours' in a projection (:mod:`sim.model.future`):
+:func:`neighbour_pull` fits the share of the gap closed a year on every council's published
+figures, and :func:`pull_toward_neighbours` writes a fitted council's gaps and pulls into its
+parameters.
+
+``python -m calibration.future`` rewrites the table from the DfE tables in ``calibration/data``
+and prints the pulls fitted up to the latest year.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.ees import Area, councils, find_area, history, statistical_neighbours
+from calibration.ees import (
+    Area,
+    History,
+    councils,
+    find_area,
+    history,
+    statistical_neighbours,
+)
 from sim.inputs.future_changes import CHANGES_FILE, MEASURES
 
 
@@ -82,6 +97,134 @@ def own_future(p: dict[str, Any], area: Area, year: str) -> None:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def histories_and_neighbours() -> tuple[dict[str, History], dict[str, tuple[str, ...]]]:
+    """Every council's history, read once, and the names of its statistical neighbours (as
+    calibration takes them: a neighbour no longer in the tables still counts with its past)."""
+    areas = councils()
+    hists = {a.name: history(a) for a in areas}
+    peers = {}
+    for a in areas:
+        nbrs = [n for n in statistical_neighbours(a) if n.name != a.name]
+        for n in nbrs:
+            if n.name not in hists:
+                hists[n.name] = history(n)
+        peers[a.name] = tuple(n.name for n in nbrs)
+    return hists, peers
+
+
+def rate_per_10k(table: pd.DataFrame, measure: str, year: str) -> float:
+    """A council's published rate of ``measure`` per 10,000 children in ``year`` (NaN where the
+    year or figure is missing)."""
+    if year not in table.index:
+        return float("nan")
+    return float(table.at[year, measure] / table.at[year, "population"] * 1e4)
+
+
+def _shift(year: str, years: int) -> str:
+    start = int(year[:4]) + years
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+#: Shares of the gap closed a year that :func:`neighbour_pull` tries.
+PULL_GRID = tuple(round(0.025 * i, 3) for i in range(17))
+#: How many years ahead :func:`neighbour_pull` scores a pull on.
+PULL_HORIZONS = (1, 2, 3)
+#: Where a measure's published years up to the year give fewer than two horizons to score (care
+#: entries before 2022-23), its pull is the measure's named here (judgement, as for the pool's
+#: care-entry changes: care entries move with child protection when nothing else is known).
+PULL_FALLBACK = {"care_entries": "cp_plans_started"}
+#: The smallest published count scored (smaller counts' % errors are mostly noise, and the
+#: back-test leaves them out too).
+PULL_MIN_COUNT = 20
+
+
+def _pull_cases(measure: str, up_to_year: str) -> dict[int, np.ndarray]:
+    """Per horizon ``h``: rows (count at the start, count ``h`` years on, log gap to the
+    neighbours' mean rate at the start) for every council and start year with ``h`` years on no
+    later than ``up_to_year``."""
+    hists, peers = histories_and_neighbours()
+    tables = {name: h.table for name, h in hists.items()}
+    out = {}
+    for h in PULL_HORIZONS:
+        rows = []
+        for name, nbrs in peers.items():
+            t = tables[name]
+            for start in t.index:
+                year = _shift(start, h)
+                if year > up_to_year or year not in t.index:
+                    continue
+                last, actual = float(t.at[start, measure]), float(t.at[year, measure])
+                rate = rate_per_10k(t, measure, start)
+                nbr = [rate_per_10k(tables[n], measure, start) for n in nbrs]
+                nbr = [v for v in nbr if v > 0]
+                counted = np.isfinite([last, actual]).all()
+                counts_ok = counted and min(last, actual) >= PULL_MIN_COUNT
+                if not nbr or not rate > 0 or not counts_ok:
+                    continue
+                rows.append((last, actual, math.log(float(np.mean(nbr)) / rate)))
+        out[h] = np.array(rows, dtype=float).reshape(-1, 3)
+    return out
+
+
+@functools.cache
+def neighbour_pull(measure: str, up_to_year: str) -> float:
+    """The share of the log gap to the neighbours' mean rate closed a year that best foresaw
+    every council's ``measure`` one to three years on, in DfE's figures up to ``up_to_year``:
+    the pull of :data:`PULL_GRID` with the least mean over horizons of the median absolute %
+    error of ``count * exp(gap * (1 - (1 - pull) ** h))`` (0 is "same as last year"; see
+    :data:`PULL_FALLBACK` where the years are too few)."""
+    cases = _pull_cases(measure, up_to_year)
+    if sum(1 for c in cases.values() if len(c)) < 2:
+        if measure in PULL_FALLBACK:
+            return neighbour_pull(PULL_FALLBACK[measure], up_to_year)
+        raise ValueError(
+            f"future: too few years of published {measure} of councils up to {up_to_year} to "
+            f"fit a pull toward the neighbours"
+        )
+    scores = []
+    for pull in PULL_GRID:
+        errors = []
+        for h, c in cases.items():
+            if len(c):
+                forecast = c[:, 0] * np.exp(c[:, 2] * (1 - (1 - pull) ** h))
+                errors.append(float(np.median(np.abs(forecast / c[:, 1] - 1))))
+        scores.append(float(np.mean(errors)))
+    return PULL_GRID[int(np.argmin(scores))]
+
+
+def _fitted_gap(params: dict[str, Any], measure: str) -> float:
+    """Log gap from the rate the council was fitted to toward its neighbours' mean rate, from
+    how its targets were made (0 where the fit has no neighbours for it)."""
+    how = params.get("provenance", {}).get("how_targets_were_made", {}).get(measure)
+    if not isinstance(how, dict) or not how.get("neighbours") or not how.get("council"):
+        return 0.0
+    w = float(how["weight_on_council"])
+    nbr = float(how["neighbours"])
+    target = w * float(how["council"]) + (1 - w) * nbr
+    return round(math.log(nbr / target), 4) if target > 0 else 0.0
+
+
+#: The published measure whose gap and pull each column of a future takes (each its own).
+GAP_OF = {m: m for m in MEASURES}
+
+
+def pull_toward_neighbours(params: dict[str, Any], gap_of: dict[str, str] = GAP_OF) -> None:
+    """Write into a fitted council's parameters its gaps to its neighbours' rates
+    (``future.toward_neighbours``) and the pulls fitted up to its reference year
+    (``future.pull_per_year``), each column's of the measure ``gap_of`` names; the fit itself
+    runs with fixed futures, so it stands."""
+    year = params["reference_year"]
+    future = params.setdefault("future", {})
+    future["toward_neighbours"] = {m: _fitted_gap(params, gap_of[m]) for m in MEASURES}
+    future["pull_per_year"] = {m: neighbour_pull(gap_of[m], year) for m in MEASURES}
+    params.setdefault("sources", {})["future.pull_per_year"] = (
+        f"fitted on every council's published referrals, CP plans started and care entries per "
+        f"child up to {year} (DfE): the share of the gap to the statistical neighbours' mean rate "
+        f"closed a year that best foresaw them one to three years on (calibration.future)"
+    )
+
+
 def write_changes(path: Path = CHANGES_FILE) -> pd.DataFrame:
     """Rewrite the shipped table of changes; returns it."""
     table = all_changes()
@@ -97,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         v = table[m].dropna()
         robust = float(np.median(np.abs(v - v.median())) * 1.4826)
         print(f"  {m}: {len(v)} changes, robust standard deviation {robust:.3f}")
+    year = str(table["year"].max())
+    for m in MEASURES:
+        print(
+            f"  {m}: share of the gap to the neighbours closed a year, fitted up to {year}: "
+            f"{neighbour_pull(m, year)}"
+        )
     return 0
 
 

@@ -21,7 +21,7 @@ from sim.experiments.experiment import single_run
 from sim.inputs.future_changes import CHANGES_FILE, MEASURES, pool_changes
 from sim.inputs.parameters import Parameters
 from sim.inputs.scenario import COUNCILS_DIR, load_parameters
-from sim.model.future import CARE_DECISIONS, CP_DECISIONS, Future
+from sim.model.future import CARE_DECISIONS, CP_DECISIONS, Future, toward_neighbours
 from tests.conftest import make_scenario
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ees"
@@ -252,3 +252,49 @@ def test_the_notes_on_ranges_from_4_futures_say_rough_not_9_in_10():
         assert "rough" in words, words
     assert "hold 9 of 10" in labels.difference_range_words(10)
     assert "hold 9 of 10" in labels.level_range_words("fixed", 10)
+
+
+def test_the_drift_toward_the_neighbours_closes_the_share_of_the_gap_a_year_says():
+    """A gap of log 0.2 in referrals closed half a year: 0.1 of it by the first year's end,
+    0.15 by the second's, 0.175 by the third's; a measure with no pull does not drift."""
+    drift = toward_neighbours((0.2, -0.4, 0.3), (0.5, 0.25, 0.0), 3)
+    assert drift is not None
+    np.testing.assert_allclose(drift[:, 0], [0.1, 0.15, 0.175])
+    np.testing.assert_allclose(drift[:, 1], [-0.1, -0.175, -0.23125])
+    np.testing.assert_allclose(drift[:, 2], [0.0, 0.0, 0.0])
+    assert toward_neighbours((0.2, 0.0, 0.0), (0.0, 0.3, 0.3), 3) is None
+
+
+def test_a_drift_toward_the_neighbours_moves_referrals_by_its_amount(monkeypatch):
+    """With every drawn change 0, a gap of log 0.2 in referrals closed half a year moves the
+    second year's referrals by x exp(0.15) = x1.16 (the first year's by x1.11), in every
+    replication alike."""
+    monkeypatch.setattr(build_module, "pool_changes", lambda *_: np.zeros((10, 3)))
+    future = {
+        "councils": ["England"],
+        "toward_neighbours": {"referrals": 0.2},
+        "pull_per_year": {"referrals": 0.5},
+    }
+    base = make_scenario(
+        {"workforce": {"social_worker_fte_per_10k": 40.0}},
+        population=40_000,
+        years=2,
+        include_uasc=False,
+    )
+    fixed = _year_totals(base, 2)["referrals"]
+    moved = _year_totals(
+        make_scenario(
+            {"workforce": {"social_worker_fte_per_10k": 40.0}, "future": future},
+            population=40_000,
+            years=2,
+            include_uasc=False,
+            future="uncertain",
+        ),
+        2,
+    )["referrals"]
+    assert moved / fixed == pytest.approx(math.exp(0.15), rel=0.04)
+
+
+def test_a_pull_beyond_a_share_says_which_field_and_what_is_allowed():
+    with pytest.raises(ValueError, match=r"future.pull_per_year.care_entries is 1.5"):
+        make_scenario({"future": {"pull_per_year": {"care_entries": 1.5}}})

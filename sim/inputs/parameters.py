@@ -552,14 +552,42 @@ class Recontact(_Model):
     share_closures_after_referral: Probability
 
 
+class FutureMeasure(_Model):
+    """One figure for each measure a future moves (:data:`sim.inputs.future_changes.MEASURES`)."""
+
+    referrals: float = 0.0
+    cp_plans_started: float = 0.0
+    care_entries: float = 0.0
+
+    def as_row(self) -> tuple[float, float, float]:
+        """The figures in the order of a drawn row of changes."""
+        return (self.referrals, self.cp_plans_started, self.care_entries)
+
+
 class FutureSource(_Model):
-    """Where a projection's future is drawn from (:mod:`sim.inputs.future_changes`)."""
+    """Where a projection's future is drawn from (:mod:`sim.inputs.future_changes`), and how far
+    the council's rates drift toward its statistical neighbours' (:mod:`sim.model.future`)."""
 
     #: Councils whose published year-to-year changes are drawn (a council and its statistical
     #: neighbours, closest first); none: every council.
     councils: tuple[str, ...] = ()
     #: The last year whose change may be drawn; none: the parameters' reference year.
     up_to_year: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+    #: Log gap from the council's fitted rate of each measure to its statistical neighbours'
+    #: mean rate (``log(neighbours / council)``); none: no gap.
+    toward_neighbours: FutureMeasure = FutureMeasure()
+    #: The share of that gap closed each projected year (0: no drift toward the neighbours).
+    pull_per_year: FutureMeasure = FutureMeasure()
+
+    @model_validator(mode="after")
+    def _pulls_are_shares(self) -> FutureSource:
+        for name, value in self.pull_per_year.model_dump().items():
+            if not 0 <= value <= 1:
+                raise ValueError(
+                    f"future.pull_per_year.{name} is {value}; a share of the gap closed a year "
+                    f"lies from 0 to 1"
+                )
+        return self
 
 
 class Parameters(_Model):

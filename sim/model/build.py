@@ -19,7 +19,7 @@ from sim.inputs.scenario import Scenario
 from sim.model.arrivals import uasc_arrivals, youth_justice_arrivals
 from sim.model.effect_ledger import EffectLedger
 from sim.model.front_door import front_door, new_concern
-from sim.model.future import Future
+from sim.model.future import Future, toward_neighbours
 from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
 from sim.model.scheduler import ModelEnvironment
@@ -98,7 +98,11 @@ def replication_future(scenario: Scenario, streams: Streams) -> Future:
     # replications beyond the scenario's own (a longer run of the same file) form a new set
     block, slot = divmod(streams.replication, slots)
     shared = streams.shared_generator(Stream.FUTURE, block)
-    return Future.balanced(pool, years, slot, slots, shared, streams.generator(Stream.FUTURE))
+    drift = toward_neighbours(
+        source.toward_neighbours.as_row(), source.pull_per_year.as_row(), years
+    )
+    own = streams.generator(Stream.FUTURE)
+    return Future.balanced(pool, years, slot, slots, shared, own, drift)
 
 
 def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> PolicySet:

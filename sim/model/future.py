@@ -16,6 +16,15 @@ Where a drawn future acts:
   pre-proceedings): each family's probability times the change in care entries beyond CP plans
   started (a probability stops at 1).
 
+A council's rates also drift toward its statistical neighbours' (:func:`toward_neighbours`):
+councils' published rates have moved part of the way to their neighbours' year by year, and a
+council's own history cannot foresee its rate two or three years on better than "same as last
+year" while its neighbours' can (``python -m calibration.predictability --ahead``). Each
+projected year ``k`` (1 for the first) adds ``gap * (1 - (1 - pull) ** k)`` to a measure's log
+change: the share of the gap closed by then. The gaps are the council's, from its fit; the
+pulls per year are fitted on every council's published figures (:mod:`calibration.future`).
+The drift is the same in every replication and in every variant of a comparison.
+
 The draws come from their own stream, keyed by the scenario's seed and the replication, so a
 pilot and today's way of working share the same future (common random numbers): the range of a
 level widens; the range of the pilot's difference does not. They are balanced across the
@@ -50,6 +59,17 @@ CARE_DECISIONS = (
 _REFERRALS, _CP, _CARE = 0, 1, 2
 
 
+def toward_neighbours(
+    gaps: tuple[float, ...], pulls: tuple[float, ...], years: int
+) -> np.ndarray | None:
+    """Each projected year's log drift of each measure toward the neighbours (row ``k``: year
+    ``k + 1``): ``gap * (1 - (1 - pull) ** (k + 1))``; none when no measure drifts."""
+    if not any(g * p for g, p in zip(gaps, pulls, strict=True)):
+        return None
+    k = np.arange(1, years + 1, dtype=float)[:, None]
+    return np.asarray(gaps, dtype=float) * (1 - (1 - np.asarray(pulls, dtype=float)) ** k)
+
+
 @dataclass(frozen=True)
 class Future:
     """Cumulative log changes of each projected year from the fitted year (row ``k``: year
@@ -75,11 +95,12 @@ class Future:
         slots: int,
         shared: np.random.Generator,
         own: np.random.Generator,
+        drift: np.ndarray | None = None,
     ) -> Future:
         """A future whose year ``k`` comes from slice ``perm_k[slot]`` of ``slots`` equal slices
         of the pool ordered by its mean change (``perm_k``: a permutation of the slices drawn
         from ``shared``, the same for every replication; the place within the slice from
-        ``own``)."""
+        ``own``), plus ``drift`` (:func:`toward_neighbours`) where given."""
         order = np.argsort(pool.mean(axis=1), kind="stable")
         perms = [shared.permutation(slots) for _ in range(years)]
         u = own.random(years)
@@ -88,7 +109,8 @@ class Future:
             order[min(n - 1, int(n * (perm[slot] + uk) / slots))]
             for perm, uk in zip(perms, u, strict=True)
         ]
-        return cls(np.cumsum(pool[picks], axis=0))
+        path = np.cumsum(pool[picks], axis=0)
+        return cls(path if drift is None else path + drift)
 
     def log_change(self, column: int, day: float) -> float:
         """Log change of a column's rate on ``day`` from the fitted year (0 with no path, and
