@@ -139,6 +139,7 @@ PULL_FALLBACK = {"care_entries": "cp_plans_started"}
 PULL_MIN_COUNT = 20
 
 
+@functools.cache
 def _pull_cases(measure: str, up_to_year: str) -> dict[int, np.ndarray]:
     """Per horizon ``h``: rows (count at the start, count ``h`` years on, log gap to the
     neighbours' mean rate at the start) for every council and start year with ``h`` years on no
@@ -167,29 +168,33 @@ def _pull_cases(measure: str, up_to_year: str) -> dict[int, np.ndarray]:
     return out
 
 
+def pull_errors(measure: str, up_to_year: str, pull: float) -> dict[int, float]:
+    """Per years ahead (:data:`PULL_HORIZONS` with published figures up to ``up_to_year``): the
+    median absolute % error over councils and start years of ``count * exp(gap * (1 - (1 -
+    pull) ** h))``, the count moved ``pull`` of its log gap to the neighbours' rate a year (0:
+    "same as last year")."""
+    out = {}
+    for h, c in _pull_cases(measure, up_to_year).items():
+        if len(c):
+            forecast = c[:, 0] * np.exp(c[:, 2] * (1 - (1 - pull) ** h))
+            out[h] = float(np.median(np.abs(forecast / c[:, 1] - 1)) * 100)
+    return out
+
+
 @functools.cache
 def neighbour_pull(measure: str, up_to_year: str) -> float:
     """The share of the log gap to the neighbours' mean rate closed a year that best foresaw
     every council's ``measure`` one to three years on, in DfE's figures up to ``up_to_year``:
-    the pull of :data:`PULL_GRID` with the least mean over horizons of the median absolute %
-    error of ``count * exp(gap * (1 - (1 - pull) ** h))`` (0 is "same as last year"; see
-    :data:`PULL_FALLBACK` where the years are too few)."""
-    cases = _pull_cases(measure, up_to_year)
-    if sum(1 for c in cases.values() if len(c)) < 2:
+    the pull of :data:`PULL_GRID` with the least mean over years ahead of :func:`pull_errors`
+    (see :data:`PULL_FALLBACK` where the years are too few)."""
+    if len(pull_errors(measure, up_to_year, 0.0)) < 2:
         if measure in PULL_FALLBACK:
             return neighbour_pull(PULL_FALLBACK[measure], up_to_year)
         raise ValueError(
             f"future: too few years of published {measure} of councils up to {up_to_year} to "
             f"fit a pull toward the neighbours"
         )
-    scores = []
-    for pull in PULL_GRID:
-        errors = []
-        for h, c in cases.items():
-            if len(c):
-                forecast = c[:, 0] * np.exp(c[:, 2] * (1 - (1 - pull) ** h))
-                errors.append(float(np.median(np.abs(forecast / c[:, 1] - 1))))
-        scores.append(float(np.mean(errors)))
+    scores = [float(np.mean(list(pull_errors(measure, up_to_year, p).values()))) for p in PULL_GRID]
     return PULL_GRID[int(np.argmin(scores))]
 
 

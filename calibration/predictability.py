@@ -30,32 +30,16 @@ import pandas as pd
 
 from calibration.backtest import later_year, previous_year, scaling_population
 from calibration.council import council_targets
-from calibration.ees import History, councils, find_area, history, statistical_neighbours
-
-
-def _rate(table: pd.DataFrame, measure: str, year: str) -> float:
-    if year not in table.index:
-        return float("nan")
-    return float(table.at[year, measure] / table.at[year, "population"] * 1e4)
-
-
-def _histories() -> tuple[dict[str, History], dict[str, list[str]]]:
-    """Every council's history, read once, and the names of its statistical neighbours (as
-    calibration takes them: a neighbour no longer in the tables still counts with its past)."""
-    areas = councils()
-    hists = {a.name: history(a) for a in areas}
-    peers = {}
-    for a in areas:
-        nbrs = [n for n in statistical_neighbours(a) if n.name != a.name]
-        for n in nbrs:
-            if n.name not in hists:
-                hists[n.name] = history(n)
-        peers[a.name] = [n.name for n in nbrs]
-    return hists, peers
+from calibration.ees import History, find_area, history
+from calibration.future import histories_and_neighbours, rate_per_10k
 
 
 def _targets(
-    hists: dict[str, History], peers: dict[str, list[str]], name: str, year: str, england: History
+    hists: dict[str, History],
+    peers: dict[str, tuple[str, ...]],
+    name: str,
+    year: str,
+    england: History,
 ) -> tuple[dict[str, float], dict]:
     """The council's targets for ``year`` as calibration makes them, and how each was made."""
     return council_targets(hists[name], year, [hists[n] for n in peers[name]], england)
@@ -75,7 +59,7 @@ def _pulled(measure: str) -> None:
 
 def predictability(measure: str, years: list[str]) -> pd.DataFrame:
     """One row per year in ``years`` (each against the two before it); see the module doc."""
-    hists, peers = _histories()
+    hists, peers = histories_and_neighbours()
     tables = {name: h.table for name, h in hists.items()}
     rows = []
     for year in years:
@@ -83,12 +67,12 @@ def predictability(measure: str, years: list[str]) -> pd.DataFrame:
         now_changes, last_changes, toward = [], [], []
         for name in peers:
             t = tables[name]
-            r0, r1, r2 = (_rate(t, measure, y) for y in (before, last, year))
+            r0, r1, r2 = (rate_per_10k(t, measure, y) for y in (before, last, year))
             if np.isnan([r0, r1, r2]).any() or min(r0, r1, r2) <= 0:
                 continue
             now_changes.append(r2 / r1 - 1)
             last_changes.append(r1 / r0 - 1)
-            nbr = [_rate(tables[n], measure, last) for n in peers[name]]
+            nbr = [rate_per_10k(tables[n], measure, last) for n in peers[name]]
             nbr = [v for v in nbr if not np.isnan(v)]
             if nbr and np.mean(nbr) != r1:
                 toward.append((r2 - r1) * (np.mean(nbr) - r1) > 0)
@@ -114,7 +98,7 @@ def stronger_pull(measure: str, years: list[str], pulls: tuple[float, ...]) -> p
     pull, the median absolute % error against the year's rate and the share of councils where
     the target is closer than last year's rate."""
     _pulled(measure)
-    hists, peers = _histories()
+    hists, peers = histories_and_neighbours()
     england = history("England")
     rows = []
     for year in years:
@@ -123,7 +107,7 @@ def stronger_pull(measure: str, years: list[str], pulls: tuple[float, ...]) -> p
         closer: dict[float, list[bool]] = {p: [] for p in pulls}
         for name in peers:
             h = hists[name]
-            now, before = _rate(h.table, measure, year), _rate(h.table, measure, last)
+            now, before = rate_per_10k(h.table, measure, year), rate_per_10k(h.table, measure, last)
             if np.isnan([now, before]).any() or now <= 0:
                 continue
             targets, how = _targets(hists, peers, name, last, england)
@@ -156,7 +140,7 @@ def toward_neighbours_ahead(
     mean rate that year (0: "same as last year"). Per start year, years ahead and pull: the
     councils and the median absolute % error against the published count (counts under 20
     left out, as the back-test leaves them out)."""
-    hists, peers = _histories()
+    hists, peers = histories_and_neighbours()
     tables = {name: h.table for name, h in hists.items()}
     rows = []
     for start in starts:
@@ -168,8 +152,8 @@ def toward_neighbours_ahead(
                 if start not in t.index or year not in t.index:
                     continue
                 last, actual = float(t.at[start, measure]), float(t.at[year, measure])
-                rate = _rate(t, measure, start)
-                nbr = [_rate(tables[n], measure, start) for n in peers[name]]
+                rate = rate_per_10k(t, measure, start)
+                nbr = [rate_per_10k(tables[n], measure, start) for n in peers[name]]
                 nbr = [v for v in nbr if not np.isnan(v)]
                 if not nbr or np.isnan([last, actual, rate]).any() or min(last, actual) < 20:
                     continue
@@ -198,7 +182,7 @@ def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...])
     as run; 0: the targets themselves): per factor, the share of councils closer than last year
     and the median absolute % error."""
     _pulled(measure)
-    hists, peers = _histories()
+    hists, peers = histories_and_neighbours()
     england = history("England")
     rows = []
     for (council, hold_out), r in results[results["measure"] == measure].groupby(
