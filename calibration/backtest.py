@@ -181,13 +181,16 @@ def backtest_council(
         "polish_rounds": polish_rounds,
     }
     params = reused_fit(reuse_fits / f"{area.slug}.yaml", settings) if reuse_fits else None
+    reused = params is not None
     if params is None:
         params = _fit(settings, log)
     if keep_fit is not None:
         write_fit(keep_fit / f"{area.slug}.yaml", settings, params)
     pop = scaling_population(hist.table, fitted, hold_out)
     yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
-    return _compare(area.name, hist.table, fitted, horizon, yearly)
+    frame = _compare(area.name, hist.table, fitted, horizon, yearly)
+    frame.attrs["fit"] = "kept" if reused else "new"  # for the run's summary
+    return frame
 
 
 def _fit(settings: dict[str, Any], log: Callable[[str], None]) -> dict[str, Any]:

@@ -321,7 +321,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "councils"
     parts.mkdir(exist_ok=True)
-    failed = _backtest_councils(targets, parts, args)
+    failed, fits = _backtest_councils(targets, parts, args)
     # put together in the councils' order, whatever order they finished in
     frames = [
         pd.read_csv(parts / f"{a.slug}.csv") for a in targets if (parts / f"{a.slug}.csv").exists()
@@ -355,6 +355,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         f"\nBack-test: fitted on years up to {fitted}, projected {args.horizon} year(s) to "
         f"{args.hold_out}; {len(frames)} council(s)"
     )
+    if args.fits is not None:
+        why = " (no kept fit with the same settings)" if fits["new"] else ""
+        print(
+            f"  This run projected {fits['kept']} council(s) from fits kept in {args.fits} and "
+            f"fitted {fits['new']} anew{why}"
+        )
     if len(frames) == 1:  # one council: its figures, not medians over one
         _print_backtest_rows(backtest_record(results))
         print(f"Results: {out}/results.csv")
@@ -366,19 +372,23 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 def _backtest_councils(
     targets: list[ees.Area], parts: Path, args: argparse.Namespace
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, int]]:
     """Back-test the councils not done yet, each written to ``parts`` as it finishes.
 
-    Returns why each council that could not be back-tested was not.
+    Returns why each council that could not be back-tested was not, and how many of this run's
+    councils were projected from kept fits (``kept``) and fitted anew (``new``).
     """
     todo = [a for a in targets if not (parts / f"{a.slug}.csv").exists()]  # resumable
     failed: dict[str, str] = {}
+    fits = {"kept": 0, "new": 0}
 
     def keep(area: ees.Area, result: tuple[pd.DataFrame | None, str]) -> None:
         frame, reason = result
         if frame is None:
             failed[area.name] = reason
-        elif not frame.empty:  # written as it finishes: an interrupted run loses nothing
+            return
+        fits[frame.attrs.get("fit", "new")] += 1
+        if not frame.empty:  # written as it finishes: an interrupted run loses nothing
             frame.to_csv(parts / f"{area.slug}.csv", index=False)
 
     with tqdm(
@@ -401,7 +411,7 @@ def _backtest_councils(
             keep_fit=parts.parent / "fits",
             reuse_fits=args.fits,
         )
-    return failed
+    return failed, fits
 
 
 def _print_backtest_rows(records: list[dict]) -> None:

@@ -712,6 +712,9 @@ def test_a_kept_fit_is_projected_again_without_fitting_and_gives_the_same_result
     monkeypatch.setattr(bt, "calibrate", no_fit)
     again = bt.backtest_council("Rutland", "2024-25", reuse_fits=tmp_path, **options)
     pd.testing.assert_frame_equal(first, again)
+    assert (first.attrs["fit"], again.attrs["fit"]) == ("new", "kept"), (
+        "the run's summary counts them"
+    )
     with pytest.raises(AssertionError, match="not a new one"):
         bt.backtest_council(
             "Rutland", "2024-25", reuse_fits=tmp_path, **{**options, "iterations": 2}
