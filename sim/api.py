@@ -256,7 +256,7 @@ def comparison_charts(
     ):
         title = labels.chart_title(measure, where)
         figure = band_chart(monthly, measure, title, history=past, future=scenario.future)
-        caption = chart_caption(monthly, measure, past, scenario.future)
+        caption = chart_caption(monthly, measure, past, scenario.future, scenario.parameters.future)
         panels.append(ChartPanel(column, measure, figure, caption))
     title = labels.with_place(labels.COST_DIFFERENCE_TITLE, where)
     panels.append(

@@ -9,11 +9,14 @@ and the chart cannot disagree.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from sim.core.measures import CP_DURATION_BANDS
 from sim.experiments.comparison import BASELINE
 from sim.experiments.summaries import bands
+from sim.inputs.parameters import FutureSource
 from sim.reporting.charts import cost_change_by_line
 from sim.reporting.labels import band_words, error_bar_words, money_m
 
@@ -272,18 +275,61 @@ def range_in_words(monthly: pd.DataFrame, measure: str, future: str = "uncertain
     )
 
 
+#: What each chart's drift toward the neighbours is measured on: the future's column that moves
+#: it and how the neighbours' rate reads ("start ... children in care per child").
+DRIFT_WORDS = {
+    "looked_after": ("care_entries", "start {pct} {way} children in care per child"),
+    "cp_plans": ("cp_plans_started", "start {pct} {way} child protection plans per child"),
+}
+#: A gap to the neighbours smaller than this (%) goes unsaid (judgement: within a year's chance).
+DRIFT_UNSAID_PCT = 5.0
+_FRACTIONS = {2: "a half", 3: "a third", 4: "a quarter", 5: "a fifth", 6: "a sixth", 8: "an eighth"}
+
+
+def share_in_words(share: float) -> str:
+    """A share as people say it: 0.175 -> "about a sixth", 0.25 -> "about a quarter"."""
+    n = round(1 / share) if share > 0 else 0
+    return f"about {_FRACTIONS[n]}" if n in _FRACTIONS else f"about {share:.0%}"
+
+
+def drift_in_words(future: FutureSource, measure: str) -> str:
+    """Why today's central line drifts toward similar councils, in one sentence, from the
+    future's gap to the neighbours and the share of it closed a year (empty where the chart has
+    no drift or the gap is small): "Its central line also drifts toward similar councils (its
+    statistical neighbours), which start about 20% more children in care per child: councils'
+    rates have closed about a sixth of such a gap a year."."""
+    if measure not in DRIFT_WORDS:
+        return ""
+    column, words = DRIFT_WORDS[measure]
+    gap = getattr(future.toward_neighbours, column)
+    pull = getattr(future.pull_per_year, column)
+    pct = 100 * (math.exp(abs(gap)) - 1)
+    if not pull or pct < DRIFT_UNSAID_PCT:
+        return ""
+    way = "more" if gap > 0 else "fewer"
+    return (
+        "Its central line also drifts toward similar councils (its statistical neighbours), "
+        f"which {words.format(pct=f'about {pct:.0f}%', way=way)}: councils' rates have closed "
+        f"{share_in_words(pull)} of such a gap a year."
+    )
+
+
 def chart_caption(
     monthly: pd.DataFrame,
     measure: str,
     history: pd.DataFrame | None = None,
     future: str = "uncertain",
+    drift: FutureSource | None = None,
 ) -> str:
     """The plain-words line under a chart of ``measure`` by month: why today's way of working
     moves (:func:`looked_after_in_words`, :func:`cp_plans_in_words`, :func:`capacity_in_words`),
-    where the published series is drawn, why the projection starts away from it, and for a
-    level a council publishes, why its range widens (:func:`range_in_words`)."""
+    why it drifts toward similar councils with drawn futures (:func:`drift_in_words`, from
+    ``drift``: the parameters' future), where the published series is drawn, why the
+    projection starts away from it, and for a level a council publishes, why its range widens
+    (:func:`range_in_words`)."""
     words = CAPTIONS[measure](monthly)
-    extra = [join_in_words(monthly, history, measure)]
+    extra = [drift_in_words(drift, measure) if drift and future == "uncertain" else ""]
+    extra.append(join_in_words(monthly, history, measure))
     if measure in RANGE_EXPLAINED:
         extra.append(range_in_words(monthly, measure, future))
     return " ".join([f"Today's way of working: {words}", *(e for e in extra if e)])
@@ -305,9 +351,11 @@ __all__ = [
     "chart_caption",
     "cost_difference_in_words",
     "cp_plans_in_words",
+    "drift_in_words",
     "join_in_words",
     "locality_in_words",
     "looked_after_in_words",
     "range_in_words",
+    "share_in_words",
     "stock_in_words",
 ]
