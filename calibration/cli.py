@@ -355,12 +355,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         f"\nBack-test: fitted on years up to {fitted}, projected {args.horizon} year(s) to "
         f"{args.hold_out}; {len(frames)} council(s)"
     )
-    if args.fits is not None:
-        why = " (no kept fit with the same settings)" if fits["new"] else ""
-        print(
-            f"  This run projected {fits['kept']} council(s) from fits kept in {args.fits} and "
-            f"fitted {fits['new']} anew{why}"
-        )
+    _print_fits_kept(args.fits, fits)
     if len(frames) == 1:  # one council: its figures, not medians over one
         _print_backtest_rows(backtest_record(results))
         print(f"Results: {out}/results.csv")
@@ -368,6 +363,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     _print_backtest_summary(summary, failed_lines)
     print(f"Results: {out}/results.csv (per council and measure), {out}/summary.csv")
     return 0
+
+
+def _print_fits_kept(folder: Path | None, fits: dict[str, int]) -> None:
+    """With ``--fits``: how many councils this run projected from kept fits, and fitted anew."""
+    if folder is not None:
+        why = " (no kept fit with the same settings)" if fits["new"] else ""
+        print(
+            f"  This run projected {fits['kept']} council(s) from fits kept in {folder} and "
+            f"fitted {fits['new']} anew{why}"
+        )
 
 
 def _backtest_councils(
