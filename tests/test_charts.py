@@ -202,22 +202,22 @@ def test_the_range_under_a_chart_says_its_ends_and_why_it_widens():
 
 
 def test_the_drift_toward_similar_councils_is_said_with_its_size_and_pace():
-    """A council whose neighbours start 20% more children in care per child (log gap 0.182),
+    """A council whose neighbours look after 20% more children per child (log gap 0.182),
     closing a sixth of such gaps a year, is told so under the looked-after chart; a gap under 5%
     or no pull goes unsaid, as does a drift with the future held as today's."""
     from sim.inputs.parameters import FutureSource
     from sim.reporting.explain import drift_in_words, share_in_words
 
     future = FutureSource(
-        toward_neighbours={"care_entries": math.log(1.2), "cp_plans_started": -0.03},
-        pull_per_year={"care_entries": 0.175, "cp_plans_started": 0.2},
+        toward_neighbours={"looked_after": math.log(1.2), "cp_plans_started": -0.03},
+        pull_per_year={"looked_after": 0.175, "cp_plans_started": 0.2},
     )
     words = drift_in_words(future, "looked_after")
-    assert "about 20% more children in care per child" in words
+    assert "look after about 20% more children per child" in words
     assert "about a sixth of such a gap a year" in words
     assert drift_in_words(future, "cp_plans") == ""
     assert (
-        drift_in_words(FutureSource(toward_neighbours={"care_entries": 0.2}), "looked_after") == ""
+        drift_in_words(FutureSource(toward_neighbours={"looked_after": 0.2}), "looked_after") == ""
     )
     assert (share_in_words(0.25), share_in_words(0.2), share_in_words(0.05)) == (
         "about a quarter",

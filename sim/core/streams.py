@@ -58,6 +58,7 @@ class Stream(IntEnum):
     PLACEMENT_MOVE = 24
     NEWBORN = 25
     OPENING_PROCEEDINGS = 26
+    STOCK_DRIFT = 27
 
 
 _N_STREAMS = max(Stream) + 1

@@ -558,6 +558,9 @@ class FutureMeasure(_Model):
     referrals: float = 0.0
     cp_plans_started: float = 0.0
     care_entries: float = 0.0
+    #: Children looked after at 31 March: a stock, moved through when children leave care
+    #: (:mod:`sim.model.stock_drift`), not through the flows.
+    looked_after: float = 0.0
 
     def as_row(self) -> tuple[float, float, float]:
         """The figures in the order of a drawn row of changes."""

@@ -24,6 +24,7 @@ from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
 from sim.model.scheduler import ModelEnvironment
 from sim.model.services import Services
+from sim.model.stock_drift import StockDrift, stock_path
 from sim.model.workforce import CaseloadPool, staff_following_caseload
 
 
@@ -66,6 +67,9 @@ def build(
         policies=policy_set(scenario, replication, sampled_effects) if scenario.policies else None,
     )
     svc.future = replication_future(scenario, svc.streams)
+    svc.stock_drift = replication_stock_drift(scenario, svc.streams)
+    if svc.stock_drift is not None:
+        env.process(svc.stock_drift.run(env, svc.record, math.ceil(scenario.years)))
     if effect_ledger and svc.policies:
         svc.ledger = EffectLedger(svc.policies)
     for active in svc.policies.active if svc.policies else ():
@@ -103,6 +107,22 @@ def replication_future(scenario: Scenario, streams: Streams) -> Future:
     )
     own = streams.generator(Stream.FUTURE)
     return Future.balanced(pool, years, slot, slots, shared, own, drift)
+
+
+def replication_stock_drift(scenario: Scenario, streams: Streams) -> StockDrift | None:
+    """The drift of the looked-after stock toward the neighbours' in this replication
+    (:mod:`sim.model.stock_drift`), on its own stream; none with a fixed future or no drift."""
+    if scenario.future == "fixed":
+        return None
+    source = scenario.parameters.future
+    path = stock_path(
+        source.toward_neighbours.looked_after,
+        source.pull_per_year.looked_after,
+        math.ceil(scenario.years) + 1,
+    )
+    if not path:
+        return None
+    return StockDrift(path, streams.generator(Stream.STOCK_DRIFT))
 
 
 def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> PolicySet:

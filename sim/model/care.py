@@ -173,7 +173,11 @@ def care_episode(
     if child.policies and route is not CareRoute.OPENING:
         svc.record.flow("care_entries_enrolled", 1, now)
         svc.record.flow("care_planned_days_enrolled", stay, now)
-    state = yield from _stay_with_moves(env, child, svc, draws, state, stay, uasc)
+    if svc.stock_drift is None:
+        state = yield from _stay_with_moves(env, child, svc, draws, state, stay, uasc)
+    else:
+        movable = not uasc and reason is not Exit.AGE_18
+        state, stay = yield from _drifting_stay(env, child, svc, draws, state, stay, uasc, movable)
     svc.record.move(1, state, None, env.now)
     _count_care_exit(svc, reason, stay + elapsed)
     svc.social_work.release(1)
@@ -211,6 +215,46 @@ def _stay_with_moves(
         state = moved
     yield env.timeout(max(end - env.now, 0.0))
     return state
+
+
+def _drifting_stay(
+    env: simpy.Environment,
+    child: Child,
+    svc: Services,
+    draws: Family,
+    state: str,
+    stay: float,
+    uasc: bool,
+    movable: bool,
+) -> Generator[simpy.Event, object, tuple[str, float]]:
+    """:func:`_stay_with_moves` under a drift of the stock (:mod:`sim.model.stock_drift`): the
+    child looks again at when they leave at each projected year's start, so a stay the drift
+    moves ends on its new day. Returns the placement state held at the end and the days in
+    care."""
+    drift = svc.stock_drift
+    start = env.now
+    planned = [start + stay, child.day_turns_18()]
+    drift.in_care += 1
+    if movable:
+        drift.ends[id(planned)] = planned
+    rate = svc.params.looked_after.placement_moves_per_year / DAYS_PER_YEAR
+    next_move = math.inf
+    if rate > 0:
+        next_move = start - math.log(1.0 - svc.u(draws, Stream.PLACEMENT_MOVE)) / rate
+    while env.now < planned[0]:
+        yield env.timeout(min(next_move, planned[0], drift.next_look(env.now)) - env.now)
+        if env.now >= planned[0]:
+            break
+        if env.now >= next_move:
+            u = svc.u(draws, Stream.PLACEMENT_MOVE)
+            moved = LOOKED_AFTER_PREFIX + choose_placement(child.age(env.now), u, svc, uasc).value
+            svc.record.flow("placement_moves", 1, env.now)
+            svc.record.move(1, state, moved, env.now)
+            state = moved
+            next_move = env.now - math.log(1.0 - svc.u(draws, Stream.PLACEMENT_MOVE)) / rate
+    drift.in_care -= 1
+    drift.ends.pop(id(planned), None)
+    return state, env.now - start
 
 
 class EnrolledStay:

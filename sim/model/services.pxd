@@ -25,6 +25,7 @@ cdef class Services:
     cdef public object open_cp_plans
     cdef public object ledger
     cdef public object future
+    cdef public object stock_drift
     cdef public object _odds_norm
     cdef public dict _base
     cdef public dict _samplers

@@ -23,6 +23,7 @@ from sim.model.effect_ledger import EffectLedger
 from sim.model.future import Future
 from sim.model.recorder import Recorder
 from sim.model.scheduler import ModelProcess
+from sim.model.stock_drift import StockDrift
 from sim.model.workforce import CaseloadPool
 
 
@@ -95,6 +96,9 @@ class Services:
         self.ledger = ledger
         #: How the council's rates move from the fitted year in this replication (none: stay)
         self.future = Future() if future is None else future
+        #: The drift of the looked-after stock toward the neighbours' (none: no drift;
+        #: :mod:`sim.model.stock_drift`).
+        self.stock_drift: StockDrift | None = None
         self._odds_norm: float | None = None
         self._base: dict[str, Any] = {}
         for group, model in self.params:

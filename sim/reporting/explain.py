@@ -278,7 +278,7 @@ def range_in_words(monthly: pd.DataFrame, measure: str, future: str = "uncertain
 #: What each chart's drift toward the neighbours is measured on: the future's column that moves
 #: it and how the neighbours' rate reads ("start ... children in care per child").
 DRIFT_WORDS = {
-    "looked_after": ("care_entries", "start {pct} {way} children in care per child"),
+    "looked_after": ("looked_after", "look after {pct} {way} children per child"),
     "cp_plans": ("cp_plans_started", "start {pct} {way} child protection plans per child"),
 }
 #: A gap to the neighbours smaller than this (%) goes unsaid (judgement: within a year's chance).
@@ -296,8 +296,8 @@ def drift_in_words(future: FutureSource, measure: str) -> str:
     """Why today's central line drifts toward similar councils, in one sentence, from the
     future's gap to the neighbours and the share of it closed a year (empty where the chart has
     no drift or the gap is small): "Its central line also drifts toward similar councils (its
-    statistical neighbours), which start about 20% more children in care per child: councils'
-    rates have closed about a sixth of such a gap a year."."""
+    statistical neighbours), which look after about 20% more children per child: councils'
+    rates have closed about 5% of such a gap a year."."""
     if measure not in DRIFT_WORDS:
         return ""
     column, words = DRIFT_WORDS[measure]
