@@ -19,6 +19,7 @@ import yaml
 
 from calibration.council import FULL_FIT, calibrate, council_seed, plain
 from calibration.ees import find_area, history
+from calibration.future import stock_toward_neighbours
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
 from sim.experiments.runner import code_fingerprint, model_version
@@ -186,6 +187,7 @@ def backtest_council(
         params = _fit(settings, log)
     if keep_fit is not None:
         write_fit(keep_fit / f"{area.slug}.yaml", settings, params)
+    stock_toward_neighbours(params)  # a fit kept before the drift existed gets it as calibrate does
     pop = scaling_population(hist.table, fitted, hold_out)
     yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
     frame = _compare(area.name, hist.table, fitted, horizon, yearly)

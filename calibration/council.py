@@ -46,7 +46,7 @@ from calibration.england import (
 )
 from calibration.exit_mix import own_exit_mix
 from calibration.fit import FitRow, Polish, duration_of, england_targets, fit
-from calibration.future import own_future
+from calibration.future import own_future, stock_toward_neighbours
 from calibration.own_files import apply_council_files
 from calibration.placement_moves import own_placement_moves
 from calibration.placement_stock import match_own_stock, own_placement_mix
@@ -650,6 +650,7 @@ def calibrate(
         "placement_mix": mix,
         "placement_costs": _placement_costs(area.slug),
     }
+    stock_toward_neighbours(params)  # from the stock it was fitted to; the fit's futures are fixed
     params["_population"] = int(hist.table.at[year, "population"])
     return params, rows
 
@@ -746,12 +747,13 @@ def write_council_file(params: dict[str, Any], out: Path) -> Path:
 
 def refresh_future(path: Path) -> None:
     """Name, in a shipped council file, the councils its future is drawn from (itself and its
-    statistical neighbours) up to its reference year; nothing else in the file changes, so the
-    fit stands."""
+    statistical neighbours) up to its reference year, and its looked-after stock's drift toward
+    its neighbours'; nothing else in the file changes, so the fit stands."""
     text = path.read_text(encoding="utf-8")
     header = "".join(line for line in text.splitlines(True) if line.startswith("#"))
     params = yaml.safe_load(text)
     name = params.get("provenance", {}).get("council") or params["description"].split(",")[0]
     own_future(params, find_area(name), params["reference_year"])
+    stock_toward_neighbours(params)
     body = yaml.safe_dump(plain(params), sort_keys=False, width=100, default_flow_style=None)
     path.write_text(header + body, encoding="utf-8")

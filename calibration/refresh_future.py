@@ -2,7 +2,8 @@
 
 ``python -m calibration.refresh_future`` rewrites the shipped table of councils' year-to-year
 changes (:mod:`calibration.future`) and names, in every shipped council file, the councils its
-future is drawn from (itself and its statistical neighbours) up to its reference year. Nothing
+future is drawn from (itself and its statistical neighbours) up to its reference year and the
+drift of its looked-after stock toward its neighbours' (:mod:`sim.model.stock_drift`). Nothing
 else in a council file changes, so its fit stands.
 """
 

@@ -52,3 +52,25 @@ def test_a_stock_drift_moves_the_looked_after_stock_by_its_amount_and_not_the_fl
     assert entries == pytest.approx(1.0, abs=0.01)
     assert flow_total(drift, "care_stays_moved_by_drift") > 0
     assert flow_total(base, "care_stays_moved_by_drift") == 0
+
+
+def test_every_shipped_council_drifts_toward_its_neighbours_stock():
+    """Every shipped council's file names its looked-after stock's gap to its neighbours' and the
+    pull the published stocks show; Dorset looked after 65.08 per 10,000 children in 2024-25
+    against its neighbours' mean, so its gap is log(neighbours / 65.08)."""
+    from calibration.future import histories_and_neighbours, rate_per_10k
+    from sim.inputs.scenario import COUNCILS_DIR, load_parameters
+
+    files = sorted(COUNCILS_DIR.glob("*.yaml"))
+    futures = {f.stem: load_parameters(f)["future"] for f in files}
+    without = [
+        s for s, fut in futures.items() if "looked_after" not in fut.get("pull_per_year", {})
+    ]
+    assert not without, f"expected every council to name its stock's drift, found {without}"
+    assert {fut["pull_per_year"]["looked_after"] for fut in futures.values()} == {0.05}
+    hists, peers = histories_and_neighbours()
+    nbr = [rate_per_10k(hists[n].table, "looked_after", "2024-25") for n in peers["Dorset"]]
+    expected = math.log(float(np.mean([v for v in nbr if v > 0])) / 65.079)
+    assert futures["dorset"]["toward_neighbours"]["looked_after"] == pytest.approx(
+        expected, abs=1e-3
+    )
