@@ -216,6 +216,10 @@ def test_the_drift_toward_similar_councils_is_said_with_its_size_and_pace():
     assert "look after about 20% more children per child" in words
     assert "about a sixth of such a gap a year" in words
     assert drift_in_words(future, "cp_plans") == ""
+    fewer = FutureSource(
+        toward_neighbours={"looked_after": -0.186}, pull_per_year={"looked_after": 0.05}
+    )
+    assert "look after about 17% fewer children per child" in drift_in_words(fewer, "looked_after")
     assert (
         drift_in_words(FutureSource(toward_neighbours={"looked_after": 0.2}), "looked_after") == ""
     )

@@ -303,7 +303,7 @@ def drift_in_words(future: FutureSource, measure: str) -> str:
     column, words = DRIFT_WORDS[measure]
     gap = getattr(future.toward_neighbours, column)
     pull = getattr(future.pull_per_year, column)
-    pct = 100 * (math.exp(abs(gap)) - 1)
+    pct = 100 * abs(math.expm1(gap))  # neighbours' rate against the council's, more or fewer
     if not pull or pct < DRIFT_UNSAID_PCT:
         return ""
     way = "more" if gap > 0 else "fewer"
