@@ -210,19 +210,14 @@ def _fitted_gap(params: dict[str, Any], measure: str) -> float:
     return round(math.log(nbr / target), 4) if target > 0 else 0.0
 
 
-#: The published measure whose gap and pull each column of a future takes (each its own).
-GAP_OF = {m: m for m in MEASURES}
-
-
-def pull_toward_neighbours(params: dict[str, Any], gap_of: dict[str, str] = GAP_OF) -> None:
+def pull_toward_neighbours(params: dict[str, Any]) -> None:
     """Write into a fitted council's parameters its gaps to its neighbours' rates
     (``future.toward_neighbours``) and the pulls fitted up to its reference year
-    (``future.pull_per_year``), each column's of the measure ``gap_of`` names; the fit itself
-    runs with fixed futures, so it stands."""
+    (``future.pull_per_year``); the fit itself runs with fixed futures, so it stands."""
     year = params["reference_year"]
     future = params.setdefault("future", {})
-    future["toward_neighbours"] = {m: _fitted_gap(params, gap_of[m]) for m in MEASURES}
-    future["pull_per_year"] = {m: neighbour_pull(gap_of[m], year) for m in MEASURES}
+    future["toward_neighbours"] = {m: _fitted_gap(params, m) for m in MEASURES}
+    future["pull_per_year"] = {m: neighbour_pull(m, year) for m in MEASURES}
     params.setdefault("sources", {})["future.pull_per_year"] = (
         f"fitted on every council's published referrals, CP plans started and care entries per "
         f"child up to {year} (DfE): the share of the gap to the statistical neighbours' mean rate "

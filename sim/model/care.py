@@ -208,13 +208,20 @@ def _stay_with_moves(
         if env.now + wait >= end:
             break
         yield env.timeout(wait)
-        u = svc.u(draws, Stream.PLACEMENT_MOVE)
-        moved = LOOKED_AFTER_PREFIX + choose_placement(child.age(env.now), u, svc, uasc).value
-        svc.record.flow("placement_moves", 1, env.now)
-        svc.record.move(1, state, moved, env.now)
-        state = moved
+        state = _move_placement(child, svc, draws, state, uasc)
     yield env.timeout(max(end - env.now, 0.0))
     return state
+
+
+def _move_placement(child: Child, svc: Services, draws: Family, state: str, uasc: bool) -> str:
+    """A move of placement now: the placement redrawn for the child's age, counted and
+    recorded. Returns the new placement state."""
+    now = svc.env.now
+    u = svc.u(draws, Stream.PLACEMENT_MOVE)
+    moved = LOOKED_AFTER_PREFIX + choose_placement(child.age(now), u, svc, uasc).value
+    svc.record.flow("placement_moves", 1, now)
+    svc.record.move(1, state, moved, now)
+    return moved
 
 
 def _drifting_stay(
@@ -246,11 +253,7 @@ def _drifting_stay(
         if env.now >= planned[0]:
             break
         if env.now >= next_move:
-            u = svc.u(draws, Stream.PLACEMENT_MOVE)
-            moved = LOOKED_AFTER_PREFIX + choose_placement(child.age(env.now), u, svc, uasc).value
-            svc.record.flow("placement_moves", 1, env.now)
-            svc.record.move(1, state, moved, env.now)
-            state = moved
+            state = _move_placement(child, svc, draws, state, uasc)
             next_move = env.now - math.log(1.0 - svc.u(draws, Stream.PLACEMENT_MOVE)) / rate
     drift.in_care -= 1
     drift.ends.pop(id(planned), None)

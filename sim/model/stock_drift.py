@@ -28,6 +28,7 @@ import numpy as np
 import simpy
 
 from sim.core.calendar import DAYS_PER_YEAR
+from sim.model.recorder import Recorder
 
 #: How long after a projected year's start the drift moves that year's stays (days): after the
 #: children in care at the start have begun their stays.
@@ -62,7 +63,7 @@ class StockDrift:
         start = math.floor((now - LOOK_AGAIN_AFTER) / DAYS_PER_YEAR) + 1
         return max(start, 0) * DAYS_PER_YEAR + LOOK_AGAIN_AFTER
 
-    def run(self, env: simpy.Environment, record: object, years: int) -> Generator:
+    def run(self, env: simpy.Environment, record: Recorder, years: int) -> Generator:
         """At the start of each projected year, move the year's number of stays."""
         for k in range(min(years, len(self.path))):
             wait = k * DAYS_PER_YEAR + MOVE_AFTER - env.now
@@ -72,17 +73,18 @@ class StockDrift:
             wanted = self.in_care * math.exp(-before) * abs(math.expm1(self.path[k]))
             n = int(wanted) + int(self.rng.random() < wanted - int(wanted))
             moved = self.move(env.now, n, later=self.path[k] > 0)
-            record.flow("care_stays_moved_by_drift", moved, env.now)  # type: ignore[attr-defined]
+            record.flow("care_stays_moved_by_drift", moved, env.now)
 
     def move(self, now: float, n: int, later: bool) -> int:
         """Move ``n`` stays a year later (from those ending within the year) or sooner (from
         those ending the year after), as many as there are; returns how many moved."""
         year = DAYS_PER_YEAR
-        if later:
-            pool = [c for c, (end, adult) in self.ends.items() if now <= end < now + year]
-            pool = [c for c in pool if self.ends[c][0] + year <= self.ends[c][1]]
-        else:
-            pool = [c for c, (end, _) in self.ends.items() if now + year <= end < now + 2 * year]
+        first, last = (now, now + year) if later else (now + year, now + 2 * year)
+        pool = [
+            c
+            for c, (end, adult) in self.ends.items()
+            if first <= end < last and (end + year <= adult or not later)  # none kept past 18
+        ]
         if not pool or n <= 0:
             return 0
         picks = self.rng.choice(len(pool), size=min(n, len(pool)), replace=False)
