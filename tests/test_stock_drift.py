@@ -58,7 +58,6 @@ def test_every_shipped_council_drifts_toward_its_neighbours_stock():
     """Every shipped council's file names its looked-after stock's gap to its neighbours' and the
     pull the published stocks show; Dorset looked after 65.08 per 10,000 children in 2024-25
     against its neighbours' mean, so its gap is log(neighbours / 65.08)."""
-    from calibration.future import histories_and_neighbours, rate_per_10k
     from sim.inputs.scenario import COUNCILS_DIR, load_parameters
 
     files = sorted(COUNCILS_DIR.glob("*.yaml"))
@@ -68,9 +67,13 @@ def test_every_shipped_council_drifts_toward_its_neighbours_stock():
     ]
     assert not without, f"expected every council to name its stock's drift, found {without}"
     assert {fut["pull_per_year"]["looked_after"] for fut in futures.values()} == {0.05}
-    hists, peers = histories_and_neighbours()
-    nbr = [rate_per_10k(hists[n].table, "looked_after", "2024-25") for n in peers["Dorset"]]
-    expected = math.log(float(np.mean([v for v in nbr if v > 0])) / 65.079)
+    # the neighbours the fit used (its provenance), each one's 2024-25 rate from DfE's tables
+    from calibration.ees import history
+
+    named = load_parameters(COUNCILS_DIR / "dorset.yaml")["provenance"]["statistical_neighbours"]
+    tables = [history(n).table for n in named]
+    nbr = [t.at["2024-25", "looked_after"] / t.at["2024-25", "population"] * 1e4 for t in tables]
+    expected = math.log(float(np.mean(nbr)) / 65.079)  # 74.2 per 10,000: 0.1315
     assert futures["dorset"]["toward_neighbours"]["looked_after"] == pytest.approx(
         expected, abs=1e-3
     )
