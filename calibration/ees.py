@@ -334,15 +334,36 @@ def _backfill_split(measure: str, area: Area, values: dict[str, float]) -> dict[
 
 
 def statistical_neighbours(area: Area) -> list[Area]:
-    """DfE's ten statistical neighbours of a council (2021 groupings), closest first."""
+    """DfE's ten statistical neighbours of a council (2021 groupings), closest first.
+
+    A council split since 2021 takes its former council's; the neighbours may include a council
+    that no longer publishes (Cumbria, Northamptonshire), whose last published years stand.
+    """
     old = {c for c in area.codes if c.isdigit()}
     rows = _rows("New_Statistical_Neighbour_Groupings_April_2021.csv")
     by_number = {r["LA number"]: r for r in rows}
-    row = next((by_number[c] for c in old if c in by_number), None)
-    if row is None:
+    # a council with an old and a new code (Dorset: 835 before 2019, 838 since) has a row for
+    # each: the council as it is now, never by the order a set happens to iterate in
+    rows_found = sorted(
+        (by_number[c] for c in old if c in by_number),
+        key=lambda r: ("(Pre LG)" in r["LA Name"], r["LA number"]),
+    )
+    if not rows_found:
+        # councils made since the 2021 groupings (Cumberland, Westmorland and Furness) take
+        # the neighbours of the council they were split from (judgement: DfE has not yet
+        # published groupings for them)
+        if area.name in SPLIT_FROM:
+            parent = next(
+                (a for a in areas() if a.name == SPLIT_FROM[area.name] and a.level == area.level),
+                None,
+            )
+            return statistical_neighbours(parent) if parent is not None else []
         return []
-    values = list(row.values())
-    numbers = [v for v in values[5::2] if v and v.strip().isdigit()][:10]
+    row = rows_found[0]
+    # the file repeats its "SNP" (closeness) heading after every SN column, so read the
+    # neighbours by their own headings, SN1 to SN10
+    numbers = [row.get(f"SN{k}", "").strip() for k in range(1, 11)]
+    numbers = [n for n in numbers if n.isdigit()]
     found = []
     for n in numbers:
         match = next((a for a in areas() if n in a.codes), None)

@@ -25,14 +25,14 @@ projections moved toward the neighbours (:func:`model_toward_neighbours`).
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 import numpy as np
 import pandas as pd
 
 from calibration.backtest import later_year, previous_year, scaling_population
 from calibration.council import _recent_rate, council_targets
-from calibration.ees import History, find_area, history
+from calibration.ees import COUNTS, History, find_area, history
 from calibration.future import histories_and_neighbours, rate_per_10k
 
 
@@ -262,16 +262,45 @@ def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...])
 
 #: Shares of the way to the neighbours' rate that ``--ahead`` and ``--model`` try (0: "same as
 #: last year"; for ``--model``, the model as run).
+def model_pull(results: pd.DataFrame, measure: str, pulls: tuple[float, ...]) -> float:
+    """The pull (of ``pulls``) whose moved projections (:func:`model_toward_neighbours`) are
+    nearest what was published, by median absolute % error averaged over the years ahead."""
+    frame = model_toward_neighbours(results, measure, pulls)
+    mean = frame.groupby("pull")["median_ape"].mean()
+    return float(mean.idxmin())
+
+
 AHEAD_PULLS = (0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Print the table for the measures given (default: the back-test's four aims); with
-    ``--ahead``, the forecasts moved toward the neighbours one to three years on."""
-    args = list(argv if argv is not None else sys.argv[1:])
-    if args[:1] == ["--model"] and len(args) > 1:
-        results = pd.read_csv(args[1])
-        for m in args[2:] or ["looked_after", "cp_plans"]:
+    ``--ahead``, the forecasts moved toward the neighbours one to three years on; with
+    ``--model RESULTS.csv``, a back-test's own projections moved so."""
+    ap = argparse.ArgumentParser(
+        prog="python -m calibration.predictability",
+        description="How well published figures foresee themselves, and a back-test's "
+        "projections moved toward each council's statistical neighbours.",
+    )
+    ap.add_argument("measures", nargs="*", help=f"measures, from: {', '.join(sorted(COUNTS))}")
+    ap.add_argument("--ahead", action="store_true", help="one to three years on, moved")
+    ap.add_argument("--model", metavar="RESULTS.csv", help="a back-test's results file")
+    args = ap.parse_args(argv)
+    unknown = [m for m in args.measures if m not in COUNTS]
+    if unknown:
+        ap.error(f"no measure {unknown[0]!r}; the measures are {', '.join(sorted(COUNTS))}")
+    fmt = lambda v: f"{v:.2f}"  # noqa: E731
+    if args.model:
+        try:
+            results = pd.read_csv(args.model)
+        except (OSError, pd.errors.ParserError) as err:
+            ap.error(f"--model {args.model}: cannot read it as a back-test's results ({err})")
+        missing = {"council", "hold_out", "horizon", "measure", "model", "published"} - set(
+            results.columns
+        )
+        if missing:
+            ap.error(f"--model {args.model}: no column(s) {', '.join(sorted(missing))}")
+        for m in args.measures or ["looked_after", "cp_plans"]:
             frame = model_toward_neighbours(results, m, AHEAD_PULLS)
             table = frame.pivot_table(
                 index=["years_ahead", "councils", "same_as_last_year"],
@@ -279,18 +308,11 @@ def main(argv: list[str] | None = None) -> None:
                 values="median_ape",
             )
             print(f"{m}: the model's median absolute % error, moved this share of the gap a year")
-            print(table.to_string(float_format=lambda v: f"{v:.2f}"), end="\n\n")
+            print(table.to_string(float_format=fmt), end="\n\n")
         return
-    ahead = "--ahead" in args
-    measures = [a for a in args if a != "--ahead"] or [
-        "referrals",
-        "cp_plans",
-        "care_entries",
-        "looked_after",
-    ]
+    measures = args.measures or ["referrals", "cp_plans", "care_entries", "looked_after"]
     years = [f"{y}-{(y + 1) % 100:02d}" for y in range(2015, 2025)]
-    fmt = lambda v: f"{v:.2f}"  # noqa: E731
-    if not ahead:
+    if not args.ahead:
         frame = pd.concat([predictability(m, years) for m in measures], ignore_index=True)
         print(frame.to_string(index=False, float_format=fmt))
         return
