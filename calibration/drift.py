@@ -34,6 +34,7 @@ from calibration.ees import councils, find_area, history
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame
 from sim.inputs.scenario import COUNCILS_DIR, scenario_from_dict
+from sim.model.stock_drift import stock_path
 
 #: Published years the trend is taken over (the last four yearly changes).
 TREND_YEARS = 4
@@ -59,13 +60,26 @@ def trend_pct_per_year(series: pd.Series, years: int = TREND_YEARS) -> float:
 
 
 def _shipped(council: str) -> tuple[Any, dict[str, Any], pd.DataFrame]:
-    """The council's area, its shipped file's provenance and its published history."""
+    """The council's area, its shipped file's provenance (with its ``future`` beside it, as
+    ``_future``) and its published history."""
     area = find_area(council)
     path = COUNCILS_DIR / f"{area.slug}.yaml"
     if not path.exists():
         raise ValueError(f"council_drift: no shipped parameter set for {area.name} ({path.name})")
-    prov = yaml.safe_load(path.read_text(encoding="utf-8"))["provenance"]
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    prov = {**params["provenance"], "_future": params.get("future") or {}}
     return area, prov, history(area).table
+
+
+def neighbour_drift_pct(future: dict[str, Any], years: int) -> float:
+    """The % the looked-after stock's drift toward the neighbours adds to the central line
+    ``years`` on under drawn futures (:func:`sim.model.stock_drift.stock_path`; 0 with none)."""
+    if not isinstance(future, dict):
+        return 0.0
+    gap = float((future.get("toward_neighbours") or {}).get("looked_after", 0.0))
+    pull = float((future.get("pull_per_year") or {}).get("looked_after", 0.0))
+    path = stock_path(gap, pull, years)
+    return 100 * math.expm1(path[-1]) if path else 0.0
 
 
 def _published_flows(name: str, table: pd.DataFrame, year: str) -> tuple[float, float, float]:
@@ -89,7 +103,8 @@ def council_drift(
     Runs the shipped parameter set (``council``: a name or code DfE uses) at the council's own
     child population. Returns the published stock, starts and exits of the reference year, the
     simulated stock at the horizon and each five-year change in % (simulated, flow-implied,
-    trend), the drift (simulated less flow-implied, in points), and the CP plans published at
+    trend), the drift (simulated less flow-implied, in points; and what drawn futures' drift of
+    the stock toward the neighbours would add, in %), and the CP plans published at
     31 March, simulated at the first month's end, the largest gap over the first three, and
     their five-year change (simulated, and the published trend's).
     """
@@ -125,6 +140,7 @@ def council_drift(
         "flow_implied_change_pct": flows_pct,
         "trend_change_pct": 100 * ((1 + trend / 100) ** years - 1),
         "drift_points": simulated_pct - flows_pct,
+        "neighbour_drift_pct": neighbour_drift_pct(prov["_future"], years),
         "cp_plans_published": float(table.at[year, "cp_plans"]),
         "cp_plans_first_month": float(cp.iloc[0]),
         "cp_plans_join_gap_pct": join_gap_pct(cp, float(table.at[year, "cp_plans"])),
@@ -232,6 +248,7 @@ ALL_COLUMNS = [
     "flow_implied_change_pct",
     "trend_change_pct",
     "drift_points",
+    "neighbour_drift_pct",
     "cp_plans_published",
     "cp_plans_first_month",
     "cp_plans_join_gap_pct",

@@ -655,8 +655,8 @@ def test_predictability_of_council_figures_is_what_the_readme_says():
 
 def test_a_stronger_pull_toward_the_neighbours_would_not_help_referrals():
     """On the seven years before 2024-25, referral targets made as calibration makes them and
-    pulled a further 5% toward the neighbours have a larger median error and win over last year
-    less often, in every year."""
+    pulled a further 5% toward the neighbours win over last year less often in every year, and
+    have a larger median error in every year but 2022-23 (8.0% against 8.2%)."""
     from calibration.predictability import stronger_pull
 
     years = [f"{y}-{(y + 1) % 100:02d}" for y in range(2017, 2024)]
@@ -664,14 +664,15 @@ def test_a_stronger_pull_toward_the_neighbours_would_not_help_referrals():
     ape = d.pivot(index="year", columns="pull", values="median_ape")
     wins = d.pivot(index="year", columns="pull", values="closer_than_last_year")
     assert len(ape) == 7
-    assert (ape[0.05] > ape[0.0]).all(), ape
+    worse = ape[0.05] > ape[0.0]
+    assert worse.sum() == 6 and not worse["2022-23"], ape
     assert (wins[0.05] < wins[0.0]).all(), wins
 
 
 def test_looked_after_counts_years_on_are_nearer_a_rate_moved_toward_the_neighbours():
     """DfE's tables: moving a council's looked-after rate 10% of the way to its statistical
     neighbours' beats "same as last year" two and three years on, from every start year with the
-    figures (2021-22 to 2024-25, three years on: 7.1% against 8.0%); a year on it does not
+    figures (2021-22 to 2024-25, three years on: 7.4% against 8.1%); a year on it does not
     always (2023-24 to 2024-25: 4.5% against 4.1%). With no move the forecast is "same as last
     year" itself, council by council."""
     from calibration.predictability import toward_neighbours_ahead
@@ -681,10 +682,9 @@ def test_looked_after_counts_years_on_are_nearer_a_rate_moved_toward_the_neighbo
     ape = d.pivot_table(index=["start", "years_ahead"], columns="pull", values="median_ape")
     beyond_a_year = ape.loc[ape.index.get_level_values("years_ahead") > 1]
     assert len(beyond_a_year) == 5 and (beyond_a_year[0.1] < beyond_a_year[0.0]).all(), ape
-    assert ape.loc[("2021-22", 3)].tolist() == pytest.approx([8.05, 7.14], abs=0.01)
+    assert ape.loc[("2021-22", 3)].tolist() == pytest.approx([8.06, 7.44], abs=0.01)
     assert ape.loc[("2023-24", 1), 0.1] > ape.loc[("2023-24", 1), 0.0]
-    # no move is "same as last year": as the back-test of every council found it (151 councils
-    # there, 149 here: two have no neighbours' rate)
+    # no move is "same as last year": as the back-test of every council found it (151 councils)
     shipped = pd.read_csv(ROOT / "docs" / "data" / "backtest_3yr_2024-25.csv")
     naive = shipped.query("measure == 'looked_after' and horizon == 3 and published >= 20")
     assert ape.loc[("2021-22", 3), 0.0] == pytest.approx(

@@ -124,3 +124,25 @@ def test_every_councils_drift_is_written_a_row_at_a_time_and_resumes(tmp_path, m
     assert list(table.columns) == drift.ALL_COLUMNS, list(table.columns)
     assert table.set_index("slug").loc["bb", "note"] == "not checked: bb: withheld", table
     assert table.set_index("slug").loc["cc", "drift_points"] == 1.5, table
+
+
+def test_the_drift_table_says_what_drawn_futures_add_toward_the_neighbours():
+    """A gap of +0.1 closed 5% a year adds exp(0.1 x (1 - 0.95^5)) - 1 = 2.29% in five years;
+    a file with no drift adds nothing; a shipped council's figure is its file's gap and pull."""
+    import math
+
+    import yaml
+
+    from calibration.drift import _shipped, neighbour_drift_pct
+    from sim.inputs.scenario import COUNCILS_DIR
+
+    drifting = {"toward_neighbours": {"looked_after": 0.1}, "pull_per_year": {"looked_after": 0.05}}
+    assert neighbour_drift_pct(drifting, 5) == pytest.approx(2.288, abs=0.001)
+    assert neighbour_drift_pct({"councils": ["Dorset"]}, 5) == 0.0
+    assert neighbour_drift_pct("fixed", 5) == 0.0
+    future = yaml.safe_load((COUNCILS_DIR / "essex.yaml").read_text(encoding="utf-8"))["future"]
+    gap, pull = future["toward_neighbours"]["looked_after"], future["pull_per_year"]["looked_after"]
+    _, prov, _ = _shipped("Essex")
+    assert neighbour_drift_pct(prov["_future"], 5) == pytest.approx(
+        100 * math.expm1(gap * (1 - (1 - pull) ** 5))
+    )
