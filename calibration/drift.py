@@ -272,6 +272,44 @@ def all_councils(out: Path, replications: int = 2) -> pd.DataFrame:
     )
 
 
+#: A council is flat when its own flows imply a five-year change within this % and its
+#: four-year trend within :data:`FLAT_TREND_PCT` (judgement).
+FLAT_FLOWS_PCT = 5.0
+FLAT_TREND_PCT = 10.0
+
+
+def flat_summary(table: pd.DataFrame, within: float = 10.0) -> dict[str, Any]:
+    """The councils that were flat (:data:`FLAT_FLOWS_PCT`, :data:`FLAT_TREND_PCT`), how many
+    of them the projection keeps within ``within`` % five years on, their median change and
+    those beyond; beside it, the whole table's spread and what drawn futures' drift toward the
+    neighbours adds."""
+    t = table.dropna(subset=["drift_points"])
+    flat = t[
+        (t["flow_implied_change_pct"].abs() <= FLAT_FLOWS_PCT)
+        & (t["trend_change_pct"].abs() <= FLAT_TREND_PCT)
+    ]
+    beyond = flat[flat["simulated_change_pct"].abs() > within]
+    q = lambda col: [round(float(t[col].quantile(x)), 1) for x in (0.1, 0.5, 0.9)]  # noqa: E731
+    out: dict[str, Any] = {
+        "councils": len(t),
+        "projected_change_pct_p10_median_p90": q("simulated_change_pct"),
+        "flows_change_pct_p10_median_p90": q("flow_implied_change_pct"),
+        "drift_points_p10_median_p90": q("drift_points"),
+        "median_distance_from_flows_points": round(float(t["drift_points"].abs().median()), 1),
+        "within_8_points_of_flows_pct": round(100 * float((t["drift_points"].abs() <= 8).mean())),
+        "flat_councils": len(flat),
+        f"flat_within_{within:g}_pct": int(len(flat) - len(beyond)),
+        "flat_median_change_pct": round(float(flat["simulated_change_pct"].median()), 1),
+        "flat_beyond": {
+            str(r["council"]): round(float(r["simulated_change_pct"]), 1)
+            for _, r in beyond.iterrows()
+        },
+    }
+    if "neighbour_drift_pct" in t:
+        out["neighbour_drift_pct_p10_median_p90"] = q("neighbour_drift_pct")
+    return out
+
+
 def naive_words(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`naive_forecasts` as the command prints it: each forecast's median absolute %
     error with its 90th percentile in brackets."""
@@ -308,6 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.all is not None:
         table = all_councils(args.all, args.replications).dropna(subset=["drift_points"])
         print(drift_summary(table))
+        print(flat_summary(table))
 
 
 if __name__ == "__main__":
