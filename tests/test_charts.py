@@ -214,7 +214,7 @@ def test_the_drift_toward_similar_councils_is_said_with_its_size_and_pace():
     )
     words = drift_in_words(future, "looked_after")
     assert "look after about 20% more children per child" in words
-    assert "about a sixth of such a gap a year" in words
+    assert "about a sixth of that gap a year" in words
     assert drift_in_words(future, "cp_plans") == ""
     fewer = FutureSource(
         toward_neighbours={"looked_after": -0.186}, pull_per_year={"looked_after": 0.05}

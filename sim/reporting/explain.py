@@ -296,8 +296,9 @@ def drift_in_words(future: FutureSource, measure: str) -> str:
     """Why today's central line drifts toward similar councils, in one sentence, from the
     future's gap to the neighbours and the share of it closed a year (empty where the chart has
     no drift or the gap is small): "Its central line also drifts toward similar councils (its
-    statistical neighbours), which look after about 20% more children per child: councils'
-    rates have closed about 5% of such a gap a year."."""
+    statistical neighbours), which look after about 20% more children per child: it closes
+    about 5% of that gap a year, the share that best matched councils' published numbers in
+    past years."."""
     if measure not in DRIFT_WORDS:
         return ""
     column, words = DRIFT_WORDS[measure]
@@ -309,8 +310,9 @@ def drift_in_words(future: FutureSource, measure: str) -> str:
     way = "more" if gap > 0 else "fewer"
     return (
         "Its central line also drifts toward similar councils (its statistical neighbours), "
-        f"which {words.format(pct=f'about {pct:.0f}%', way=way)}: councils' rates have closed "
-        f"{share_in_words(pull)} of such a gap a year."
+        f"which {words.format(pct=f'about {pct:.0f}%', way=way)}: it closes "
+        f"{share_in_words(pull)} of that gap a year, the share that best matched councils' "
+        "published numbers in past years."
     )
 
 
