@@ -20,6 +20,8 @@ ends of Telford and Wrekin's 158 plans moved by 2-3% between model versions from
 alone).
 """
 
+from pathlib import Path
+
 import pytest
 from conftest import council_folder
 
@@ -146,3 +148,20 @@ def test_the_drift_table_says_what_drawn_futures_add_toward_the_neighbours():
     assert neighbour_drift_pct(prov["_future"], 5) == pytest.approx(
         100 * math.expm1(gap * (1 - (1 - pull) ** 5))
     )
+
+
+def test_the_readmes_drift_figures_are_the_shipped_tables():
+    """The README's five-year drift summary (0.14.1, every council refitted): 151 councils,
+    projected change -1.4% at the median (-6.4% to +4.2%), 19 of 21 flat councils within 10%
+    (Hartlepool and Merton beyond), drawn futures' drift toward the neighbours +0.8%."""
+    import pandas as pd
+
+    from calibration.drift import flat_summary
+
+    root = Path(__file__).resolve().parents[1]
+    got = flat_summary(pd.read_csv(root / "docs" / "data" / "council_drift.csv"))
+    assert got["councils"] == 151
+    assert got["projected_change_pct_p10_median_p90"] == [-6.4, -1.4, 4.2]
+    assert (got["flat_councils"], got["flat_within_10_pct"]) == (21, 19)
+    assert set(got["flat_beyond"]) == {"Hartlepool", "Merton"}
+    assert got["neighbour_drift_pct_p10_median_p90"] == [-4.4, 0.8, 6.5]
