@@ -60,15 +60,12 @@ def trend_pct_per_year(series: pd.Series, years: int = TREND_YEARS) -> float:
 
 
 def _shipped(council: str) -> tuple[Any, dict[str, Any], pd.DataFrame]:
-    """The council's area, its shipped file's provenance (with its ``future`` beside it, as
-    ``_future``) and its published history."""
+    """The council's area, its shipped parameter file and its published history."""
     area = find_area(council)
     path = COUNCILS_DIR / f"{area.slug}.yaml"
     if not path.exists():
         raise ValueError(f"council_drift: no shipped parameter set for {area.name} ({path.name})")
-    params = yaml.safe_load(path.read_text(encoding="utf-8"))
-    prov = {**params["provenance"], "_future": params.get("future") or {}}
-    return area, prov, history(area).table
+    return area, yaml.safe_load(path.read_text(encoding="utf-8")), history(area).table
 
 
 def neighbour_drift_pct(future: dict[str, Any], years: int) -> float:
@@ -108,7 +105,8 @@ def council_drift(
     31 March, simulated at the first month's end, the largest gap over the first three, and
     their five-year change (simulated, and the published trend's).
     """
-    area, prov, table = _shipped(council)
+    area, params, table = _shipped(council)
+    prov = params["provenance"]
     year = prov["reference_year"]
     stock, starts, exits = _published_flows(area.name, table, year)
     scenario = scenario_from_dict(
@@ -140,7 +138,7 @@ def council_drift(
         "flow_implied_change_pct": flows_pct,
         "trend_change_pct": 100 * ((1 + trend / 100) ** years - 1),
         "drift_points": simulated_pct - flows_pct,
-        "neighbour_drift_pct": neighbour_drift_pct(prov["_future"], years),
+        "neighbour_drift_pct": neighbour_drift_pct(params.get("future") or {}, years),
         "cp_plans_published": float(table.at[year, "cp_plans"]),
         "cp_plans_first_month": float(cp.iloc[0]),
         "cp_plans_join_gap_pct": join_gap_pct(cp, float(table.at[year, "cp_plans"])),

@@ -353,11 +353,7 @@ def statistical_neighbours(area: Area) -> list[Area]:
         # the neighbours of the council they were split from (judgement: DfE has not yet
         # published groupings for them)
         if area.name in SPLIT_FROM:
-            parent = next(
-                (a for a in areas() if a.name == SPLIT_FROM[area.name] and a.level == area.level),
-                None,
-            )
-            return statistical_neighbours(parent) if parent is not None else []
+            return statistical_neighbours(find_area(SPLIT_FROM[area.name]))
         return []
     row = rows_found[0]
     # the file repeats its "SNP" (closeness) heading after every SN column, so read the

@@ -240,11 +240,6 @@ def pull_toward_neighbours(params: dict[str, Any]) -> None:
 STOCK_PULL = 0.05
 
 
-def stock_pull() -> float:
-    """The looked-after stock's pull toward the neighbours a year (:data:`STOCK_PULL`)."""
-    return STOCK_PULL
-
-
 def looked_after_gap(council: str, year: str, own_rate: float) -> float:
     """Log gap from the council's looked-after rate ``own_rate`` (per 10,000 children) to its
     statistical neighbours' mean rate in ``year`` (0 with no neighbours' figures)."""
@@ -259,14 +254,14 @@ def looked_after_gap(council: str, year: str, own_rate: float) -> float:
 def stock_toward_neighbours(params: dict[str, Any]) -> None:
     """Write into a fitted council's parameters the drift of its looked-after stock toward its
     neighbours' (:mod:`sim.model.stock_drift`): the gap from the stock it was fitted to, and
-    :func:`stock_pull`; the fit itself runs with fixed futures."""
+    :data:`STOCK_PULL`; the fit itself runs with fixed futures."""
     year = params["reference_year"]
     prov = params.get("provenance", {})
     own = prov.get("targets", {}).get("looked_after")
     gap = looked_after_gap(prov.get("council", ""), year, float(own)) if own else 0.0
     future = params.setdefault("future", {})
     future.setdefault("toward_neighbours", {})["looked_after"] = gap
-    future.setdefault("pull_per_year", {})["looked_after"] = stock_pull()
+    future.setdefault("pull_per_year", {})["looked_after"] = STOCK_PULL
     params.setdefault("sources", {})["future.pull_per_year.looked_after"] = (
         "the share of the gap to the statistical neighbours' looked-after rate a year that brought "
         "the model's back-test of every council (fitted to 2021-22, three years on) nearest the "

@@ -260,8 +260,6 @@ def less_spread(results: pd.DataFrame, measure: str, factors: tuple[float, ...])
     return pd.DataFrame(out)
 
 
-#: Shares of the way to the neighbours' rate that ``--ahead`` and ``--model`` try (0: "same as
-#: last year"; for ``--model``, the model as run).
 def model_pull(results: pd.DataFrame, measure: str, pulls: tuple[float, ...]) -> float:
     """The pull (of ``pulls``) whose moved projections (:func:`model_toward_neighbours`) are
     nearest what was published, by median absolute % error averaged over the years ahead."""
@@ -270,6 +268,8 @@ def model_pull(results: pd.DataFrame, measure: str, pulls: tuple[float, ...]) ->
     return float(mean.idxmin())
 
 
+#: Shares of the way to the neighbours' rate that ``--ahead`` and ``--model`` try (0: "same as
+#: last year"; for ``--model``, the model as run).
 AHEAD_PULLS = (0.0, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 
 

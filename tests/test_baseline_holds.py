@@ -144,8 +144,8 @@ def test_the_drift_table_says_what_drawn_futures_add_toward_the_neighbours():
     assert neighbour_drift_pct("fixed", 5) == 0.0
     future = yaml.safe_load((COUNCILS_DIR / "essex.yaml").read_text(encoding="utf-8"))["future"]
     gap, pull = future["toward_neighbours"]["looked_after"], future["pull_per_year"]["looked_after"]
-    _, prov, _ = _shipped("Essex")
-    assert neighbour_drift_pct(prov["_future"], 5) == pytest.approx(
+    _, params, _ = _shipped("Essex")
+    assert neighbour_drift_pct(params["future"], 5) == pytest.approx(
         100 * math.expm1(gap * (1 - (1 - pull) ** 5))
     )
 
