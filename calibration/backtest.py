@@ -19,7 +19,7 @@ import yaml
 
 from calibration.council import FULL_FIT, calibrate, council_seed, plain
 from calibration.ees import find_area, history
-from calibration.future import stock_toward_neighbours
+from calibration.future import STOCK_PULL, stock_toward_neighbours
 from sim.experiments.experiment import single_run
 from sim.experiments.outputs import monthly_frame, yearly_frame
 from sim.experiments.runner import code_fingerprint, model_version
@@ -147,6 +147,7 @@ def backtest_council(
     polish_rounds: int = FULL_FIT.polish_rounds,
     keep_fit: Path | None = None,
     reuse_fits: Path | None = None,
+    stock_pull: float = STOCK_PULL,
     log: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
     """Errors per measure and horizon of the model and of the two naive forecasts for one
@@ -164,6 +165,9 @@ def backtest_council(
     the fit's settings and the model that made it). ``reuse_fits``: a folder of such files; a
     fit there with the same settings is projected instead of fitting again (the fit is most of
     a back-test's time, so a change to the projection alone can be tried on fits made before it).
+    ``stock_pull``: the share of the gap to the neighbours' looked-after rate the projected stock
+    closes a year (:data:`calibration.future.STOCK_PULL`; 0 projects with no such drift, as the
+    pull is fitted on).
     """
     area = find_area(la)
     hist = history(area)
@@ -187,7 +191,8 @@ def backtest_council(
         params = _fit(settings, log)
     if keep_fit is not None:
         write_fit(keep_fit / f"{area.slug}.yaml", settings, params)
-    stock_toward_neighbours(params)  # a fit kept before the drift existed gets it as calibrate does
+    # a fit kept before the drift existed gets it as calibrate does
+    stock_toward_neighbours(params, stock_pull)
     pop = scaling_population(hist.table, fitted, hold_out)
     yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
     frame = _compare(area.name, hist.table, fitted, horizon, yearly)

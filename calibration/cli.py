@@ -33,6 +33,7 @@ from calibration.council import (
     plain,
     write_council_file,
 )
+from calibration.future import STOCK_PULL
 from calibration.placement_stock import match_own_stock
 from sim.experiments.batch import dask_client
 from sim.inputs.scenario import ScenarioError
@@ -356,6 +357,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         f"{args.hold_out}; {len(frames)} council(s)"
     )
     _print_fits_kept(args.fits, fits)
+    if args.stock_pull is not None:
+        print(
+            f"  Looked after projected closing {args.stock_pull:g} of the gap to the neighbours' "
+            f"rate a year (the model's default: {STOCK_PULL:g})"
+        )
     if len(frames) == 1:  # one council: its figures, not medians over one
         _print_backtest_rows(backtest_record(results))
         print(f"Results: {out}/results.csv")
@@ -415,6 +421,7 @@ def _backtest_councils(
             projection_replications=args.replications,
             keep_fit=parts.parent / "fits",
             reuse_fits=args.fits,
+            **({} if args.stock_pull is None else {"stock_pull": args.stock_pull}),
         )
     return failed, fits
 

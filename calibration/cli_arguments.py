@@ -20,6 +20,17 @@ def register(subparsers: Subparsers) -> None:
     _backtest(subparsers)
 
 
+def _share(text: str) -> float:
+    """A share from 0 to 1, as a command-line value (a clear error otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share from 0 to 1, e.g. 0.05")
+    return value
+
+
 def _polish_option(parser: argparse.ArgumentParser) -> None:
     """``--polish ROUNDS``, as calibrate and backtest both take it (None: the full fit's)."""
     parser.add_argument(
@@ -105,6 +116,14 @@ def _backtest(subparsers: Subparsers) -> None:
     )
     bt.add_argument(
         "--iterations", type=int, default=14, help="fit iterations per council (default 14)"
+    )
+    bt.add_argument(
+        "--stock-pull",
+        type=_share,
+        metavar="SHARE",
+        help="share of the gap to the statistical neighbours' looked-after rate the projected "
+        "number looked after closes a year (default: calibration.future.STOCK_PULL; 0: none), "
+        "to try another share, as the default was fitted; use a results folder of its own",
     )
     _polish_option(bt)
     bt.add_argument(

@@ -251,21 +251,24 @@ def looked_after_gap(council: str, year: str, own_rate: float) -> float:
     return round(math.log(float(np.mean(nbr)) / own_rate), 4)
 
 
-def stock_toward_neighbours(params: dict[str, Any]) -> None:
+def stock_toward_neighbours(params: dict[str, Any], pull: float = STOCK_PULL) -> None:
     """Write into a fitted council's parameters the drift of its looked-after stock toward its
     neighbours' (:mod:`sim.model.stock_drift`): the gap from the stock it was fitted to, and
-    :data:`STOCK_PULL`; the fit itself runs with fixed futures."""
+    ``pull`` (:data:`STOCK_PULL`; another share only to try one, as ``backtest --stock-pull``
+    does); the fit itself runs with fixed futures."""
     year = params["reference_year"]
     prov = params.get("provenance", {})
     own = prov.get("targets", {}).get("looked_after")
     gap = looked_after_gap(prov.get("council", ""), year, float(own)) if own else 0.0
     future = params.setdefault("future", {})
     future.setdefault("toward_neighbours", {})["looked_after"] = gap
-    future.setdefault("pull_per_year", {})["looked_after"] = STOCK_PULL
+    future.setdefault("pull_per_year", {})["looked_after"] = pull
     params.setdefault("sources", {})["future.pull_per_year.looked_after"] = (
         "the share of the gap to the statistical neighbours' looked-after rate a year that brought "
         "the model's back-test of every council (fitted to 2021-22, three years on) nearest the "
         "published stocks (DfE; calibration.future.STOCK_PULL)"
+        if pull == STOCK_PULL
+        else f"{pull}: a share tried in a back-test (calibration.future.STOCK_PULL is {STOCK_PULL})"
     )
 
 

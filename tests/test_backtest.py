@@ -17,6 +17,7 @@ from calibration.backtest import _compare, scaling_population, summarise_backtes
 from calibration.council import _ratio, _recent_rate, council_targets
 from calibration.ees import History, find_area, history
 from calibration.fit import steering_ratio
+from calibration.future import looked_after_gap
 
 
 def test_a_step_of_the_pathway_answers_for_its_own_share_only():
@@ -719,6 +720,25 @@ def test_a_kept_fit_is_projected_again_without_fitting_and_gives_the_same_result
         bt.backtest_council(
             "Rutland", "2024-25", reuse_fits=tmp_path, **{**options, "iterations": 2}
         )
+
+
+def test_the_stock_pull_a_back_test_projects_with_moves_the_number_looked_after(tmp_path):
+    """``backtest --stock-pull`` projects a kept fit with another share of the gap to the
+    neighbours' looked-after rate closed a year (how STOCK_PULL is re-derived): Rutland looks
+    after 36% fewer children per child than its neighbours (log gap 0.445), so closing 0.3 of it
+    a year raises its number looked after a year on by up to exp(0.445 * 0.3) - 1 = 14% over
+    none, on the same fit and the same random numbers."""
+    import calibration.backtest as bt
+
+    quick = dict(iterations=1, replications=1, late_replications=1, polish_rounds=0)
+    options = dict(horizon=1, projection_replications=2, **quick)
+    none = bt.backtest_council("Rutland", "2024-25", keep_fit=tmp_path, stock_pull=0.0, **options)
+    some = bt.backtest_council("Rutland", "2024-25", reuse_fits=tmp_path, stock_pull=0.3, **options)
+    kept = yaml.safe_load((tmp_path / "rutland.yaml").read_text())["parameters"]
+    own = float(kept["provenance"]["targets"]["looked_after"])
+    assert looked_after_gap("Rutland", "2023-24", own) == pytest.approx(0.445, abs=0.01)
+    lac = [f.set_index("measure").at["looked_after", "model"] for f in (none, some)]
+    assert 1.04 < lac[1] / lac[0] <= 1.15
 
 
 def test_less_spread_moves_projections_onto_the_targets_the_fit_aimed_at():
