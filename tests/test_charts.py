@@ -99,6 +99,25 @@ def test_cp_plans_in_words_follow_the_runs_flows():
     assert "falls, from about 250 to about 200 over 2 years" in text, text
 
 
+def test_a_stock_that_humps_between_its_ends_says_its_high():
+    """Walsall's CP plans rose from about 230 to about 270 in the first year and ended near 240:
+    words giving the ends alone would not describe the line the chart shows."""
+    frame = _monthly({"cp_plans": 230, "cp_plans_started": 20, "cp_plans_ended_le_3m": 20})
+    hump = [230 + 40 * min(m, 11) / 11 - 30 * max(m - 11, 0) / 12 for m in range(24)]
+    cp = frame["measure"] == "cp_plans"
+    by_month = {_month(m): v for m, v in enumerate(hump)}
+    frame.loc[cp, "value"] = frame.loc[cp, "month"].map(by_month) + frame.loc[cp, "replication"]
+    text = cp_plans_in_words(frame)
+    assert text.endswith(
+        "from about 230 to about 240 over 2 years, highest about 270 in its first year."
+    ), text
+    dip = frame.copy()
+    dip.loc[cp, "value"] = [460 - v for v in dip.loc[cp, "value"]]
+    assert "lowest about 190 in its first year" in cp_plans_in_words(dip)
+    flat = _monthly({"cp_plans": 250, "cp_plans_started": 20, "cp_plans_ended_le_3m": 20})
+    assert "highest" not in cp_plans_in_words(flat) and "lowest" not in cp_plans_in_words(flat)
+
+
 def test_capacity_words_say_how_many_wait_or_how_full_caseloads_are():
     waited = _monthly({"waiting_allocation": 10, "referrals": 100, "caseload_per_sw": 15})
     assert capacity_measure(waited) == "waiting_allocation"

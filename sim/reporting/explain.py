@@ -27,6 +27,11 @@ LEVEL_PCT_PER_YEAR = 0.5
 SLOW_PCT_PER_YEAR = 2.5
 #: Months in a year (a run's flows are counted by month).
 MONTHS_PER_YEAR = 12
+#: How far (% of the nearer end) a stock's line must rise above both its ends, or fall below
+#: them, for its words to name that high or low as well as the ends (judgement: a bump a reader
+#: sees on the chart, beyond the few % a mean of a few runs wanders by).
+BUMP_PCT = 10
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
 def about(n: float) -> str:
@@ -108,8 +113,25 @@ def stock_in_words(
     return (
         f"About {about(start_per_year)} {words[0]} a year and "
         f"{about(leave_per_year)} {words[1]}: {trend}, from about {about(first)} to about "
-        f"{about(last)} over {span}."
+        f"{about(last)} over {span}{_bump_words(level)}."
     )
+
+
+def _bump_words(level: pd.Series) -> str:
+    """ ", highest about 270 in its first year" when the line rises more than :data:`BUMP_PCT`
+    above both its ends (or ", lowest about ..." when it falls below them), else "": the words
+    give the ends, and a reader who sees a hump between them must find it in the words too."""
+    ends = (float(level.iloc[0]), float(level.iloc[-1]))
+    high, low = float(level.max()), float(level.min())
+    if high > max(ends) * (1 + BUMP_PCT / 100) and about(high) != about(max(ends)):
+        word, value, month = "highest", high, level.to_numpy().argmax()
+    elif low < min(ends) * (1 - BUMP_PCT / 100) and about(low) != about(min(ends)):
+        word, value, month = "lowest", low, level.to_numpy().argmin()
+    else:
+        return ""
+    year = int(month) // MONTHS_PER_YEAR
+    when = f"in its {_ORDINALS[year]} year" if year < len(_ORDINALS) else f"in year {year + 1}"
+    return f", {word} about {about(value)} {when}"
 
 
 def _summed(monthly: pd.DataFrame, measures: tuple[str, ...]) -> pd.Series:
