@@ -225,18 +225,17 @@ def pull_toward_neighbours(params: dict[str, Any]) -> None:
     )
 
 
-#: The share of the gap to the statistical neighbours' looked-after rate that a council's
-#: projected stock closes a year (:mod:`sim.model.stock_drift`). Fitted on the model's own
-#: projections, not on the published stocks alone: the pull that brings the back-test of every
-#: council (0.12.0, fitted to 2021-22, three years on, no drift:
-#: ``docs/data/backtest_3yr_2024-25.csv``) nearest what was published, by its median absolute %
-#: error averaged over one to three years on (:func:`calibration.predictability.model_pull`;
-#: 0.05: 5.35, 6.74 and 7.33% against 5.23, 6.50 and 8.37% unmoved and 5.03, 6.88 and 8.06% for
-#: "same as last year"). The published stocks alone, 2020-21 to 2024-25, close 0.075-0.1 of
-#: the gap a year (:func:`neighbour_pull` of ``looked_after``), but the model's flows already
-#: lean toward the neighbours (their targets are shrunk toward them), so that would count part
-#: of the pull twice. The projected years are among those the pull was fitted on: one number, a
-#: judgement.
+#: The share of the gap to the statistical neighbours' looked-after rate that a council's projected
+#: stock closes a year (:mod:`sim.model.stock_drift`). Fitted on the model's own projections, not on
+#: the published stocks alone: the pull that brings the back-test of every council (0.12.0, fitted
+#: to 2021-22, three years on, no drift: ``docs/data/backtest_3yr_2024-25_0.12.0.csv``) nearest what
+#: was published, by its median absolute % error averaged over one to three years on
+#: (:func:`calibration.predictability.model_pull`; 0.05: 5.35, 6.74 and 7.33% against 5.23, 6.50 and
+#: 8.37% unmoved and 5.03, 6.88 and 8.06% for "same as last year"). The published stocks alone,
+#: 2020-21 to 2024-25, close 0.075-0.1 of the gap a year (:func:`neighbour_pull` of
+#: ``looked_after``), but the model's flows already lean toward the neighbours (their targets are
+#: shrunk toward them), so that would count part of the pull twice. The projected years are among
+#: those the pull was fitted on: one number, a judgement.
 STOCK_PULL = 0.05
 
 

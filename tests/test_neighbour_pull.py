@@ -63,7 +63,7 @@ def test_the_models_stock_moved_toward_the_neighbours_would_beat_last_year_three
     16.45%. With no move, the back-test's own figures."""
     from calibration.predictability import model_toward_neighbours
 
-    results = pd.read_csv(ROOT / "docs" / "data" / "backtest_3yr_2024-25.csv")
+    results = pd.read_csv(ROOT / "docs" / "data" / "backtest_3yr_2024-25_0.12.0.csv")
     la = model_toward_neighbours(results, "looked_after", (0.0, 0.05)).query("years_ahead == 3")
     assert la["median_ape"].tolist() == pytest.approx([8.37, 7.33], abs=0.01)
     assert la["same_as_last_year"].iloc[0] == pytest.approx(8.06, abs=0.01)
@@ -78,6 +78,6 @@ def test_the_stocks_pull_is_the_one_that_brings_the_models_back_test_nearest():
     from calibration.future import STOCK_PULL
     from calibration.predictability import model_pull
 
-    results = pd.read_csv(ROOT / "docs" / "data" / "backtest_3yr_2024-25.csv")
+    results = pd.read_csv(ROOT / "docs" / "data" / "backtest_3yr_2024-25_0.12.0.csv")
     assert model_pull(results, "looked_after", PULL_GRID[:9]) == STOCK_PULL
     assert neighbour_pull("looked_after", "2024-25") > STOCK_PULL
