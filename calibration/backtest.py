@@ -164,10 +164,8 @@ def backtest_council(
     ``keep_fit``: a folder the council's fitted parameters are written to (``<slug>.yaml``, with
     the fit's settings and the model that made it). ``reuse_fits``: a folder of such files; a
     fit there with the same settings is projected instead of fitting again (the fit is most of
-    a back-test's time, so a change to the projection alone can be tried on fits made before it).
-    ``stock_pull``: the share of the gap to the neighbours' looked-after rate the projected stock
-    closes a year (:data:`calibration.future.STOCK_PULL`; 0 projects with no such drift, as the
-    pull is fitted on).
+    a back-test's time: a change to the projection alone can be tried on fits made before it).
+    ``stock_pull``: the share of the gap to the neighbours' looked-after rate closed a year.
     """
     area = find_area(la)
     hist = history(area)
@@ -187,12 +185,10 @@ def backtest_council(
     }
     params = reused_fit(reuse_fits / f"{area.slug}.yaml", settings) if reuse_fits else None
     reused = params is not None
-    if params is None:
-        params = _fit(settings, log)
+    params = params if params is not None else _fit(settings, log)
     if keep_fit is not None:
         write_fit(keep_fit / f"{area.slug}.yaml", settings, params)
-    # a fit kept before the drift existed gets it as calibrate does
-    stock_toward_neighbours(params, stock_pull)
+    stock_toward_neighbours(params, stock_pull)  # as calibrate does (a kept fit may predate it)
     pop = scaling_population(hist.table, fitted, hold_out)
     yearly = project(area.name, params, fitted, horizon, pop, projection_replications)
     frame = _compare(area.name, hist.table, fitted, horizon, yearly)

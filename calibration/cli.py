@@ -356,12 +356,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         f"\nBack-test: fitted on years up to {fitted}, projected {args.horizon} year(s) to "
         f"{args.hold_out}; {len(frames)} council(s)"
     )
-    _print_fits_kept(args.fits, fits)
-    if args.stock_pull is not None:
-        print(
-            f"  Looked after projected closing {args.stock_pull:g} of the gap to the neighbours' "
-            f"rate a year (the model's default: {STOCK_PULL:g})"
-        )
+    _print_fits_kept(args.fits, fits, args.stock_pull)
     if len(frames) == 1:  # one council: its figures, not medians over one
         _print_backtest_rows(backtest_record(results))
         print(f"Results: {out}/results.csv")
@@ -371,13 +366,19 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_fits_kept(folder: Path | None, fits: dict[str, int]) -> None:
-    """With ``--fits``: how many councils this run projected from kept fits, and fitted anew."""
+def _print_fits_kept(folder: Path | None, fits: dict[str, int], stock_pull: float | None) -> None:
+    """With ``--fits``: how many councils this run projected from kept fits, and fitted anew;
+    with ``--stock-pull``: the share it projected with."""
     if folder is not None:
         why = " (no kept fit with the same settings)" if fits["new"] else ""
         print(
             f"  This run projected {fits['kept']} council(s) from fits kept in {folder} and "
             f"fitted {fits['new']} anew{why}"
+        )
+    if stock_pull is not None:
+        print(
+            f"  Looked after projected closing {stock_pull:g} of the gap to the neighbours' "
+            f"rate a year (the model's default: {STOCK_PULL:g})"
         )
 
 
