@@ -322,6 +322,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "councils"
     parts.mkdir(exist_ok=True)
+    _same_stock_pull(out, STOCK_PULL if args.stock_pull is None else args.stock_pull)
     failed, fits = _backtest_councils(targets, parts, args)
     # put together in the councils' order, whatever order they finished in
     frames = [
@@ -364,6 +365,23 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     _print_backtest_summary(summary, failed_lines)
     print(f"Results: {out}/results.csv (per council and measure), {out}/summary.csv")
     return 0
+
+
+def _same_stock_pull(out: Path, pull: float) -> None:
+    """Record in ``out`` the stock pull its councils are projected with (``stock_pull.txt``), and
+    refuse to resume a folder projected with another: a run that resumes keeps the councils
+    already done, so mixing pulls would give a summary of neither."""
+    marker = out / "stock_pull.txt"
+    done = any((out / "councils").glob("*.csv"))
+    before = float(marker.read_text(encoding="utf-8")) if marker.exists() else None
+    if done and before is None and pull != STOCK_PULL:
+        before = STOCK_PULL  # a folder from before the marker was projected with the default
+    if done and before is not None and before != pull:
+        raise ScenarioError(
+            f"backtest --out {out}: its councils were projected with --stock-pull {before:g}, "
+            f"this run asks for {pull:g}; give another --out (a run resumes with what is done)"
+        )
+    marker.write_text(f"{pull:g}\n", encoding="utf-8")
 
 
 def _print_fits_kept(folder: Path | None, fits: dict[str, int], stock_pull: float | None) -> None:

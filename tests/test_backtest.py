@@ -793,3 +793,20 @@ def test_the_readmes_three_year_back_test_is_the_shipped_results_and_meets_its_a
         assert model < last < trend
     one_year = summary.loc[("looked_after", 1), cols].round(1).tolist()
     assert one_year == [5.2, 5.2, 6.2]
+
+
+def test_a_results_folder_is_not_resumed_with_another_stock_pull(tmp_path, capsys):
+    """A back-test resumes by keeping the councils done, so a folder projected with one stock
+    pull is not finished with another: the command stops before any fit and says why."""
+    from sim.cli import main
+
+    out = tmp_path / "bt"
+    (out / "councils").mkdir(parents=True)
+    (out / "councils" / "rutland.csv").write_text("council\nRutland\n")
+    (out / "stock_pull.txt").write_text("0.05\n")
+    args = ["backtest", "--la", "Rutland", "--hold-out", "2024-25", "--out", str(out)]
+    assert main([*args, "--stock-pull", "0.1"]) != 0
+    err = capsys.readouterr().err
+    assert "projected with --stock-pull 0.05, this run asks for 0.1" in err, err
+    (out / "stock_pull.txt").unlink()  # a folder from before the marker: the default's
+    assert main([*args, "--stock-pull", "0"]) != 0
