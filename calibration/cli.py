@@ -322,8 +322,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "councils"
     parts.mkdir(exist_ok=True)
-    _same_stock_pull(out, STOCK_PULL if args.stock_pull is None else args.stock_pull)
-    failed, fits = _backtest_councils(targets, parts, args)
+    pull = STOCK_PULL if args.stock_pull is None else args.stock_pull
+    _same_stock_pull(out, pull)
+    failed, fits = _backtest_councils(targets, parts, args, pull)
     # put together in the councils' order, whatever order they finished in
     frames = [
         pd.read_csv(parts / f"{a.slug}.csv") for a in targets if (parts / f"{a.slug}.csv").exists()
@@ -372,11 +373,9 @@ def _same_stock_pull(out: Path, pull: float) -> None:
     refuse to resume a folder projected with another: a run that resumes keeps the councils
     already done, so mixing pulls would give a summary of neither."""
     marker = out / "stock_pull.txt"
-    done = any((out / "councils").glob("*.csv"))
-    before = float(marker.read_text(encoding="utf-8")) if marker.exists() else None
-    if done and before is None and pull != STOCK_PULL:
-        before = STOCK_PULL  # a folder from before the marker was projected with the default
-    if done and before is not None and before != pull:
+    # a folder from before the marker was projected with the default
+    before = float(marker.read_text(encoding="utf-8")) if marker.exists() else STOCK_PULL
+    if before != pull and any((out / "councils").glob("*.csv")):
         raise ScenarioError(
             f"backtest --out {out}: its councils were projected with --stock-pull {before:g}, "
             f"this run asks for {pull:g}; give another --out (a run resumes with what is done)"
@@ -401,9 +400,10 @@ def _print_fits_kept(folder: Path | None, fits: dict[str, int], stock_pull: floa
 
 
 def _backtest_councils(
-    targets: list[ees.Area], parts: Path, args: argparse.Namespace
+    targets: list[ees.Area], parts: Path, args: argparse.Namespace, pull: float
 ) -> tuple[dict[str, str], dict[str, int]]:
-    """Back-test the councils not done yet, each written to ``parts`` as it finishes.
+    """Back-test the councils not done yet, each written to ``parts`` as it finishes, projected
+    with the stock pull ``pull``.
 
     Returns why each council that could not be back-tested was not, and how many of this run's
     councils were projected from kept fits (``kept``) and fitted anew (``new``).
@@ -440,7 +440,7 @@ def _backtest_councils(
             projection_replications=args.replications,
             keep_fit=parts.parent / "fits",
             reuse_fits=args.fits,
-            **({} if args.stock_pull is None else {"stock_pull": args.stock_pull}),
+            stock_pull=pull,
         )
     return failed, fits
 
