@@ -18,7 +18,7 @@ from sim.experiments.comparison import BASELINE
 from sim.experiments.summaries import bands
 from sim.inputs.parameters import FutureSource
 from sim.reporting.charts import cost_change_by_line
-from sim.reporting.labels import band_words, error_bar_words, money_m
+from sim.reporting.labels import band_words, error_bar_words, money_m, year_of_run_words
 
 #: Yearly change (% of the starting number) below which a stock is "about level", and below
 #: which it changes "slowly" (judgement: 0.5% a year is within a run's chance over five years;
@@ -31,7 +31,6 @@ MONTHS_PER_YEAR = 12
 #: them, for its words to name that high or low as well as the ends (judgement: a bump a reader
 #: sees on the chart, beyond the few % a mean of a few runs wanders by).
 BUMP_PCT = 10
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
 def about(n: float) -> str:
@@ -129,9 +128,7 @@ def _bump_words(level: pd.Series) -> str:
         word, value, month = "lowest", low, level.to_numpy().argmin()
     else:
         return ""
-    year = int(month) // MONTHS_PER_YEAR
-    when = f"in its {_ORDINALS[year]} year" if year < len(_ORDINALS) else f"in year {year + 1}"
-    return f", {word} about {about(value)} {when}"
+    return f", {word} about {about(value)} {year_of_run_words(int(month) // MONTHS_PER_YEAR)}"
 
 
 def _summed(monthly: pd.DataFrame, measures: tuple[str, ...]) -> pd.Series:

@@ -179,6 +179,17 @@ NO_EFFECT_WARNING = "the evidence does not rule out no effect, or harm"
 COVERAGE_MEASURES = ("referrals", "cp_plans_started", "care_entries", "looked_after")
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def year_of_run_words(year_index: int) -> str:
+    """ "in its first year" for 0, ... "in its eighth year", then "in year 9" (a run's years
+    counted from 0)."""
+    if year_index < len(_ORDINALS):
+        return f"in its {_ORDINALS[year_index]} year"
+    return f"in year {year_index + 1}"
+
+
 def rough_ranges_words(futures: int) -> str:
     """What every range on a page run with fewer than :data:`NINE_IN_TEN_FUTURES` futures is."""
     return (
