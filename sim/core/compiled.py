@@ -34,11 +34,11 @@ from types import ModuleType
 #: Pydantic models (scenario, parameters, policies, the duration distributions) stay
 #: interpreted: pydantic reads their classes at run time.
 COMPILED_MODULES: tuple[str, ...] = (
+    "sim.core.events",
     "sim.core.calendar",
     "sim.core.entities",
     "sim.core.streams",
     "sim.core.quantiles",
-    "sim.model.scheduler",
     "sim.model.workforce",
     "sim.model.recorder",
     "sim.model.effect_ledger",

@@ -13,10 +13,10 @@ import math
 from collections.abc import Generator
 
 import numpy as np
-import simpy
 
 from sim.core.calendar import DAYS_PER_YEAR
 from sim.core.entities import TOXIC_TRIO_SUBSETS, CareRoute, Child, Exit, Family, RiskFactors
+from sim.core.events import Environment, Event
 from sim.core.streams import Stream
 from sim.model.care import care_episode
 from sim.model.services import Services
@@ -168,8 +168,8 @@ def lone_child_into_care(
 
 
 def uasc_arrivals(
-    env: simpy.Environment, svc: Services, end_day: float
-) -> Generator[simpy.Event, object, None]:
+    env: Environment, svc: Services, end_day: float
+) -> Generator[Event, object, None]:
     """Unaccompanied asylum-seeking children: their own arrival stream, straight into care."""
     d = svc.params.demand
     rng = svc.streams.generator(Stream.UASC)
@@ -190,8 +190,8 @@ def uasc_arrivals(
 
 
 def youth_justice_arrivals(
-    env: simpy.Environment, svc: Services, end_day: float
-) -> Generator[simpy.Event, object, None]:
+    env: Environment, svc: Services, end_day: float
+) -> Generator[Event, object, None]:
     """Children remanded to the council's accommodation: their own arrival stream (from the
     youth justice system, not the council's pathway), looked after for the remand and then
     leaving care (an exit for another reason: custody, bail or home, which DfE does not split)."""

@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 
-import simpy
-
 from sim.core.calendar import DAYS_PER_YEAR, Calendar
 from sim.core.entities import CP_DURATION_BANDS, cp_duration_band
+from sim.core.events import Environment, Event
 from sim.core.streams import Stream, Streams
 from sim.inputs.future_changes import pool_changes
 from sim.inputs.policies import ActivePolicy, PolicySet
@@ -22,7 +21,6 @@ from sim.model.front_door import front_door, new_concern
 from sim.model.future import Future, toward_neighbours
 from sim.model.opening_caseload import seed_opening_caseload
 from sim.model.recorder import Recorder
-from sim.model.scheduler import ModelEnvironment
 from sim.model.services import Services
 from sim.model.stock_drift import StockDrift, stock_path
 from sim.model.workforce import CaseloadPool, staff_following_caseload
@@ -34,7 +32,7 @@ def build(
     *,
     sampled_effects: bool = False,
     effect_ledger: bool = False,
-) -> tuple[simpy.Environment, Services]:
+) -> tuple[Environment, Services]:
     """Build the environment and services of one replication, with its processes started.
 
     ``effect_ledger`` keeps the effect audit's ledger (:mod:`sim.model.effect_ledger`) when the
@@ -42,7 +40,7 @@ def build(
     """
     p = scenario.parameters
     cal = Calendar.from_start(scenario.start_date, scenario.months)
-    env = ModelEnvironment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
+    env = Environment(initial_time=-scenario.warm_up_years * DAYS_PER_YEAR)
     pop = float(scenario.population)
     svc = Services(
         env=env,
@@ -149,7 +147,7 @@ def policy_set(scenario: Scenario, replication: int, sampled_effects: bool) -> P
     )
 
 
-def _month_ends(env: simpy.Environment, svc: Services) -> Generator[simpy.Event, object, None]:
+def _month_ends(env: Environment, svc: Services) -> Generator[Event, object, None]:
     """Close each month: keep month-end stocks, caseloads and waiting lists."""
     yield env.timeout(max(0.0, -env.now))
     svc.record.start_counting()
@@ -181,8 +179,8 @@ def _open_cp_plans_by_duration(svc: Services, now: float) -> dict[str, float]:
 
 
 def _policy_staff(
-    env: simpy.Environment, svc: Services, active: ActivePolicy
-) -> Generator[simpy.Event, object, None]:
+    env: Environment, svc: Services, active: ActivePolicy
+) -> Generator[Event, object, None]:
     """A policy's added staff (its file's team per 100,000 children, at this council's size) join
     their teams on its start date."""
     yield env.timeout(max(0.0, active.start_day - env.now))

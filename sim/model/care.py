@@ -17,8 +17,6 @@ import math
 from bisect import bisect_right
 from collections.abc import Generator
 
-import simpy
-
 from sim.core.calendar import DAYS_PER_YEAR, WITHIN_12_MONTHS_DAYS
 from sim.core.entities import (
     AGE_OF_MAJORITY,
@@ -34,6 +32,7 @@ from sim.core.entities import (
     care_stay_band,
     entry_age_band,
 )
+from sim.core.events import Environment, Event
 from sim.core.streams import Stream
 from sim.model.services import Services
 
@@ -65,7 +64,7 @@ def choose_exit(age: float, u: float, svc: Services) -> Exit:
 
 
 def enter_care(
-    env: simpy.Environment,
+    env: Environment,
     family: Family,
     svc: Services,
     route: CareRoute,
@@ -144,7 +143,7 @@ def into_care(
 
 
 def care_episode(
-    env: simpy.Environment,
+    env: Environment,
     child: Child,
     family: Family,
     svc: Services,
@@ -152,7 +151,7 @@ def care_episode(
     src: str | None,
     elapsed: float = 0.0,
     planned: tuple[Exit, float] | None = None,
-) -> Generator[simpy.Event, object, None]:
+) -> Generator[Event, object, None]:
     """One child's time in care, from entry (or from the opening caseload) to leaving.
 
     ``planned`` (reason, remaining days) and ``elapsed`` seed a child already in care at the start.
@@ -190,14 +189,14 @@ def care_episode(
 
 
 def _stay_with_moves(
-    env: simpy.Environment,
+    env: Environment,
     child: Child,
     svc: Services,
     draws: Family,
     state: str,
     stay: float,
     uasc: bool,
-) -> Generator[simpy.Event, object, str]:
+) -> Generator[Event, object, str]:
     """Hold the stay for ``stay`` days, moving placement at ``placement_moves_per_year`` (a
     Poisson process on its own stream): each move redraws the placement for the child's age
     then. Returns the placement state held at the end."""
@@ -225,7 +224,7 @@ def _move_placement(child: Child, svc: Services, draws: Family, state: str, uasc
 
 
 def _drifting_stay(
-    env: simpy.Environment,
+    env: Environment,
     child: Child,
     svc: Services,
     draws: Family,
@@ -233,7 +232,7 @@ def _drifting_stay(
     stay: float,
     uasc: bool,
     movable: bool,
-) -> Generator[simpy.Event, object, tuple[str, float]]:
+) -> Generator[Event, object, tuple[str, float]]:
     """:func:`_stay_with_moves` under a drift of the stock (:mod:`sim.model.stock_drift`): the
     child looks again at when they leave at each projected year's start, so a stay the drift
     moves ends on its new day. Returns the placement state held at the end and the days in
@@ -334,8 +333,8 @@ def _after_return_home(child: Child, family: Family, svc: Services) -> None:
 
 
 def return_breaks_down(
-    env: simpy.Environment, child: Child, family: Family, svc: Services, delay: float
-) -> Generator[simpy.Event, object, None]:
+    env: Environment, child: Child, family: Family, svc: Services, delay: float
+) -> Generator[Event, object, None]:
     """A return home that breaks down: ``delay`` days after going home the child comes straight
     back into care (a re-entry, not through a new referral), unless the child is back in care
     already, has turned 18 or lives elsewhere by then."""

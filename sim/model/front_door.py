@@ -16,9 +16,9 @@ from collections import deque
 from collections.abc import Generator
 
 import numpy as np
-import simpy
 
 from sim.core.entities import Family, State
+from sim.core.events import Environment, Event
 from sim.core.streams import Stream
 from sim.inputs.parameters import FrontDoor
 from sim.inputs.policies import ActivePolicy
@@ -52,9 +52,7 @@ def triage_chances(
 # -- new families ----------------------------------------------------------------------------
 
 
-def front_door(
-    env: simpy.Environment, svc: Services, end_day: float
-) -> Generator[simpy.Event, object, None]:
+def front_door(env: Environment, svc: Services, end_day: float) -> Generator[Event, object, None]:
     """Contacts about new families, triaged by the MASH in daily batches up to its capacity.
 
     Each day's contacts are drawn in bulk (their number, who they are, and the uniform that
@@ -309,12 +307,12 @@ def _contact_row(family: Family) -> dict[str, np.ndarray]:
 
 
 def known_family_contact(
-    env: simpy.Environment,
+    env: Environment,
     family: Family,
     svc: Services,
     triage: float,
     state: State,
-) -> Generator[simpy.Event, object, None]:
+) -> Generator[Event, object, None]:
     """A known family's new concern, triaged on to early help or a referral (started once
     triaged, ``triage`` days after the contact).
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import simpy
 
 from sim.core.calendar import (
     CALENDAR_DAYS_PER_WORKING_DAY,
@@ -27,6 +26,7 @@ from sim.core.calendar import (
 )
 from sim.core.distributions import Empirical
 from sim.core.entities import AGE_OF_MAJORITY, CareRoute, Child, Exit, Family, RiskFactors, State
+from sim.core.events import Environment
 from sim.core.streams import Stream
 from sim.model.arrivals import (
     HISTORY_ID_BASE,
@@ -129,7 +129,7 @@ def _candidates(
             yield fam, int(i)
 
 
-def seed_opening_caseload(env: simpy.Environment, svc: Services, uasc: bool = True) -> None:
+def seed_opening_caseload(env: Environment, svc: Services, uasc: bool = True) -> None:
     """Start from the caseload at the last 31 March, with plausible ages and elapsed durations.
 
     ``uasc``: unaccompanied children arrive in this run, so the looked-after children at the
@@ -213,7 +213,7 @@ def _open_case(
 
 
 def _seed_enquiries_under_way(
-    env: simpy.Environment,
+    env: Environment,
     svc: Services,
     factory: FamilyFactory,
     rng: np.random.Generator,
@@ -247,9 +247,7 @@ def _seed_enquiries_under_way(
         start_journey(svc, family, State.ICPC, delay=remaining * CALENDAR_DAYS_PER_WORKING_DAY)
 
 
-def _seed_proceedings_under_way(
-    env: simpy.Environment, svc: Services, cp_families: list[Family]
-) -> None:
+def _seed_proceedings_under_way(env: Environment, svc: Services, cp_families: list[Family]) -> None:
     """Care proceedings under way on 31 March, to their final orders.
 
     Without them no proceedings were open on the first day: the children in proceedings took
@@ -304,7 +302,7 @@ def _seed_proceedings_under_way(
 
 
 def _seed_looked_after(
-    env: simpy.Environment, svc: Services, rng: np.random.Generator, target: int
+    env: Environment, svc: Services, rng: np.random.Generator, target: int
 ) -> None:
     la = svc.params.looked_after
     p_entry_age = shares(la.opening_entry_ages())
@@ -358,7 +356,7 @@ def _opening_uasc(svc: Services) -> int:
 
 
 def _seed_uasc_looked_after(
-    env: simpy.Environment, svc: Services, rng: np.random.Generator, target: int
+    env: Environment, svc: Services, rng: np.random.Generator, target: int
 ) -> None:
     """Unaccompanied children looked after at the start: ages length-biased on the stay to 18."""
     d = svc.params.demand
@@ -404,7 +402,7 @@ def _care_leaver_family(
 
 
 def _seed_recent_closures(
-    env: simpy.Environment, svc: Services, factory: FamilyFactory, rng: np.random.Generator
+    env: Environment, svc: Services, factory: FamilyFactory, rng: np.random.Generator
 ) -> None:
     """Families closed in the two years before the start who will come back with a new concern."""
     r = svc.params.recontact
@@ -435,7 +433,7 @@ def _seed_recent_closures(
 _ENTRANTS_DRAWN = 1000
 
 
-def _seed_recent_returns_home(env: simpy.Environment, svc: Services, looked_after: int) -> None:
+def _seed_recent_returns_home(env: Environment, svc: Services, looked_after: int) -> None:
     """Children who returned home from care in the year before the start.
 
     Some come back to children's services (and some into care), so without them the first year

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-import simpy
-
 from sim.core.calendar import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -31,11 +29,12 @@ from sim.core.entities import (
     State,
     cp_duration_band,
 )
+from sim.core.events import Environment, Event
 from sim.core.streams import Stream
 from sim.model.care import enter_care
 from sim.model.services import Services
 
-StageGenerator = Generator[simpy.Event, object, State]
+StageGenerator = Generator[Event, object, State]
 #: Stages at which a family entering them is enrolled in policies (the front door enrols its own).
 ENROLLING_STAGES = frozenset(POLICY_STAGES) - {State.FRONT_DOOR.value, PRE_PROCEEDINGS}
 #: Stages whose work a social worker holds, as a set (``enter`` runs on every move).
@@ -67,8 +66,8 @@ URGENT_NEED = 4
 
 
 def family_journey(
-    env: simpy.Environment, family: Family, svc: Services, state: State
-) -> Generator[simpy.Event, object, None]:
+    env: Environment, family: Family, svc: Services, state: State
+) -> Generator[Event, object, None]:
     """One episode for a family, from a contact's outcome to closure (started when triage or
     the opening caseload hands the family on: :func:`start_journey`).
 
@@ -130,7 +129,7 @@ def release(family: Family, n: int, svc: Services) -> None:
         family.slots_held -= n
 
 
-def close(env: simpy.Environment, family: Family, svc: Services) -> None:
+def close(env: Environment, family: Family, svc: Services) -> None:
     """Close the family's episode; some families come back with a new concern later."""
     now = env.now
     if family.counted:
@@ -178,7 +177,7 @@ def share_ahead(elapsed: float, remaining: float) -> float:
 # -- stages ----------------------------------------------------------------------------------
 
 
-def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def early_help(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Early help: wait for a family practitioner (or give up), then help; close or step up."""
     now = env.now
     resuming = family.resume is not None
@@ -214,7 +213,7 @@ def early_help(env: simpy.Environment, family: Family, svc: Services) -> StageGe
     return State.CLOSED
 
 
-def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def referral(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Referral to children's social care: count it, then wait for a social worker."""
     now = env.now
     n = family.n_at_home(now)
@@ -242,7 +241,7 @@ def referral(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     return State.ASSESSMENT
 
 
-def assessment(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def assessment(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Social work assessment; then s47, CIN plan, step down to early help, or close."""
     resuming = family.resume is not None
     elapsed = 0.0
@@ -283,7 +282,7 @@ def _assessment_completed(family: Family, svc: Services, n: int, days: float) ->
         svc.record.flow("assessments_over_45_working_days", n, now)
 
 
-def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def cin_plan(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Child in need plan: may escalate to s47 or s20 care; ends in review, step-down or closure."""
     c = svc.params.cin_plan
     resuming = family.resume is not None
@@ -327,7 +326,7 @@ def cin_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGene
     return State.CLOSED
 
 
-def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def s47_enquiry(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Strategy discussion and s47 enquiry; emergency protection for a few; then ICPC or not."""
     n = enter(family, S47_ENQUIRY_KEY, svc, env.now)
     svc.record.flow("s47_enquiries", n, env.now)
@@ -347,7 +346,7 @@ def s47_enquiry(env: simpy.Environment, family: Family, svc: Services) -> StageG
     return State.CLOSED
 
 
-def icpc(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def icpc(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Initial child protection conference: a CP plan, or a CIN plan."""
     svc.record.flow("icpcs", family.counted, env.now)
     if svc.escalates(family, Stream.ICPC, "icpc.p_cp_plan"):
@@ -356,7 +355,7 @@ def icpc(env: simpy.Environment, family: Family, svc: Services) -> StageGenerato
     yield  # pragma: no cover  (a stage is a generator even when it takes no time)
 
 
-def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGenerator:
+def cp_plan(env: Environment, family: Family, svc: Services) -> StageGenerator:
     """Child protection plan; pre-proceedings and care proceedings, or s20, for some."""
     resuming = family.resume is not None
     elapsed = 0.0
@@ -394,12 +393,12 @@ def cp_plan(env: simpy.Environment, family: Family, svc: Services) -> StageGener
 
 
 def pre_proceedings(
-    env: simpy.Environment,
+    env: Environment,
     family: Family,
     svc: Services,
     plan_start: float,
     left: float | None = None,
-) -> Generator[simpy.Event, object, State | None]:
+) -> Generator[Event, object, State | None]:
     """The Public Law Outline's pre-proceedings for a family on a CP plan (started on
     ``plan_start``), from the letter before proceedings; care proceedings for some. ``left``:
     the days still to run of pre-proceedings that began before the start (their letter was
@@ -437,7 +436,7 @@ def _count_care_after_letter(family: Family, svc: Services, n: int, letter: floa
 
 
 def care_proceedings(
-    env: simpy.Environment, family: Family, svc: Services, plan_start: float, letter: float
+    env: Environment, family: Family, svc: Services, plan_start: float, letter: float
 ) -> bool:
     """s31 care proceedings issued for the family's children at home (on a CP plan that
     started on ``plan_start``, in pre-proceedings since ``letter``); True if the children are
@@ -469,7 +468,7 @@ def care_proceedings(
 
 
 def proceedings_at_home(
-    env: simpy.Environment,
+    env: Environment,
     family: Family,
     n: int,
     days: float,
@@ -477,7 +476,7 @@ def proceedings_at_home(
     letter: float,
     svc: Services,
     elapsed: float = 0.0,
-) -> Generator[simpy.Event, object, None]:
+) -> Generator[Event, object, None]:
     """The proceedings of ``n`` children who stay at home at issue, to the final order ``days``
     after issue (``elapsed`` of them before the start, for proceedings under way then). A care
     or placement order brings the children still at home into care (a care order on
@@ -494,13 +493,13 @@ def proceedings_at_home(
 
 
 def proceedings_in_care(
-    env: simpy.Environment,
+    env: Environment,
     n: int,
     days: float,
     u_order: float,
     svc: Services,
     elapsed: float = 0.0,
-) -> Generator[simpy.Event, object, None]:
+) -> Generator[Event, object, None]:
     """The proceedings of ``n`` children removed at issue: looked after under an interim care
     order until the final order ``days`` after issue (``elapsed`` of them before the start, for
     proceedings under way then). (A sibling not removed leaves the proceedings with the
@@ -569,7 +568,7 @@ def _cp_plan_ended(family: Family, svc: Services, start: float) -> None:
 
 
 def _end_cp_plan_into_care(
-    env: simpy.Environment, family: Family, svc: Services, start: float, route: CareRoute
+    env: Environment, family: Family, svc: Services, start: float, route: CareRoute
 ) -> State:
     _cp_plan_ended(family, svc, start)
     enter_care(env, family, svc, route)

@@ -11,18 +11,17 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import simpy
 from pydantic import BaseModel
 
 from sim.core.calendar import Calendar
 from sim.core.entities import Family
+from sim.core.events import Environment
 from sim.core.streams import Stream, Streams
 from sim.inputs.parameters import Parameters
 from sim.inputs.policies import PolicySet
 from sim.model.effect_ledger import EffectLedger
 from sim.model.future import Future
 from sim.model.recorder import Recorder
-from sim.model.scheduler import ModelProcess
 from sim.model.stock_drift import StockDrift
 from sim.model.workforce import CaseloadPool
 
@@ -58,7 +57,7 @@ class Services:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         params: Parameters,
         cal: Calendar,
         streams: Streams,
@@ -154,7 +153,7 @@ class Services:
         self.known_family_front_door(family, self, delay)
 
     def start_process(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
-        """Start a simpy process ``fn(env, *args, svc=self, **kwargs)``."""
+        """Start a process ``fn(env, *args, svc=self, **kwargs)``."""
         self.env.process(fn(self.env, *args, svc=self, **kwargs))
 
     def start_process_after(
@@ -162,7 +161,7 @@ class Services:
     ) -> None:
         """Start the process ``fn(env, *args, svc=self, **kwargs)`` ``delay`` days from now (as
         one that began by waiting ``delay`` days would, less the event that began it)."""
-        ModelProcess(self.env, fn(self.env, *args, svc=self, **kwargs), after=delay)
+        self.env.process(fn(self.env, *args, svc=self, **kwargs), after=delay)
 
     def u(self, family: Family, stream: Stream) -> float:
         """The family's next uniform on ``stream``."""

@@ -25,9 +25,9 @@ import math
 from collections.abc import Generator
 
 import numpy as np
-import simpy
 
 from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.events import Environment
 from sim.model.recorder import Recorder
 
 #: How long after a projected year's start the drift moves that year's stays (days): after the
@@ -63,7 +63,7 @@ class StockDrift:
         start = math.floor((now - LOOK_AGAIN_AFTER) / DAYS_PER_YEAR) + 1
         return max(start, 0) * DAYS_PER_YEAR + LOOK_AGAIN_AFTER
 
-    def run(self, env: simpy.Environment, record: Recorder, years: int) -> Generator:
+    def run(self, env: Environment, record: Recorder, years: int) -> Generator:
         """At the start of each projected year, move the year's number of stays."""
         for k in range(min(years, len(self.path))):
             wait = k * DAYS_PER_YEAR + MOVE_AFTER - env.now

@@ -13,9 +13,8 @@ import math
 from collections import deque
 from collections.abc import Generator
 
-import simpy
-
 from sim.core.calendar import DAYS_PER_YEAR
+from sim.core.events import Environment, Event
 
 
 class CaseloadPool:
@@ -23,7 +22,7 @@ class CaseloadPool:
 
     Parameters
     ----------
-    env : simpy.Environment
+    env : Environment
     fte : float
         Workers in post, full-time equivalent.
     ceiling : float
@@ -37,7 +36,7 @@ class CaseloadPool:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         fte: float,
         ceiling: float,
         stretch: float = 0.0,
@@ -56,7 +55,7 @@ class CaseloadPool:
         self.stretch = stretch
         self.cases_per_place = cases_per_place
         self.held = 0
-        self._queue: deque[tuple[simpy.Event, int]] = deque()
+        self._queue: deque[tuple[Event, int]] = deque()
 
     @property
     def waiting(self) -> int:
@@ -84,7 +83,7 @@ class CaseloadPool:
             return True
         return False
 
-    def request(self, n: int, urgent: bool = False) -> simpy.Event:
+    def request(self, n: int, urgent: bool = False) -> Event:
         """Event that succeeds when ``n`` places are allocated (FIFO behind earlier requests)."""
         ev = self.env.event()
         if self._free(n, urgent):
@@ -94,7 +93,7 @@ class CaseloadPool:
             self._queue.append((ev, n))
         return ev
 
-    def cancel(self, ev: simpy.Event) -> None:
+    def cancel(self, ev: Event) -> None:
         """Withdraw a waiting request (a family that disengaged from the waiting list)."""
         for item in self._queue:
             if item[0] is ev:
@@ -137,8 +136,8 @@ class CaseloadPool:
 
 
 def staff_following_caseload(
-    env: simpy.Environment, pool: CaseloadPool, elasticity: float, end_day: float
-) -> Generator[simpy.Event, object, None]:
+    env: Environment, pool: CaseloadPool, elasticity: float, end_day: float
+) -> Generator[Event, object, None]:
     """Once a year, the council's own case-holding staff follow the children who need a social
     worker, as councils' staff follow their cases in the workforce census.
 

@@ -1,0 +1,42 @@
+# C types for the compiled build of events.py (Cython reads this beside the .py; the .py stays
+# the one source and runs unchanged where nothing is compiled). Every event of a run is made,
+# scheduled and processed here: as extension types, events' fields are C struct members, and
+# stepping the clock and resuming a process are C calls rather than Python attribute lookups.
+import cython
+
+cdef class Environment
+
+cdef class Event:
+    cdef public Environment env
+    cdef public list callbacks
+    cdef public object _value
+    cdef public bint _ok
+    cdef public bint _defused
+
+cdef class Timeout(Event):
+    pass
+
+cdef class Process(Event):
+    cdef public object _generator
+
+    @cython.locals(env=Environment, target=Event)
+    cpdef _resume(self, Event event)
+
+cdef class Condition(Event):
+    cdef public object _evaluate
+    cdef public tuple _events
+    cdef public Py_ssize_t _count
+    cdef public object _check_callback
+
+cdef class Environment:
+    cdef public double _now
+    cdef public list _queue
+    cdef public long long _eid
+    cdef public object _active_proc
+
+    cpdef schedule(self, Event event, int priority=*, double delay=*)
+    cpdef double peek(self)
+    @cython.locals(event=Event, callbacks=list, process=Process)
+    cpdef step(self)
+    @cython.locals(n=cython.longlong, queue=list)
+    cpdef long long steps_until(self, double until)
