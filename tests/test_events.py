@@ -47,8 +47,22 @@ def _workload(env, trace: list, seed: int, n: int = 60) -> None:  # type: ignore
         env.process(worker(i))
 
 
+INTERPRETED = events.__file__.endswith(".py")
+
+
+@pytest.fixture(params=["this build's heap", "typed heap, interpreted"])
+def heap(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on the schedule this build uses and, interpreted, on the compiled build's
+    typed heap as well (compiled, the choice is fixed when the module is built)."""
+    if request.param.startswith("typed"):
+        if not INTERPRETED:
+            pytest.skip("compiled: the typed heap is the one in use")
+        monkeypatch.setattr(events, "TYPED_HEAP", True)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("seed", range(8))
-def test_processes_step_in_simpys_order(seed: int) -> None:
+def test_processes_step_in_simpys_order(seed: int, heap: str) -> None:
     ours, theirs = [], []
     env = events.Environment()
     _workload(env, ours, seed)
@@ -62,7 +76,7 @@ def test_processes_step_in_simpys_order(seed: int) -> None:
     assert 0 < steps == env._eid < next(reference._eid) - 1  # type: ignore[attr-defined]
 
 
-def test_a_process_started_after_a_delay_steps_as_one_that_began_by_waiting() -> None:
+def test_a_process_started_after_a_delay_steps_as_one_that_began_by_waiting(heap: str) -> None:
     def stepper(env, trace: list, name: int, waits: bool, delay: float):  # type: ignore[no-untyped-def]
         if waits:
             yield env.timeout(delay)
@@ -85,7 +99,9 @@ def test_a_process_started_after_a_delay_steps_as_one_that_began_by_waiting() ->
     assert env.now == 20.0
 
 
-def test_same_moment_events_keep_the_order_they_were_scheduled_in_and_starts_go_first() -> None:
+def test_same_moment_events_keep_the_order_they_were_scheduled_in_and_starts_go_first(
+    heap: str,
+) -> None:
     env = events.Environment(initial_time=-5.0)
     order: list[str] = []
     for name in "abc":

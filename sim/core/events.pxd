@@ -12,6 +12,12 @@ cdef class Event:
     cdef public object _value
     cdef public bint _ok
     cdef public bint _defused
+    cdef public double _at
+    cdef public long long _order
+
+cdef bint TYPED_HEAP
+cdef long long _PRIORITY_SHIFT
+cdef bint _earlier(Event a, Event b)
 
 cdef class Timeout(Event):
     pass
@@ -34,9 +40,17 @@ cdef class Environment:
     cdef public long long _eid
     cdef public object _active_proc
 
-    cpdef schedule(self, Event event, int priority=*, double delay=*)
+    @cython.locals(at=cython.double, eid=cython.longlong)
+    cpdef schedule(self, Event event, long long priority=*, double delay=*)
+    @cython.locals(first=Event)
     cpdef double peek(self)
     @cython.locals(event=Event, callbacks=list, process=Process)
     cpdef step(self)
-    @cython.locals(n=cython.longlong, queue=list)
+    @cython.locals(n=cython.longlong)
     cpdef long long steps_until(self, double until)
+    @cython.locals(heap=list, parent=Event, pos=cython.Py_ssize_t, parent_pos=cython.Py_ssize_t)
+    cdef _push(self, Event event)
+    @cython.locals(heap=list, last=Event, first=Event, parent=Event, n=cython.Py_ssize_t,
+                   pos=cython.Py_ssize_t, child=cython.Py_ssize_t, right=cython.Py_ssize_t,
+                   parent_pos=cython.Py_ssize_t)
+    cdef Event _pop(self)

@@ -1,3 +1,4 @@
+# cython: boundscheck=False, wraparound=False
 """The model's event core: the part of simpy the model uses, in simpy's order, with typed events.
 
 The model is written as simpy processes (generators that yield the events they wait for) and
@@ -61,6 +62,19 @@ def _copy_of(error: Any) -> BaseException:
     return copy
 
 
+#: Compiled, the schedule is a heap of the events themselves, ordered by C fields; interpreted, a
+#: heap of (time, priority, order, event) tuples in Python's C ``heapq``. Either way events come out
+#: in the one order (time, priority, order scheduled): every key is distinct.
+TYPED_HEAP = not __file__.endswith(".py")
+#: An event's place among those due at the same moment: its priority, then the order scheduled.
+_PRIORITY_SHIFT = 56
+
+
+def _earlier(a: Event, b: Event) -> bool:
+    """Whether ``a`` is due before ``b`` (the typed heap's order)."""
+    return a._at < b._at or (a._at == b._at and a._order < b._order)  # type: ignore[attr-defined]
+
+
 class Environment:
     """Simulated time and the events due, in (time, priority, order scheduled) order."""
 
@@ -68,7 +82,7 @@ class Environment:
 
     def __init__(self, initial_time: float = 0.0) -> None:
         self._now = initial_time
-        self._queue: list[tuple[float, int, int, Event]] = []
+        self._queue: list[Any] = []
         self._eid = 0
         self._active_proc: Process | None = None
 
@@ -84,19 +98,35 @@ class Environment:
 
     def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0.0) -> None:
         """Put ``event`` on the schedule ``delay`` days from now."""
-        heappush(self._queue, (self._now + delay, priority, self._eid, event))
-        self._eid += 1
+        at = self._now + delay
+        eid = self._eid
+        self._eid = eid + 1
+        if TYPED_HEAP:
+            event._at = at  # type: ignore[attr-defined]
+            event._order = (priority << _PRIORITY_SHIFT) + eid  # type: ignore[attr-defined]
+            self._push(event)
+        else:
+            heappush(self._queue, (at, priority, eid, event))
 
     def peek(self) -> float:
         """The time of the next event (infinity when there is none)."""
-        return self._queue[0][0] if self._queue else INFINITY
+        if not self._queue:
+            return INFINITY
+        if TYPED_HEAP:
+            first = self._queue[0]
+            return first._at
+        return self._queue[0][0]
 
     def step(self) -> None:
         """Process the next event: run its callbacks (resuming the processes waiting for it)."""
         if not self._queue:
             raise EmptySchedule()
-        now, _, _, event = heappop(self._queue)
-        self._now = now
+        if TYPED_HEAP:
+            event = self._pop()
+            self._now = event._at  # type: ignore[attr-defined]
+        else:
+            now, _, _, event = heappop(self._queue)
+            self._now = now
         callbacks = event.callbacks
         event.callbacks = None
         for callback in callbacks:  # type: ignore[union-attr]
@@ -111,8 +141,7 @@ class Environment:
     def steps_until(self, until: float) -> int:
         """Process every event due at or before ``until``; return how many."""
         n = 0
-        queue = self._queue
-        while queue and queue[0][0] <= until:
+        while self.peek() <= until:
             self.step()
             n += 1
         return n
@@ -127,10 +156,51 @@ class Environment:
         """Process every event due before ``until``, then set the clock to ``until``."""
         if until < self._now:
             raise ValueError(f"until ({until}) must be at or after now ({self._now})")
-        queue = self._queue
-        while queue and queue[0][0] < until:
+        while self.peek() < until:
             self.step()
         self._now = until
+
+    def _push(self, event: Event) -> None:
+        """Add ``event`` to the typed heap (heapq's sift, on the events' own keys)."""
+        heap = self._queue
+        heap.append(event)
+        pos = len(heap) - 1
+        while pos > 0:
+            parent_pos = (pos - 1) >> 1
+            parent = heap[parent_pos]
+            if not _earlier(event, parent):
+                break
+            heap[pos] = parent
+            pos = parent_pos
+        heap[pos] = event
+
+    def _pop(self) -> Event:
+        """Take the earliest event from the typed heap (heapq's: the hole at the top goes down to
+        a leaf by the earlier child, then the last event rises into it)."""
+        heap = self._queue
+        last = heap.pop()
+        if not heap:
+            return last
+        first = heap[0]
+        n = len(heap)
+        pos = 0
+        child = 1
+        while child < n:
+            right = child + 1
+            if right < n and not _earlier(heap[child], heap[right]):
+                child = right
+            heap[pos] = heap[child]
+            pos = child
+            child = 2 * pos + 1
+        while pos > 0:
+            parent_pos = (pos - 1) >> 1
+            parent = heap[parent_pos]
+            if not _earlier(last, parent):
+                break
+            heap[pos] = parent
+            pos = parent_pos
+        heap[pos] = last
+        return first
 
     def event(self) -> Event:
         """A new event, not yet triggered."""
@@ -157,7 +227,7 @@ class Event:
     """An event: it may happen (pending), is going to (triggered: scheduled) or has (processed:
     its callbacks ran, and ``callbacks`` is None). ``a | b`` waits for either, ``a & b`` both."""
 
-    __slots__ = ("_defused", "_ok", "_value", "callbacks", "env")
+    __slots__ = ("_at", "_defused", "_ok", "_order", "_value", "callbacks", "env")
 
     def __init__(self, env: Environment) -> None:
         self.env = env
