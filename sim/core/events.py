@@ -2,7 +2,7 @@
 """The model's event core: the part of simpy the model uses, in simpy's order, with typed events.
 
 The model is written as simpy processes (generators that yield the events they wait for) and
-ran on simpy's environment until 0.16.0. simpy's events are Python objects whose every attribute
+ran on simpy's environment through 0.15.0. simpy's events are Python objects whose every attribute
 is a dictionary lookup, its ``env.timeout`` makes a bound class on each call, and each process
 step went through a bound method. This module keeps simpy's semantics for what the model uses
 (timeouts, plain events, processes, ``a | b``, stepping in time order) and nothing else, written
