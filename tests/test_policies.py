@@ -467,3 +467,50 @@ def test_only_social_work_posts_can_be_released():
     bad = policy(adds_staff=[{"role": "family_practitioner", "fte": -2, "team": "policy"}])
     with pytest.raises(ScenarioError, match="negative only for social work posts"):
         scenario_from_dict({"policies": [bad]})
+
+
+@pytest.mark.parametrize("in_one_locality", [False, True])
+def test_a_known_familys_triage_under_front_door_policies_is_a_new_familys(in_one_locality):
+    """A known family's new concern is triaged one family at a time, a new family's in a day's
+    arrays: every eligibility and multiplier must give the same chances, bit for bit."""
+    from sim.core.entities import Child, Family, RiskFactors
+    from sim.model.front_door import _front_door_policies, _known_family_policies
+
+    sc = load_scenario(SCENARIOS / "social_workers_in_schools.yaml")
+    if in_one_locality:  # Dorset's two localities; the pilot in one, for domestic abuse only
+        dorset = load_scenario(SCENARIOS / "targeted_locality_dorset.yaml")
+        where = dorset.parameters.demand.localities[0].name
+        narrowed = sc.policies[0].eligible.model_copy(
+            update={"localities": [where], "risk_factors": ["da"]}
+        )
+        sc = dorset.with_changes(
+            policies=[sc.policies[0].model_copy(update={"eligible": narrowed})]
+        )
+    sc = sc.with_changes(population=20_000, years=1)
+    _env, svc = build(sc, 0)
+    day = max(a.start_day for a in svc.policies.active) + 400.0
+    assert any(a.ramp(day) > 0 for a in svc.policies.active)
+    rng = np.random.default_rng(3)
+    moved = 0
+    for i in range(400):
+        family = Family(
+            id=i,
+            children=[Child(birth_day=-2000.0)],
+            locality=int(rng.integers(2 if in_one_locality else 1)),
+            at_pod_school=bool(rng.integers(2)),
+            risk=RiskFactors(int(rng.integers(8))),
+            need=int(rng.integers(1, 5)),
+            draws=svc.streams.family(i),
+        )
+        p_ref, p_eh = float(rng.uniform(0.05, 0.9)), float(rng.uniform(0.0, 0.3))
+        row = {
+            "need": np.array([family.need]),
+            "risk": np.array([int(family.risk)]),
+            "locality": np.array([family.locality]),
+            "pod": np.array([family.at_pod_school]),
+        }
+        arrays = _front_door_policies(svc, row, day, np.asarray(p_ref), np.asarray(p_eh))
+        one = _known_family_policies(svc, family, day, p_ref, p_eh)
+        assert one == (float(arrays[0][0]), float(arrays[1][0]))
+        moved += one != (p_ref, p_eh)
+    assert 40 < moved < 400  # some families eligible, some not

@@ -26,6 +26,10 @@ from sim.model.arrivals import BATCH_DAYS, FamilyFactory, draw_contacts, new_fam
 from sim.model.pathway import family_journey, start_journey
 from sim.model.services import Services
 
+#: The front door's stage name, as policies list their stages (read for every known family's
+#: new concern while a policy runs).
+FRONT_DOOR_KEY = State.FRONT_DOOR.value
+
 #: Outcomes of triage for a batch of contacts (as numbers, decided for a whole day at once).
 NO_FURTHER_ACTION, REFERRAL, EARLY_HELP = 0, 1, 2
 _NEXT_STATE = {REFERRAL: State.REFERRAL, EARLY_HELP: State.EARLY_HELP}
@@ -205,9 +209,7 @@ def _front_door_policies(
 
 def _front_door_active(svc: Services, day: float) -> list[ActivePolicy]:
     """The policies working at the front door on ``day``."""
-    return [
-        a for a in svc.policies.active if a.ramp(day) > 0 and State.FRONT_DOOR.value in a.stages
-    ]
+    return [a for a in svc.policies.active if a.ramp(day) > 0 and FRONT_DOOR_KEY in a.stages]
 
 
 def _eligible_contacts(a: ActivePolicy, fam: dict[str, np.ndarray]) -> np.ndarray:
@@ -290,10 +292,20 @@ def _known_family_policies(
     svc: Services, family: Family, day: float, p_ref: float, p_eh: float
 ) -> tuple[float, float]:
     """Policies working at the front door change a known family's triage as they change a new
-    family's (the same eligibility and multipliers, for the day the concern arrives)."""
-    row = _contact_row(family)
-    p_refs, p_ehs = _front_door_policies(svc, row, day, np.asarray(p_ref), np.asarray(p_eh))
-    return float(p_refs[0]), float(p_ehs[0])
+    family's (:func:`_front_door_policies`: the same eligibility, multipliers and caps, for the
+    day the concern arrives), worked out for the one family without arrays."""
+    for a in _front_door_active(svc, day):
+        ramp = a.ramp(day)
+        m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
+        m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
+        if m_ref == 1 and m_eh == 1:
+            continue
+        if a.eligible(
+            FRONT_DOOR_KEY, int(family.risk), family.need, family.locality, family.at_pod_school
+        ):
+            p_ref = min(p_ref * m_ref, 1.0)
+            p_eh = min(p_eh * m_eh, 1.0 - p_ref)
+    return float(p_ref), float(p_eh)
 
 
 def _contact_row(family: Family) -> dict[str, np.ndarray]:
