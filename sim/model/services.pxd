@@ -27,6 +27,12 @@ cdef class Services:
     cdef public object future
     cdef public object stock_drift
     cdef public object _odds_norm
+    cdef public tuple _odds_by_need
+    cdef public object _odds_toxic_trio
+    cdef public object _odds_previous_care
+    cdef public tuple _locality_risk
+    cdef public object _caseload_reported
+    cdef public object _caseload_elasticity
     cdef public dict _base
     cdef public dict _samplers
 

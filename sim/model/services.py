@@ -99,6 +99,15 @@ class Services:
         #: :mod:`sim.model.stock_drift`).
         self.stock_drift: StockDrift | None = None
         self._odds_norm: float | None = None
+        # the parameters every escalating decision reads, looked up once (not through the
+        # scenario's models each time); the same objects, so the same arithmetic
+        esc = params.escalation
+        self._odds_by_need = tuple(esc.odds_by_need)
+        self._odds_toxic_trio: Any = esc.odds_toxic_trio
+        self._odds_previous_care: Any = esc.odds_previous_care
+        self._locality_risk = tuple(loc.relative_risk for loc in params.demand.localities)
+        self._caseload_reported: Any = params.workforce.caseload_per_fte
+        self._caseload_elasticity: Any = esc.caseload_elasticity
         self._base: dict[str, Any] = {}
         for group, model in self.params:
             if isinstance(model, BaseModel):
@@ -171,11 +180,10 @@ class Services:
 
     def caseload_pressure(self) -> float:
         """Odds multiplier when caseloads exceed the council's reported caseload (1 otherwise)."""
-        wf = self.params.workforce
-        ratio = self.social_work.caseload_per_fte() / wf.caseload_per_fte
+        ratio = self.social_work.caseload_per_fte() / self._caseload_reported
         if ratio <= 1.0:
             return 1.0
-        return ratio**self.params.escalation.caseload_elasticity
+        return ratio**self._caseload_elasticity
 
     def family_odds(self, family: Family) -> float:
         """Odds multiplier of escalation for this family's need, risk and locality.
@@ -183,13 +191,12 @@ class Services:
         Relative to the average family at the front door, so that a stage's ``p_`` is the
         probability for a family of average need and risk.
         """
-        esc = self.params.escalation
-        odds = esc.odds_by_need[family.need - 1]
+        odds = self._odds_by_need[family.need - 1]
         if family.risk:
-            odds *= esc.odds_toxic_trio
+            odds *= self._odds_toxic_trio
         if family.previous_care:
-            odds *= esc.odds_previous_care
-        return odds * self.params.demand.localities[family.locality].relative_risk / self.odds_norm
+            odds *= self._odds_previous_care
+        return odds * self._locality_risk[family.locality] / self.odds_norm
 
     @property
     def odds_norm(self) -> float:
