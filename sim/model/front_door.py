@@ -103,15 +103,17 @@ class Mash:
         """
         if day >= self._batch_start + BATCH_DAYS:
             self._batch_start = day
-            self._batch, self._offsets = draw_contacts(self.svc, self.factory, self.rng, day)
-            self._batch["u"] = self.rng_triage.random(int(self._offsets[-1]))
+            batch, self._offsets = draw_contacts(self.svc, self.factory, self.rng, day)
+            batch["u"] = self.rng_triage.random(int(self._offsets[-1]))
+            # in arrival order once for the whole batch: a day's contacts arrive within the day
+            # (day + a uniform), so each day's rows keep their place and their own stable order
+            order = np.argsort(batch["time"], kind="stable")
+            self._batch = {key: v[order] for key, v in batch.items()}
         k = int(day - self._batch_start)
         lo, hi = int(self._offsets[k]), int(self._offsets[k + 1])
         if lo == hi:
             return None
-        fam = {key: v[lo:hi] for key, v in self._batch.items()}
-        order = np.argsort(fam["time"], kind="stable")
-        return {key: v[order] for key, v in fam.items()}
+        return {key: v[lo:hi] for key, v in self._batch.items()}
 
     def take_in(self, fam: dict[str, np.ndarray], day: float) -> None:
         """Count today's contacts and decide their triage; triage them today if the MASH has
@@ -193,9 +195,12 @@ def _front_door_policies(
     svc: Services, fam: dict[str, np.ndarray], day: float, p_ref: np.ndarray, p_eh: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Policies working at the front door (e.g. social workers in schools) change triage."""
+    working = _front_door_active(svc, day)
+    if not working:  # the day's chances as they are (no copies: most policies work elsewhere)
+        return p_ref, p_eh
     p_ref = np.broadcast_to(p_ref, fam["need"].shape).astype(float)
     p_eh = np.broadcast_to(p_eh, fam["need"].shape).astype(float)
-    for a in _front_door_active(svc, day):
+    for a in working:
         ramp = a.ramp(day)
         m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
         m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
