@@ -201,15 +201,22 @@ def _front_door_policies(
     p_ref = np.broadcast_to(p_ref, fam["need"].shape).astype(float)
     p_eh = np.broadcast_to(p_eh, fam["need"].shape).astype(float)
     for a in working:
-        ramp = a.ramp(day)
-        m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
-        m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
+        m_ref, m_eh = _triage_multipliers(a, day)
         if m_ref == 1 and m_eh == 1:
             continue
         mask = _eligible_contacts(a, fam)
         p_ref = np.where(mask, np.minimum(p_ref * m_ref, 1.0), p_ref)
         p_eh = np.where(mask, np.minimum(p_eh * m_eh, 1.0 - p_ref), p_eh)
     return p_ref, p_eh
+
+
+def _triage_multipliers(a: ActivePolicy, day: float) -> tuple[float, float]:
+    """A front-door policy's multipliers of the chances of referral and of early help on
+    ``day``, as far as its ramp-up has reached."""
+    ramp = a.ramp(day)
+    m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
+    m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
+    return m_ref, m_eh
 
 
 def _front_door_active(svc: Services, day: float) -> list[ActivePolicy]:
@@ -300,9 +307,7 @@ def _known_family_policies(
     family's (:func:`_front_door_policies`: the same eligibility, multipliers and caps, for the
     day the concern arrives), worked out for the one family without arrays."""
     for a in _front_door_active(svc, day):
-        ramp = a.ramp(day)
-        m_ref = 1 + (a.multipliers.get("front_door.p_referral", 1.0) - 1) * ramp
-        m_eh = 1 + (a.multipliers.get("front_door.p_early_help", 1.0) - 1) * ramp
+        m_ref, m_eh = _triage_multipliers(a, day)
         if m_ref == 1 and m_eh == 1:
             continue
         if a.eligible(
