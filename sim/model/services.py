@@ -99,15 +99,7 @@ class Services:
         #: :mod:`sim.model.stock_drift`).
         self.stock_drift: StockDrift | None = None
         self._odds_norm: float | None = None
-        # the parameters every escalating decision reads, looked up once (not through the
-        # scenario's models each time); the same objects, so the same arithmetic
-        esc = params.escalation
-        self._odds_by_need = tuple(esc.odds_by_need)
-        self._odds_toxic_trio: Any = esc.odds_toxic_trio
-        self._odds_previous_care: Any = esc.odds_previous_care
-        self._locality_risk = tuple(loc.relative_risk for loc in params.demand.localities)
-        self._caseload_reported: Any = params.workforce.caseload_per_fte
-        self._caseload_elasticity: Any = esc.caseload_elasticity
+        self._read_decision_parameters(params)
         self._base: dict[str, Any] = {}
         for group, model in self.params:
             if isinstance(model, BaseModel):
@@ -117,6 +109,17 @@ class Services:
         self._samplers: dict[str, Callable[[float], float]] = {
             name: value.sampler() for name, value in self._base.items() if hasattr(value, "sampler")
         }
+
+    def _read_decision_parameters(self, params: Parameters) -> None:
+        """The parameters every escalating decision reads, looked up once (not through the
+        scenario's models each time); the same objects, so the same arithmetic."""
+        esc = params.escalation
+        self._odds_by_need = tuple(esc.odds_by_need)
+        self._odds_toxic_trio: Any = esc.odds_toxic_trio
+        self._odds_previous_care: Any = esc.odds_previous_care
+        self._locality_risk = tuple(loc.relative_risk for loc in params.demand.localities)
+        self._caseload_reported: Any = params.workforce.caseload_per_fte
+        self._caseload_elasticity: Any = esc.caseload_elasticity
 
     def value(self, name: str, family: Family) -> float:
         """A named probability for this family now: the baseline times any policy's multiplier."""
