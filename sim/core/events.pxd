@@ -29,16 +29,13 @@ cdef class Process(Event):
     cpdef _resume(self, Event event)
 
 cdef class Condition(Event):
-    cdef public object _evaluate
     cdef public tuple _events
-    cdef public Py_ssize_t _count
     cdef public object _check_callback
 
 cdef class Environment:
     cdef public double _now
     cdef public list _queue
     cdef public long long _eid
-    cdef public object _active_proc
 
     @cython.locals(at=cython.double, eid=cython.longlong)
     cpdef schedule(self, Event event, long long priority=*, double delay=*)
@@ -48,9 +45,10 @@ cdef class Environment:
     cpdef step(self)
     @cython.locals(n=cython.longlong)
     cpdef long long steps_until(self, double until)
-    @cython.locals(heap=list, parent=Event, pos=cython.Py_ssize_t, parent_pos=cython.Py_ssize_t)
+    @cython.locals(heap=list)
     cdef _push(self, Event event)
-    @cython.locals(heap=list, last=Event, first=Event, parent=Event, n=cython.Py_ssize_t,
-                   pos=cython.Py_ssize_t, child=cython.Py_ssize_t, right=cython.Py_ssize_t,
-                   parent_pos=cython.Py_ssize_t)
+    @cython.locals(heap=list, parent=Event, parent_pos=cython.Py_ssize_t)
+    cdef _rise(self, Event event, Py_ssize_t pos)
+    @cython.locals(heap=list, last=Event, first=Event, n=cython.Py_ssize_t,
+                   pos=cython.Py_ssize_t, child=cython.Py_ssize_t, right=cython.Py_ssize_t)
     cdef Event _pop(self)

@@ -12,8 +12,8 @@ interpreted, it is plain Python with the same behaviour.
 **The same order as simpy, so the same numbers.** Events are processed in order of (time,
 priority, the order they were scheduled in), exactly as simpy's heap orders them: a timeout is
 scheduled when it is made, at now + its delay; an event that succeeds, at now; a process's first
-step, at now with the urgent priority; a condition when one (``|``) or all (``&``) of its events
-have been processed. A process here differs from simpy's in two ways that drop events but
+step, at now with the urgent priority; a condition (``|``) when either of its events has been
+processed. A process here differs from simpy's in two ways that drop events but
 reorder none (leaving events out keeps the order of the rest):
 
 * a process ends without an event when nobody waits for it (simpy schedules every finished
@@ -31,7 +31,7 @@ of every step; ``tests/test_compiled_core.py`` compares the model's numbers with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 from heapq import heappop, heappush
 from typing import Any
 
@@ -78,23 +78,17 @@ def _earlier(a: Event, b: Event) -> bool:
 class Environment:
     """Simulated time and the events due, in (time, priority, order scheduled) order."""
 
-    __slots__ = ("_active_proc", "_eid", "_now", "_queue")
+    __slots__ = ("_eid", "_now", "_queue")
 
     def __init__(self, initial_time: float = 0.0) -> None:
         self._now = initial_time
         self._queue: list[Any] = []
         self._eid = 0
-        self._active_proc: Process | None = None
 
     @property
     def now(self) -> float:
         """The current simulated time (days)."""
         return self._now
-
-    @property
-    def active_process(self) -> Process | None:
-        """The process whose step is running, if any."""
-        return self._active_proc
 
     def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0.0) -> None:
         """Put ``event`` on the schedule ``delay`` days from now."""
@@ -164,7 +158,12 @@ class Environment:
         """Add ``event`` to the typed heap (heapq's sift, on the events' own keys)."""
         heap = self._queue
         heap.append(event)
-        pos = len(heap) - 1
+        self._rise(event, len(heap) - 1)
+
+    def _rise(self, event: Event, pos: int) -> None:
+        """Put ``event`` at ``pos`` of the typed heap, moving earlier-due parents' places down
+        until its parent is due before it."""
+        heap = self._queue
         while pos > 0:
             parent_pos = (pos - 1) >> 1
             parent = heap[parent_pos]
@@ -192,14 +191,7 @@ class Environment:
             heap[pos] = heap[child]
             pos = child
             child = 2 * pos + 1
-        while pos > 0:
-            parent_pos = (pos - 1) >> 1
-            parent = heap[parent_pos]
-            if not _earlier(last, parent):
-                break
-            heap[pos] = parent
-            pos = parent_pos
-        heap[pos] = last
+        self._rise(last, pos)
         return first
 
     def event(self) -> Event:
@@ -214,18 +206,10 @@ class Environment:
         """Start a process from ``generator`` now, or ``after`` days from now."""
         return Process(self, generator, after)
 
-    def any_of(self, events: Iterable[Event]) -> Condition:
-        """An event processed once any of ``events`` has been."""
-        return Condition(self, any_events, events)
-
-    def all_of(self, events: Iterable[Event]) -> Condition:
-        """An event processed once all of ``events`` have been."""
-        return Condition(self, all_events, events)
-
 
 class Event:
     """An event: it may happen (pending), is going to (triggered: scheduled) or has (processed:
-    its callbacks ran, and ``callbacks`` is None). ``a | b`` waits for either, ``a & b`` both."""
+    its callbacks ran, and ``callbacks`` is None). ``a | b`` waits for either."""
 
     __slots__ = ("_at", "_defused", "_ok", "_order", "_value", "callbacks", "env")
 
@@ -245,30 +229,11 @@ class Event:
         return self._value is not PENDING
 
     @property
-    def processed(self) -> bool:
-        """Whether the event's callbacks have run."""
-        return self.callbacks is None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the event succeeded."""
-        return self._ok
-
-    @property
     def value(self) -> object:
         """The event's value (an error while it is pending)."""
         if self._value is PENDING:
             raise AttributeError(f"Value of {self} is not yet available")
         return self._value
-
-    @property
-    def defused(self) -> bool:
-        """Whether a failure of this event has been handled."""
-        return self._defused
-
-    @defused.setter
-    def defused(self, value: bool) -> None:
-        self._defused = True
 
     def succeed(self, value: object = None) -> Event:
         """Trigger the event with ``value``: it is processed now, after events already due."""
@@ -291,10 +256,7 @@ class Event:
         return self
 
     def __or__(self, other: Event) -> Condition:
-        return Condition(self.env, any_events, (self, other))
-
-    def __and__(self, other: Event) -> Condition:
-        return Condition(self.env, all_events, (self, other))
+        return Condition(self.env, (self, other))
 
 
 class Timeout(Event):
@@ -347,21 +309,12 @@ class Process(Event):
         # cycle keeps a process alive, so one still waiting when a run ends is freed at once)
         start.callbacks.append(self)  # type: ignore[union-attr]
 
-    @property
-    def is_alive(self) -> bool:
-        """Whether the generator has not yet returned."""
-        return self._value is PENDING
-
-    def __call__(self, event: Event) -> None:
-        self._resume(event)
-
     def _resume(self, event: Event) -> None:
         """Send the event's value (or throw its failure) into the generator until it yields an
         event still to come, or returns (then, if another process waits for this one, this one
         is scheduled with the return value; else it is simply done), or fails (scheduled, so the
         run stops with the error)."""
         env = self.env
-        env._active_proc = self
         generator = self._generator
         target = event
         while True:
@@ -393,39 +346,18 @@ class Process(Event):
                 target.callbacks.append(self)
                 break
             # already processed: its value goes straight back into the generator
-        env._active_proc = None
-
-
-def any_events(events: tuple[Event, ...], count: int) -> bool:
-    """A condition of ``|``: met once any event has been processed."""
-    return count > 0 or len(events) == 0
-
-
-def all_events(events: tuple[Event, ...], count: int) -> bool:
-    """A condition of ``&``: met once every event has been processed."""
-    return len(events) == count
 
 
 class Condition(Event):
-    """An event processed once ``evaluate(events, count processed)`` holds; it fails if one of
-    its events fails. Its value says which events had been processed (simpy's ConditionValue)."""
+    """``a | b``: an event processed once either of its events has been; it fails if the first
+    of them fails. Its value says which events had been processed (simpy's ConditionValue)."""
 
-    __slots__ = ("_check_callback", "_count", "_evaluate", "_events")
+    __slots__ = ("_check_callback", "_events")
 
-    def __init__(
-        self,
-        env: Environment,
-        evaluate: Callable[[tuple[Event, ...], int], bool],
-        events: Iterable[Event],
-    ) -> None:
+    def __init__(self, env: Environment, events: Iterable[Event]) -> None:
         Event.__init__(self, env)
-        self._evaluate = evaluate
         self._events = tuple(events)
-        self._count = 0
         self._check_callback = self._check
-        if not self._events:
-            self.succeed(ConditionValue())
-            return
         for event in self._events:
             if event.env is not env:
                 raise ValueError("It is not allowed to mix events from different environments")
@@ -465,11 +397,10 @@ class Condition(Event):
     def _check(self, event: Event) -> None:
         if self._value is not PENDING:
             return
-        self._count += 1
         if not event._ok:
             event._defused = True
             self.fail(event._value)  # type: ignore[arg-type]
-        elif self._evaluate(self._events, self._count):
+        else:
             self.succeed()
 
 
@@ -485,6 +416,4 @@ __all__ = [
     "Process",
     "ProcessGenerator",
     "Timeout",
-    "all_events",
-    "any_events",
 ]
