@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS, VIEWPORT, free_port
+from .conftest import ARTIFACTS, VIEWPORT, free_port, until
 from .oidc_provider import CLIENT_ID, CLIENT_SECRET
 
 pytestmark = pytest.mark.browser
@@ -74,8 +74,15 @@ def save_as(page: Page, name: str, wait_ready) -> None:
     box.fill(name)
     box.press("Enter")
     wait_ready(page)
-    page.get_by_role("button", name="Save scenario").click()
-    expect(page.get_by_text(f"Saved as {name}")).to_be_visible(timeout=30_000)
+    # the name's rerun may start only after wait_ready looked, and a click landing in it is
+    # lost: click again until the page says it saved (saving again replaces, so this is safe)
+    until(
+        page,
+        lambda: page.get_by_role("button", name="Save scenario").click(timeout=30_000),
+        lambda: expect(page.get_by_text(f"Saved as {name}")).to_be_visible(timeout=20_000),
+        attempts=4,
+        settle_ms=60_000,
+    )
     wait_ready(page)
 
 
