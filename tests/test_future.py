@@ -298,3 +298,24 @@ def test_a_drift_toward_the_neighbours_moves_referrals_by_its_amount(monkeypatch
 def test_a_pull_beyond_a_share_says_which_field_and_what_is_allowed():
     with pytest.raises(ValueError, match=r"future.pull_per_year.care_entries is 1.5"):
         make_scenario({"future": {"pull_per_year": {"care_entries": 1.5}}})
+
+
+def test_the_services_read_the_future_as_it_says_on_every_day_and_a_new_one():
+    """Each escalating decision reads the replication's future through the services, which keep
+    its table once per future: the same multipliers as the future's own, before, in and after
+    its path, for every decision (and 1 for one it leaves be), and a future given later is
+    read afresh."""
+    from sim.model.build import build
+
+    scenario = make_scenario(population=20_000, years=3, future="uncertain", council="dorset")
+    _, svc = build(scenario, 0)
+    assert svc.future.path is not None, "expected Dorset's drawn future to have a path"
+    moved = 0
+    for future in (svc.future, Future(np.array([[0.1, 0.3, -0.2], [0.0, 0.5, 0.4]])), Future()):
+        svc.future = future
+        for name in (*CP_DECISIONS, *CARE_DECISIONS, "cin_plan.p_close_at_review"):
+            for day in (-1.0, 0.0, 200.0, 365.25, 400.0, 800.0, 5000.0):
+                found, expected = svc.future_multiplier(name, day), future.multiplier(name, day)
+                assert found == expected, f"{name} on day {day}: {found} against {expected}"
+                moved += found != 1.0
+    assert moved > 20, f"expected multipliers other than 1 to compare, found {moved}"

@@ -90,6 +90,8 @@ class Mash:
         self.capacity = fd.triage_contacts_per_day_per_10k * svc.population / 1e4
         #: contacts waiting for triage: (arrival time, batch, row, outcome, family id)
         self.backlog: deque[tuple[float, dict[str, np.ndarray], int, int, int]] = deque()
+        #: children in ``backlog``'s contacts (kept as they join and leave, not summed daily)
+        self.children_waiting = 0
         self.next_id = 0
         self._batch: dict[str, np.ndarray] = {}
         self._offsets = np.zeros(1, dtype=int)
@@ -119,10 +121,11 @@ class Mash:
         """Count today's contacts and decide their triage; triage them today if the MASH has
         room and nobody is waiting, else they join the backlog."""
         svc = self.svc
-        svc.record.flow("contacts", int(fam["children"].sum()), day)
+        children = int(fam["children"].sum())
+        svc.record.flow("contacts", children, day)
         outcome = self.triage(fam, day)
         n = len(fam["u"])
-        if not self.backlog and fam["children"].sum() <= self.capacity:
+        if not self.backlog and children <= self.capacity:
             # the usual day: the MASH triages every contact today, in arrival order; those
             # that go no further are only counted (the same as one at a time, faster)
             nfa = outcome == NO_FURTHER_ACTION
@@ -133,6 +136,7 @@ class Mash:
             self.backlog.extend(
                 (float(fam["time"][i]), fam, i, int(outcome[i]), self.next_id + i) for i in range(n)
             )
+            self.children_waiting += children
         self.next_id += n
 
     def triage(self, fam: dict[str, np.ndarray], day: float) -> np.ndarray:
@@ -159,6 +163,7 @@ class Mash:
                 break
             self.backlog.popleft()
             used += k
+            self.children_waiting -= k
             if out == NO_FURTHER_ACTION:
                 self.svc.record.flow("contacts_nfa", k, day)
             else:
@@ -166,7 +171,7 @@ class Mash:
 
     def waiting(self) -> int:
         """Children whose contacts wait for triage."""
-        return sum(int(b[1]["children"][b[2]]) for b in self.backlog)
+        return self.children_waiting
 
     def admit(
         self,

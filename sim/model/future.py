@@ -133,3 +133,9 @@ class Future:
         if by_year is None:
             return 1.0
         return by_year[min(int(day // DAYS_PER_YEAR), len(by_year) - 1)]
+
+    def by_year(self) -> dict[str, list[float]]:
+        """Each decision's multiplier by projected year (none with no path): what
+        :meth:`multiplier` reads, for a caller that keeps it
+        (:meth:`sim.model.services.Services.future_multiplier`)."""
+        return {} if self.path is None else self._by_year

@@ -40,7 +40,9 @@ ENROLLING_STAGES = frozenset(POLICY_STAGES) - {State.FRONT_DOOR.value, PRE_PROCE
 #: Stages whose work a social worker holds, as a set (``enter`` runs on every move).
 _SOCIAL_WORK = frozenset(SOCIAL_WORK_STAGES)
 #: Measure names built once (this code runs for every assessment and CP plan).
-FACTOR_MEASURES = tuple((f, f"assessments_factor_{name}") for f, name in FACTOR_NAMES.items())
+#: (factor's bit, measure): the bits as plain ints, as ``RiskFactors``' own ``&`` runs through
+#: Python for every assessment.
+FACTOR_MEASURES = tuple((int(f), f"assessments_factor_{name}") for f, name in FACTOR_NAMES.items())
 CP_ENDED_MEASURES = {b: f"cp_plans_ended_{b}" for b in CP_DURATION_BANDS}
 #: Plans started by enrolled families, and the days drawn for them: (count, days) by stage.
 ENROLLED_PLAN_MEASURES = {
@@ -273,10 +275,11 @@ def _assessment_completed(family: Family, svc: Services, n: int, days: float) ->
     took longer than the 45 working days of Working Together."""
     now = svc.env.now
     svc.record.flow("assessments", n, now)
-    if family.risk:
+    risk = int(family.risk)
+    if risk:
         svc.record.flow("assessments_any_toxic_trio", n, now)
         for factor, measure in FACTOR_MEASURES:
-            if family.risk & factor:
+            if risk & factor:
                 svc.record.flow(measure, n, now)
     if days > working_to_calendar_days(ASSESSMENT_TIMESCALE_WORKING_DAYS):
         svc.record.flow("assessments_over_45_working_days", n, now)

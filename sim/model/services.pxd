@@ -35,6 +35,8 @@ cdef class Services:
     cdef public object _caseload_elasticity
     cdef public dict _base
     cdef public dict _samplers
+    cdef public object _future_seen
+    cdef public dict _future_by_year
 
     cpdef double value(self, str name, object family)
     cpdef object policy_scaled(self, object family, str name, object days)
@@ -43,6 +45,7 @@ cdef class Services:
     cpdef double caseload_pressure(self)
     cpdef double family_odds(self, object family)
     cpdef double relative_risk(self, str name, object family)
+    cpdef double future_multiplier(self, str name, object day)
     @cython.locals(p=cython.double, odds=cython.double, rr=cython.double)
     cpdef bint escalates(self, object family, object stream, str name, double odds_times=*)
     @cython.locals(p=cython.double)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sim.core.calendar import Calendar
+from sim.core.calendar import DAYS_PER_YEAR, Calendar
 from sim.core.entities import Family
 from sim.core.events import Environment
 from sim.core.streams import Stream, Streams
@@ -95,6 +95,9 @@ class Services:
         self.ledger = ledger
         #: How the council's rates move from the fitted year in this replication (none: stay)
         self.future = Future() if future is None else future
+        #: ``future``'s multipliers by year, read once for each future object it is given
+        self._future_seen: Future | None = None
+        self._future_by_year: dict[str, list[float]] = {}
         #: The drift of the looked-after stock toward the neighbours' (none: no drift;
         #: :mod:`sim.model.stock_drift`).
         self.stock_drift: StockDrift | None = None
@@ -226,7 +229,7 @@ class Services:
         odds = self.family_odds(family) * self.caseload_pressure() * odds_times
         rr = self.relative_risk(name, family)
         # the replication's drawn future moves the family's own probability in proportion
-        rr *= self.future.multiplier(name, self.env.now)
+        rr *= self.future_multiplier(name, self.env.now)
         yes = self.u(family, stream) < min(1.0, scaled_probability(p, odds) * rr)
         if self.ledger is not None and name in self.policies.targets:
             as_rr = name in self.policies.relative_risk_targets
@@ -240,6 +243,17 @@ class Services:
                 relative_risk=as_rr,
             )
         return yes
+
+    def future_multiplier(self, name: str, day: float) -> float:
+        """``self.future.multiplier(name, day)``, the same numbers without a call into the
+        future's Python for every decision: its table is read once per future object."""
+        future = self.future
+        if future is not self._future_seen:
+            self._future_seen, self._future_by_year = future, future.by_year()
+        by_year = self._future_by_year.get(name)
+        if by_year is None or day < 0:
+            return 1.0
+        return by_year[min(int(day // DAYS_PER_YEAR), len(by_year) - 1)]
 
     def chance(self, family: Family, stream: Stream, name: str) -> bool:
         """Decide a step named ``name`` that does not depend on risk (closing, stepping down)."""
