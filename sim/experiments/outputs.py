@@ -57,18 +57,16 @@ def monthly_frame(result: RunResult) -> pd.DataFrame:
         col[-1] = value
         cols[name] = col
     n = cal.months
-    frames = [
-        pd.DataFrame(
-            {
-                "month": months,
-                "financial_year": fys,
-                "measure": name,
-                "value": np.asarray(values, dtype=float)[:n],
-            }
-        )
-        for name, values in sorted(cols.items())
-    ]
-    out = pd.concat(frames, ignore_index=True)
+    names = sorted(cols)
+    # one block of measures x months, laid out measure by measure (one frame, not one a measure)
+    out = pd.DataFrame(
+        {
+            "month": np.tile(np.array(months, dtype=object), len(names)),
+            "financial_year": np.tile(np.array(fys, dtype=object), len(names)),
+            "measure": np.repeat(np.array(names, dtype=object), n),
+            "value": np.concatenate([np.asarray(cols[k], dtype=float)[:n] for k in names]),
+        }
+    )
     out = out[out["value"].notna()].reset_index(drop=True)
     out.insert(0, "replication", result.replication)
     out.insert(0, "scenario", result.scenario)
