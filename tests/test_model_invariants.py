@@ -377,6 +377,29 @@ def test_tiny_staff_allocation_wait_is_positive(tiny_staff):
     assert found > 0, f"expected allocation_wait_child_days > 0 with 2 FTE per 10k, found {found:g}"
 
 
+def test_the_monthly_frame_holds_every_measure_month_by_month_as_the_run_recorded(tiny_staff):
+    """One row per measure and month, measures in name order and months in order within each;
+    each flow's values are the run's own, and a run-level result sits at the last month only."""
+    from sim.experiments.outputs import monthly_frame
+
+    r = tiny_staff
+    frame = monthly_frame(r)
+    months = r.calendar.months
+    names = list(dict.fromkeys(frame["measure"]))
+    assert names == sorted(names), "expected the measures in name order"
+    for name, values in r.flows.items():
+        rows = frame[frame["measure"] == name]
+        assert rows["value"].tolist() == np.asarray(values, dtype=float)[:months].tolist(), name
+        assert rows["month"].tolist() == [
+            r.calendar.month_date(m).strftime("%Y-%m") for m in range(months)
+        ], f"expected {name}'s months in order"
+    for name, value in r.extra.items():
+        rows = frame[frame["measure"] == name]
+        assert len(rows) == 1 and rows["value"].iloc[0] == value, f"{name}: {rows}"
+        assert rows["month"].iloc[0] == r.calendar.month_date(months - 1).strftime("%Y-%m")
+    assert not frame["value"].isna().any(), "expected no empty values"
+
+
 FTE_LEVELS = (12.0, 13.0, 14.0)  # below the default 17.3, where capacity binds
 
 
