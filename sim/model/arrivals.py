@@ -59,6 +59,10 @@ class FamilyFactory:
         self.risks = [RiskFactors(r) for r in range(8)]  # one flag object per subset
         self.mean_children = float(np.dot(np.arange(1, len(self.p_children) + 1), self.p_children))
         esc = svc.params.escalation
+        #: what :meth:`odds` reads for every batch, looked up once
+        self._odds_by_need = np.asarray(esc.odds_by_need)
+        self._odds_toxic_trio = esc.odds_toxic_trio
+        self._locality_rr = np.array([loc.relative_risk for loc in d.localities])
         self.max_odds = (
             max(esc.odds_by_need)
             * max(esc.odds_toxic_trio, 1.0)
@@ -81,13 +85,10 @@ class FamilyFactory:
 
     def odds(self, fam: dict[str, np.ndarray]) -> np.ndarray:
         """Escalation odds multiplier of each family (need, toxic trio, locality)."""
-        esc = self.svc.params.escalation
-        locs = self.svc.params.demand.localities
-        rr = np.array([loc.relative_risk for loc in locs])[fam["locality"]]
         return (
-            np.asarray(esc.odds_by_need)[fam["need"] - 1]
-            * np.where(fam["risk"] > 0, esc.odds_toxic_trio, 1.0)
-            * rr
+            self._odds_by_need[fam["need"] - 1]
+            * np.where(fam["risk"] > 0, self._odds_toxic_trio, 1.0)
+            * self._locality_rr[fam["locality"]]
         ) / self.svc.odds_norm
 
     def make(self, fam: dict[str, np.ndarray], i: int, family_id: int, now: float) -> Family:

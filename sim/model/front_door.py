@@ -111,6 +111,12 @@ class Mash:
             # (day + a uniform), so each day's rows keep their place and their own stable order
             order = np.argsort(batch["time"], kind="stable")
             self._batch = {key: v[order] for key, v in batch.items()}
+            # each contact's chances before any policy, for the whole batch at once (they
+            # depend on the family alone; the same numbers as day by day, element by element)
+            n = len(order)
+            p_ref, p_eh = triage_chances(self.svc.params.front_door, self.factory.odds(self._batch))
+            self._batch["p_ref"] = np.broadcast_to(p_ref, n).astype(float)
+            self._batch["p_eh"] = np.broadcast_to(p_eh, n).astype(float)
         k = int(day - self._batch_start)
         lo, hi = int(self._offsets[k]), int(self._offsets[k + 1])
         if lo == hi:
@@ -141,8 +147,7 @@ class Mash:
 
     def triage(self, fam: dict[str, np.ndarray], day: float) -> np.ndarray:
         """Each contact's outcome (referral, early help or no further action) from its uniform."""
-        before = triage_chances(self.svc.params.front_door, self.factory.odds(fam))
-        p_ref, p_eh = before
+        before = p_ref, p_eh = fam["p_ref"], fam["p_eh"]  # worked out with the batch
         if self.svc.policies:
             p_ref, p_eh = _front_door_policies(self.svc, fam, day, p_ref, p_eh)
         u = fam["u"]
