@@ -141,3 +141,32 @@ def test_stored_draws_are_stable():
     assert system == 0.5684131628211231, (
         f"expected stored generator draw 0.5684131628211231, found {system!r}"
     )
+
+
+def _splitmix64(z: int) -> int:
+    """SplitMix64's finaliser written out in Python's integers (the reference)."""
+    mask = (1 << 64) - 1
+    z = (z + 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+@pytest.mark.parametrize("z", [0, 1, 0x5A5A, 5 << 40, (1 << 58) + 3, 1 << 63, (1 << 64) - 1])
+def test_the_family_key_hash_is_splitmix64_over_the_whole_64_bit_range(z):
+    """Compiled, the hash is C arithmetic on 64 bits: it wraps exactly as Python's masked
+    integers do, up to the largest key."""
+    from sim.core.streams import _mix
+
+    assert _mix(z) == _splitmix64(z), f"_mix({z:#x}) = {_mix(z):#x}, expected {_splitmix64(z):#x}"
+
+
+def test_a_familys_key_and_draws_follow_from_the_seed_replication_and_id():
+    streams = Streams(20250401, 3)
+    key = _splitmix64(_splitmix64(20250401) ^ _splitmix64(3 + 0x5A5A))
+    for family_id in (0, 17, (3 << 40) + 5):
+        expected = _splitmix64(key ^ _splitmix64(family_id))
+        a, b = streams.family(family_id), FamilyDraws(expected)
+        assert [a.uniform(Stream.CIN_PLAN) for _ in range(3)] == [
+            b.uniform(Stream.CIN_PLAN) for _ in range(3)
+        ], f"family {family_id}: draws not those of its key"
