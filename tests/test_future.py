@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import sim.model.build as build_module
+from sim.core.calendar import DAYS_PER_YEAR
 from sim.core.streams import Stream, Streams
 from sim.experiments.experiment import single_run
 from sim.inputs.future_changes import CHANGES_FILE, MEASURES, pool_changes
@@ -302,8 +303,9 @@ def test_a_pull_beyond_a_share_says_which_field_and_what_is_allowed():
 
 def test_the_services_read_the_future_as_it_says_on_every_day_and_a_new_one():
     """Each escalating decision reads the replication's future through the services, which keep
-    its table once per future: the same multipliers as the future's own, before, in and after
-    its path, for every decision (and 1 for one it leaves be), and a future given later is
+    its table once per future: a CP decision moves by CP plans' change less referrals', a care
+    decision by care entries' less CP plans', year by year from the path (1 before it starts and
+    for a decision it leaves be; the last year's holds after it), and a future given later is
     read afresh."""
     from sim.model.build import build
 
@@ -315,7 +317,13 @@ def test_the_services_read_the_future_as_it_says_on_every_day_and_a_new_one():
         svc.future = future
         for name in (*CP_DECISIONS, *CARE_DECISIONS, "cin_plan.p_close_at_review"):
             for day in (-1.0, 0.0, 200.0, 365.25, 400.0, 800.0, 5000.0):
-                found, expected = svc.future_multiplier(name, day), future.multiplier(name, day)
+                expected = 1.0
+                moves = name in CP_DECISIONS or name in CARE_DECISIONS
+                if future.path is not None and day >= 0 and moves:
+                    row = future.path[min(int(day // DAYS_PER_YEAR), len(future.path) - 1)]
+                    a, b = (1, 0) if name in CP_DECISIONS else (2, 1)
+                    expected = math.exp(row[a] - row[b])
+                found = svc.future_multiplier(name, day)
                 assert found == expected, f"{name} on day {day}: {found} against {expected}"
                 moved += found != 1.0
     assert moved > 20, f"expected multipliers other than 1 to compare, found {moved}"

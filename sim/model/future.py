@@ -124,18 +124,8 @@ class Future:
         """Multiplier of the rate of contacts about new families on ``day``."""
         return math.exp(self.log_change(_REFERRALS, day)) if self.path is not None else 1.0
 
-    def multiplier(self, name: str, day: float) -> float:
-        """Multiplier of decision ``name``'s probability on ``day`` (1 for decisions a future
-        leaves be)."""
-        if self.path is None or day < 0:
-            return 1.0
-        by_year = self._by_year.get(name)
-        if by_year is None:
-            return 1.0
-        return by_year[min(int(day // DAYS_PER_YEAR), len(by_year) - 1)]
-
     def by_year(self) -> dict[str, list[float]]:
-        """Each decision's multiplier by projected year (none with no path): what
-        :meth:`multiplier` reads, for a caller that keeps it
-        (:meth:`sim.model.services.Services.future_multiplier`)."""
+        """Each decision's multiplier of its probability by projected year (none with no path;
+        a decision it leaves be is not named): read per decision through
+        :meth:`sim.model.services.Services.future_multiplier`."""
         return {} if self.path is None else self._by_year

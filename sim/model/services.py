@@ -245,8 +245,10 @@ class Services:
         return yes
 
     def future_multiplier(self, name: str, day: float) -> float:
-        """``self.future.multiplier(name, day)``, the same numbers without a call into the
-        future's Python for every decision: its table is read once per future object."""
+        """Multiplier of decision ``name``'s probability on ``day`` from the replication's
+        future (1 before the projection starts and for decisions it leaves be; the last year's
+        holds after its path ends): its table is read once per future object, not for every
+        decision."""
         future = self.future
         if future is not self._future_seen:
             self._future_seen, self._future_by_year = future, future.by_year()
