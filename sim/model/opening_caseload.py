@@ -33,7 +33,10 @@ from sim.model.arrivals import (
     OPENING_ID_BASE,
     RETURNS_ID_BASE,
     FamilyFactory,
+    cumulative_shares,
+    draw_index,
     draw_locality,
+    locality_shares,
     new_family_history,
     shares,
 )
@@ -305,20 +308,20 @@ def _seed_looked_after(
     env: Environment, svc: Services, rng: np.random.Generator, target: int
 ) -> None:
     la = svc.params.looked_after
-    p_entry_age = shares(la.opening_entry_ages())
-    p_loc = shares(tuple(loc.population_share for loc in svc.params.demand.localities))
+    age_cdf = cumulative_shares(la.opening_entry_ages())
+    loc_cdf = locality_shares(svc)
     now = env.now
     to_days = DAYS_PER_YEAR
     d_max = AGE_OF_MAJORITY * to_days
     k = 0
     while k < target:
-        a0 = rng.choice(18, p=p_entry_age) + rng.random()
+        a0 = draw_index(rng, age_cdf) + rng.random()
         reason, stay = _planned_stay(a0, rng.random(), rng.random(), svc)
         if rng.random() * d_max > stay:
             continue  # length-biased: longer stays are more likely to be open on 31 March
         elapsed = rng.random() * stay
         child = Child(birth_day=now - a0 * to_days - elapsed, in_care=True)
-        family = _care_leaver_family(svc, rng, p_loc, OPENING_ID_BASE + (1 << 30) + k, child)
+        family = _care_leaver_family(svc, rng, loc_cdf, OPENING_ID_BASE + (1 << 30) + k, child)
         _seed_stay(svc, child, family, elapsed, (reason, stay - elapsed))
         k += 1
 
@@ -360,18 +363,18 @@ def _seed_uasc_looked_after(
 ) -> None:
     """Unaccompanied children looked after at the start: ages length-biased on the stay to 18."""
     d = svc.params.demand
-    p_age = shares(d.uasc_age_weights)
-    p_loc = shares(tuple(loc.population_share for loc in d.localities))
+    age_cdf = cumulative_shares(d.uasc_age_weights)
+    loc_cdf = locality_shares(svc)
     now, k = env.now, 0
     while k < target:
-        a0 = rng.choice(18, p=p_age) + rng.random()
+        a0 = draw_index(rng, age_cdf) + rng.random()
         stay = (AGE_OF_MAJORITY - a0) * DAYS_PER_YEAR
         if rng.random() * AGE_OF_MAJORITY * DAYS_PER_YEAR > stay:
             continue  # length-biased, as for the other children looked after
         elapsed = rng.random() * stay
         child = Child(birth_day=now - a0 * DAYS_PER_YEAR - elapsed, in_care=True)
         fid = OPENING_ID_BASE + (1 << 31) + k
-        family = _care_leaver_family(svc, rng, p_loc, fid, child)
+        family = _care_leaver_family(svc, rng, loc_cdf, fid, child)
         _seed_stay(svc, child, family, elapsed, (Exit.AGE_18, stay - elapsed))
         k += 1
 
@@ -386,13 +389,13 @@ def _planned_stay(age: float, u_exit: float, u_stay: float, svc: Services) -> tu
 
 
 def _care_leaver_family(
-    svc: Services, rng: np.random.Generator, p_loc: np.ndarray, fid: int, child: Child
+    svc: Services, rng: np.random.Generator, loc_cdf: list[float], fid: int, child: Child
 ) -> Family:
     """The one-child family of a child looked after now or lately (opening caseload)."""
     return Family(
         id=fid,
         children=[child],
-        locality=draw_locality(rng, p_loc),
+        locality=draw_locality(rng, loc_cdf),
         at_pod_school=False,
         risk=RiskFactors.NONE,
         need=3,
@@ -460,7 +463,7 @@ def _seed_recent_returns_home(env: Environment, svc: Services, looked_after: int
     if not went_home or mean_stay <= 0:
         return
     expected = looked_after / mean_stay * DAYS_PER_YEAR * len(went_home) / len(home)
-    p_loc = shares(tuple(loc.population_share for loc in svc.params.demand.localities))
+    loc_cdf = locality_shares(svc)
     now = env.now
     for k in range(int(rng.poisson(expected))):
         i = went_home[int(rng.integers(len(went_home)))]
@@ -468,7 +471,7 @@ def _seed_recent_returns_home(env: Environment, svc: Services, looked_after: int
         child = Child(
             birth_day=returned - stays[i] - ages[i] * DAYS_PER_YEAR, left_care_day=returned
         )
-        family = _care_leaver_family(svc, rng, p_loc, RETURNS_ID_BASE + k, child)
+        family = _care_leaver_family(svc, rng, loc_cdf, RETURNS_ID_BASE + k, child)
         if la.p_return_home_breaks_down > 0 and svc.chance(
             family, Stream.RETURN_BREAKDOWN, "looked_after.p_return_home_breaks_down"
         ):
