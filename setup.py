@@ -45,6 +45,10 @@ def _extensions() -> tuple[list, str]:
         exts,
         build_dir="build/cython",
         quiet=True,
+        # every module again on every install: a module that imports another's types (events'
+        # Process, say) is not seen by Cython's own dependency check, and a stale one would
+        # expect the old layout of a changed type
+        force=True,
         # annotation_typing off: a hint such as ``dict`` or ``float`` must not become a C type
         # (it would refuse a defaultdict and turn an int into a float): same semantics, same bits
         compiler_directives={
