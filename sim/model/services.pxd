@@ -3,7 +3,6 @@
 # calls for its draws and decisions: as an extension type its fields are read from a C struct and
 # its methods call each other directly, not through Python's attribute lookup.
 import cython
-from sim.core.entities cimport Family
 from sim.core.streams cimport FamilyDraws
 from sim.model.recorder cimport Recorder
 
@@ -39,15 +38,15 @@ cdef class Services:
     cdef public object _future_seen
     cdef public dict _future_by_year
 
-    cpdef double value(self, str name, Family family)
-    cpdef object policy_scaled(self, Family family, str name, object days)
+    cpdef double value(self, str name, object family)
+    cpdef object policy_scaled(self, object family, str name, object days)
     @cython.locals(draws=FamilyDraws)
-    cpdef double u(self, Family family, object stream)
+    cpdef double u(self, object family, object stream)
     cpdef double caseload_pressure(self)
-    cpdef double family_odds(self, Family family)
-    cpdef double relative_risk(self, str name, Family family)
+    cpdef double family_odds(self, object family)
+    cpdef double relative_risk(self, str name, object family)
     cpdef double future_multiplier(self, str name, object day)
     @cython.locals(p=cython.double, odds=cython.double, rr=cython.double)
-    cpdef bint escalates(self, Family family, object stream, str name, double odds_times=*)
+    cpdef bint escalates(self, object family, object stream, str name, double odds_times=*)
     @cython.locals(p=cython.double)
-    cpdef bint chance(self, Family family, object stream, str name)
+    cpdef bint chance(self, object family, object stream, str name)
