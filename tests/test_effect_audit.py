@@ -25,9 +25,9 @@ from sim.experiments.effect_audit import (
     run_count,
 )
 from sim.experiments.experiment import single_run
-from sim.inputs.policies import PolicySet
 from sim.inputs.scenario import load_scenario
 from sim.model.effect_ledger import EffectLedger
+from sim.model.policy_set import PolicySet
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Small enough for the suite (about 40 runs of 10,000 children over two years).

@@ -41,6 +41,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "sim.core.quantiles",
     "sim.model.workforce",
     "sim.model.recorder",
+    "sim.model.policy_set",
     "sim.model.effect_ledger",
     "sim.model.services",
     "sim.model.care",

@@ -13,13 +13,13 @@ from sim.core.entities import CP_DURATION_BANDS, cp_duration_band
 from sim.core.events import Environment, Event
 from sim.core.streams import Stream, Streams
 from sim.inputs.future_changes import pool_changes
-from sim.inputs.policies import ActivePolicy, PolicySet
 from sim.inputs.scenario import Scenario
 from sim.model.arrivals import uasc_arrivals, youth_justice_arrivals
 from sim.model.effect_ledger import EffectLedger
 from sim.model.front_door import front_door, new_concern
 from sim.model.future import Future, toward_neighbours
 from sim.model.opening_caseload import seed_opening_caseload
+from sim.model.policy_set import ActivePolicy, PolicySet
 from sim.model.recorder import Recorder
 from sim.model.services import Services
 from sim.model.stock_drift import StockDrift, stock_path

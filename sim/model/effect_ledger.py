@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.entities import Family
-from sim.inputs.policies import PolicySet
+from sim.model.policy_set import PolicySet
 
 
 @dataclass(slots=True)

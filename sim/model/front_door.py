@@ -21,9 +21,9 @@ from sim.core.entities import Family, State
 from sim.core.events import Environment, Event
 from sim.core.streams import Stream
 from sim.inputs.parameters import FrontDoor
-from sim.inputs.policies import ActivePolicy
 from sim.model.arrivals import BATCH_DAYS, FamilyFactory, draw_contacts, new_family_history
 from sim.model.pathway import family_journey, start_journey
+from sim.model.policy_set import ActivePolicy
 from sim.model.services import Services
 
 #: The front door's stage name, as policies list their stages (read for every known family's

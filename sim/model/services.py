@@ -18,9 +18,9 @@ from sim.core.entities import Family
 from sim.core.events import Environment
 from sim.core.streams import Stream, Streams
 from sim.inputs.parameters import Parameters
-from sim.inputs.policies import PolicySet
 from sim.model.effect_ledger import EffectLedger
 from sim.model.future import Future
+from sim.model.policy_set import PolicySet
 from sim.model.recorder import Recorder
 from sim.model.stock_drift import StockDrift
 from sim.model.workforce import CaseloadPool
