@@ -127,7 +127,8 @@ class Services:
     def value(self, name: str, family: Family) -> float:
         """A named probability for this family now: the baseline times any policy's multiplier."""
         p = self._base[name]
-        if self.policies:
+        # a family in no policy has every multiplier 1 (PolicySet.multiplier): not asked
+        if family.policies and self.policies:
             p *= self.policies.multiplier(name, family, self.env.now)
         return p
 
@@ -143,7 +144,8 @@ class Services:
         lengthen it (the effect audit's ledger sees the draw)."""
         if self.policies:
             base = days
-            days *= self.policies.multiplier(name, family, self.env.now)
+            if family.policies:  # else every multiplier is 1
+                days *= self.policies.multiplier(name, family, self.env.now)
             if self.ledger is not None and name in self.policies.targets:
                 self.ledger.draw(family, name, self.env.now, days, base)
         return days
@@ -214,7 +216,11 @@ class Services:
     def relative_risk(self, name: str, family: Family) -> float:
         """The relative risk trials' effects put on the family's own chance of ``name`` (1
         when no policy's effect on it is a relative risk)."""
-        if not self.policies or name not in self.policies.relative_risk_targets:
+        if (
+            not family.policies  # a family in no policy: 1 (PolicySet.relative_risk)
+            or not self.policies
+            or name not in self.policies.relative_risk_targets
+        ):
             return 1.0
         return self.policies.relative_risk(name, family, self.env.now)
 
