@@ -24,6 +24,7 @@ cdef class Recorder:
     cpdef Py_ssize_t _month_of(self, double day)
     cpdef void flow(self, str measure, object n, double now)
     cpdef void stay(self, str state, double days, object n, double now)
+    @cython.locals(last=cython.double, stock=cython.Py_ssize_t)
     cpdef void _accrue(self, str state, double now)
     @cython.locals(m=cython.Py_ssize_t, counting=cython.bint)
     cpdef void move(self, object n, object src, object dst, double now)
