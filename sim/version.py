@@ -4,4 +4,4 @@ It goes into every run key, results file and report manifest, so a figure can be
 release that made it; ``CHANGELOG.md`` says what each release changed.
 """
 
-__version__ = "0.16.1"
+__version__ = "0.16.2"
