@@ -61,8 +61,9 @@ def draw_locality(rng: np.random.Generator, loc_cdf: list[float]) -> int:
     return 0 if len(loc_cdf) == 1 else draw_index(rng, loc_cdf)
 
 
-def locality_shares(svc: Services) -> list[float]:
-    """The council's localities' population shares, as :func:`draw_locality` reads them."""
+def locality_cdf(svc: Services) -> list[float]:
+    """The council's localities' running population shares, as :func:`draw_locality` reads them
+    (:func:`cumulative_shares`; not the name-to-share dict of ``Scenario.locality_shares``)."""
     return cumulative_shares(tuple(loc.population_share for loc in svc.params.demand.localities))
 
 
@@ -202,7 +203,7 @@ def uasc_arrivals(
     d = svc.params.demand
     rng = svc.streams.generator(Stream.UASC)
     age_cdf = cumulative_shares(d.uasc_age_weights)
-    loc_cdf = locality_shares(svc)
+    loc_cdf = locality_cdf(svc)
     k = 0
     while True:
         rate = d.uasc_per_10k_per_year / DAYS_PER_YEAR * svc.population / 1e4
@@ -229,7 +230,7 @@ def youth_justice_arrivals(
         return
     rng = svc.streams.generator(Stream.YOUTH_JUSTICE)
     age_cdf = cumulative_shares(yj.age_weights)
-    loc_cdf = locality_shares(svc)
+    loc_cdf = locality_cdf(svc)
     k = 0
     while True:
         growth = (1 + svc.params.demand.population_growth_per_year) ** (env.now / DAYS_PER_YEAR)

@@ -36,7 +36,7 @@ from sim.model.arrivals import (
     cumulative_shares,
     draw_index,
     draw_locality,
-    locality_shares,
+    locality_cdf,
     new_family_history,
     shares,
 )
@@ -309,7 +309,7 @@ def _seed_looked_after(
 ) -> None:
     la = svc.params.looked_after
     age_cdf = cumulative_shares(la.opening_entry_ages())
-    loc_cdf = locality_shares(svc)
+    loc_cdf = locality_cdf(svc)
     now = env.now
     to_days = DAYS_PER_YEAR
     d_max = AGE_OF_MAJORITY * to_days
@@ -364,7 +364,7 @@ def _seed_uasc_looked_after(
     """Unaccompanied children looked after at the start: ages length-biased on the stay to 18."""
     d = svc.params.demand
     age_cdf = cumulative_shares(d.uasc_age_weights)
-    loc_cdf = locality_shares(svc)
+    loc_cdf = locality_cdf(svc)
     now, k = env.now, 0
     while k < target:
         a0 = draw_index(rng, age_cdf) + rng.random()
@@ -463,7 +463,7 @@ def _seed_recent_returns_home(env: Environment, svc: Services, looked_after: int
     if not went_home or mean_stay <= 0:
         return
     expected = looked_after / mean_stay * DAYS_PER_YEAR * len(went_home) / len(home)
-    loc_cdf = locality_shares(svc)
+    loc_cdf = locality_cdf(svc)
     now = env.now
     for k in range(int(rng.poisson(expected))):
         i = went_home[int(rng.integers(len(went_home)))]
